@@ -1,0 +1,1 @@
+"""StockPulse cloud_hub."""

@@ -1,0 +1,1 @@
+"""StockPulse firmware_bridge."""

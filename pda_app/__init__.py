@@ -1,0 +1,1 @@
+"""StockPulse pda_app."""

@@ -1,0 +1,108 @@
+"""JSON encoding and strict decoding of messages that carry one StockMoved or a batch.
+
+Rule kept here: a whole message is refused only when it cannot be read at all (too big,
+not JSON, not an event or batch); inside a batch each bad event is rejected alone with
+its reason and index, and every good one is returned.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from protocol.errors import ContractError
+from protocol.events import StockMoved
+
+MAX_PAYLOAD_BYTES = 64 * 1024
+MAX_BATCH_EVENTS = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class EventRejection:
+    """One event of a message that did not validate, with the raw JSON it came as."""
+
+    index: int
+    reason: str
+    raw: object
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedMessage:
+    events: tuple[StockMoved, ...]
+    rejected: tuple[EventRejection, ...]
+
+
+def describe(error: ValidationError) -> str:
+    """One line per problem, naming the field: 'occurred_at: Input should have timezone info'."""
+    parts = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(p) for p in item["loc"]) or "event"
+        msg = item["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}: {msg}")
+    return "; ".join(parts)
+
+
+def decode_event(obj: object) -> StockMoved:
+    """Validate one already-parsed JSON object as a StockMoved; ContractError otherwise."""
+    if not isinstance(obj, dict):
+        raise ContractError(f"an event must be a JSON object, not {type(obj).__name__}")
+    try:
+        return StockMoved.model_validate(obj)
+    except ValidationError as exc:
+        raise ContractError(describe(exc)) from None
+    except (ValueError, TypeError, RecursionError) as exc:  # pydantic internals on odd input
+        raise ContractError(f"invalid event: {exc}") from None
+
+
+def _parse(payload: bytes | str) -> object:
+    size = len(payload.encode() if isinstance(payload, str) else payload)
+    if size > MAX_PAYLOAD_BYTES:
+        raise ContractError(f"payload is {size} bytes, over the {MAX_PAYLOAD_BYTES} byte limit")
+    try:
+        return json.loads(payload)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ContractError(f"payload is not JSON: {exc}") from None
+
+
+def decode_message(payload: bytes | str) -> DecodedMessage:
+    """A message is an event object, a JSON array of events, or {"events": [...]}."""
+    data = _parse(payload)
+    if isinstance(data, dict) and "events" in data and "event_id" not in data:
+        data = data["events"]
+        if not isinstance(data, list):
+            raise ContractError("'events' must be a JSON array of events")
+    if isinstance(data, dict):
+        return DecodedMessage((decode_event(data),), ())
+    if not isinstance(data, list):
+        raise ContractError(f"a message must be an event or a batch, not {type(data).__name__}")
+    if not data:
+        raise ContractError("a batch must hold at least one event")
+    if len(data) > MAX_BATCH_EVENTS:
+        raise ContractError(f"a batch holds at most {MAX_BATCH_EVENTS} events, not {len(data)}")
+    events: list[StockMoved] = []
+    rejected: list[EventRejection] = []
+    for index, obj in enumerate(data):
+        try:
+            events.append(decode_event(obj))
+        except ContractError as exc:
+            rejected.append(EventRejection(index, str(exc), obj))
+    return DecodedMessage(tuple(events), tuple(rejected))
+
+
+def event_to_dict(event: StockMoved) -> dict[str, object]:
+    """The JSON-ready dict of one event, extras included, unset optionals left out."""
+    return event.model_dump(mode="json", by_alias=True, exclude_none=True,
+                            exclude_defaults=False)
+
+
+def encode_event(event: StockMoved) -> bytes:
+    return json.dumps(event_to_dict(event), separators=(",", ":")).encode()
+
+
+def encode_batch(events: Iterable[StockMoved]) -> bytes:
+    """{"events": [...]} — what a gateway with a backlog publishes as one MQTT message."""
+    body = [event_to_dict(e) for e in events]
+    return json.dumps({"events": body}, separators=(",", ":")).encode()
