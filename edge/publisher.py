@@ -1,0 +1,268 @@
+"""MqttPublisher: drains the SqliteOutbox to the broker, QoS 1, batches, bounded window.
+
+Rule kept here: an outbox row is deleted only after the PUBACK of the message carrying it;
+after any disconnect every unacknowledged row is sent again (the hub de-duplicates by
+event_id). paho runs on our own thread (`client.loop`), its callbacks only hand over.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from edge.outbox import Batch, OutboxError, SqliteOutbox
+from edge.settings import MqttSettings
+from protocol import Channel, topic
+
+log = logging.getLogger(__name__)
+
+HeartbeatSource = Callable[[], Mapping[str, object]]
+
+
+@dataclass(frozen=True, slots=True)
+class PublisherStats:
+    connected: bool
+    messages_published: int
+    events_acked: int
+    in_flight: int
+    connects: int
+    disconnects: int
+    last_error: str | None
+
+
+@dataclass(slots=True)
+class _Counters:
+    published: int = 0
+    acked: int = 0
+    connects: int = 0
+    disconnects: int = 0
+    last_error: str | None = None
+
+
+class MqttPublisher:
+    """One thread: connect (with backoff), publish status, fill the window, apply acks."""
+
+    def __init__(self, outbox: SqliteOutbox, settings: MqttSettings, warehouse: str,
+                 gateway: str, *, heartbeat: HeartbeatSource | None = None,
+                 heartbeat_s: float = 30.0) -> None:
+        self.outbox = outbox
+        self.settings = settings
+        self.warehouse = warehouse
+        self.gateway = gateway
+        self.moves_topic = topic(warehouse, gateway, Channel.MOVES)
+        self.status_topic = topic(warehouse, gateway, Channel.STATUS)
+        self.heartbeat_topic = topic(warehouse, gateway, Channel.HEARTBEAT)
+        self._heartbeat = heartbeat
+        self._heartbeat_s = heartbeat_s
+        self._inbox: queue.SimpleQueue[tuple[str, int, int]] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._client: mqtt.Client | None = None
+        self._generation = 0
+        self._connected = False
+        self._cursor = 0
+        self._in_flight: dict[int, Batch] = {}
+        self._counters = _Counters()
+        self._client_id = settings.client_id or f"edge-{gateway}-{uuid.uuid4().hex[:8]}"
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="mqtt-publisher", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Say offline (retained), disconnect cleanly and end the thread."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wake(self) -> None:
+        """New events are in the outbox (called by producers; cheap)."""
+        self._wake.set()
+
+    def stats(self) -> PublisherStats:
+        c = self._counters
+        return PublisherStats(self._connected, c.published, c.acked, len(self._in_flight),
+                              c.connects, c.disconnects, c.last_error)
+
+    # -- the thread ------------------------------------------------------------------------
+    def _run(self) -> None:
+        backoff = self.settings.backoff_min_s
+        while not self._stop.is_set():
+            if self._connect():
+                backoff = self.settings.backoff_min_s
+                self._serve()
+                if self._stop.is_set():
+                    self._say_offline()
+                self._drop_connection()
+            if not self._stop.is_set():
+                delay = backoff * (0.8 + 0.4 * random.random())
+                log.info("broker %s:%d: retrying in %.1f s", self.settings.host,
+                         self.settings.port, delay)
+                self._stop.wait(delay)
+                backoff = min(backoff * 2, self.settings.backoff_max_s)
+
+    def _new_client(self) -> mqtt.Client:
+        s = self.settings
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self._client_id,
+                             clean_session=True, protocol=mqtt.MQTTv311)
+        if s.username is not None:
+            client.username_pw_set(s.username, s.password)
+        if s.tls is not None:
+            client.tls_set(ca_certs=s.tls.ca_certs, certfile=s.tls.certfile,
+                           keyfile=s.tls.keyfile)
+            client.tls_insecure_set(s.tls.insecure)
+        client.will_set(self.status_topic, self._status("offline"), qos=1, retain=True)
+        client.max_inflight_messages_set(max(s.window, 1) + 2)
+        gen = self._generation = self._generation + 1
+        put = self._inbox.put
+        client.on_connect = lambda _c, _u, _f, rc, _p: put(("connack", int(rc.value), gen))
+        client.on_disconnect = lambda _c, _u, _f, rc, _p: put(("gone", int(rc.value), gen))
+        client.on_publish = lambda _c, _u, mid, _rc, _p: put(("ack", mid, gen))
+        return client
+
+    def _connect(self) -> bool:
+        s = self.settings
+        client = self._new_client()
+        try:
+            client.connect(s.host, s.port, keepalive=s.keepalive)
+        except (OSError, ValueError) as exc:
+            self._counters.last_error = f"connect to {s.host}:{s.port}: {exc}"
+            log.warning("%s", self._counters.last_error)
+            return False
+        self._client = client
+        deadline = time.monotonic() + s.connect_timeout_s
+        while time.monotonic() < deadline and not self._stop.is_set():
+            client.loop(timeout=0.05)
+            for kind, value, gen in self._drain_inbox():
+                if gen != self._generation or kind == "ack":
+                    continue
+                if kind == "connack" and value == 0:
+                    return self._on_connected(client)
+                self._counters.last_error = f"broker refused or closed: {kind} rc={value}"
+                log.warning("%s", self._counters.last_error)
+                self._drop_connection()
+                return False
+        self._counters.last_error = "no CONNACK in time"
+        self._drop_connection()
+        return False
+
+    def _on_connected(self, client: mqtt.Client) -> bool:
+        self._connected = True
+        self._counters.connects += 1
+        self._cursor = 0  # everything still in the outbox is unacknowledged: send it again
+        self._in_flight.clear()
+        client.publish(self.status_topic, self._status("online"), qos=1, retain=True)
+        log.info("connected to %s:%d, %d events queued", self.settings.host,
+                 self.settings.port, self.outbox.depth)
+        return True
+
+    def _serve(self) -> None:
+        """While connected: fill the window, run paho's I/O, apply acks, send heartbeats."""
+        client = self._client
+        assert client is not None
+        next_heartbeat = time.monotonic()
+        while not self._stop.is_set():
+            self._fill_window(client)
+            # select() wakes at once for acks; new events wait at most 20 ms.
+            client.loop(timeout=0.0 if self._wake.is_set() else 0.02)
+            if not self._apply_inbox():
+                return
+            if time.monotonic() >= next_heartbeat:
+                self._send_heartbeat(client)
+                next_heartbeat = time.monotonic() + self._heartbeat_s
+
+    def _fill_window(self, client: mqtt.Client) -> None:
+        self._wake.clear()
+        while len(self._in_flight) < self.settings.window:
+            try:
+                batch = self.outbox.next_batch(self._cursor, self.settings.batch_events)
+            except OutboxError as exc:
+                self._counters.last_error = str(exc)
+                return
+            if batch is None:
+                return
+            info = client.publish(self.moves_topic, batch.payload, qos=1)
+            if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                return  # not connected any more: the inbox will say so
+            self._in_flight[info.mid] = batch
+            self._cursor = batch.last_seq
+            self._counters.published += 1
+
+    def _apply_inbox(self) -> bool:
+        for kind, value, gen in self._drain_inbox():
+            if gen != self._generation:
+                continue
+            if kind == "gone":
+                log.warning("broker connection lost (rc=%d); %d messages unacknowledged",
+                            value, len(self._in_flight))
+                self._counters.last_error = f"disconnected rc={value}"
+                return False
+            if kind == "ack" and value in self._in_flight:
+                batch = self._in_flight.pop(value)
+                self.outbox.ack(batch)
+                self._counters.acked += batch.count
+        return True
+
+    def _drain_inbox(self) -> list[tuple[str, int, int]]:
+        items = []
+        while True:
+            try:
+                items.append(self._inbox.get_nowait())
+            except queue.Empty:
+                return items
+
+    def _drop_connection(self) -> None:
+        if self._connected:
+            self._counters.disconnects += 1
+        self._connected = False
+        self._in_flight.clear()
+        client, self._client = self._client, None
+        if client is not None:
+            client.disconnect()
+            client.loop(timeout=0.0)
+            # paho closes its sockets only from its own loop thread, which we do not run.
+            client._reset_sockets()
+
+    # -- status and heartbeat --------------------------------------------------------------
+    def _status(self, state: str) -> bytes:
+        return json.dumps({"state": state, "warehouse": self.warehouse,
+                           "gateway": self.gateway,
+                           "at": datetime.now(UTC).isoformat()}).encode()
+
+    def _send_heartbeat(self, client: mqtt.Client) -> None:
+        body: dict[str, object] = {"at": datetime.now(UTC).isoformat(),
+                                   "queue_depth": self.outbox.depth}
+        if self._heartbeat is not None:
+            try:
+                body.update(self._heartbeat())
+            except Exception as exc:  # a broken stats callback must not stop publishing
+                log.exception("heartbeat source failed")
+                body["heartbeat_error"] = repr(exc)
+        client.publish(self.heartbeat_topic, json.dumps(body, default=str).encode(), qos=0)
+
+    def _say_offline(self) -> None:
+        """A clean stop: the will is not sent on DISCONNECT, so publish offline ourselves."""
+        client = self._client
+        if client is None or not self._connected:
+            return
+        info = client.publish(self.status_topic, self._status("offline"), qos=1, retain=True)
+        deadline = time.monotonic() + 2.0
+        # Let acks of messages already sent arrive, so a clean stop re-sends nothing.
+        while (self._in_flight or not info.is_published()) and time.monotonic() < deadline:
+            client.loop(timeout=0.05)
+            if not self._apply_inbox():
+                return
