@@ -15,6 +15,10 @@ import biip
 from biip import ParseConfig
 from biip.gs1_messages import GS1ElementString, GS1Message
 from biip.gtin import Gtin
+from pydantic import ValidationError
+
+from protocol import ItemLine, UnitRef
+from protocol.codec import describe
 
 GS = "\x1d"
 MAX_LENGTH = 512
@@ -134,3 +138,36 @@ def _value_of(element: GS1ElementString) -> str:
 def gtin14(value: str) -> str:
     """A valid GTIN of any length as 14 digits (for labels read as plain digits)."""
     return Gtin.parse(value).as_gtin_14()
+
+
+# -- what a label names, in the contract's terms ------------------------------------------------
+# Quantity AIs: count (30, 37) and net weight in kg (310n: n decimals, already applied by biip).
+_COUNT_AIS = ("37", "30")
+_NET_KG_AIS = tuple(f"310{n}" for n in range(10))
+
+
+def label_subject(label: Gs1Label) -> UnitRef | ItemLine:
+    """An SSCC label names a handling unit; a GTIN label names an item quantity (default 1).
+
+    Gs1Error when the label names neither or its fields do not make a valid item.
+    """
+    sscc = label.get("00")
+    if sscc is not None:
+        return UnitRef(sscc=sscc)
+    gtin = label.get("01")
+    if gtin is None:
+        raise Gs1Error("label has neither an SSCC (00) nor a GTIN (01)")
+    quantity, uom = Decimal(1), "EA"
+    for ai in _COUNT_AIS:
+        if label.get(ai) is not None:
+            quantity = Decimal(label.get(ai) or "0")
+    for ai in _NET_KG_AIS:
+        if label.get(ai) is not None:
+            quantity, uom = Decimal(label.get(ai) or "0"), "KGM"
+    expiry = label.get("17")
+    try:
+        return ItemLine(gtin=gtin, lot=label.get("10"), serial=label.get("21"),
+                        expiry=date.fromisoformat(expiry) if expiry else None,
+                        quantity=quantity, uom=uom)
+    except ValidationError as exc:
+        raise Gs1Error(f"label is not a valid item: {describe(exc)}") from None
