@@ -141,8 +141,8 @@ class SerialBridge:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=5)
+        self._mqtt.disconnect()  # before loop_stop, so the network thread ends at once
         self._mqtt.loop_stop()
-        self._mqtt.disconnect()
         if self._serial is not None:
             self._serial.close()
 
