@@ -56,8 +56,8 @@ class Listener:
         self.client.publish(topic_name, payload, qos=1).wait_for_publish(WAIT)
 
     def close(self) -> None:
-        self.client.loop_stop()
         self.client.disconnect()
+        self.client.loop_stop()
 
 
 @pytest.fixture
