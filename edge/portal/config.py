@@ -1,0 +1,111 @@
+"""Settings of the portal and zone logic: which antenna watches what, and the tuning knobs.
+
+Rule kept here: every threshold the logic uses is a field with a default that works on the
+emulator's realistic dock-door scenarios; nothing is hard-coded in the trackers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Side = Literal["inner", "outer"]
+Direction = Literal["inbound", "outbound"]
+
+
+@dataclass(frozen=True, slots=True)
+class PortalParams:
+    """How a dock-door portal turns reads into passes (times in µs, levels in dBm / dB)."""
+
+    smoothing_us: int = 500_000  # time constant of each side's smoothed RSSI
+    decay_db_per_s: float = 12.0  # an unheard side's level fades this fast
+    floor_dbm: float = -100.0  # level of a side never heard
+    lead_margin_db: float = 4.0  # a side leads when its level beats the other side's by this
+    min_side_reads: int = 3  # reads a side needs (since the last lead change) to take the lead
+    min_swing_db: float = 12.0  # from-side margin + to-side margin a crossing needs
+    balance_db: float = 12.0  # the two sides' peak levels of a crossing differ at most this
+    settle_us: int = 1_500_000  # a crossing is confirmed after the new side led this long
+    gap_us: int = 3_000_000  # silence that ends a tag's presence at the portal
+    dedup_us: int = 10_000_000  # same tag, portal and direction within this: one pass
+    max_transit_us: int = 10_000_000  # the old side must have led within this before a switch
+    min_peak_dbm: float = -85.0  # a pass whose strongest smoothed level is weaker is a stray
+    cross_window_us: int = 4_000_000  # reads at another door this close in time compete
+
+
+@dataclass(frozen=True, slots=True)
+class PortalConfig:
+    """One dock door: its own location, and the locations on either side of it."""
+
+    portal_id: str
+    door: str
+    inside: str
+    outside: str
+    params: PortalParams = field(default_factory=PortalParams)
+
+
+@dataclass(frozen=True, slots=True)
+class PortalAntenna:
+    """An antenna of a reader looking at one side of a portal."""
+
+    reader_id: str
+    antenna_id: int
+    portal_id: str
+    side: Side
+
+
+@dataclass(frozen=True, slots=True)
+class PortalsConfig:
+    """All portals of a gateway and the antennas that watch them."""
+
+    portals: tuple[PortalConfig, ...]
+    antennas: tuple[PortalAntenna, ...]
+
+    def __post_init__(self) -> None:
+        ids = [p.portal_id for p in self.portals]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"portal ids repeat: {ids}")
+        seen: set[tuple[str, int]] = set()
+        for ant in self.antennas:
+            if ant.portal_id not in ids:
+                raise ValueError(f"antenna {ant.reader_id}/{ant.antenna_id} names unknown "
+                                 f"portal {ant.portal_id!r}")
+            if ant.side not in ("inner", "outer"):
+                raise ValueError(f"antenna side must be inner or outer, not {ant.side!r}")
+            key = (ant.reader_id, ant.antenna_id)
+            if key in seen:
+                raise ValueError(f"antenna {key[0]}/{key[1]} is mapped twice")
+            seen.add(key)
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneParams:
+    """How an area-watching antenna set turns reads into arrive / move / depart."""
+
+    window: int = 12  # reads per (tag, zone) kept for the mean RSSI
+    min_reads: int = 3  # reads in a zone before a tag can arrive there or move there
+    hysteresis_db: float = 6.0  # a new zone must beat the current one by this (mean dB)
+    move_dwell_us: int = 2_000_000  # ... continuously for this long before the tag moves
+    stale_us: int = 5_000_000  # a zone not heard for this long no longer counts for the tag
+    departure_us: int = 30_000_000  # a tag heard nowhere for this long has departed
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneAntenna:
+    """An antenna of a reader watching one zone (an area, not a door)."""
+
+    reader_id: str
+    antenna_id: int
+    zone_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneConfig:
+    zone_id: str
+    location: str
+
+
+@dataclass(frozen=True, slots=True)
+class ZonesConfig:
+    zones: tuple[ZoneConfig, ...]
+    antennas: tuple[ZoneAntenna, ...]
+    params: ZoneParams = field(default_factory=ZoneParams)
