@@ -85,11 +85,13 @@ def load_rules(text: str, known_names: frozenset[str] = FACT_NAMES) -> tuple[Rul
     rules: list[Rule] = []
     seen: set[str] = set()
     for i, raw in enumerate(items, start=1):
+        name = raw.get("name") if isinstance(raw, dict) else None
+        if isinstance(name, str):
+            if name in seen:
+                problems.append(f"rule '{name}' (#{i}): name is used by an earlier rule")
+            seen.add(name)
         rule = _rule(raw, i, known_names, problems)
         if rule is not None:
-            if rule.name in seen:
-                problems.append(f"rule '{rule.name}' (#{i}): name is used by an earlier rule")
-            seen.add(rule.name)
             rules.append(rule)
     if problems:
         raise RulesError(problems)
@@ -103,7 +105,9 @@ def _rule(raw: object, i: int, known: frozenset[str], problems: list[str]) -> Ru
     name = raw.get("name")
     label = f"rule '{name}' (#{i})" if isinstance(name, str) else f"rule #{i}"
     start = len(problems)
-    if not isinstance(name, str) or not _NAME.match(name):
+    if name is not None and not isinstance(name, str):
+        problems.append(f"{label}: key 'name' must be text, got {name!r} (put it in quotes)")
+    elif not isinstance(name, str) or not _NAME.match(name):
         problems.append(f"{label}: key 'name' must be 1-80 letters, digits, spaces, '_.-'")
     for key in sorted(set(map(str, raw)) - _KNOWN_KEYS):
         problems.append(f"{label}: unknown key '{key}' (known: {', '.join(sorted(_KNOWN_KEYS))})")
