@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -44,9 +45,19 @@ def test_crc_is_ccitt_false_check_value() -> None:
     assert crc16_ccitt_false(b"123456789") == 0x29B1
 
 
-def test_known_reading_bytes_match_the_documented_example() -> None:
-    frame = Frame(7, 1, Reading(SensorKind.TEMPERATURE, Decimal("-18.25"), Unit.CELSIUS))
-    assert encode(frame).hex() == "03010102070b010402fefffff8dfab7100"
+@pytest.mark.parametrize(
+    ("frame", "wire"),
+    [
+        (Frame(7, 1, Reading(SensorKind.TEMPERATURE, Decimal("-18.25"), Unit.CELSIUS)),
+         "03 01 01 02 07 0b 01 04 02 fe ff ff f8 df ab 71 00"),
+        (Frame(12, 5, Command(LightAction.ON, Colour.GREEN, 12)),
+         "03 01 02 02 0c 05 05 01 02 02 04 0c 68 af 00"),
+        (Frame(12, 2, Ack(5)), "03 01 03 02 0c 02 02 02 05 03 22 5a 00"),
+    ],
+)
+def test_the_examples_in_docs_frame_protocol(frame: Frame, wire: str) -> None:
+    assert encode(frame) == bytes.fromhex(wire)
+    assert wire in Path(__file__).parents[2].joinpath("docs/frame-protocol.md").read_text()
 
 
 @given(st.binary(max_size=600))
