@@ -1,0 +1,122 @@
+"""LlrpEmulator: the scenario's readers served on TCP ports, with playback; also in a thread.
+
+Port rule: readers are served in scenario order (or `--reader` order) on `port`, `port + 1`,
+...; with port 0 each reader gets a free port. `ports` maps reader id -> port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+
+from firmware_bridge.llrp_emulator.playback import Playback, PlaybackSettings
+from firmware_bridge.llrp_emulator.reader import ReaderIdentity
+from firmware_bridge.llrp_emulator.server import LlrpReaderServer, wall_clock_us
+from firmware_bridge.scenario import ReaderSpec, Simulation
+
+
+def identity_for(spec: ReaderSpec) -> ReaderIdentity:
+    """A stable identity per reader id: antenna count and a MAC derived from the id."""
+    digest = hashlib.sha1(spec.id.encode()).digest()[:3]
+    return ReaderIdentity(spec.id, antennas=max(spec.antenna_ids), mac=b"\x00\x16\x25" + digest)
+
+
+class LlrpEmulator:
+    """Owns one LlrpReaderServer per served reader and the playback task."""
+
+    def __init__(self, sim: Simulation, settings: PlaybackSettings | None = None,
+                 readers: list[str] | None = None, epoch_us: int | None = None,
+                 clock_us: Callable[[], int] = wall_clock_us) -> None:
+        known = {r.id: r for r in sim.site.readers}
+        chosen = readers or list(known)
+        unknown = [r for r in chosen if r not in known]
+        if unknown:
+            raise ValueError(f"unknown reader id(s) {unknown}; scenario has {sorted(known)}")
+        self.sim = sim
+        self.settings = settings or PlaybackSettings()
+        self._clock = clock_us
+        self._epoch = epoch_us
+        self._changed = asyncio.Event()
+        self.servers = {r: LlrpReaderServer(identity_for(known[r]), clock_us, self._changed)
+                        for r in chosen}
+        self.ports: dict[str, int] = {}
+        self.playback: Playback | None = None
+
+    @property
+    def epoch_us(self) -> int | None:
+        return self._epoch
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> dict[str, int]:
+        for i, (reader_id, server) in enumerate(self.servers.items()):
+            self.ports[reader_id] = await server.start(host, port + i if port else 0)
+        return self.ports
+
+    async def play(self, on_start: Callable[[int], None] | None = None) -> None:
+        """Wait for the readers to inventory, then play the reads (once, or forever on loop)."""
+        probe = Playback(self.sim, self.servers, 0, self.settings, self._changed)
+        await probe.wait_for_readers()
+        if self._epoch is None:
+            self._epoch = self.sim.scenario.start_time_us or self._clock()
+        if on_start is not None:
+            on_start(self._epoch)
+        self.playback = Playback(self.sim, self.servers, self._epoch, self.settings,
+                                 self._changed)
+        await self.playback.run()
+
+    async def close(self) -> None:
+        await asyncio.gather(*(s.close() for s in self.servers.values()))
+
+    @property
+    def reports_sent(self) -> int:
+        return sum(s.reports_sent for s in self.servers.values())
+
+
+class EmulatorThread:
+    """Runs an LlrpEmulator on its own event loop in a daemon thread (for tests and benches)."""
+
+    def __init__(self, emulator_factory: Callable[[], LlrpEmulator], host: str = "127.0.0.1",
+                 port: int = 0) -> None:
+        self._factory = emulator_factory
+        self._host, self._port = host, port
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
+                                        name="llrp-emulator")
+        self.emulator: LlrpEmulator | None = None
+        self.playback_done: Future[None] = Future()
+
+    def start(self, timeout: float = 10.0) -> dict[str, int]:
+        self._thread.start()
+        return asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout)
+
+    async def _start(self) -> dict[str, int]:
+        self.emulator = self._factory()
+        ports = await self.emulator.start(self._host, self._port)
+        task = asyncio.get_running_loop().create_task(self.emulator.play())
+        task.add_done_callback(self._finished)
+        return ports
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled():
+            self.playback_done.cancel()
+        elif task.exception() is not None:
+            self.playback_done.set_exception(task.exception())  # type: ignore[arg-type]
+        else:
+            self.playback_done.set_result(None)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.emulator is not None and self._thread.is_alive():
+            asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(timeout)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout)
+        if not self._loop.is_running():
+            self._loop.close()
+
+    async def _stop(self) -> None:
+        assert self.emulator is not None
+        for task in asyncio.all_tasks():
+            if task is not asyncio.current_task():
+                task.cancel()
+        await self.emulator.close()

@@ -1,0 +1,147 @@
+"""LlrpReaderServer: one emulated reader on one TCP port, speaking LLRP through the sans-IO codec.
+
+Rule kept: a client can send anything; the worst it gets is an ERROR_MESSAGE and a closed
+connection. One client at a time (a second is told so by its ConnectionAttemptEvent status
+and closed), as an LLRP reader does (LLRP 1.0.1 §13.2.6.10).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+
+from firmware_bridge import llrp as L
+from firmware_bridge.llrp_emulator.reader import ReaderIdentity, ReaderSession, TagSighting
+
+log = logging.getLogger(__name__)
+CLIENT_CONNECTION_EXISTS = 2  # ConnectionAttemptEvent status: a client connection exists
+
+
+def wall_clock_us() -> int:
+    return time.time_ns() // 1000
+
+
+class LlrpReaderServer:
+    """Accepts one LLRP client and hands it reports while its ROSpec is active."""
+
+    def __init__(self, identity: ReaderIdentity, clock_us: Callable[[], int] = wall_clock_us,
+                 state_changed: asyncio.Event | None = None) -> None:
+        self.identity = identity
+        self._clock = clock_us
+        self._server: asyncio.base_events.Server | None = None
+        self._session: ReaderSession | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self.state_changed = state_changed or asyncio.Event()
+        self.reports_sent = 0
+        self.reads_dropped = 0
+        self.connections = 0
+
+    @property
+    def inventorying(self) -> bool:
+        return self._session is not None and self._session.active_rospec is not None
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "server not started"
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        self._server = await asyncio.start_server(self._serve, host, port)
+        return self.port
+
+    async def close(self, notify: bool = True) -> None:
+        """Stop listening; tell the client the reader is closing (ConnectionCloseEvent)."""
+        if self._server is not None:
+            self._server.close()
+        writer, session = self._writer, self._session
+        if writer is not None and session is not None:
+            if notify:
+                with contextlib.suppress(ConnectionError, OSError):
+                    writer.write(L.encode(session.closing(self._clock())))
+                    await asyncio.wait_for(writer.drain(), 2.0)
+            writer.close()
+        if self._server is not None:
+            await self._server.wait_closed()
+
+    def deliver(self, sightings: list[TagSighting]) -> int:
+        """Queue RO_ACCESS_REPORTs for the client; returns tag reports queued (0 if idle)."""
+        session, writer = self._session, self._writer
+        if session is None or writer is None or writer.is_closing():
+            self.reads_dropped += len(sightings)
+            return 0
+        sent = 0
+        for report in session.report(sightings):
+            writer.write(L.encode(report))
+            sent += len(report.tags)
+        self.reads_dropped += len(sightings) - sent
+        self.reports_sent += sent
+        return sent
+
+    async def drain(self) -> None:
+        writer = self._writer
+        if writer is not None and not writer.is_closing():
+            with contextlib.suppress(ConnectionError, OSError):
+                await writer.drain()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        session = ReaderSession(self.identity)
+        if self._session is not None:
+            writer.write(L.encode(session.connected(self._clock(), CLIENT_CONNECTION_EXISTS)))
+            with contextlib.suppress(ConnectionError, OSError):
+                await writer.drain()
+            writer.close()
+            return
+        self._session, self._writer = session, writer
+        self.connections += 1
+        keepalive = asyncio.create_task(self._keepalive(session, writer))
+        try:
+            writer.write(L.encode(session.connected(self._clock())))
+            await self._converse(session, reader, writer)
+        except (ConnectionError, OSError) as exc:
+            log.info("reader %s: client went away: %s", self.identity.reader_id, exc)
+        finally:
+            keepalive.cancel()
+            self._session = self._writer = None
+            writer.close()
+            self.state_changed.set()
+
+    async def _converse(self, session: ReaderSession, reader: asyncio.StreamReader,
+                        writer: asyncio.StreamWriter) -> None:
+        decoder = L.Decoder()
+        while True:
+            data = await reader.read(65536)
+            if not data:
+                return
+            try:
+                messages = decoder.feed(data)
+            except L.LlrpError as exc:
+                messages = []
+                decoder_error: L.LlrpError | None = exc
+            else:
+                decoder_error = decoder.failed
+            close = False
+            for message in messages:
+                reply = session.handle(message)
+                for answer in reply.messages:
+                    writer.write(L.encode(answer))
+                close = close or reply.close
+            self.state_changed.set()
+            if decoder_error is not None:  # framing lost: say why, then hang up
+                log.warning("reader %s: %s", self.identity.reader_id, decoder_error.reason)
+                status = L.LLRPStatus(decoder_error.status, decoder_error.reason[:200])
+                writer.write(L.encode(L.ErrorMessage(0, status)))
+                close = True
+            await writer.drain()
+            if close:
+                return
+
+    async def _keepalive(self, session: ReaderSession, writer: asyncio.StreamWriter) -> None:
+        """Periodic KEEPALIVE (§16.2.6.4) at the interval the client set."""
+        while True:
+            interval = session.keepalive_ms
+            await asyncio.sleep(interval / 1000 if interval else 0.5)
+            if interval and not writer.is_closing():
+                writer.write(L.encode(session.keepalive()))
