@@ -72,6 +72,9 @@ class Picked:
     order_id: str
     line_no: int
     quantity: Decimal
+    sku: str = ""
+    lot: str = ""
+    location: str = ""  # where the picked stock now lies (staging)
 
 
 @dataclass(frozen=True, slots=True)

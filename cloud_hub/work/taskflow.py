@@ -147,7 +147,8 @@ def _pick(work: WorkTask, step: TaskStep, conf: StepConfirmation, ctx: ConfirmCo
                            src=step.location, dst=step.to_location, user=ctx.user),)
     effects: list[Effect] = []
     if link.order_id is not None and link.line_no is not None and qty > ZERO:
-        effects.append(Picked(link.order_id, link.line_no, qty))
+        effects.append(Picked(link.order_id, link.line_no, qty, step.sku or "", lot,
+                              step.to_location or ""))
     if qty < remaining and conf.short:
         missing = remaining - qty
         if link.order_id is not None and link.line_no is not None:
