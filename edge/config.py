@@ -176,9 +176,12 @@ def integer(low: int, high: int) -> Callable[[object], int]:
 
 def number(low: float, high: float) -> Callable[[object], float]:
     def conv(value: object) -> float:
-        if isinstance(value, bool):
-            raise ValueError("must be a number")
-        result = float(str(value))
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            result = float(str(value))
+        except ValueError:
+            raise ValueError("must be a number") from None
         if not low <= result <= high:
             raise ValueError(f"must be between {low} and {high}")
         return result
