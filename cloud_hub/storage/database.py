@@ -28,7 +28,9 @@ def default_data_dir() -> Path:
 def start_embedded(data_dir: Path | None = None) -> str:
     """Start (or reuse) the embedded PostgreSQL and return its URI (Unix socket)."""
     try:
-        import pgserver
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs' runtime-dir notice, harmless here
+            import pgserver
     except ImportError as exc:
         raise DatabaseUnavailable("no HUB_DATABASE_URL and the pgserver wheel is not installed "
                                   "(pip install 'stockpulse[hub]')") from exc

@@ -8,7 +8,7 @@ event id already in event_ids is a no-op, so at-least-once delivery becomes exac
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from uuid import UUID
 
@@ -44,6 +44,8 @@ class BatchResult:
 
     outcomes: tuple[Outcome, ...]
     duplicates: tuple[UUID, ...]
+    balances: dict[StockKey, Decimal] = field(default_factory=dict)  # new values of touched rows
+    warehouse_of: dict[str, str] = field(default_factory=dict)  # location code -> warehouse
 
     def count(self, status: MoveStatus) -> int:
         return sum(1 for o in self.outcomes if o.status is status)
@@ -195,7 +197,11 @@ def apply_batch(conn: psycopg.Connection, moves: Iterable[StockMoved],
         loader = _Loader(conn, state)
         outcomes = decide_batch(loader, fresh)
         _write(conn, state, fresh, outcomes, applied_by)
-    return BatchResult(tuple(outcomes), tuple(repeats))
+    touched = {k for o in outcomes for k, _ in o.deltas}
+    assert state.locations is not None
+    return BatchResult(tuple(outcomes), tuple(repeats),
+                       {k: state.balances[k] for k in touched},
+                       {c: i.warehouse for c, i in state.locations.items() if i is not None})
 
 
 def _move_row(move: StockMoved, outcome: Outcome, applied_by: str | None) -> tuple[object, ...]:

@@ -1,0 +1,119 @@
+"""`python -m cloud_hub`: serve, users, gateways, migrate, check, rebuild, demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime, timedelta
+
+from cloud_hub.settings import HubSettings
+
+
+def _conn(settings: HubSettings):  # type: ignore[no-untyped-def]
+    from cloud_hub.storage.database import connect, resolve_url
+    return connect(resolve_url(settings.database_url))
+
+
+def cmd_serve(settings: HubSettings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from cloud_hub.api.app import create_app
+    if args.port is not None:
+        settings = settings.model_copy(update={"port": args.port})
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                log_level=args.log_level, lifespan="on")
+    return 0
+
+
+def cmd_users_add(settings: HubSettings, args: argparse.Namespace) -> int:
+    from cloud_hub.auth.store import create_user
+    with _conn(settings) as conn:
+        create_user(conn, args.name, args.password, args.role)
+    print(f"user {args.name} with roles {', '.join(args.role)} saved")
+    return 0
+
+
+def cmd_gateways_add(settings: HubSettings, args: argparse.Namespace) -> int:
+    from cloud_hub.auth.store import create_gateway_credential
+    with _conn(settings) as conn:
+        issued = create_gateway_credential(
+            conn, args.warehouse, args.gateway, now=datetime.now(UTC),
+            ttl=timedelta(days=args.days), secret_key=settings.secret_key)
+    print(f"gateway {args.warehouse}/{args.gateway}: token (shown once, valid until "
+          f"{issued.expires_at:%Y-%m-%d}):\n{issued.token}")
+    return 0
+
+
+def cmd_migrate(settings: HubSettings, _: argparse.Namespace) -> int:
+    from cloud_hub.storage.migrate import migrate
+    with _conn(settings) as conn:
+        done = migrate(conn)
+    print(f"applied {len(done)} migration(s)" + "".join(f"\n  {m.version:03d}_{m.name}"
+                                                         for m in done))
+    return 0
+
+
+def cmd_check(settings: HubSettings, args: argparse.Namespace) -> int:
+    from cloud_hub.storage.rebuild import check_consistency, rebuild
+    with _conn(settings) as conn:
+        report = rebuild(conn) if args.rebuild else check_consistency(conn)
+    print(f"{'rebuilt; ' if args.rebuild else ''}moves folded: {report.moves_folded}; "
+          f"consistent: {report.ok}")
+    for key, stored, folded in report.balance_differences[:20]:
+        print(f"  balance {key}: stored {stored}, from moves {folded}")
+    return 0 if report.ok else 1
+
+
+def cmd_demo(settings: HubSettings, args: argparse.Namespace) -> int:
+    from cloud_hub.demo import run_demo
+    return run_demo(settings, args)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m cloud_hub", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="run the hub (REST, WebSocket, MQTT ingest)")
+    s.add_argument("--port", type=int)
+    s.add_argument("--log-level", default="info")
+    s.set_defaults(func=cmd_serve)
+    users = sub.add_parser("users", help="manage users").add_subparsers(dest="action",
+                                                                        required=True)
+    ua = users.add_parser("add", help="create or update a user")
+    ua.add_argument("name")
+    ua.add_argument("--role", action="append", required=True,
+                    choices=["picker", "supervisor", "manager", "admin"])
+    ua.add_argument("--password", required=True)
+    ua.set_defaults(func=cmd_users_add)
+    gws = sub.add_parser("gateways", help="manage gateway credentials").add_subparsers(
+        dest="action", required=True)
+    ga = gws.add_parser("add", help="register a gateway and print its token")
+    ga.add_argument("warehouse")
+    ga.add_argument("gateway")
+    ga.add_argument("--days", type=int, default=365)
+    ga.set_defaults(func=cmd_gateways_add)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    c = sub.add_parser("check", help="compare balances with a rebuild from the moves")
+    c.add_argument("--rebuild", action="store_true", help="replace balances with the rebuild")
+    c.set_defaults(func=cmd_check)
+    d = sub.add_parser("demo", help="embedded database, sample moves, stock printed")
+    d.add_argument("--full", action="store_true", help="start the whole system (see README)")
+    d.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = HubSettings()
+    except ValueError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return int(args.func(settings, args))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

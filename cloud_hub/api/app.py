@@ -1,0 +1,89 @@
+"""The hub's FastAPI app: routers, error format, and the services the lifespan owns."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
+
+from cloud_hub.api import (
+    auth_routes,
+    catalog_routes,
+    ledger_routes,
+    live_routes,
+    problems,
+    supervisor_routes,
+)
+from cloud_hub.apply_service import ApplyService
+from cloud_hub.live import LiveHub
+from cloud_hub.metrics import Metrics
+from cloud_hub.settings import HubSettings
+from cloud_hub.storage.database import open_pool, resolve_url
+
+
+def create_app(settings: HubSettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        url = resolve_url(settings.database_url)
+        pool = await asyncio.to_thread(open_pool, url)
+        live = LiveHub(settings.ws_queue_size, settings.ws_slow_policy)
+        live.bind(asyncio.get_running_loop())
+        metrics = Metrics()
+        metrics.gauge("stockpulse_websocket_clients", lambda: len(live.clients))
+        metrics.gauge("stockpulse_websocket_dropped", lambda: live.dropped_total)
+        app.state.pool, app.state.live, app.state.metrics = pool, live, metrics
+        app.state.apply_service = ApplyService(pool, live, metrics)
+        ingest = None
+        if settings.mqtt_enabled:
+            from cloud_hub.ingest.mqtt import MqttIngest
+            ingest = MqttIngest(settings, app.state.apply_service)
+            ingest.start()
+        app.state.ingest = ingest
+        try:
+            yield
+        finally:
+            if ingest is not None:
+                await asyncio.to_thread(ingest.stop)
+            await asyncio.to_thread(pool.close)
+
+    app = FastAPI(title="StockPulse hub", version="0.1.0", lifespan=lifespan,
+                  description="Real-time warehouse ledger fed by RFID, scanners and cameras.")
+    app.state.settings = settings
+    problems.install(app)
+    for module in (auth_routes, catalog_routes, ledger_routes, supervisor_routes, live_routes):
+        app.include_router(module.router)
+    for router in extra_routers():
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, object]:
+        with app.state.pool.connection() as conn:
+            conn.execute("SELECT 1")
+        ingest = app.state.ingest
+        return {"status": "ok", "database": "ok",
+                "mqtt": "disabled" if ingest is None else
+                ("connected" if ingest.connected.is_set() else "connecting")}
+
+    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
+    def metrics() -> str:
+        return app.state.metrics.render()  # type: ignore[no-any-return]
+
+    return app
+
+
+def extra_routers() -> list[object]:
+    """Routers of the warehouse-work, planning and web packages, when they are present."""
+    import importlib
+    routers = []
+    for name in ("cloud_hub.work.api", "cloud_hub.planning.api", "cloud_hub.web.routes"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        routers.extend(getattr(module, "routers", [module.router]))
+    return routers

@@ -1,0 +1,111 @@
+"""The supervisor's queue: rejected moves (correct and re-apply, or dismiss), dead letters,
+and the gateways' health."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, Field
+
+from cloud_hub.api.deps import ApplyDep, PoolDep, Reader, Resolver
+from protocol.codec import decode_event
+
+router = APIRouter(prefix="/api/v1", tags=["supervisor"])
+CORRECTION_NS = uuid.UUID("5f1c0e2a-6b1d-4c55-9d0e-2f8f4a7c9b10")
+
+
+class Resolution(BaseModel):
+    action: Literal["reapply", "dismiss"]
+    corrections: dict[str, Any] = Field(default_factory=dict,
+                                        description="fields to change before re-applying")
+    note: str = Field(default="", max_length=1000)
+
+
+@router.get("/rejected")
+def list_rejected(pool: PoolDep, _: Reader, warehouse: str | None = None,
+                  include_resolved: bool = False,
+                  limit: int = Query(200, ge=1, le=5000)) -> list[dict[str, Any]]:
+    with pool.connection() as conn:
+        rows = conn.execute(
+            "SELECT event_id, received_at, occurred_at, warehouse, code, reason, applied_by, "
+            "payload, resolved_at, resolved_by, resolution, corrected_by FROM rejected_moves "
+            "WHERE (%s::text IS NULL OR warehouse = %s) AND (%s OR resolved_at IS NULL) "
+            "ORDER BY received_at DESC LIMIT %s",
+            (warehouse, warehouse, include_resolved, limit)).fetchall()
+    keys = ("event_id", "received_at", "occurred_at", "warehouse", "code", "reason",
+            "applied_by", "payload", "resolved_at", "resolved_by", "resolution", "corrected_by")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+@router.post("/rejected/{event_id}/resolve")
+def resolve_rejected(event_id: uuid.UUID, body: Resolution, pool: PoolDep, service: ApplyDep,
+                     who: Resolver) -> dict[str, Any]:
+    with pool.connection() as conn:
+        row = conn.execute("SELECT payload, resolved_at FROM rejected_moves WHERE event_id = %s",
+                           (event_id,)).fetchone()
+    if row is None:
+        raise HTTPException(404, f"no rejected move {event_id}")
+    if row[1] is not None:
+        raise HTTPException(409, f"rejected move {event_id} was already resolved")
+    corrected_id = None
+    outcome: dict[str, Any] = {}
+    if body.action == "reapply":
+        payload = {**row[0], **body.corrections}
+        corrected_id = uuid.uuid5(CORRECTION_NS, f"{event_id}:{sorted(body.corrections.items())}")
+        payload["event_id"] = str(corrected_id)
+        payload["corrects"] = str(event_id)
+        result = service.apply([decode_event(payload)], who.name)
+        status = result.outcomes[0] if result.outcomes else None
+        if status is not None and status.status.value == "rejected":
+            return {"resolved": False, "event_id": str(corrected_id), "code": status.code,
+                    "reason": status.reason}
+        outcome = {"event_id": str(corrected_id),
+                   "status": status.status.value if status else "duplicate"}
+    with pool.connection() as conn:
+        conn.execute("UPDATE rejected_moves SET resolved_at = %s, resolved_by = %s, "
+                     "resolution = %s, corrected_by = %s WHERE event_id = %s",
+                     (datetime.now(UTC), who.name, f"{body.action}: {body.note}".strip(),
+                      corrected_id, event_id))
+    return {"resolved": True, **outcome}
+
+
+@router.get("/dead-letters")
+def list_dead_letters(pool: PoolDep, _: Reader, include_resolved: bool = False,
+                      limit: int = Query(200, ge=1, le=5000)) -> list[dict[str, Any]]:
+    with pool.connection() as conn:
+        rows = conn.execute(
+            "SELECT id, received_at, topic, source, reason, raw, resolved_at, resolved_by "
+            "FROM dead_letters WHERE (%s OR resolved_at IS NULL) ORDER BY id DESC LIMIT %s",
+            (include_resolved, limit)).fetchall()
+    return [{"id": i, "received_at": t, "topic": topic, "source": src, "reason": reason,
+             "raw_base64": base64.b64encode(raw).decode(),
+             "raw_text": raw[:2000].decode("utf-8", "replace"),
+             "resolved_at": rat, "resolved_by": rby}
+            for i, t, topic, src, reason, raw, rat, rby in rows]
+
+
+@router.post("/dead-letters/{letter_id}/resolve")
+def resolve_dead_letter(letter_id: int, pool: PoolDep, who: Resolver) -> dict[str, Any]:
+    with pool.connection() as conn:
+        cur = conn.execute("UPDATE dead_letters SET resolved_at = %s, resolved_by = %s "
+                           "WHERE id = %s AND resolved_at IS NULL",
+                           (datetime.now(UTC), who.name, letter_id))
+    if cur.rowcount == 0:
+        raise HTTPException(404, f"no open dead letter {letter_id}")
+    return {"id": letter_id, "resolved": True}
+
+
+@router.get("/gateways")
+def list_gateways(pool: PoolDep, _: Reader, warehouse: str | None = None) -> list[dict[str, Any]]:
+    with pool.connection() as conn:
+        rows = conn.execute(
+            "SELECT warehouse, gateway, state, last_heartbeat, last_status_at, queue_depth, info "
+            "FROM gateways WHERE %s::text IS NULL OR warehouse = %s ORDER BY 1, 2",
+            (warehouse, warehouse)).fetchall()
+    keys = ("warehouse", "gateway", "state", "last_heartbeat", "last_status_at", "queue_depth",
+            "info")
+    return [dict(zip(keys, r, strict=True)) for r in rows]

@@ -1,0 +1,99 @@
+"""The one apply path: MQTT ingest, REST and task confirmations all come through here.
+
+Rule kept here: a batch is applied in one ledger transaction; only after it committed are
+its moves and new balances published to the live feed and counted in the metrics.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from cloud_hub.ledger import MoveStatus
+from cloud_hub.live import LiveHub, Message
+from cloud_hub.metrics import Metrics
+from cloud_hub.storage.ledger_store import BatchResult, apply_batch
+from protocol.events import StockMoved
+
+ZONES_SQL = """
+WITH RECURSIVE up(start, code, parent, kind) AS (
+    SELECT code, code, parent, kind FROM locations WHERE code = ANY(%s)
+    UNION ALL
+    SELECT up.start, l.code, l.parent, l.kind FROM locations l JOIN up ON l.code = up.parent)
+SELECT start, code FROM up WHERE kind = 'zone'"""
+
+
+class ApplyService:
+    def __init__(self, pool: ConnectionPool, live: LiveHub | None = None,
+                 metrics: Metrics | None = None) -> None:
+        self.pool = pool
+        self.live = live
+        self.metrics = metrics or Metrics()
+        self.zone_cache: dict[str, tuple[str, ...]] = {}
+
+    def apply(self, moves: Sequence[StockMoved], applied_by: str | None) -> BatchResult:
+        started = time.perf_counter()
+        with self.pool.connection() as conn:
+            result = apply_batch(conn, moves, applied_by)
+            if self.live is not None and result.outcomes:
+                messages = self._messages(conn, moves, result)
+            else:
+                messages = []
+        self.metrics.observe_batch(time.perf_counter() - started)
+        self.metrics.inc("stockpulse_events_applied_total", result.applied)
+        self.metrics.inc("stockpulse_events_late_total", result.late)
+        self.metrics.inc("stockpulse_events_rejected_total", result.rejected)
+        self.metrics.inc("stockpulse_events_duplicate_total", len(result.duplicates))
+        if self.live is not None and messages:
+            self.live.publish(messages)
+        return result
+
+    def _zones(self, conn: psycopg.Connection, codes: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        missing = [c for c in set(codes) if c not in self.zone_cache]
+        if missing:
+            found: dict[str, list[str]] = {c: [] for c in missing}
+            for start, zone in conn.execute(ZONES_SQL, (missing,)):
+                found[start].append(zone)
+            for code, zones in found.items():
+                self.zone_cache[code] = tuple(sorted(zones))
+        return self.zone_cache
+
+    def _messages(self, conn: psycopg.Connection, moves: Sequence[StockMoved],
+                  result: BatchResult) -> list[Message]:
+        by_id = {m.event_id: m for m in moves}
+        codes = {c for m in moves for c in (m.from_location, m.to_location) if c}
+        codes |= {o.origin for o in result.outcomes if o.origin}
+        zones = self._zones(conn, codes)
+        out: list[Message] = []
+        for outcome in result.outcomes:
+            if outcome.status is MoveStatus.REJECTED:
+                continue
+            move = by_id[outcome.event_id]
+            out.append(move_message(move, outcome.status.value, outcome.origin, zones))
+        for key, quantity in result.balances.items():
+            out.append({"type": "balance", "warehouse": result.warehouse_of.get(key.location),
+                        "location": key.location, "sku": key.sku, "lot": key.lot,
+                        "status": key.status.value, "quantity": float(quantity),
+                        "zones": list(zones.get(key.location, ()))})
+        return out
+
+
+def move_message(move: StockMoved, outcome: str, origin: str | None,
+                 zones: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    item = move.item
+    places = [c for c in (origin or move.from_location, move.to_location) if c]
+    return {
+        "type": "move", "event_id": str(move.event_id), "warehouse": move.warehouse,
+        "occurred_at": move.occurred_at.isoformat(), "outcome": outcome,
+        "unit_key": move.unit.key if move.unit else None,
+        "sku": item.sku_key if item else None, "lot": item.lot if item else None,
+        "quantity": float(item.quantity) if item else None,
+        "from_location": move.from_location, "to_location": move.to_location, "origin": origin,
+        "reason": move.reason.value, "source_kind": move.source.kind.value,
+        "device_id": move.source.device_id, "user_id": move.user,
+        "zones": sorted({z for c in places for z in zones.get(c, ())}),
+    }

@@ -1,0 +1,1 @@
+"""Users, roles, device credentials and bearer tokens."""

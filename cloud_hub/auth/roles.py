@@ -1,0 +1,47 @@
+"""Roles and what they may do: one table, checked on every write.
+
+Rule kept here: a role list grants the union of its roles' permissions; admin has all.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    PICKER = "picker"
+    SUPERVISOR = "supervisor"
+    MANAGER = "manager"
+    ADMIN = "admin"
+    DEVICE = "device"  # an edge gateway's credential
+
+
+class Permission(StrEnum):
+    READ = "read"
+    CONFIRM_TASKS = "confirm_tasks"
+    POST_MOVES = "post_moves"
+    RESOLVE = "resolve"  # rejected moves, dead letters, count approvals
+    MANAGE_MASTER_DATA = "manage_master_data"  # locations, SKUs, receipts, orders
+    PLAN = "plan"  # planning, rules
+    ADMINISTER = "administer"  # users, gateways
+
+
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.PICKER: frozenset({Permission.READ, Permission.CONFIRM_TASKS}),
+    Role.SUPERVISOR: frozenset({Permission.READ, Permission.CONFIRM_TASKS, Permission.POST_MOVES,
+                                Permission.RESOLVE}),
+    Role.MANAGER: frozenset({Permission.READ, Permission.CONFIRM_TASKS, Permission.POST_MOVES,
+                             Permission.RESOLVE, Permission.MANAGE_MASTER_DATA, Permission.PLAN}),
+    Role.ADMIN: frozenset(Permission),
+    Role.DEVICE: frozenset({Permission.POST_MOVES}),
+}
+
+
+def permissions(roles: list[str] | tuple[str, ...]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for name in roles:
+        try:
+            granted |= GRANTS[Role(name)]
+        except ValueError:
+            continue  # an unknown role grants nothing
+    return frozenset(granted)

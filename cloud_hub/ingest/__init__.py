@@ -1,0 +1,1 @@
+"""Getting events into the hub: MQTT ingest with manual acknowledgement."""

@@ -1,0 +1,170 @@
+"""MqttIngest: a shared subscription on the moves topics, acknowledged only after commit.
+
+Rule kept here: paho's network thread only queues messages. One worker thread batches them
+(by size or a short window), applies them in one ledger transaction per sender, writes dead
+letters, and only then sends the PUBACKs — a crash before commit means the broker redelivers,
+and the ledger's event ids make the redelivery a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import socket
+import threading
+import time
+from datetime import UTC, datetime
+
+import paho.mqtt.client as mqtt
+import psycopg
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from psycopg.types.json import Jsonb
+
+from cloud_hub.apply_service import ApplyService
+from cloud_hub.ingest.messages import GatewayNews, Sorted, gateway_row, sort_messages
+from cloud_hub.settings import HubSettings
+from protocol.topics import Channel, subscription
+
+log = logging.getLogger("stockpulse.ingest")
+
+
+class MqttIngest:
+    def __init__(self, settings: HubSettings, service: ApplyService) -> None:
+        self.settings = settings
+        self.service = service
+        self.inbox: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
+        self.stop_flag = threading.Event()
+        self.connected = threading.Event()
+        client_id = settings.mqtt_client_id or f"stockpulse-hub-{socket.gethostname()}"
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
+                                  protocol=mqtt.MQTTv5, manual_ack=True)
+        if settings.mqtt_username:
+            self.client.username_pw_set(settings.mqtt_username, settings.mqtt_password)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+        self.client.reconnect_delay_set(0.2, 5)
+        self.worker = threading.Thread(target=self._run, name="mqtt-ingest", daemon=True)
+
+    # -- paho's thread: hand over only ----------------------------------------------------
+    def _on_connect(self, client: mqtt.Client, _u: object, _f: object, reason: object,
+                    _p: object) -> None:
+        if getattr(reason, "is_failure", False):
+            log.error("broker refused the hub: %s", reason)
+            return
+        group = self.settings.mqtt_shared_group
+        client.subscribe([(subscription(Channel.MOVES, group), 1),
+                          (subscription(Channel.STATUS), 1),
+                          (subscription(Channel.HEARTBEAT), 0)])
+        self.connected.set()
+
+    def _on_disconnect(self, *_args: object) -> None:
+        self.connected.clear()
+
+    def _on_message(self, _c: mqtt.Client, _u: object, message: mqtt.MQTTMessage) -> None:
+        self.inbox.put(message)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = 24 * 3600  # persistent: unacked messages wait for us
+        props.ReceiveMaximum = 1000
+        self.client.connect_async(self.settings.mqtt_host, self.settings.mqtt_port,
+                                  keepalive=30, clean_start=False, properties=props)
+        self.client.loop_start()
+        self.worker.start()
+
+    def stop(self) -> None:
+        self.stop_flag.set()
+        self.worker.join(timeout=10)
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    # -- the worker ----------------------------------------------------------------------
+    def _collect(self) -> list[mqtt.MQTTMessage]:
+        try:
+            first = self.inbox.get(timeout=0.2)
+        except queue.Empty:
+            return []
+        batch = [first]
+        deadline = time.monotonic() + self.settings.batch_window_ms / 1000
+        budget = self.settings.batch_max_events
+        size = 0
+        while size < budget:
+            remaining = deadline - time.monotonic()
+            try:
+                msg = self.inbox.get(timeout=max(remaining, 0)) if remaining > 0 \
+                    else self.inbox.get_nowait()
+            except queue.Empty:
+                break
+            batch.append(msg)
+            size += max(1, msg.payload.count(b'"event_id"'))
+        return batch
+
+    def _run(self) -> None:
+        while not self.stop_flag.is_set():
+            batch = self._collect()
+            if not batch:
+                continue
+            delay = 0.1
+            while not self.stop_flag.is_set():
+                try:
+                    self.process(batch)
+                    break
+                except psycopg.OperationalError as exc:  # database away: keep, retry, never ack
+                    log.warning("ledger unavailable, retrying batch in %.1fs: %s", delay, exc)
+                    self.stop_flag.wait(delay)
+                    delay = min(delay * 2, 5.0)
+                except Exception:
+                    log.exception("unexpected error applying a batch; retrying")
+                    self.stop_flag.wait(delay)
+                    delay = min(delay * 2, 5.0)
+
+    def process(self, batch: list[mqtt.MQTTMessage]) -> None:
+        """Apply, record dead letters and gateway news, then acknowledge every message."""
+        self.service.metrics.inc("stockpulse_mqtt_messages_total", len(batch))
+        sorted_ = sort_messages([(m.topic, m.payload) for m in batch])
+        for sender, events in sorted_.events_by_sender.items():
+            self.service.apply(events, sender)
+        self._record(sorted_)
+        for message in batch:
+            if message.qos > 0:
+                self.client.ack(message.mid, message.qos)
+
+    def _record(self, sorted_: Sorted) -> None:
+        if not sorted_.dead and not sorted_.news:
+            return
+        now = datetime.now(UTC)
+        with self.service.pool.connection() as conn, conn.transaction():
+            if sorted_.dead:
+                conn.cursor().executemany(
+                    "INSERT INTO dead_letters (topic, source, reason, raw) "
+                    "VALUES (%s, 'mqtt', %s, %s)",
+                    [(d.topic, d.reason, d.raw) for d in sorted_.dead])
+            for news in sorted_.news:
+                _upsert_gateway(conn, news, now)
+        self.service.metrics.inc("stockpulse_dead_letters_total", len(sorted_.dead))
+        if self.service.live is not None and sorted_.news:
+            self.service.live.publish([
+                {"type": "gateway", "warehouse": n.warehouse, "gateway": n.gateway,
+                 "state": gateway_row(n, now)[2], "last_heartbeat": now.isoformat(),
+                 "queue_depth": gateway_row(n, now)[5]} for n in sorted_.news])
+
+
+def _upsert_gateway(conn: psycopg.Connection, news: GatewayNews, now: datetime) -> None:
+    wh, gw, state, beat, status_at, depth, info = gateway_row(news, now)
+    conn.execute("INSERT INTO warehouses (code) VALUES (%s) ON CONFLICT DO NOTHING", (wh,))
+    conn.execute("""
+        INSERT INTO gateways (warehouse, gateway, state, last_heartbeat, last_status_at,
+                              queue_depth, info)
+        VALUES (%s, %s, %s, %s, %s, %s, %s)
+        ON CONFLICT (warehouse, gateway) DO UPDATE SET
+          state = CASE WHEN EXCLUDED.last_status_at IS NOT NULL THEN EXCLUDED.state
+                       ELSE gateways.state END,
+          last_heartbeat = COALESCE(EXCLUDED.last_heartbeat, gateways.last_heartbeat),
+          last_status_at = COALESCE(EXCLUDED.last_status_at, gateways.last_status_at),
+          queue_depth = COALESCE(EXCLUDED.queue_depth, gateways.queue_depth),
+          info = gateways.info || EXCLUDED.info""",
+                 (wh, gw, state, beat, status_at, depth, Jsonb(info)))

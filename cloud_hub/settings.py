@@ -1,0 +1,48 @@
+"""Hub settings: HUB_* environment variables (or a .env-style file), built once in main.
+
+Rule kept here: outside development a placeholder secret is refused at start-up.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-secret-not-for-production"}
+
+
+class HubSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    database_url: str | None = None
+    data_dir: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    secret_key: str = "dev-secret-not-for-production"
+    token_ttl_s: int = Field(default=12 * 3600, gt=0)
+    mqtt_enabled: bool = True
+    mqtt_host: str = "127.0.0.1"
+    mqtt_port: int = 1883
+    mqtt_username: str | None = None
+    mqtt_password: str | None = None
+    mqtt_client_id: str | None = None
+    mqtt_shared_group: str = "hub"
+    batch_max_events: int = Field(default=500, gt=0)
+    batch_window_ms: int = Field(default=20, ge=0)
+    ws_queue_size: int = Field(default=1000, gt=0)
+    ws_slow_policy: Literal["drop_oldest", "disconnect"] = "drop_oldest"
+    gateway_offline_after_s: int = 60
+    bootstrap_admin_password: str | None = None
+
+    @model_validator(mode="after")
+    def _no_placeholders_in_production(self) -> HubSettings:
+        if self.environment == "production":
+            if self.secret_key in PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
+                raise ValueError("HUB_SECRET_KEY must be set to a random value of at least 32 "
+                                 "characters in production (it is a placeholder or too short)")
+            if self.bootstrap_admin_password in PLACEHOLDER_SECRETS | {"admin"}:
+                raise ValueError("HUB_BOOTSTRAP_ADMIN_PASSWORD is a placeholder; choose a real one")
+        return self
