@@ -1,0 +1,181 @@
+"""Planning against the ledger: read demand, stock and settings, run the pure core, store the
+results; build rule facts for touched SKUs and act on them.
+
+Rule kept here: the core decides, this module only moves rows in and out. `today` and `now` are
+passed in (the scheduler or request gives them), never read from the clock here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import psycopg
+from psycopg.rows import dict_row
+
+from cloud_hub.planning import store
+from cloud_hub.planning.actions import ActionSinks, DispatchReport, dispatch
+from cloud_hub.planning.classify import abc_classes, demand_cv, xyz_classes
+from cloud_hub.planning.forecast import ForecastConfig, Model, Pattern, forecast
+from cloud_hub.planning.history import demand_history
+from cloud_hub.planning.policy import PolicyInputs, round_order_quantity
+from cloud_hub.planning.replenish import StockArrays, Suggestion, SuggestionKind, plan
+from cloud_hub.planning.rules import Action, Evaluation, Fact, Rule, evaluate
+
+DEFAULTS: dict[str, float | str] = {
+    "supplier": "", "lead_time_days": 7.0, "lead_time_sd_days": 0.0, "service_level": 0.95,
+    "review_days": 0.0, "unit_cost": 0.0, "order_cost": 50.0, "holding_rate": 0.25,
+    "pack_size": 1.0, "min_order": 0.0,
+}
+
+
+@dataclass(frozen=True)
+class PlanningRun:
+    series: int
+    suggestions: tuple[Suggestion, ...]
+
+
+def on_hand_by_series(conn: psycopg.Connection, warehouse: str | None = None
+                      ) -> dict[tuple[str, str], tuple[float, float]]:
+    """(sku, warehouse) → (on hand in any status, available)."""
+    rows = conn.execute(
+        "SELECT sku, warehouse, sum(quantity)::float8, "
+        "coalesce(sum(quantity) FILTER (WHERE status = 'available'), 0)::float8 FROM balances "
+        "WHERE (%s::text IS NULL OR warehouse = %s) GROUP BY 1, 2", (warehouse, warehouse))
+    return {(sku, wh): (total, avail) for sku, wh, total, avail in rows}
+
+
+def settings_for(conn: psycopg.Connection, keys: Sequence[tuple[str, str]]
+                 ) -> dict[str, np.ndarray]:
+    """Per-series settings arrays (planning_settings, SKU unit value, else DEFAULTS)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute("SELECT s.*, k.unit_value FROM planning_settings s "
+                    "LEFT JOIN skus k ON k.sku = s.sku")
+        found = {(r["sku"], r["warehouse"]): r for r in cur.fetchall()}
+        cur.execute("SELECT sku, unit_value FROM skus WHERE unit_value IS NOT NULL")
+        values = {r["sku"]: float(r["unit_value"]) for r in cur.fetchall()}
+    out: dict[str, Any] = {}
+    for name, default in DEFAULTS.items():
+        col = []
+        for sku, wh in keys:
+            row = found.get((sku, wh))
+            value = row.get(name) if row else None
+            if name == "unit_cost" and value is None:
+                value = values.get(sku)
+            col.append(default if value is None else value)
+        out[name] = np.array(col, dtype=object if name == "supplier" else float)
+    return out
+
+
+def run_planning(conn: psycopg.Connection, today: date, now: datetime, *, days: int = 365,
+                 warehouse: str | None = None, cfg: ForecastConfig | None = None) -> PlanningRun:
+    """Forecast every SKU × warehouse with demand or stock, store policies and suggestions."""
+    stock = on_hand_by_series(conn, warehouse)
+    hist = demand_history(conn, today, days, warehouse, keys=tuple(sorted(stock)))
+    if not hist.keys:
+        return PlanningRun(0, ())
+    fc = forecast(hist.quantities, hist.keys, cfg)
+    s = settings_for(conn, hist.keys)
+    inputs = PolicyInputs(
+        lead_time_days=s["lead_time_days"], lead_time_sd_days=s["lead_time_sd_days"],
+        service_level=s["service_level"], review_days=s["review_days"],
+        unit_cost=s["unit_cost"], order_cost=s["order_cost"], holding_rate=s["holding_rate"],
+        pack_size=s["pack_size"], min_order=s["min_order"])
+    on_hand = np.array([stock.get(k, (0.0, 0.0))[1] for k in hist.keys])
+    result = plan(fc, inputs, StockArrays(on_hand), today, suppliers=list(s["supplier"]))
+    abc = abc_classes(hist.quantities.sum(axis=0) * s["unit_cost"])
+    xyz = xyz_classes(demand_cv(hist.quantities))
+    pol = result.policies
+    store.save_status(conn, (
+        (wh, sku, Pattern(fc.pattern[i]).name.lower(), Model(fc.model[i]).name.lower(),
+         float(pol.demand_daily[i]), float(fc.mae[i]), float(fc.bias[i]), float(fc.rmse[i]),
+         float(pol.safety_stock[i]), float(pol.reorder_point[i]), float(pol.max_level[i]),
+         str(abc[i]), str(xyz[i]), now)
+        for i, (sku, wh) in enumerate(hist.keys)))
+    saved = store.save_suggestions(conn, result.suggestions)
+    return PlanningRun(len(hist.keys), tuple(saved))
+
+
+def facts_for(conn: psycopg.Connection, pairs: Iterable[tuple[str, str]], today: date
+              ) -> list[Fact]:
+    """Facts per (warehouse, sku): stock and the stored policy; per lot on hand: expiry."""
+    pairs = sorted(set(pairs))
+    if not pairs:
+        return []
+    whs, skus = [p[0] for p in pairs], [p[1] for p in pairs]
+    facts: list[Fact] = []
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            "WITH p(warehouse, sku) AS (SELECT * FROM unnest(%s::text[], %s::text[])) "
+            "SELECT p.warehouse, p.sku, coalesce(sum(b.quantity), 0)::float8 AS on_hand, "
+            "coalesce(sum(b.quantity) FILTER (WHERE b.status = 'available'), 0)::float8 "
+            "AS available, s.safety_stock, s.reorder_point, s.max_level, s.demand_daily, "
+            "s.abc_class, s.xyz_class FROM p "
+            "LEFT JOIN balances b ON b.warehouse = p.warehouse AND b.sku = p.sku "
+            "LEFT JOIN planning_status s ON s.warehouse = p.warehouse AND s.sku = p.sku "
+            "GROUP BY p.warehouse, p.sku, s.warehouse, s.sku", (whs, skus))
+        for r in cur.fetchall():
+            facts.append(_sku_fact(r))
+        cur.execute(
+            "WITH p(warehouse, sku) AS (SELECT * FROM unnest(%s::text[], %s::text[])), "
+            "lots AS (SELECT b.warehouse, b.sku, b.lot, sum(b.quantity)::float8 AS qty "
+            "FROM balances b JOIN p USING (warehouse, sku) WHERE b.lot <> '' "
+            "GROUP BY 1, 2, 3 HAVING sum(b.quantity) > 0) "
+            "SELECT l.*, (SELECT max((m.payload->'item'->>'expiry')::date) FROM moves m "
+            "WHERE m.sku = l.sku AND m.lot = l.lot AND m.payload->'item' ? 'expiry') AS expiry "
+            "FROM lots l", (whs, skus))
+        for r in cur.fetchall():
+            if r["expiry"] is not None:
+                facts.append(Fact(f"lot:{r['sku']}/{r['lot']}", r["warehouse"],
+                                  {"days_to_expiry": (r["expiry"] - today).days,
+                                   "lot_quantity": r["qty"]}, sku=r["sku"]))
+    return facts
+
+
+def _sku_fact(r: dict[str, Any]) -> Fact:
+    values: dict[str, float | str] = {"on_hand": r["on_hand"], "available": r["available"]}
+    if r["safety_stock"] is not None:
+        demand = float(r["demand_daily"])
+        values |= {"safety_stock": r["safety_stock"], "reorder_point": r["reorder_point"],
+                   "max_level": r["max_level"], "demand_daily": demand,
+                   "days_of_supply": r["available"] / demand if demand > 0 else 1e9,
+                   "abc_class": r["abc_class"] or "C", "xyz_class": r["xyz_class"] or "Z"}
+    return Fact(f"sku:{r['sku']}", r["warehouse"], values, sku=r["sku"])
+
+
+def suggest_for_action(conn: psycopg.Connection, action: Action, now: datetime) -> str:
+    """A purchase suggestion up to the stored max level, for a rule's suggest_replenishment."""
+    fact, sku = action.fact, action.fact.sku
+    if sku is None or "max_level" not in fact.values:
+        return "skipped: no computed policy for this SKU yet"
+    s = settings_for(conn, [(sku, fact.warehouse)])
+    on_hand = float(fact.values["available"])
+    raw = float(fact.values["max_level"]) - on_hand
+    qty = float(round_order_quantity(np.array([raw]), s["pack_size"][0], s["min_order"][0])[0])
+    if qty <= 0:
+        return "skipped: already at max level"
+    saved = store.save_suggestions(conn, [Suggestion(
+        kind=SuggestionKind.PURCHASE, sku=sku, warehouse=fact.warehouse, quantity=qty,
+        suggested_quantity=qty, source=str(s["supplier"][0]), created_on=now.date(),
+        reason=f"rule '{action.rule}': {action.message}",
+        inventory_position=on_hand, reorder_point=float(fact.values["reorder_point"]),
+        safety_stock=float(fact.values["safety_stock"]), unit_cost=float(s["unit_cost"][0]))])
+    return saved[0].id or ""
+
+
+def run_rules(conn: psycopg.Connection, rules: Sequence[Rule], facts: Sequence[Fact],
+              sinks: ActionSinks, now: datetime) -> tuple[Evaluation, DispatchReport]:
+    """Evaluate (pure), record rule failures, then run every action through its adapter."""
+    result = evaluate(rules, facts)
+    store.record_failures(conn, result.failures, now)
+    return result, dispatch(result.actions, sinks, now)
+
+
+def on_moves_applied(conn: psycopg.Connection, touched: Iterable[tuple[str, str]],
+                     rules: Sequence[Rule], sinks: ActionSinks, now: datetime
+                     ) -> tuple[Evaluation, DispatchReport]:
+    """The hook for the ingest path: `touched` is (warehouse, sku) of the moves just applied."""
+    return run_rules(conn, rules, facts_for(conn, touched, now.date()), sinks, now)
