@@ -1,0 +1,110 @@
+"""Look-up: scan anything, learn what it is and where it is. Plans hub queries, reads answers.
+
+Rule kept here: a pallet label asks for the unit, a GTIN asks search, any other text asks
+search and the stock of a location of that name; whatever the hub answers (or does not)
+becomes lines a picker can read, never an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from pda_app.flows.feedback import Feedback, Local
+from pda_app.flows.scan import read_scan
+
+MAX_LINES = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    path: str
+    params: tuple[tuple[str, str], ...] = ()
+    role: str = "search"  # unit | search | stock
+
+
+@dataclass(frozen=True, slots=True)
+class LookupView:
+    title: str
+    lines: tuple[str, ...]
+    feedback: Feedback
+
+
+def plan(raw: str, warehouse: str | None = None) -> tuple[Query, ...] | Feedback:
+    """The hub queries that answer a scan, or the feedback when the scan cannot be read."""
+    seen = read_scan(raw)
+    if not seen.readable:
+        return Feedback.error(Local.UNREADABLE, f"Could not read that ({seen.error})")
+    where = (("warehouse", warehouse),) if warehouse else ()
+    if seen.sscc or seen.epc:
+        key = seen.sscc or seen.epc or ""
+        return (Query(f"/api/v1/units/{quote(key, safe='')}", (), "unit"),)
+    term = seen.gtin or seen.lot or seen.text
+    queries = [Query("/api/v1/search", (("q", term), *where), "search")]
+    if seen.gtin is None:
+        queries.append(Query("/api/v1/stock", (("location", seen.text), *where), "stock"))
+    return tuple(queries)
+
+
+Answer = tuple[Query, int, object]  # (query, HTTP status, decoded JSON body)
+
+
+def describe(scanned: str, answers: Sequence[Answer]) -> LookupView:
+    """Turn the hub's answers into what the look-up screen shows."""
+    lines: list[str] = []
+    title = scanned.strip()
+    for query, status, body in answers:
+        if status != 200:
+            continue
+        if query.role == "unit" and isinstance(body, Mapping):
+            title, found = _unit(body)
+            lines.extend(found)
+        elif query.role == "search" and isinstance(body, list):
+            lines.extend(_search(body))
+        elif query.role == "stock" and isinstance(body, list) and body:
+            lines.append(f"Location {title} holds:")
+            lines.extend(_stock(body))
+    if not lines:
+        return LookupView(title, (), Feedback.error("not_found", f"Nothing known as {title}"))
+    shown = tuple(dict.fromkeys(lines))[:MAX_LINES]
+    return LookupView(title, shown, Feedback.ok("found", f"{len(shown)} line(s) for {title}"))
+
+
+def _unit(body: Mapping[str, object]) -> tuple[str, list[str]]:
+    key = str(body.get("unit_key") or body.get("sscc") or body.get("epc") or "?")
+    lines = [f"Pallet {key}", f"At {body.get('location') or 'nowhere (left the site)'}"]
+    contents = body.get("contents")
+    if isinstance(contents, list):
+        lines.extend(_stock(contents))
+    return key, lines
+
+
+def _search(rows: list[object]) -> list[str]:
+    out = []
+    for row in rows:
+        if not isinstance(row, Mapping):
+            continue
+        kind, match = row.get("kind", "?"), row.get("match", "?")
+        where = row.get("location")
+        quantity = row.get("quantity")
+        amount = f" × {_number(quantity)}" if quantity is not None else ""
+        out.append(f"{kind} {match}" + (f" at {where}" if where else "") + amount)
+    return out
+
+
+def _stock(rows: list[object]) -> list[str]:
+    out = []
+    for row in rows:
+        if not isinstance(row, Mapping):
+            continue
+        lot = f" lot {row['lot']}" if row.get("lot") else ""
+        status = row.get("status")
+        flag = f" ({status})" if status and status != "available" else ""
+        out.append(f"  {row.get('sku', '?')}{lot}: {_number(row.get('quantity'))}{flag}")
+    return out
+
+
+def _number(value: object) -> str:
+    text = str(value)
+    return text[:-2] if text.endswith(".0") else text
