@@ -1,0 +1,135 @@
+"""Supervisor and integration operations that move stock: dock arrivals, quarantine release,
+shipping, count approval and recount — each applied through the ledger in one transaction.
+
+Rule kept here: event ids derive from the caller's key or the record they act on, so any of
+these repeated by a retrying client applies nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from cloud_hub.work.counts import CountRequest
+from cloud_hub.work.pg_apply import apply_moves
+from cloud_hub.work.pg_counts import adjustment, create_count_task, take_review
+from cloud_hub.work.pg_receiving import load_receipt, record_arrival
+from cloud_hub.work.pg_waves import ship_order
+from cloud_hub.work.putaway import PutawayPolicy
+from cloud_hub.work.receiving import Arrival, MatchKind
+from protocol.events import ItemLine, Reason, Source, SourceKind, StockMoved, StockStatus, UnitRef
+
+Publish = Callable[[Sequence[StockMoved]], None]
+
+
+class WorkOperations:
+    pool: Any
+    policy: PutawayPolicy
+
+    def _published(self, moves: Sequence[StockMoved]) -> None:
+        raise NotImplementedError
+
+    def arrival(self, receipt_id: str, *, event_id: UUID, unit: UnitRef | None, sku: str | None,
+                lot: str | None, quantity: Any, location: str | None, occurred_at: datetime,
+                device_id: str, source_kind: SourceKind, user: str) -> dict[str, Any]:
+        """A pallet seen by the inbound portal or scanned at the dock: match it to the receipt,
+        receive it into the ledger (quarantined when the receipt says so), plan its putaway."""
+        with self.pool.connection() as conn, conn.transaction():
+            receipt = load_receipt(conn, receipt_id)
+            dock = location or receipt.dock
+            match, putaway = record_arrival(
+                conn, receipt, Arrival(unit.key if unit else None, sku, lot, quantity),
+                seen_by=f"{source_kind}:{device_id}", occurred_at=occurred_at, location=dock,
+                policy=self.policy)
+            moves: list[StockMoved] = []
+            if match.kind in (MatchKind.MATCHED, MatchKind.OVER) and match.sku:
+                line = receipt.line(match.line_id or "")
+                status = StockStatus.QUARANTINE if receipt.quarantine else None
+                item = ItemLine(sku=match.sku, lot=match.lot or None, quantity=match.quantity,
+                                expiry=line.expiry if line else None)
+                moves.append(StockMoved(
+                    event_id=event_id, occurred_at=occurred_at, warehouse=receipt.warehouse,
+                    source=Source(kind=source_kind, device_id=device_id, read_point=dock),
+                    unit=unit, contents=(item,) if unit else (), item=None if unit else item,
+                    from_location=None, to_location=dock, to_status=status,
+                    reason=Reason.RECEIVE, task_id=f"receipt:{receipt_id}", user=user))
+                apply_moves(conn, moves, f"work:{user}")
+        self._published(moves)
+        return {"match": str(match.kind), "line_id": match.line_id, "message": match.message,
+                "putaway_task_id": putaway, "move_ids": [str(m.event_id) for m in moves]}
+
+    def release(self, receipt_id: str, *, user: str, occurred_at: datetime,
+                device_id: str) -> list[str]:
+        """Quality released the receipt: its pallets (wherever they are now) and its loose
+        stock at the dock turn from quarantine to available."""
+        with self.pool.connection() as conn, conn.transaction():
+            receipt = load_receipt(conn, receipt_id)
+            moves = []
+            units = conn.execute(
+                "SELECT u.unit_key, u.epc, u.sscc, u.location FROM work_receipt_arrivals a "
+                "JOIN units u ON u.unit_key = a.unit_key WHERE a.receipt_id = %s AND "
+                "a.match IN ('matched','over') AND u.location IS NOT NULL AND EXISTS (SELECT 1 "
+                "FROM unit_contents c WHERE c.unit_key = u.unit_key AND c.status = 'quarantine')",
+                (receipt_id,)).fetchall()
+            for key, epc, sscc, loc in units:
+                moves.append(self._release_move(receipt.warehouse, key, loc, occurred_at, user,
+                                                device_id, unit=UnitRef(epc=epc, sscc=sscc)))
+            for sku, lot, qty in conn.execute(
+                    "SELECT sku, lot, quantity FROM balances WHERE location = %s AND status = "
+                    "'quarantine' AND sku = ANY(%s)",
+                    (receipt.dock, [ln.sku for ln in receipt.lines])).fetchall():
+                item = ItemLine(sku=sku, lot=lot or None, quantity=qty,
+                                status=StockStatus.QUARANTINE)
+                moves.append(self._release_move(receipt.warehouse, f"{sku}:{lot}", receipt.dock,
+                                                occurred_at, user, device_id, item=item))
+            apply_moves(conn, moves, f"work:{user}")
+        self._published(moves)
+        return [str(m.event_id) for m in moves]
+
+    @staticmethod
+    def _release_move(warehouse: str, key: str, location: str, occurred_at: datetime,
+                      user: str, device_id: str, unit: UnitRef | None = None,
+                      item: ItemLine | None = None) -> StockMoved:
+        return StockMoved(
+            event_id=uuid5(NAMESPACE_URL, f"stockpulse:release:{location}:{key}:"
+                                          f"{occurred_at.isoformat()}"),
+            occurred_at=occurred_at, warehouse=warehouse,
+            source=Source(kind=SourceKind.SYSTEM, device_id=device_id), unit=unit, item=item,
+            from_location=location, to_location=location, to_status=StockStatus.AVAILABLE,
+            reason=Reason.ADJUST, user=user)
+
+    def ship(self, order_id: str, *, occurred_at: datetime, user: str, device_id: str,
+             source_kind: SourceKind, read_point: str | None) -> list[str]:
+        with self.pool.connection() as conn:
+            moves = ship_order(conn, order_id, occurred_at=occurred_at, user=user,
+                               device_id=device_id, source_kind=source_kind,
+                               read_point=read_point)
+        self._published(moves)
+        return [str(m.event_id) for m in moves]
+
+    def approve_count(self, task_id: str, step_id: str, *, supervisor: str,
+                      occurred_at: datetime, device_id: str) -> list[str]:
+        """A supervisor accepts a large count variance: the ledger is adjusted to the count."""
+        with self.pool.connection() as conn, conn.transaction():
+            warehouse, location, sku, lot, variance = take_review(conn, task_id, step_id,
+                                                                  "approved", supervisor)
+            move = adjustment(
+                event_id=uuid5(NAMESPACE_URL, f"stockpulse:count-approve:{task_id}:{step_id}"),
+                warehouse=warehouse, location=location, sku=sku, lot=lot, variance=variance,
+                occurred_at=occurred_at, user=supervisor, device_id=device_id, task_id=task_id,
+                reason=Reason.ADJUST)
+            apply_moves(conn, [move], f"work:{supervisor}")
+        self._published([move])
+        return [str(move.event_id)]
+
+    def recount(self, task_id: str, step_id: str, *, supervisor: str,
+                now: datetime) -> str | None:
+        with self.pool.connection() as conn, conn.transaction():
+            warehouse, location, sku, _, _ = take_review(conn, task_id, step_id, "recount",
+                                                         supervisor)
+            new_id = f"recount-{task_id}-{step_id}"
+            return create_count_task(conn, task_id=new_id, warehouse=warehouse,
+                                     request=CountRequest(location, sku, "recount"), blind=True,
+                                     now=now, priority=20)

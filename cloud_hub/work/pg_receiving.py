@@ -1,0 +1,169 @@
+"""Receipts in PostgreSQL: expected receipts with their receive task, arrivals matched to them
+(by the PDA or a dock scan or portal), putaway tasks with a suggested bin, quarantine release.
+
+Rule kept here: every arrival is recorded with how it matched (matched / over / duplicate /
+unexpected), so closing a receipt always reports every discrepancy.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import NAMESPACE_URL, uuid5
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from cloud_hub.work.model import ZERO, Bin, BinKind, SkuProfile
+from cloud_hub.work.pg_master import load_bins, load_loads, load_profiles, record_lot
+from cloud_hub.work.pg_tasks import TaskConflict, TaskNotFound, insert_task
+from cloud_hub.work.putaway import PutawayPolicy, suggest
+from cloud_hub.work.receiving import (
+    Arrival,
+    ArrivalMatch,
+    ExpectedReceipt,
+    ExpectedUnit,
+    MatchKind,
+    ReceiptLine,
+    ReceivedSoFar,
+    match_arrival,
+    reconcile,
+)
+from cloud_hub.work.steps import StepLink, WorkTask, unit_ref
+from protocol.events import StockStatus
+from protocol.tasks import Instruction, Task, TaskKind, TaskState, TaskStep
+
+UNIT_PROMPTS = (Instruction.SCAN_UNIT, Instruction.ENTER_QUANTITY)
+LOOSE_PROMPTS = (Instruction.SCAN_ITEM, Instruction.ENTER_LOT, Instruction.ENTER_QUANTITY)
+PUTAWAY_PROMPTS = (Instruction.SCAN_UNIT, Instruction.GO_TO_LOCATION, Instruction.SCAN_BIN)
+
+
+def _lines_json(receipt: ExpectedReceipt) -> list[dict[str, Any]]:
+    return [{"line_id": ln.line_id, "sku": ln.sku, "quantity": str(ln.quantity), "lot": ln.lot,
+             "expiry": ln.expiry.isoformat() if ln.expiry else None,
+             "units": [{"unit_key": u.unit_key, "quantity": str(u.quantity)} for u in ln.units]}
+            for ln in receipt.lines]
+
+
+def load_receipt(conn: psycopg.Connection, receipt_id: str) -> ExpectedReceipt:
+    row = conn.execute("SELECT warehouse, dock, lines, quarantine, supplier FROM work_receipts "
+                       "WHERE receipt_id = %s", (receipt_id,)).fetchone()
+    if row is None:
+        raise TaskNotFound(f"receipt {receipt_id}")
+    lines = tuple(ReceiptLine(
+        ln["line_id"], ln["sku"], Decimal(ln["quantity"]), ln["lot"],
+        date.fromisoformat(ln["expiry"]) if ln["expiry"] else None,
+        tuple(ExpectedUnit(u["unit_key"], Decimal(u["quantity"])) for u in ln["units"]))
+        for ln in row[2])
+    return ExpectedReceipt(receipt_id, row[0], row[1], lines, row[3], row[4])
+
+
+def create_receipt(conn: psycopg.Connection, receipt: ExpectedReceipt, now: datetime) -> str:
+    """Store the expected receipt and make its receive task (one step per pallet or line)."""
+    with conn.transaction():
+        if conn.execute("SELECT 1 FROM work_receipts WHERE receipt_id = %s",
+                        (receipt.receipt_id,)).fetchone():
+            raise TaskConflict(f"receipt {receipt.receipt_id} exists")
+        conn.execute("INSERT INTO work_receipts (receipt_id, warehouse, dock, supplier, "
+                     "quarantine, lines) VALUES (%s,%s,%s,%s,%s,%s)",
+                     (receipt.receipt_id, receipt.warehouse, receipt.dock, receipt.supplier,
+                      receipt.quarantine, Jsonb(_lines_json(receipt))))
+        status = StockStatus.QUARANTINE if receipt.quarantine else None
+        steps, links = [], {}
+        for line in receipt.lines:
+            for unit in line.units or (None,):
+                sid = str(len(steps) + 1)
+                qty = unit.quantity if unit else line.quantity
+                steps.append(TaskStep(
+                    step_id=sid, sequence=len(steps) + 1, location=receipt.dock, sku=line.sku,
+                    lot=line.lot or None, expiry=line.expiry, expected_quantity=qty,
+                    remaining_quantity=qty, unit=unit_ref(unit.unit_key) if unit else None,
+                    instructions=UNIT_PROMPTS if unit else LOOSE_PROMPTS))
+                links[sid] = StepLink(receipt_id=receipt.receipt_id, receipt_line=line.line_id,
+                                      to_status=status)
+        task_id = f"receive-{receipt.receipt_id}"
+        insert_task(conn, WorkTask(Task(
+            task_id=task_id, kind=TaskKind.RECEIVE, state=TaskState.OPEN,
+            warehouse=receipt.warehouse, created_at=now, reference=receipt.receipt_id,
+            steps=tuple(steps)), links))
+        return task_id
+
+
+def _so_far(conn: psycopg.Connection, receipt_id: str) -> ReceivedSoFar:
+    by_line = dict(conn.execute(
+        "SELECT line_id, sum(quantity) FROM work_receipt_arrivals WHERE receipt_id = %s AND "
+        "match IN ('matched','over') GROUP BY line_id", (receipt_id,)).fetchall())
+    units = {r[0] for r in conn.execute(
+        "SELECT unit_key FROM work_receipt_arrivals WHERE receipt_id = %s AND unit_key IS NOT "
+        "NULL AND match IN ('matched','over')", (receipt_id,))}
+    return ReceivedSoFar(by_line, frozenset(units))
+
+
+def record_arrival(conn: psycopg.Connection, receipt: ExpectedReceipt, arrival: Arrival, *,
+                   seen_by: str, occurred_at: datetime, location: str,
+                   policy: PutawayPolicy) -> tuple[ArrivalMatch, str | None]:
+    """Match an arrival, remember it, and (when it is stock we expected) create its putaway
+    task. Ledger moves are the caller's: the PDA's confirmation or the portal's event."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('stockpulse:receipt:' || %s))",
+                 (receipt.receipt_id,))
+    match = match_arrival(receipt, _so_far(conn, receipt.receipt_id), arrival)
+    conn.execute("INSERT INTO work_receipt_arrivals (receipt_id, line_id, unit_key, sku, lot, "
+                 "quantity, match, seen_by, occurred_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                 (receipt.receipt_id, match.line_id, match.unit_key, match.sku, match.lot,
+                  match.quantity, str(match.kind), seen_by, occurred_at))
+    if match.kind not in (MatchKind.MATCHED, MatchKind.OVER) or match.sku is None:
+        return match, None
+    line = receipt.line(match.line_id or "")
+    record_lot(conn, match.sku, match.lot, line.expiry if line else None, occurred_at)
+    task_id = _putaway_task(conn, receipt, match, location, occurred_at, policy)
+    return match, task_id
+
+
+def _putaway_task(conn: psycopg.Connection, receipt: ExpectedReceipt, match: ArrivalMatch,
+                  dock_code: str, now: datetime, policy: PutawayPolicy) -> str:
+    bins = load_bins(conn, receipt.warehouse)
+    dock = bins.get(dock_code) or Bin(dock_code, receipt.warehouse, kind=BinKind.DOCK)
+    sku = match.sku or ""
+    profile = load_profiles(conn, [sku]).get(sku, SkuProfile(sku))
+    found = suggest(profile, match.lot, match.quantity, dock, list(bins.values()),
+                    load_loads(conn, receipt.warehouse), policy)
+    key = match.unit_key or f"{match.sku}:{match.lot}:{match.quantity}:{now.isoformat()}"
+    task_id = "putaway-" + uuid5(NAMESPACE_URL, f"{receipt.receipt_id}:{key}").hex[:16]
+    status = StockStatus.QUARANTINE if receipt.quarantine else StockStatus.AVAILABLE
+    step = TaskStep(step_id="1", sequence=1, location=dock_code,
+                    to_location=found.bin if found else None, sku=sku, lot=match.lot or None,
+                    expected_quantity=match.quantity, remaining_quantity=match.quantity,
+                    unit=unit_ref(match.unit_key) if match.unit_key else None,
+                    instructions=PUTAWAY_PROMPTS if match.unit_key else PUTAWAY_PROMPTS[1:])
+    note = None if found else "no bin fits: a supervisor must choose one (override)"
+    insert_task(conn, WorkTask(Task(
+        task_id=task_id, kind=TaskKind.PUTAWAY, state=TaskState.OPEN,
+        warehouse=receipt.warehouse, created_at=now, reference=receipt.receipt_id, note=note,
+        steps=(step,)), {"1": StepLink(receipt_id=receipt.receipt_id, stock_status=status)}))
+    return task_id
+
+
+def close_receipt(conn: psycopg.Connection, receipt_id: str) -> list[dict[str, Any]]:
+    """Close the receipt and report every over, under and unexpected delivery."""
+    with conn.transaction():
+        receipt = load_receipt(conn, receipt_id)
+        unexpected = [ArrivalMatch(MatchKind.UNEXPECTED, None, sku, lot, qty, key)
+                      for sku, lot, qty, key in conn.execute(
+                          "SELECT sku, lot, quantity, unit_key FROM work_receipt_arrivals "
+                          "WHERE receipt_id = %s AND match = 'unexpected' ORDER BY id",
+                          (receipt_id,))]
+        found = [{"kind": str(d.kind), "sku": d.sku, "lot": d.lot, "line_id": d.line_id,
+                  "expected": str(d.expected), "received": str(d.received),
+                  "unit_key": d.unit_key}
+                 for d in reconcile(receipt, _so_far(conn, receipt_id), unexpected)]
+        conn.execute("UPDATE work_receipts SET state = 'closed', discrepancies = %s "
+                     "WHERE receipt_id = %s", (Jsonb(found), receipt_id))
+        return found
+
+
+def received_quantity(conn: psycopg.Connection, receipt_id: str) -> Decimal:
+    row = conn.execute("SELECT COALESCE(sum(quantity), 0) FROM work_receipt_arrivals "
+                       "WHERE receipt_id = %s AND match IN ('matched','over')",
+                       (receipt_id,)).fetchone()
+    return row[0] if row else ZERO
