@@ -107,6 +107,9 @@ class EmulatorThread:
             self.playback_done.set_result(None)
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Close the readers (clients see ConnectionCloseEvent), end playback, end the thread."""
+        if self._loop.is_closed():
+            return
         if self.emulator is not None and self._thread.is_alive():
             asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(timeout)
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -116,7 +119,8 @@ class EmulatorThread:
 
     async def _stop(self) -> None:
         assert self.emulator is not None
-        for task in asyncio.all_tasks():
-            if task is not asyncio.current_task():
-                task.cancel()
         await self.emulator.close()
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

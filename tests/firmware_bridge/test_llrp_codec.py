@@ -239,7 +239,8 @@ def test_sllurp_decodes_our_tag_report() -> None:
     report = L.ROAccessReport(3, (L.TagReportData(epc, antenna_id=2, peak_rssi=-51,
                                                   first_seen_utc=10, last_seen_utc=11,
                                                   tag_seen_count=4),))
-    (tag_dict,) = LLRPMessage(msgbytes=L.encode(report)).msgdict["RO_ACCESS_REPORT"]["TagReportData"]
+    decoded = LLRPMessage(msgbytes=L.encode(report)).msgdict["RO_ACCESS_REPORT"]
+    (tag_dict,) = decoded["TagReportData"]
     assert tag_dict["EPC-96"] == b"3114f4e4e400000001000000"
     assert (tag_dict["AntennaID"], tag_dict["PeakRSSI"], tag_dict["TagSeenCount"]) == (2, -51, 4)
     assert (tag_dict["FirstSeenTimestampUTC"], tag_dict["LastSeenTimestampUTC"]) == (10, 11)
