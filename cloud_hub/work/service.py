@@ -56,7 +56,7 @@ from protocol.tasks import (
     TaskState,
 )
 
-OVERRIDE_ROLES = frozenset({"supervisor", "admin"})
+OVERRIDE_ROLES = frozenset({"supervisor", "manager", "admin"})
 Publish = Callable[[Sequence[StockMoved]], None]
 
 

@@ -1,0 +1,215 @@
+"""Receipts, orders, waves and counts under /api/v1: what supervisors, managers and
+integrations (ERP, portals) call to feed and steer the warehouse work."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from cloud_hub.api.deps import PoolDep, Reader
+from cloud_hub.work.api_deps import Manager, Mover, Resolver, ServiceDep, http_errors
+from cloud_hub.work.api_models import (
+    ActIn,
+    ArrivalIn,
+    CountIn,
+    CountPlanIn,
+    OrderIn,
+    ReceiptIn,
+    ShipIn,
+    WaveIn,
+)
+from cloud_hub.work.counts import CountRequest
+from cloud_hub.work.orders import Order, OrderLine
+from cloud_hub.work.pg_counts import (
+    accuracy_by_location,
+    create_count_task,
+    due_by_class,
+    pending_review,
+)
+from cloud_hub.work.pg_orders import (
+    atp,
+    cancel_order,
+    create_order,
+    order_view,
+    reserve_again,
+)
+from cloud_hub.work.pg_receiving import close_receipt, create_receipt, load_receipt
+from cloud_hub.work.pg_waves import build_wave
+from cloud_hub.work.picking import WaveRule
+from cloud_hub.work.receiving import ExpectedReceipt, ExpectedUnit, ReceiptLine
+
+router = APIRouter(prefix="/api/v1", tags=["work"])
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- receipts ----------------------------------------------------------------------------------
+
+@router.post("/receipts", status_code=201)
+def new_receipt(body: ReceiptIn, pool: PoolDep, _: Manager) -> dict[str, Any]:
+    receipt = ExpectedReceipt(body.receipt_id, body.warehouse, body.dock, tuple(
+        ReceiptLine(ln.line_id, ln.sku, ln.quantity, ln.lot, ln.expiry,
+                    tuple(ExpectedUnit(u.unit.key, u.quantity) for u in ln.units))
+        for ln in body.lines), body.quarantine, body.supplier)
+    with http_errors(), pool.connection() as conn:
+        task_id = create_receipt(conn, receipt, _now())
+    return {"receipt_id": body.receipt_id, "task_id": task_id}
+
+
+@router.get("/receipts/{receipt_id}")
+def get_receipt(receipt_id: str, pool: PoolDep, _: Reader) -> dict[str, Any]:
+    with http_errors(), pool.connection() as conn:
+        receipt = load_receipt(conn, receipt_id)
+        state, found = conn.execute("SELECT state, discrepancies FROM work_receipts WHERE "
+                                    "receipt_id = %s", (receipt_id,)).fetchone() or (None, None)
+        names = ("line_id", "unit_key", "sku", "lot", "quantity", "match", "seen_by",
+                 "occurred_at")
+        arrivals = [dict(zip(names, r, strict=True)) for r in conn.execute(
+            f"SELECT {', '.join(names)} FROM work_receipt_arrivals WHERE receipt_id = %s "
+            "ORDER BY id", (receipt_id,))]
+    return {"receipt_id": receipt_id, "warehouse": receipt.warehouse, "dock": receipt.dock,
+            "quarantine": receipt.quarantine, "state": state, "discrepancies": found,
+            "arrivals": arrivals}
+
+
+@router.post("/receipts/{receipt_id}/arrivals")
+def arrival(receipt_id: str, body: ArrivalIn, service: ServiceDep,
+            who: Mover) -> dict[str, Any]:
+    with http_errors():
+        return service.arrival(receipt_id, event_id=body.event_id, unit=body.unit, sku=body.sku,
+                               lot=body.lot, quantity=body.quantity, location=body.location,
+                               occurred_at=body.occurred_at, device_id=body.device_id,
+                               source_kind=body.source_kind, user=who.name)
+
+
+@router.post("/receipts/{receipt_id}/close")
+def close(receipt_id: str, pool: PoolDep, _: Manager) -> dict[str, Any]:
+    with http_errors(), pool.connection() as conn:
+        return {"receipt_id": receipt_id, "discrepancies": close_receipt(conn, receipt_id)}
+
+
+@router.post("/receipts/{receipt_id}/release")
+def release(receipt_id: str, body: ActIn, service: ServiceDep, who: Resolver) -> dict[str, Any]:
+    with http_errors():
+        ids = service.release(receipt_id, user=who.name, occurred_at=body.occurred_at,
+                              device_id=body.device_id)
+    return {"receipt_id": receipt_id, "move_ids": ids}
+
+
+# --- orders, ATP, waves ------------------------------------------------------------------------
+
+@router.post("/orders", status_code=201)
+def new_order(body: OrderIn, pool: PoolDep, _: Manager) -> dict[str, Any]:
+    order = Order(body.order_id, body.warehouse,
+                  tuple(OrderLine(ln.line_no, ln.sku, ln.quantity) for ln in body.lines),
+                  body.carrier, body.cutoff, body.priority, body.kind)
+    with http_errors(), pool.connection() as conn:
+        create_order(conn, order, allow_partial=body.allow_partial)
+        return order_view(conn, body.order_id)
+
+
+@router.get("/orders/{order_id}")
+def get_order(order_id: str, pool: PoolDep, _: Reader) -> dict[str, Any]:
+    with http_errors(), pool.connection() as conn:
+        return order_view(conn, order_id)
+
+
+@router.post("/orders/{order_id}/reserve")
+def reserve(order_id: str, pool: PoolDep, _: Manager) -> dict[str, Any]:
+    with http_errors(), pool.connection() as conn:
+        reserve_again(conn, order_id)
+        return order_view(conn, order_id)
+
+
+@router.post("/orders/{order_id}/cancel")
+def cancel(order_id: str, pool: PoolDep, _: Manager) -> dict[str, Any]:
+    with http_errors(), pool.connection() as conn:
+        cancel_order(conn, order_id)
+        return order_view(conn, order_id)
+
+
+@router.post("/orders/{order_id}/ship")
+def ship(order_id: str, body: ShipIn, service: ServiceDep, who: Mover) -> dict[str, Any]:
+    with http_errors():
+        ids = service.ship(order_id, occurred_at=body.occurred_at, user=who.name,
+                           device_id=body.device_id, source_kind=body.source_kind,
+                           read_point=body.read_point)
+    return {"order_id": order_id, "move_ids": ids}
+
+
+@router.get("/atp")
+def available(pool: PoolDep, _: Reader, warehouse: str,
+              sku: Annotated[list[str], Query(max_length=1000)]) -> dict[str, Any]:
+    with pool.connection() as conn:
+        return {"warehouse": warehouse, "atp": atp(conn, warehouse, sku)}
+
+
+@router.post("/waves", status_code=201)
+def new_wave(body: WaveIn, pool: PoolDep, _: Mover) -> dict[str, Any]:
+    now = _now()
+    rule = WaveRule(body.by, body.max_orders, body.cutoff_before, body.zone)
+    with http_errors(), pool.connection() as conn:
+        return build_wave(conn, wave_id=body.wave_id or f"W-{uuid.uuid4().hex[:10]}",
+                          warehouse=body.warehouse, rule=rule, policy=body.lot_policy,
+                          staging=body.staging, today=body.today or now.date(), now=now,
+                          lines_per_task=body.lines_per_task)
+
+
+# --- counts ------------------------------------------------------------------------------------
+
+def _count_tasks(pool: Any, warehouse: str, requests: list[CountRequest],
+                 blind: bool) -> list[str]:
+    now, made = _now(), []
+    with pool.connection() as conn, conn.transaction():
+        for req in requests:
+            task_id = f"count-{uuid.uuid4().hex[:12]}"
+            if create_count_task(conn, task_id=task_id, warehouse=warehouse, request=req,
+                                 blind=blind, now=now):
+                made.append(task_id)
+    return made
+
+
+@router.post("/counts", status_code=201)
+def count_now(body: CountIn, pool: PoolDep, _: Mover) -> dict[str, Any]:
+    reqs = [CountRequest(loc, body.sku, "on_demand") for loc in body.locations]
+    return {"task_ids": _count_tasks(pool, body.warehouse, reqs, body.blind)}
+
+
+@router.post("/counts/plan", status_code=201)
+def count_plan(body: CountPlanIn, pool: PoolDep, _: Mover) -> dict[str, Any]:
+    """Counts due by ABC class (A monthly, B quarterly, C yearly) as of `today`."""
+    with pool.connection() as conn:
+        due = list(due_by_class(conn, body.warehouse, dict(body.classes), body.today))
+    return {"task_ids": _count_tasks(pool, body.warehouse, due, body.blind), "due": len(due)}
+
+
+@router.get("/counts/review")
+def review(pool: PoolDep, _: Reader, warehouse: str) -> list[dict[str, Any]]:
+    with pool.connection() as conn:
+        return pending_review(conn, warehouse)
+
+
+@router.post("/counts/{task_id}/{step_id}/approve")
+def approve(task_id: str, step_id: str, body: ActIn, service: ServiceDep,
+            who: Resolver) -> dict[str, Any]:
+    with http_errors():
+        return {"move_ids": service.approve_count(task_id, step_id, supervisor=who.name,
+                                                  occurred_at=body.occurred_at,
+                                                  device_id=body.device_id)}
+
+
+@router.post("/counts/{task_id}/{step_id}/recount")
+def recount(task_id: str, step_id: str, service: ServiceDep, who: Resolver) -> dict[str, Any]:
+    with http_errors():
+        return {"task_id": service.recount(task_id, step_id, supervisor=who.name, now=_now())}
+
+
+@router.get("/counts/accuracy")
+def accuracy(pool: PoolDep, _: Reader, warehouse: str) -> list[dict[str, Any]]:
+    with pool.connection() as conn:
+        return accuracy_by_location(conn, warehouse)
