@@ -24,7 +24,10 @@ class PortalParams:
     min_side_reads: int = 3  # reads a side needs (since the last lead change) to take the lead
     min_swing_db: float = 12.0  # from-side margin + to-side margin a crossing needs
     balance_db: float = 12.0  # the two sides' peak levels of a crossing differ at most this
-    settle_us: int = 1_500_000  # a crossing is confirmed after the new side led this long
+    approach_db: float = 0.0  # the first side's level must have climbed this (tag came from afar)
+    depart_db: float = 0.0  # ... and the second side's fallen this before silence (went away)
+    linger_us: int = 20_000_000  # a crossing this soon after a U-turn is a tag lingering
+    settle_us: int = 20_000_000  # a crossing still in range is confirmed after this long
     gap_us: int = 3_000_000  # silence that ends a tag's presence at the portal
     dedup_us: int = 10_000_000  # same tag, portal and direction within this: one pass
     max_transit_us: int = 10_000_000  # the old side must have led within this before a switch
@@ -38,9 +41,13 @@ class PortalConfig:
 
     portal_id: str
     door: str
-    inside: str
-    outside: str
+    inside: str | None  # None: the door opens onto the world outside the ledger (a yard)
+    outside: str | None
     params: PortalParams = field(default_factory=PortalParams)
+
+    def __post_init__(self) -> None:
+        if self.inside is None and self.outside is None:
+            raise ValueError(f"portal {self.portal_id}: inside and outside are both empty")
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,32 +34,49 @@ class PortalPass:
     crossed_us: int = 0  # when the lead changed sides: the moment the tag went through
 
 
+class _Lead:
+    """One side's time in the lead: how long, how clearly, and how its level rose and fell."""
+
+    __slots__ = ("fall", "last_us", "low", "margin", "peak", "reads", "rise", "side", "since")
+
+    def __init__(self, side: int, t: int, level: float, margin: float, reads: int) -> None:
+        self.side = side
+        self.since = t
+        self.last_us = t  # last time this side was ahead by the margin
+        self.margin = margin  # largest margin over the other side
+        self.reads = reads
+        self.peak = self.low = level
+        self.rise = 0.0  # largest climb of the level (the tag coming closer)
+        self.fall = 0.0  # largest drop from the peak (the tag going away)
+
+    def level(self, lvl: float) -> None:
+        if lvl > self.peak:
+            self.peak = lvl
+        elif self.peak - lvl > self.fall:
+            self.fall = self.peak - lvl
+        if lvl < self.low:
+            self.low = lvl
+        elif lvl - self.low > self.rise:
+            self.rise = lvl - self.low
+
+
 class _Crossing:
     """A lead change waiting to be confirmed (or undone by a U-turn)."""
 
-    __slots__ = (
-        "from_peak", "from_reads", "from_side", "margin_from", "start_us", "switch_us", "to_side"
-    )
+    __slots__ = ("came", "start_us", "switch_us")
 
-    def __init__(
-        self, from_side: int, start_us: int, switch_us: int, margin_from: float, from_reads: int,
-        from_peak: float,
-    ) -> None:
+    def __init__(self, came: _Lead, start_us: int, switch_us: int) -> None:
+        self.came = came  # the lead of the side the tag came from, as it ended
         self.start_us = start_us
-        self.from_peak = from_peak
-        self.from_side = from_side
-        self.to_side = 1 - from_side
         self.switch_us = switch_us
-        self.margin_from = margin_from
-        self.from_reads = from_reads
 
 
 class _Track:
     """What one tag has looked like at one portal since it was last silent there."""
 
     __slots__ = (
-        "closed", "cnt", "crossing", "epc", "first_us", "last_us", "lead", "lead_last_us",
-        "lead_margin", "lead_peak", "lead_reads", "lead_since", "lvl", "peak", "reads", "seen_us",
+        "closed", "cnt", "crossing", "epc", "first_us", "last_us", "lead", "lvl", "peak",
+        "reads", "seen_us", "u_turn_us",
     )
 
     def __init__(self, epc: str, t: int) -> None:
@@ -70,14 +87,10 @@ class _Track:
         self.lvl = [0.0, 0.0]
         self.seen_us = [-1, -1]  # last read time per side; -1: never heard
         self.cnt = [0, 0]  # reads per side since the last lead change
-        self.lead = _NONE
-        self.lead_since = t
-        self.lead_last_us = t  # last time the leading side was ahead by the margin
-        self.lead_margin = 0.0  # largest margin of the current lead
-        self.lead_reads = 0
-        self.lead_peak = -1000.0
+        self.lead: _Lead | None = None
         self.peak = -1000.0
         self.crossing: _Crossing | None = None
+        self.u_turn_us = -(1 << 62)  # last time the tag went back the way it came
         self.closed = False
 
 
@@ -98,7 +111,7 @@ class PortalTracker:
         self._next_sweep = 0
         self.unmapped_reads = 0
         self.suppressed = {"duplicate": 0, "cross_read": 0, "weak": 0, "u_turn": 0,
-                           "unclear": 0}
+                           "unclear": 0, "incomplete": 0}
 
     @property
     def open_tracks(self) -> int:
@@ -164,34 +177,28 @@ class PortalTracker:
             if other < p.floor_dbm:
                 other = p.floor_dbm
         d = lvl - other
-        if tr.lead == s:
+        lead = tr.lead
+        if lead is not None and lead.side == s:
+            lead.level(lvl)
             if d >= p.lead_margin_db:
-                tr.lead_last_us = t
-                tr.lead_reads += n
-                if d > tr.lead_margin:
-                    tr.lead_margin = d
-            if lvl > tr.lead_peak:
-                tr.lead_peak = lvl
+                lead.last_us = t
+                lead.reads += n
+                if d > lead.margin:
+                    lead.margin = d
         elif d >= p.lead_margin_db and tr.cnt[s] >= p.min_side_reads:
-            self._take_lead(tr, s, d, t, p)
+            self._take_lead(tr, s, lvl, d, t, p)
 
-    def _take_lead(self, tr: _Track, s: int, d: float, t: int, p: PortalParams) -> None:
-        if tr.lead == 1 - s:
+    def _take_lead(self, tr: _Track, s: int, lvl: float, d: float, t: int, p: PortalParams) -> None:
+        came = tr.lead
+        if came is not None:
             crossing = tr.crossing
-            if crossing is not None and crossing.from_side == s and _credible(tr, crossing, p):
+            if crossing is not None and crossing.came.side == s and _credible(tr, crossing, p):
                 tr.crossing = None  # came back the way it went: a U-turn, not a pass
+                tr.u_turn_us = t
                 self.suppressed["u_turn"] += 1
-            elif t - tr.lead_last_us <= p.max_transit_us:
-                start = max(tr.lead_since, t - p.max_transit_us)
-                tr.crossing = _Crossing(
-                    1 - s, start, t, tr.lead_margin, tr.lead_reads, tr.lead_peak
-                )
-        tr.lead = s
-        tr.lead_peak = tr.lvl[s]
-        tr.lead_since = t
-        tr.lead_last_us = t
-        tr.lead_margin = d
-        tr.lead_reads = tr.cnt[s]
+            elif t - came.last_us <= p.max_transit_us:
+                tr.crossing = _Crossing(came, max(came.since, t - p.max_transit_us), t)
+        tr.lead = _Lead(s, t, lvl, d, tr.cnt[s])
         tr.cnt[0] = tr.cnt[1] = 0
 
     def _sweep(self, now: int) -> list[PortalPass]:
@@ -205,7 +212,7 @@ class PortalTracker:
                 crossing = tr.crossing
                 if crossing is not None and (silent or now - crossing.switch_us >= p.settle_us):
                     tr.crossing = None
-                    passed = self._confirm(portal, tr, crossing, now)
+                    passed = self._confirm(portal, tr, crossing, silent)
                     if passed is not None:
                         out.append(passed)
                 if silent:
@@ -221,7 +228,7 @@ class PortalTracker:
     def _due(tr: _Track, now: int, p: PortalParams) -> bool:
         return tr.crossing is not None or now - tr.last_us > p.gap_us
 
-    def _confirm(self, portal: int, tr: _Track, c: _Crossing, now: int) -> PortalPass | None:
+    def _confirm(self, portal: int, tr: _Track, c: _Crossing, left: bool) -> PortalPass | None:
         cfg = self._portals[portal]
         p = cfg.params
         if tr.peak < p.min_peak_dbm:
@@ -230,10 +237,13 @@ class PortalTracker:
         if not _credible(tr, c, p):
             self.suppressed["unclear"] += 1
             return None
+        if not _complete(tr, c, p, left):
+            self.suppressed["incomplete"] += 1
+            return None
         if self._outshone(portal, tr):
             self.suppressed["cross_read"] += 1
             return None
-        inbound = c.from_side == _OUTER
+        inbound = c.came.side == _OUTER
         code = 0 if inbound else 1
         last = self._passed[portal].get(tr.epc)
         if last is not None and last[0] == code and c.switch_us - last[1] < p.dedup_us:
@@ -272,8 +282,22 @@ class PortalTracker:
 def _credible(tr: _Track, c: _Crossing, p: PortalParams) -> bool:
     """A crossing the tag really made: both sides had it close (balanced peaks), and the
     lead swung far (a still tag's noise swings a few dB, a passing tag's much more)."""
-    balanced = abs(c.from_peak - tr.lead_peak) <= p.balance_db
-    return balanced and c.margin_from + tr.lead_margin >= p.min_swing_db
+    went = tr.lead
+    if went is None:
+        return False
+    balanced = abs(c.came.peak - went.peak) <= p.balance_db
+    return balanced and c.came.margin + went.margin >= p.min_swing_db
+
+
+def _complete(tr: _Track, c: _Crossing, p: PortalParams, left: bool) -> bool:
+    """A whole pass, not a tag nosing about in the door: it came in from afar (its level
+    climbed on the first side) and went away (fell on the second) or stayed there."""
+    went = tr.lead
+    if went is None or c.came.rise < p.approach_db:
+        return False
+    if c.switch_us - tr.u_turn_us < p.linger_us:
+        return False  # a tag going back and forth in the door (a forklift) is not a pass
+    return went.fall >= p.depart_db or not left
 
 
 def _presence(tr: _Track) -> float:
@@ -283,6 +307,8 @@ def _presence(tr: _Track) -> float:
 
 def _confidence(tr: _Track, c: _Crossing, p: PortalParams) -> float:
     """0..1 from how much evidence each side gave and how clearly each side led."""
-    evidence = (1 - math.exp(-c.from_reads / 3)) * (1 - math.exp(-max(tr.lead_reads, 1) / 3))
-    clarity = min(1.0, (c.margin_from + tr.lead_margin) / (4 * p.lead_margin_db))
+    went = tr.lead
+    went_reads, went_margin = (went.reads, went.margin) if went is not None else (1, 0.0)
+    evidence = (1 - math.exp(-c.came.reads / 3)) * (1 - math.exp(-max(went_reads, 1) / 3))
+    clarity = min(1.0, (c.came.margin + went_margin) / (2 * p.min_swing_db))
     return round(max(0.05, min(0.99, evidence * (0.5 + 0.5 * clarity))), 3)

@@ -154,7 +154,7 @@ def test_u_turn_in_the_doorway_is_no_pass() -> None:
 
 def test_in_and_out_again_later_are_two_passes() -> None:
     rng = random.Random(5)
-    path = [(0.0, -4.0), (4.0, 4.0), (20.0, 4.0), (24.0, -4.0)]
+    path = [(0.0, -4.0), (4.0, 4.0), (40.0, 4.0), (44.0, -4.0)]
     passes, _ = run(moving(rng, "D1", path))
     assert [p.direction for p in passes] == ["inbound", "outbound"]
 

@@ -1,0 +1,159 @@
+"""Portal logic benchmark: reads/s through the pure tracker, and pass recall / phantom rate /
+direction errors on the LLRP emulator's noisy scenarios scored against their ground truth.
+
+Run: .venv/bin/python bench/portal.py [--seeds N]   (last line: one JSON object)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from edge.portal import (  # noqa: E402
+    PortalAntenna,
+    PortalConfig,
+    PortalParams,
+    PortalPass,
+    PortalsConfig,
+    PortalTracker,
+)
+from edge.reads import TagRead  # noqa: E402
+from firmware_bridge.scenario import Simulation, Site, load_scenario, simulate  # noqa: E402
+
+SCENARIOS = sorted((ROOT / "firmware_bridge" / "scenarios").glob("noisy_*.yaml"))
+MATCH_US = 6_000_000  # a move counts for a true pass when it crossed within this of it
+
+
+def portals_from_site(site: Site, params: PortalParams | None = None) -> PortalsConfig:
+    """The emulator's site description as the gateway's portal configuration."""
+    chosen = params or PortalParams()
+    return PortalsConfig(
+        portals=tuple(
+            PortalConfig(p.id, p.door_location, p.inner_location, p.outer_location, chosen)
+            for p in site.portals
+        ),
+        antennas=tuple(
+            PortalAntenna(a.reader_id, a.antenna_id, p.id, a.side)
+            for p in site.portals
+            for a in p.antennas
+        ),
+    )
+
+
+def tag_reads(sim: Simulation, epoch_us: int = 1_700_000_000_000_000) -> list[TagRead]:
+    return [TagRead(r.epc_hex, r.reader_id, r.antenna_id, r.rssi_dbm, epoch_us + r.time_us)
+            for r in sim.reads]
+
+
+@dataclass
+class Score:
+    true_passes: int = 0
+    recalled: int = 0
+    moves: int = 0
+    phantoms: int = 0
+    direction_errors: int = 0
+
+    def add(self, other: Score) -> None:
+        for name in vars(self):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def run_tracker(config: PortalsConfig, reads: list[TagRead]) -> list[PortalPass]:
+    tracker = PortalTracker(config)
+    out: list[PortalPass] = []
+    for read in reads:
+        out += tracker.feed(read)
+    return out + tracker.flush()
+
+
+def score(sim: Simulation, moves: list[PortalPass], epoch_us: int) -> Score:
+    """Greedy one-to-one match of moves to true passes by tag, portal and time."""
+    result = Score(true_passes=len(sim.truth), moves=len(moves))
+    unmatched = list(moves)
+    for truth in sim.truth:
+        at = epoch_us + truth.time_us
+        near = [m for m in unmatched if m.epc_hex == truth.epc_hex
+                and m.portal_id == truth.portal_id and abs(m.crossed_us - at) <= MATCH_US]
+        if not near:
+            continue
+        move = min(near, key=lambda m: abs(m.crossed_us - at))
+        unmatched.remove(move)
+        right = (move.direction, move.from_location, move.to_location) == (
+            truth.direction, truth.from_location, truth.to_location)
+        result.recalled += right
+        result.direction_errors += not right
+    result.phantoms = len(unmatched)
+    return result
+
+
+def scenario_quality(seeds: int, params: PortalParams | None = None,
+                     verbose: bool = False) -> tuple[Score, dict[str, Score]]:
+    total, per = Score(), {}
+    epoch = 1_700_000_000_000_000
+    for path in SCENARIOS:
+        scenario = load_scenario(path)
+        mine = Score()
+        for seed in range(seeds):
+            sim = simulate(scenario, seed)
+            moves = run_tracker(portals_from_site(sim.site, params), tag_reads(sim, epoch))
+            got = score(sim, moves, epoch)
+            mine.add(got)
+            if verbose and (got.phantoms or got.direction_errors or got.recalled < got.true_passes):
+                print(f"{path.stem} seed {seed}: {got}", file=sys.stderr)
+        per[path.stem] = mine
+        total.add(mine)
+    return total, per
+
+
+def throughput(min_reads: int = 400_000) -> tuple[float, int]:
+    scenario = load_scenario(SCENARIOS[-1])
+    sim = simulate(scenario, 0)
+    reads = tag_reads(sim)
+    config = portals_from_site(sim.site)
+    span = reads[-1].time_us - reads[0].time_us + 60_000_000
+    batch, copies = [], 0
+    while len(batch) < min_reads:  # replay the run back to back, later in time each loop
+        batch += [TagRead(r.epc_hex, r.reader_id, r.antenna_id, r.rssi_dbm,
+                          r.time_us + copies * span) for r in reads]
+        copies += 1
+    tracker = PortalTracker(config)
+    feed = tracker.feed
+    started = time.perf_counter()
+    for read in batch:
+        feed(read)
+    tracker.flush()
+    return len(batch) / (time.perf_counter() - started), len(batch)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", type=int, default=10, help="read-model seeds per scenario")
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args()
+    rate, n = throughput()
+    total, per = scenario_quality(args.seeds, verbose=args.verbose)
+    for name, s in per.items():
+        print(f"{name}: {s}", file=sys.stderr)
+    print(json.dumps({
+        "reads_per_s": round(rate),
+        "reads_timed": n,
+        "scenarios": [p.stem for p in SCENARIOS],
+        "seeds_per_scenario": args.seeds,
+        "true_passes": total.true_passes,
+        "moves": total.moves,
+        "pass_recall": round(total.recalled / max(1, total.true_passes), 5),
+        "phantom_rate": round(total.phantoms / max(1, total.moves), 5),
+        "phantoms": total.phantoms,
+        "direction_errors": total.direction_errors,
+    }))
+
+
+if __name__ == "__main__":
+    main()
