@@ -7,6 +7,7 @@ import queue
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -173,3 +174,21 @@ def test_command_line_bridge_publishes_and_stops_on_sigterm(
             assert "readings_published=1" in err
     finally:
         listener.close()
+
+
+def test_a_vanished_device_is_counted_and_the_bridge_stops_cleanly(
+    mqtt_broker: tuple[str, int],
+) -> None:
+    device = PtyDevice(5)
+    bridge = SerialBridge(BridgeSettings(device.path, f"WH-{uuid.uuid4().hex[:8]}", "GW",
+                                         *mqtt_broker))
+    bridge.start()
+    try:
+        device.close()  # the USB cable is pulled
+        deadline = time.monotonic() + WAIT
+        while bridge.stats.serial_errors == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert bridge.stats.serial_errors >= 1
+        assert "serial port failed" in (bridge.stats.last_error or "")
+    finally:
+        bridge.stop()
