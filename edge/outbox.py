@@ -95,6 +95,11 @@ class SqliteOutbox:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={synchronous.upper()}")
             self._db.execute(SCHEMA)
+            # Deletes need no fsync: one lost on power failure is only a re-send, which the
+            # hub de-duplicates; so acks go through their own connection, synchronous=NORMAL.
+            self._acks = sqlite3.connect(self.path, check_same_thread=False,
+                                         isolation_level=None)
+            self._acks.execute("PRAGMA synchronous=NORMAL")
             depth, stored = self._db.execute(
                 "SELECT count(*), coalesce(sum(length(payload)), 0) FROM outbox").fetchone()
         except sqlite3.Error as exc:
@@ -180,15 +185,20 @@ class SqliteOutbox:
             return None
         return Batch(rows[0][0], last, len(payloads), join_batch(payloads))
 
-    def ack(self, batch: Batch) -> None:
-        """The broker has the batch: forget its events."""
+    def ack(self, *batches: Batch) -> None:
+        """The broker has these batches: forget their events (one transaction)."""
+        if not batches:
+            return
         with self._lock:
+            sizes: list[int] = []
             try:
-                with self._db:
-                    cur = self._db.execute(
-                        "DELETE FROM outbox WHERE seq BETWEEN ? AND ? RETURNING length(payload)",
-                        (batch.first_seq, batch.last_seq))
-                    sizes = [r[0] for r in cur.fetchall()]
+                with self._acks:
+                    self._acks.execute("BEGIN IMMEDIATE")
+                    for batch in batches:
+                        cur = self._acks.execute(
+                            "DELETE FROM outbox WHERE seq BETWEEN ? AND ? "
+                            "RETURNING length(payload)", (batch.first_seq, batch.last_seq))
+                        sizes += [r[0] for r in cur.fetchall()]
             except sqlite3.Error as exc:
                 raise OutboxError(f"cannot delete acknowledged events: {exc}") from exc
             self._depth -= len(sizes)
@@ -222,4 +232,5 @@ class SqliteOutbox:
 
     def close(self) -> None:
         with self._lock:
+            self._acks.close()
             self._db.close()

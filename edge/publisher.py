@@ -203,6 +203,8 @@ class MqttPublisher:
             self._counters.published += 1
 
     def _apply_inbox(self) -> bool:
+        acked: list[Batch] = []
+        connected = True
         for kind, value, gen in self._drain_inbox():
             if gen != self._generation:
                 continue
@@ -210,12 +212,16 @@ class MqttPublisher:
                 log.warning("broker connection lost (rc=%d); %d messages unacknowledged",
                             value, len(self._in_flight))
                 self._counters.last_error = f"disconnected rc={value}"
-                return False
-            if kind == "ack" and value in self._in_flight:
-                batch = self._in_flight.pop(value)
-                self.outbox.ack(batch)
-                self._counters.acked += batch.count
-        return True
+                connected = False
+            elif kind == "ack" and value in self._in_flight:
+                acked.append(self._in_flight.pop(value))
+        try:
+            self.outbox.ack(*acked)
+        except OutboxError as exc:  # the rows stay: they are sent again, de-duplicated later
+            self._counters.last_error = str(exc)
+            log.error("cannot delete acknowledged events: %s", exc)
+        self._counters.acked += sum(b.count for b in acked)
+        return connected
 
     def _drain_inbox(self) -> list[tuple[str, int, int]]:
         items = []

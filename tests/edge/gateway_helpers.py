@@ -111,3 +111,41 @@ def private_broker(workdir: Path) -> Iterator[PrivateBroker]:
         yield broker
     finally:
         broker.stop()
+
+
+def sscc(n: int, prefix: str = "10614141") -> str:
+    """A valid SSCC (GS1 mod-10 check digit) numbered n."""
+    body = f"{prefix}{n:09d}"
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return body + str((10 - total % 10) % 10)
+
+
+class GatewayProcess:
+    """`python -m edge run --config ...` as a real child process."""
+
+    def __init__(self, config: Path, log: Path) -> None:
+        self.config = config
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        import os
+        import sys
+
+        env = {**os.environ, "EDGE_LOG_LEVEL": "INFO"}
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen([sys.executable, "-m", "edge", "run", "--config",
+                                          str(self.config)], stdout=log, stderr=log, env=env)
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(10)
+            self.proc = None
+
+    def terminate(self) -> int:
+        assert self.proc is not None
+        self.proc.terminate()
+        code = self.proc.wait(20)
+        self.proc = None
+        return code
