@@ -102,11 +102,12 @@ class MqttPublisher:
     def _run(self) -> None:
         backoff = self.settings.backoff_min_s
         while not self._stop.is_set():
-            if self._connect():
-                backoff = self.settings.backoff_min_s
-                self._serve()
-                if self._stop.is_set():
-                    self._say_offline()
+            try:
+                if self._session():
+                    backoff = self.settings.backoff_min_s
+            except Exception as exc:  # never let the publishing thread die: retry instead
+                log.exception("publisher failed; reconnecting")
+                self._counters.last_error = f"publisher failed: {exc!r}"
                 self._drop_connection()
             if not self._stop.is_set():
                 delay = backoff * (0.8 + 0.4 * random.random())
@@ -114,6 +115,16 @@ class MqttPublisher:
                          self.settings.port, delay)
                 self._stop.wait(delay)
                 backoff = min(backoff * 2, self.settings.backoff_max_s)
+
+    def _session(self) -> bool:
+        """One connection, from CONNACK to its loss (or our stop); False if none was made."""
+        if not self._connect():
+            return False
+        self._serve()
+        if self._stop.is_set():
+            self._say_offline()
+        self._drop_connection()
+        return True
 
     def _new_client(self) -> mqtt.Client:
         s = self.settings

@@ -109,3 +109,25 @@ def test_last_will_is_published_when_the_gateway_vanishes(
     assert late.wait_for(lambda s: bool(s.messages), 10)
     assert late.messages[0].retain and json.loads(late.messages[0].payload)["state"] == "offline"
     late.close()
+
+
+def test_a_gateway_started_before_its_broker_delivers_once_the_broker_is_up(
+        tmp_path: Path) -> None:
+    wh, gw = _ids()
+    with private_broker(tmp_path) as broker:
+        broker.stop()  # the port is known, nothing listens yet
+        box = SqliteOutbox(tmp_path / "o.sqlite")
+        pub = MqttPublisher(box, replace(FAST, host="127.0.0.1", port=broker.port), wh, gw)
+        pub.start()
+        events = [make_event(wh, i) for i in range(50)]
+        box.enqueue(events)
+        pub.wake()
+        try:
+            broker.start()
+            sub = Collector("127.0.0.1", broker.port, f"stockpulse/v1/{wh}/+/moves")
+            assert sub.wait_for(lambda s: {str(e.event_id) for e in events} <= s.event_ids(),
+                                timeout=30)
+            assert pub.stats().last_error is not None  # the refused connects were reported
+            sub.close()
+        finally:
+            pub.stop()
