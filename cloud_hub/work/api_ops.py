@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -48,6 +49,17 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def numbers(value: Any) -> Any:
+    """Quantities as JSON numbers (integral ones as integers), as the event contract does."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: numbers(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [numbers(v) for v in value]
+    return value
+
+
 # --- receipts ----------------------------------------------------------------------------------
 
 @router.post("/receipts", status_code=201)
@@ -74,7 +86,7 @@ def get_receipt(receipt_id: str, pool: PoolDep, _: Reader) -> dict[str, Any]:
             "ORDER BY id", (receipt_id,))]
     return {"receipt_id": receipt_id, "warehouse": receipt.warehouse, "dock": receipt.dock,
             "quarantine": receipt.quarantine, "state": state, "discrepancies": found,
-            "arrivals": arrivals}
+            "arrivals": numbers(arrivals)}
 
 
 @router.post("/receipts/{receipt_id}/arrivals")
@@ -110,27 +122,27 @@ def new_order(body: OrderIn, pool: PoolDep, _: Manager) -> dict[str, Any]:
                   body.carrier, body.cutoff, body.priority, body.kind)
     with http_errors(), pool.connection() as conn:
         create_order(conn, order, allow_partial=body.allow_partial)
-        return order_view(conn, body.order_id)
+        return numbers(order_view(conn, body.order_id))
 
 
 @router.get("/orders/{order_id}")
 def get_order(order_id: str, pool: PoolDep, _: Reader) -> dict[str, Any]:
     with http_errors(), pool.connection() as conn:
-        return order_view(conn, order_id)
+        return numbers(order_view(conn, order_id))
 
 
 @router.post("/orders/{order_id}/reserve")
 def reserve(order_id: str, pool: PoolDep, _: Manager) -> dict[str, Any]:
     with http_errors(), pool.connection() as conn:
         reserve_again(conn, order_id)
-        return order_view(conn, order_id)
+        return numbers(order_view(conn, order_id))
 
 
 @router.post("/orders/{order_id}/cancel")
 def cancel(order_id: str, pool: PoolDep, _: Manager) -> dict[str, Any]:
     with http_errors(), pool.connection() as conn:
         cancel_order(conn, order_id)
-        return order_view(conn, order_id)
+        return numbers(order_view(conn, order_id))
 
 
 @router.post("/orders/{order_id}/ship")
@@ -146,7 +158,7 @@ def ship(order_id: str, body: ShipIn, service: ServiceDep, who: Mover) -> dict[s
 def available(pool: PoolDep, _: Reader, warehouse: str,
               sku: Annotated[list[str], Query(max_length=1000)]) -> dict[str, Any]:
     with pool.connection() as conn:
-        return {"warehouse": warehouse, "atp": atp(conn, warehouse, sku)}
+        return numbers({"warehouse": warehouse, "atp": atp(conn, warehouse, sku)})
 
 
 @router.post("/waves", status_code=201)
@@ -191,7 +203,7 @@ def count_plan(body: CountPlanIn, pool: PoolDep, _: Mover) -> dict[str, Any]:
 @router.get("/counts/review")
 def review(pool: PoolDep, _: Reader, warehouse: str) -> list[dict[str, Any]]:
     with pool.connection() as conn:
-        return pending_review(conn, warehouse)
+        return numbers(pending_review(conn, warehouse))  # type: ignore[no-any-return]
 
 
 @router.post("/counts/{task_id}/{step_id}/approve")
@@ -212,4 +224,4 @@ def recount(task_id: str, step_id: str, service: ServiceDep, who: Resolver) -> d
 @router.get("/counts/accuracy")
 def accuracy(pool: PoolDep, _: Reader, warehouse: str) -> list[dict[str, Any]]:
     with pool.connection() as conn:
-        return accuracy_by_location(conn, warehouse)
+        return numbers(accuracy_by_location(conn, warehouse))  # type: ignore[no-any-return]

@@ -104,7 +104,7 @@ def build_wave(conn: psycopg.Connection, *, wave_id: str, warehouse: str, rule: 
             "UPDATE work_orders SET state = 'released', wave_id = %s WHERE order_id = %s",
             [(wave_id, o.order_id) for o in orders])
         shortfalls = [{"order_id": s.order_id, "line_no": s.line_no, "sku": s.sku,
-                       "quantity": str(s.quantity)} for s in plan.shortfalls]
+                       "quantity": float(s.quantity)} for s in plan.shortfalls]
         conn.execute("INSERT INTO work_waves (wave_id, warehouse, rule, shortfalls) "
                      "VALUES (%s, %s, %s, %s)",
                      (wave_id, warehouse, Jsonb({"by": str(rule.by), "max_orders": rule.max_orders,

@@ -1,0 +1,145 @@
+"""Through the hub's HTTP API on real PostgreSQL: receipt → putaway → order → wave → pick →
+ship leaves balances exact, and every step is a move with the user who did it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from cloud_hub.auth.store import create_user
+from cloud_hub.storage.database import connect
+from tests.hub_fixtures import Hub, running_hub
+from tests.work.site import T0, WH, build_site
+
+pytestmark = pytest.mark.integration
+SSCC = "106141411234567897"
+
+
+@pytest.fixture(scope="module")
+def hub(pg_server_url: str) -> Iterator[Hub]:
+    from tests.conftest import _create_database, _drop_database, _url_for
+    name = _create_database()
+    try:
+        url = _url_for(name)
+        with connect(url) as conn:
+            build_site(conn)
+            create_user(conn, "ann", "picker-pass", ["picker"])
+            create_user(conn, "sam", "supervisor-pass", ["supervisor"])
+        with running_hub(url, mqtt_enabled=False) as h:
+            yield h
+    finally:
+        _drop_database(name)
+
+
+def ok(r: httpx.Response, status: int = 200) -> Any:
+    assert r.status_code == status, r.text
+    return r.json()
+
+
+def confirm(c: httpx.Client, task: dict[str, Any], step: dict[str, Any], t: float,
+            key: uuid.UUID | None = None, **scan: Any) -> dict[str, Any]:
+    body = {"idempotency_key": str(key or uuid.uuid4()), "task_id": task["task_id"],
+            "step_id": step["step_id"], "occurred_at": (T0 + timedelta(minutes=t)).isoformat(),
+            "device_id": "pda-7", **scan}
+    return ok(c.post(f"/api/v1/tasks/{task['task_id']}/steps/{step['step_id']}/confirm",
+                     json=body))  # type: ignore[no-any-return]
+
+
+def balances(hub: Hub) -> dict[tuple[str, str], Decimal]:
+    with connect(hub.settings.database_url or "", migrate_schema=False) as conn:
+        return {(loc, sku): q for loc, sku, q in conn.execute(
+            "SELECT location, sku, sum(quantity) FROM balances GROUP BY 1, 2")}
+
+
+def test_receipt_to_shipment(hub: Hub) -> None:
+    with hub.client() as admin, hub.client(hub.login("ann", "picker-pass")) as ann:
+        _cycle(hub, admin, ann)
+
+
+def _cycle(hub: Hub, admin: httpx.Client, ann: httpx.Client) -> None:
+    ok(admin.post("/api/v1/receipts", json={
+        "receipt_id": "R1", "warehouse": WH, "dock": "DOCK-1", "lines": [
+            {"line_id": "1", "sku": "SKU-1", "lot": "L1", "expiry": "2027-01-31",
+             "quantity": 20, "units": [{"unit": {"sscc": SSCC}, "quantity": 20}]}]}), 201)
+
+    # receive: the picker's next task is the receipt; scanning the pallet receives it
+    task = ok(ann.get("/api/v1/tasks/next", params={"kind": "receive"}))
+    assert task["task_id"] == "receive-R1"
+    ok(ann.post(f"/api/v1/tasks/{task['task_id']}/claim"))
+    got = confirm(ann, task, task["steps"][0], 1, scanned_unit={"sscc": SSCC})
+    assert got["status"] == "accepted" and got["task_state"] == "done"
+    (putaway_id,) = got["follow_up_task_ids"]
+
+    # putaway: a different bin is refused for a picker; the suggested one is accepted
+    putaway = ok(ann.post(f"/api/v1/tasks/{putaway_id}/claim"))
+    step = putaway["steps"][0]
+    target = step["to_location"]
+    assert target == "A1-01"  # nearest empty bin to the dock with room
+    wrong = confirm(ann, putaway, step, 2, scanned_location="A2-04", scanned_unit={"sscc": SSCC})
+    assert (wrong["status"], wrong["code"]) == ("rejected", "override_not_allowed")
+    assert confirm(ann, putaway, step, 3, scanned_location=target,
+                   scanned_unit={"sscc": SSCC})["status"] == "accepted"
+    assert balances(hub) == {(target, "SKU-1"): 20}
+
+    # order and wave
+    order = ok(admin.post("/api/v1/orders", json={
+        "order_id": "O1", "warehouse": WH, "lines": [{"line_no": 1, "sku": "SKU-1",
+                                                      "quantity": 8}]}), 201)
+    assert order["lines"][0]["reserved"] == 8
+    assert ok(admin.get("/api/v1/atp", params={"warehouse": WH, "sku": "SKU-1"}))["atp"] == \
+        {"SKU-1": 12}
+    wave = ok(admin.post("/api/v1/waves", json={"warehouse": WH, "wave_id": "W1",
+                                                 "today": "2026-06-01"}), 201)
+    assert wave["orders"] == ["O1"] and wave["shortfalls"] == []
+
+    # pick: wrong item refused, then the right scan; a replay applies nothing twice
+    (pick_id,) = wave["task_ids"]
+    pick = ok(ann.post(f"/api/v1/tasks/{pick_id}/claim"))
+    step = pick["steps"][0]
+    assert (step["location"], step["lot"], step["expected_quantity"]) == (target, "L1", 8)
+    scans = {"scanned_location": target, "lot": "L1", "quantity": 8}
+    assert confirm(ann, pick, step, 4, scanned_sku="SKU-2", **scans)["code"] == "wrong_item"
+    key = uuid.uuid4()
+    first = confirm(ann, pick, step, 5, key=key, scanned_gtin="09506000134352", **scans)
+    again = confirm(ann, pick, step, 5, key=key, scanned_gtin="09506000134352", **scans)
+    assert first["status"] == "accepted" and first["task_state"] == "done"
+    assert again["replayed"] is True and again["move_ids"] == first["move_ids"]
+    assert balances(hub) == {(target, "SKU-1"): 12, ("STAGE-1", "SKU-1"): 8}
+    assert ok(admin.get("/api/v1/orders/O1"))["state"] == "picked"
+
+    # ship: the picked stock leaves; the reservation is gone with it
+    ok(admin.post("/api/v1/orders/O1/ship", json={
+        "occurred_at": (T0 + timedelta(minutes=9)).isoformat(), "device_id": "portal-out",
+        "source_kind": "rfid", "read_point": "DOCK-1"}))
+    assert balances(hub) == {(target, "SKU-1"): 12}
+    assert ok(admin.get("/api/v1/orders/O1"))["state"] == "shipped"
+    assert ok(admin.get("/api/v1/atp", params={"warehouse": WH, "sku": "SKU-1"}))["atp"] == \
+        {"SKU-1": 12}
+
+    with connect(hub.settings.database_url or "", migrate_schema=False) as conn:
+        moves = conn.execute("SELECT reason, source_kind, user_id, from_location, to_location, "
+                             "quantity FROM moves ORDER BY occurred_at, seq").fetchall()
+    assert [(m[0], m[1], m[2]) for m in moves] == [
+        ("receive", "pda", "ann"), ("putaway", "pda", "ann"), ("pick", "pda", "ann"),
+        ("ship", "rfid", "admin")]
+    assert moves[2][3:] == (target, "STAGE-1", Decimal(8))
+
+
+def test_task_api_errors_and_roles(hub: Hub) -> None:
+    with hub.client(hub.login("ann", "picker-pass")) as ann:
+        _errors(hub, ann)
+
+
+def _errors(hub: Hub, ann: httpx.Client) -> None:
+    assert ann.get("/api/v1/tasks/nope").status_code == 404
+    assert ann.post("/api/v1/orders", json={"order_id": "X", "warehouse": WH, "lines": [
+        {"line_no": 1, "sku": "SKU-1", "quantity": 1}]}).status_code == 403
+    assert httpx.get(f"{hub.base_url}/api/v1/tasks", timeout=10).status_code == 401
+    bad = ann.post("/api/v1/tasks/t/steps/s/confirm", json={"task_id": "t"})
+    assert bad.status_code == 422
