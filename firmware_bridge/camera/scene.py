@@ -77,6 +77,10 @@ class Carton:
     size: tuple[int, int] = (420, 240)
     start_x: int | None = None  # default: just outside the edge it enters from
 
+    def __post_init__(self) -> None:
+        if min(self.size) <= 0 or self.enter_frame < 0:
+            raise SceneError(f"carton {self.unit_id}: size must be positive, enter_frame >= 0")
+
     def rect(self, frame: int, width: int) -> Rect | None:
         if frame < self.enter_frame:
             return None
@@ -100,6 +104,10 @@ class Impairment:
     first_frame: int
     last_frame: int
     unit_id: str | None = None  # occlusion of one carton's label; None: every label
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.first_frame <= self.last_frame:
+            raise SceneError(f"{self.kind} impairment: need 0 <= first_frame <= last_frame")
 
     def hits(self, frame: int, unit_id: str) -> bool:
         return (self.first_frame <= frame <= self.last_frame

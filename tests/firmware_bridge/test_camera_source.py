@@ -23,6 +23,7 @@ from firmware_bridge.camera import (
     visits,
 )
 from firmware_bridge.camera.demo import dock_door_scene
+from firmware_bridge.camera.scene_file import load_scene
 from firmware_bridge.camera.source import CameraSource
 
 QR = Label("(00)106141410000000018", LabelSymbology.QR)
@@ -145,3 +146,45 @@ def test_video_file_holds_every_frame_and_labels_stay_readable(
     truth = tmp_path / "truth.json"
     dev_camera.write_truth(truth)
     assert '"location": "STAGE-01"' in truth.read_text()
+
+
+def test_the_yaml_dock_door_scene_is_the_demo_scene() -> None:
+    text = (Path(__file__).parents[2] / "firmware_bridge/camera/dock_door.yaml").read_text()
+    assert load_scene(text) == dock_door_scene()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("frames: [", "not YAML"),
+        ("- 1", "scene: expected a mapping"),
+        ("width: 10", "frames: is required"),
+        ("frames: 5\nzoom: 2", "unknown key"),
+        ("frames: 5\nfps: fast", "fps: expected float"),
+        ("frames: 5\nregions: [{name: a, location: B, rect: [0, 0, 1]}]",
+         r"regions\[0\].rect: expected a list of 4"),
+        ("frames: 5\ncartons: [{unit_id: U, y: 1, speed: 2, label: {text: x, "
+         "symbology: pdf417}}]", r"cartons\[0\].label.symbology: 'pdf417' is not one of"),
+        ("frames: 5\ncartons: [{unit_id: U, y: true, speed: 2, label: {text: x, "
+         "symbology: qr}}]", r"cartons\[0\].y: expected int"),
+        ("frames: 5\nimpairments: [{kind: blur, first_frame: 4, last_frame: 2}]",
+         "first_frame <= last_frame"),
+    ],
+)
+def test_bad_scene_files_name_the_bad_key(text: str, message: str) -> None:
+    with pytest.raises(SceneError, match=message):
+        load_scene(text)
+
+
+def test_command_line_writes_video_and_truth(tmp_path: Path) -> None:
+    from firmware_bridge.camera.__main__ import main
+
+    scene = tmp_path / "s.yaml"
+    scene.write_text("frames: 12\nregions: [{name: a, location: A-01, rect: [0, 0, 960, 540]}]\n"
+                     "cartons: [{unit_id: U, y: 100, speed: 80, label: {text: '(00)"
+                     "106141411234567897', symbology: qr}}]\n")
+    assert main(["--scene", str(scene), "--video", str(tmp_path / "v.avi"),
+                 "--truth", str(tmp_path / "t.json")]) == 0
+    assert (tmp_path / "v.avi").stat().st_size > 0
+    assert '"location": "A-01"' in (tmp_path / "t.json").read_text()
+    assert main(["--scene", str(tmp_path / "missing.yaml")]) == 2
