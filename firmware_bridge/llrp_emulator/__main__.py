@@ -35,12 +35,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="start playback when all (or any) served readers inventory")
     p.add_argument("--epoch", choices=("scenario", "now"), default="scenario",
                    help="timestamps from the file's start_time, or from now")
+    p.add_argument("--reply-delay-ms", type=float, default=10.0,
+                   help="answer requests after this long, like a real reader (default 10)")
     p.add_argument("--truth-out", type=Path, help="write the ground truth JSON here")
     p.add_argument("--exit-when-done", action="store_true", help="exit after one playback")
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
     if args.speed <= 0:
         p.error("--speed must be > 0")
+    if args.reply_delay_ms < 0:
+        p.error("--reply-delay-ms must be >= 0")
     return args
 
 
@@ -49,7 +53,8 @@ async def run(args: argparse.Namespace) -> int:
     sim = simulate(scenario, scenario.seed if args.seed is None else args.seed)
     settings = PlaybackSettings(None if args.fast else args.speed, args.loop, args.start_when)
     epoch = None if args.epoch == "now" else scenario.start_time_us
-    emulator = LlrpEmulator(sim, settings, args.readers, epoch)
+    emulator = LlrpEmulator(sim, settings, args.readers, epoch,
+                            reply_delay_s=args.reply_delay_ms / 1000)
     ports = await emulator.start(args.host, args.port)
     for reader_id, port in ports.items():
         print(json.dumps({"reader": reader_id, "host": args.host, "port": port}), flush=True)

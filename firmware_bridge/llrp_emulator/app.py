@@ -14,7 +14,11 @@ from concurrent.futures import Future
 
 from firmware_bridge.llrp_emulator.playback import Playback, PlaybackSettings
 from firmware_bridge.llrp_emulator.reader import ReaderIdentity
-from firmware_bridge.llrp_emulator.server import LlrpReaderServer, wall_clock_us
+from firmware_bridge.llrp_emulator.server import (
+    DEFAULT_REPLY_DELAY_S,
+    LlrpReaderServer,
+    wall_clock_us,
+)
 from firmware_bridge.scenario import ReaderSpec, Simulation
 
 
@@ -29,7 +33,8 @@ class LlrpEmulator:
 
     def __init__(self, sim: Simulation, settings: PlaybackSettings | None = None,
                  readers: list[str] | None = None, epoch_us: int | None = None,
-                 clock_us: Callable[[], int] = wall_clock_us) -> None:
+                 clock_us: Callable[[], int] = wall_clock_us,
+                 reply_delay_s: float = DEFAULT_REPLY_DELAY_S) -> None:
         known = {r.id: r for r in sim.site.readers}
         chosen = readers or list(known)
         unknown = [r for r in chosen if r not in known]
@@ -40,8 +45,8 @@ class LlrpEmulator:
         self._clock = clock_us
         self._epoch = epoch_us
         self._changed = asyncio.Event()
-        self.servers = {r: LlrpReaderServer(identity_for(known[r]), clock_us, self._changed)
-                        for r in chosen}
+        self.servers = {r: LlrpReaderServer(identity_for(known[r]), clock_us, self._changed,
+                                            reply_delay_s) for r in chosen}
         self.ports: dict[str, int] = {}
         self.playback: Playback | None = None
 

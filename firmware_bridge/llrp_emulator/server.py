@@ -20,6 +20,12 @@ log = logging.getLogger(__name__)
 CLIENT_CONNECTION_EXISTS = 2  # ConnectionAttemptEvent status: a client connection exists
 
 
+# A real reader takes milliseconds to answer a request. sllurp 3.0.5 registers its completion
+# callback only after sending (LLRPClient.stopPolitely), so an instant answer can overtake it
+# and the callback never fires; answering after a short, reader-like delay avoids that race.
+DEFAULT_REPLY_DELAY_S = 0.01
+
+
 def wall_clock_us() -> int:
     return time.time_ns() // 1000
 
@@ -28,8 +34,10 @@ class LlrpReaderServer:
     """Accepts one LLRP client and hands it reports while its ROSpec is active."""
 
     def __init__(self, identity: ReaderIdentity, clock_us: Callable[[], int] = wall_clock_us,
-                 state_changed: asyncio.Event | None = None) -> None:
+                 state_changed: asyncio.Event | None = None,
+                 reply_delay_s: float = DEFAULT_REPLY_DELAY_S) -> None:
         self.identity = identity
+        self.reply_delay_s = reply_delay_s
         self._clock = clock_us
         self._server: asyncio.base_events.Server | None = None
         self._session: ReaderSession | None = None
@@ -125,6 +133,8 @@ class LlrpReaderServer:
             close = False
             for message in messages:
                 reply = session.handle(message)
+                if reply.messages and self.reply_delay_s > 0:
+                    await asyncio.sleep(self.reply_delay_s)
                 for answer in reply.messages:
                     writer.write(L.encode(answer))
                 close = close or reply.close
