@@ -327,17 +327,37 @@ def _listed(doc: _Doc, value: object, key: str) -> list[object]:
 def _rfid(doc: _Doc, value: object) -> object | None:
     if value is None:
         return None
+    parse = None
+    for module in ("edge.rfid", "edge.rfid.config"):
+        try:
+            parse = importlib.import_module(module).parse_rfid_config
+            break
+        except (ImportError, AttributeError):
+            continue
+    if parse is None:
+        raise doc.fail(("rfid",), "this gateway build has no RFID support")
     try:
-        rfid = importlib.import_module("edge.rfid")
-        parse = rfid.parse_rfid_config
-    except (ImportError, AttributeError):
-        raise doc.fail(("rfid",), "this gateway build has no RFID support") from None
-    try:
-        return parse(value, doc.where(("rfid",)))
+        return parse(value, "rfid")
     except ConfigError:
         raise
     except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+        key = getattr(exc, "key", None)
+        if not isinstance(key, str):
+            raise ConfigError(str(exc)) from None
+        # edge.rfid names the key ("rfid.readers[0].port"); add the line it is on.
+        reason = str(exc).removeprefix(f"{key}: ")
+        raise ConfigError(f"{doc.where(_path_of(key))}: {reason}") from None
+
+
+def _path_of(dotted: str) -> Path_:
+    """'rfid.readers[0].port' -> ('rfid', 'readers', 0, 'port')."""
+    path: list[str | int] = []
+    for part in dotted.replace("[", ".[").split("."):
+        if part.startswith("[") and part.endswith("]") and part[1:-1].isdigit():
+            path.append(int(part[1:-1]))
+        elif part:
+            path.append(part)
+    return tuple(path)
 
 
 def build(doc: _Doc, config_dir: Path) -> GatewaySettings:

@@ -91,3 +91,11 @@ def test_cli_reports_a_bad_config_and_exits_non_zero(tmp_path: Path) -> None:
         assert done.returncode == 2
         assert "mqtt.port (line 4): must be an integer" in done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_rfid_section_errors_come_back_with_their_line() -> None:
+    pytest.importorskip("edge.rfid.config")
+    text = (BASE + "rfid:\n  readers:\n    - id: r1\n      host: 127.0.0.1\n"
+            "      port: notaport\n")
+    with pytest.raises(ConfigError, match=r"rfid.readers\[0\].port \(line 7\)"):
+        load_config_text(text, {})
