@@ -24,11 +24,13 @@ class KpiInputs:
     """Daily figures over the period for each item row (SKU × warehouse).
 
     on_hand, outbound, requested: (days, rows); unit_cost, warehouse, sku_class, dead: (rows,).
-    `requested` is what customers asked for (fill rate); `dead` flags dead stock rows."""
+    `requested` is what customers asked for (fill rate; None when no order data: no fill
+    rate, and demand for the stock-out rate is read from `outbound`); `dead` flags dead stock.
+    """
 
     on_hand: np.ndarray
     outbound: np.ndarray
-    requested: np.ndarray
+    requested: np.ndarray | None
     unit_cost: np.ndarray
     warehouse: np.ndarray
     sku_class: np.ndarray
@@ -52,7 +54,7 @@ class Kpis:
     inventory_turnover: float | None  # over the period
     annualised_turnover: float | None
     days_of_supply: float | None
-    stock_out_rate: float | None  # share of item-days with demand and nothing on hand
+    stock_out_rate: float | None  # share of item-days with nothing on hand, items with demand
     fill_rate: float | None  # units shipped / units requested
     dead_stock_ratio: float | None  # dead value / inventory value at period end
     location_accuracy: float | None
@@ -73,11 +75,12 @@ def _kpis(inp: KpiInputs, rows: np.ndarray, count_ok: np.ndarray) -> Kpis:
     turnover = _ratio(cogs, avg_value)
     annual = None if turnover is None or days == 0 else round(turnover * 365.0 / days, 6)
     dos = _ratio(avg_value, cogs / days) if days and cogs > 0 else None
-    requested = inp.requested[:, rows]
-    active = requested.sum(axis=0) > 0
+    demand = (inp.requested if inp.requested is not None else inp.outbound)[:, rows]
+    active = demand.sum(axis=0) > 0
     item_days = float(days * active.sum())
-    outs = float(((stock[:, active] <= 0) & (requested[:, active] > 0)).sum())
-    served = float(np.minimum(inp.outbound[:, rows], requested).sum())
+    outs = float((stock[:, active] <= 0).sum())
+    served = float(np.minimum(inp.outbound[:, rows], demand).sum())
+    asked = float(demand.sum()) if inp.requested is not None else 0.0
     end_value = np.maximum(stock[-1], 0.0) * cost if days else np.zeros(rows.size)
     dead_value = float(end_value[inp.dead[rows].astype(bool)].sum())
     return Kpis(
@@ -88,7 +91,7 @@ def _kpis(inp: KpiInputs, rows: np.ndarray, count_ok: np.ndarray) -> Kpis:
         annualised_turnover=annual,
         days_of_supply=dos,
         stock_out_rate=_ratio(outs, item_days),
-        fill_rate=_ratio(served, float(requested.sum())),
+        fill_rate=_ratio(served, asked),
         dead_stock_ratio=_ratio(dead_value, float(end_value.sum())),
         location_accuracy=_ratio(float(count_ok.sum()), float(count_ok.size)),
         counted=int(count_ok.size),
@@ -115,7 +118,8 @@ def compute_kpis(inp: KpiInputs, counts: CycleCounts | None = None,
 
 def _check(inp: KpiInputs) -> None:
     shape = inp.on_hand.shape
-    if inp.outbound.shape != shape or inp.requested.shape != shape or len(shape) != 2:
+    req_shape = shape if inp.requested is None else inp.requested.shape
+    if inp.outbound.shape != shape or req_shape != shape or len(shape) != 2:
         raise ValueError("on_hand, outbound and requested must be (days, rows) of one shape")
     n = shape[1]
     for name in ("unit_cost", "warehouse", "sku_class", "dead"):

@@ -48,3 +48,13 @@ def pallet(wh: str, sscc: str, contents: tuple[ItemLine, ...], frm: str | None, 
 def apply(conn: psycopg.Connection, moves: list[StockMoved]) -> None:
     result = apply_batch(conn, moves, "planning-test")
     assert result.rejected == 0, [o for o in result.outcomes if o.code]
+
+
+def history(wh: str, days: int, start: datetime) -> list[StockMoved]:
+    """Receive 2000 (lot expiring 20 days after the history), then a pick of 20 every second
+    day: intermittent demand, so the policy keeps a real safety stock."""
+    moves = [move(wh, "S1", 2000, None, f"{wh}-BIN-A", "receive", start,
+                  expiry=(start + timedelta(days=days + 20)).date().isoformat())]
+    moves += [move(wh, "S1", 20, f"{wh}-BIN-A", None, "pick", start + timedelta(days=d))
+              for d in range(1, days) if d % 2 == 0]
+    return moves

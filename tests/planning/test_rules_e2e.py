@@ -21,7 +21,7 @@ from cloud_hub.planning.service import facts_for, on_moves_applied, run_planning
 from cloud_hub.storage.database import connect
 from cloud_hub.storage.ledger_store import apply_batch
 from protocol.topics import Channel, warehouse_topic
-from tests.planning.ledger_site import T0, apply, move, site
+from tests.planning.ledger_site import T0, apply, history, move, site
 
 pytestmark = pytest.mark.integration
 
@@ -70,20 +70,11 @@ def alerts(mqtt_broker: tuple[str, int], wh: str) -> Iterator[queue.Queue[dict[s
     client.disconnect()
 
 
-def history(wh: str, days: int) -> list:
-    """Receive 2000, then picks alternating 0 and 20 a day (intermittent, so a real buffer)."""
-    moves = [move(wh, "S1", 2000, None, f"{wh}-BIN-A", "receive", T0,
-                  expiry=(T0 + timedelta(days=days + 20)).date().isoformat())]
-    moves += [move(wh, "S1", 20, f"{wh}-BIN-A", None, "pick", T0 + timedelta(days=d))
-              for d in range(1, days) if d % 2 == 0]
-    return moves
-
-
 def test_a_move_below_safety_stock_raises_an_alert_on_mqtt_stored_once(
         conn: psycopg.Connection, wh: str, alerts: queue.Queue[dict[str, object]],
         mqtt_broker: tuple[str, int]) -> None:
     days = 56
-    apply(conn, history(wh, days))
+    apply(conn, history(wh, days, T0))
     today = (T0 + timedelta(days=days)).date()
     now = datetime(today.year, today.month, today.day, 9, tzinfo=UTC)
     run = run_planning(conn, today, now, days=days)
