@@ -22,6 +22,12 @@ from cloud_hub.work.receiving import Arrival, MatchKind
 from protocol.events import ItemLine, Reason, Source, SourceKind, StockMoved, StockStatus, UnitRef
 
 Publish = Callable[[Sequence[StockMoved]], None]
+LOOSE_QUARANTINE = """
+SELECT b.sku, b.lot, b.quantity - COALESCE((
+    SELECT sum(c.quantity) FROM units u JOIN unit_contents c ON c.unit_key = u.unit_key
+    WHERE u.location = b.location AND c.sku = b.sku AND c.lot = b.lot
+      AND c.status = 'quarantine'), 0) AS loose
+FROM balances b WHERE b.location = %s AND b.status = 'quarantine' AND b.sku = ANY(%s)"""
 
 
 class WorkOperations:
@@ -76,10 +82,10 @@ class WorkOperations:
             for key, epc, sscc, loc in units:
                 moves.append(self._release_move(receipt.warehouse, key, loc, occurred_at, user,
                                                 device_id, unit=UnitRef(epc=epc, sscc=sscc)))
-            for sku, lot, qty in conn.execute(
-                    "SELECT sku, lot, quantity FROM balances WHERE location = %s AND status = "
-                    "'quarantine' AND sku = ANY(%s)",
-                    (receipt.dock, [ln.sku for ln in receipt.lines])).fetchall():
+            for sku, lot, qty in conn.execute(LOOSE_QUARANTINE, (
+                    receipt.dock, [ln.sku for ln in receipt.lines])).fetchall():
+                if qty <= 0:
+                    continue
                 item = ItemLine(sku=sku, lot=lot or None, quantity=qty,
                                 status=StockStatus.QUARANTINE)
                 moves.append(self._release_move(receipt.warehouse, f"{sku}:{lot}", receipt.dock,
