@@ -1,0 +1,226 @@
+"""The `rfid:` section of the gateway YAML: readers, antenna roles, portals, zones, tuning.
+
+Rule kept here: a section that parses is consistent (every antenna names a known portal side
+or zone, ids unique); anything else is RfidConfigError naming the key, e.g. rfid.readers[0].port.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from edge.portal.config import (
+    PortalAntenna,
+    PortalConfig,
+    PortalParams,
+    PortalsConfig,
+    ZoneAntenna,
+    ZoneConfig,
+    ZoneParams,
+    ZonesConfig,
+)
+
+
+class RfidConfigError(ValueError):
+    """A bad `rfid:` section; `key` is the dotted path of the offending key."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        self.key = key
+        super().__init__(f"{key}: {reason}")
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderConfig:
+    """One LLRP reader: where it listens and which antenna ports it uses."""
+
+    reader_id: str
+    host: str
+    port: int = 5084
+    antennas: tuple[int, ...] = (1,)
+    reconnect_min_s: float = 0.5
+    reconnect_max_s: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class RfidConfig:
+    readers: tuple[ReaderConfig, ...]
+    portals: PortalsConfig
+    zones: ZonesConfig
+
+
+def _mapping(value: object, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise RfidConfigError(where, f"expected a mapping, got {type(value).__name__}")
+    return value
+
+
+def _list(section: dict[str, Any], key: str, where: str) -> list[Any]:
+    value = section.get(key, [])
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise RfidConfigError(f"{where}.{key}", "expected a list")
+    return value
+
+
+def _text(item: dict[str, Any], key: str, where: str, *, optional: bool = False) -> str | None:
+    value = item.get(key)
+    if value is None:
+        if optional:
+            return None
+        raise RfidConfigError(f"{where}.{key}", "is required")
+    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
+        raise RfidConfigError(f"{where}.{key}", f"expected a non-empty name, got {value!r}")
+    return str(value).strip()
+
+
+def _number(item: dict[str, Any], key: str, where: str, default: float, low: float) -> float:
+    value = item.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < low:
+        raise RfidConfigError(f"{where}.{key}", f"expected a number >= {low}, got {value!r}")
+    return float(value)
+
+
+def _no_extra(item: dict[str, Any], allowed: set[str], where: str) -> None:
+    for key in item:
+        if key not in allowed:
+            known = ", ".join(sorted(allowed))
+            raise RfidConfigError(f"{where}.{key}", f"unknown key (known: {known})")
+
+
+def _params(raw: object, cls: type, where: str) -> Any:
+    """Tuning knobs by field name; times given in seconds as `<name minus _us>_s`."""
+    if raw is None:
+        return cls()
+    item = _mapping(raw, where)
+    known = {f.name: f for f in fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in item.items():
+        name = f"{key[:-2]}_us" if key.endswith("_s") and f"{key[:-2]}_us" in known else key
+        if name not in known:
+            names = sorted(n[:-3] + "_s" if n.endswith("_us") else n for n in known)
+            listed = ", ".join(names)
+            raise RfidConfigError(f"{where}.{key}", f"unknown parameter (known: {listed})")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise RfidConfigError(f"{where}.{key}", f"expected a number, got {value!r}")
+        default = getattr(cls(), name)
+        if name.endswith("_us"):
+            values[name] = round(value * 1_000_000)
+        elif isinstance(default, int):
+            values[name] = int(value)
+        else:
+            values[name] = float(value)
+    return cls(**values)
+
+
+def _portals(section: dict[str, Any], where: str) -> list[PortalConfig]:
+    out = []
+    for i, raw in enumerate(_list(section, "portals", where)):
+        at = f"{where}.portals[{i}]"
+        item = _mapping(raw, at)
+        _no_extra(item, {"id", "door", "inside", "outside", "params"}, at)
+        if item.get("inside") is None and item.get("outside") is None:
+            raise RfidConfigError(f"{at}.inside", "inside and outside cannot both be empty")
+        out.append(PortalConfig(
+            portal_id=_text(item, "id", at) or "",
+            door=_text(item, "door", at) or "",
+            inside=_text(item, "inside", at, optional=True),
+            outside=_text(item, "outside", at, optional=True),
+            params=_params(item.get("params"), PortalParams, f"{at}.params"),
+        ))
+    return out
+
+
+def _zones(section: dict[str, Any], where: str) -> list[ZoneConfig]:
+    out = []
+    for i, raw in enumerate(_list(section, "zones", where)):
+        at = f"{where}.zones[{i}]"
+        item = _mapping(raw, at)
+        _no_extra(item, {"id", "location"}, at)
+        out.append(ZoneConfig(_text(item, "id", at) or "", _text(item, "location", at) or ""))
+    return out
+
+
+def _reader(raw: object, at: str, portals: set[str], zones: set[str]) -> tuple[
+    ReaderConfig, list[PortalAntenna], list[ZoneAntenna]
+]:
+    item = _mapping(raw, at)
+    _no_extra(item, {"id", "host", "port", "antennas", "reconnect_min_s", "reconnect_max_s"}, at)
+    reader_id = _text(item, "id", at) or ""
+    port = item.get("port", 5084)
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise RfidConfigError(f"{at}.port", f"expected a TCP port 1..65535, got {port!r}")
+    portal_ants: list[PortalAntenna] = []
+    zone_ants: list[ZoneAntenna] = []
+    ids: list[int] = []
+    for j, raw_ant in enumerate(_list(item, "antennas", at)):
+        where = f"{at}.antennas[{j}]"
+        ant = _mapping(raw_ant, where)
+        _no_extra(ant, {"antenna", "portal", "side", "zone"}, where)
+        number = ant.get("antenna")
+        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 65535:
+            raise RfidConfigError(f"{where}.antenna", f"expected an antenna port, got {number!r}")
+        if number in ids:
+            raise RfidConfigError(f"{where}.antenna", f"antenna {number} is mapped twice")
+        ids.append(number)
+        if ("portal" in ant) == ("zone" in ant):
+            raise RfidConfigError(where, "give either portal + side or zone")
+        if "zone" in ant:
+            zone = _text(ant, "zone", where) or ""
+            if zone not in zones:
+                raise RfidConfigError(f"{where}.zone", f"unknown zone {zone!r}")
+            zone_ants.append(ZoneAntenna(reader_id, number, zone))
+            continue
+        portal = _text(ant, "portal", where) or ""
+        if portal not in portals:
+            raise RfidConfigError(f"{where}.portal", f"unknown portal {portal!r}")
+        side = ant.get("side")
+        if side not in ("inner", "outer"):
+            raise RfidConfigError(f"{where}.side", f"expected inner or outer, got {side!r}")
+        portal_ants.append(PortalAntenna(reader_id, number, portal, side))
+    if not ids:
+        raise RfidConfigError(f"{at}.antennas", "a reader needs at least one antenna")
+    low = _number(item, "reconnect_min_s", at, 0.5, 0.01)
+    reader = ReaderConfig(
+        reader_id=reader_id,
+        host=_text(item, "host", at) or "",
+        port=port,
+        antennas=tuple(ids),
+        reconnect_min_s=low,
+        reconnect_max_s=_number(item, "reconnect_max_s", at, 30.0, low),
+    )
+    return reader, portal_ants, zone_ants
+
+
+def _unique(ids: list[str], where: str) -> None:
+    for i, name in enumerate(ids):
+        if name in ids[:i]:
+            raise RfidConfigError(f"{where}[{i}].id", f"id {name!r} is used twice")
+
+
+def parse_rfid_config(mapping: object, where: str = "rfid") -> RfidConfig:
+    """Validate the parsed `rfid:` mapping of the gateway YAML (`where` prefixes error keys)."""
+    section = _mapping(mapping, where)
+    _no_extra(section, {"readers", "portals", "zones", "zone_params"}, where)
+    portals = _portals(section, where)
+    _unique([p.portal_id for p in portals], f"{where}.portals")
+    zones = _zones(section, where)
+    _unique([z.zone_id for z in zones], f"{where}.zones")
+    readers, portal_ants, zone_ants = [], [], []
+    for i, raw in enumerate(_list(section, "readers", where)):
+        reader, p_ants, z_ants = _reader(
+            raw, f"{where}.readers[{i}]", {p.portal_id for p in portals},
+            {z.zone_id for z in zones},
+        )
+        readers.append(reader)
+        portal_ants += p_ants
+        zone_ants += z_ants
+    _unique([r.reader_id for r in readers], f"{where}.readers")
+    if not readers:
+        raise RfidConfigError(f"{where}.readers", "at least one reader is required")
+    zone_params = _params(section.get("zone_params"), ZoneParams, f"{where}.zone_params")
+    return RfidConfig(
+        readers=tuple(readers),
+        portals=PortalsConfig(tuple(portals), tuple(portal_ants)),
+        zones=ZonesConfig(tuple(zones), tuple(zone_ants), zone_params),
+    )

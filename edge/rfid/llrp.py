@@ -1,0 +1,212 @@
+"""LlrpReader: one LLRP reader through sllurp, kept connected with our own backoff.
+
+Rule kept here: sllurp's thread only hands its tag dicts over (a queue); turning them into
+TagReads, and everything after, happens on our side. sllurp's own reconnect is switched off.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import random
+import re
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sllurp.llrp import LLRPReaderClient, LLRPReaderConfig, LLRPReaderState
+from sllurp.llrp_errors import LLRPError
+
+from edge.reads import TagRead
+from edge.rfid.config import ReaderConfig
+
+log = logging.getLogger(__name__)
+_HEX = re.compile(r"^[0-9A-Fa-f]{8,128}$")
+_POLL_S = 0.5  # how often a session checks that sllurp's socket thread is still alive
+
+# LLRP 1.0.1 §13.2.1.1 TagReportContentSelector: everything the portal logic needs.
+TAG_CONTENT = {
+    "EnableROSpecID": False,
+    "EnableSpecIndex": False,
+    "EnableInventoryParameterSpecID": False,
+    "EnableAntennaID": True,
+    "EnableChannelIndex": False,
+    "EnablePeakRSSI": True,
+    "EnableFirstSeenTimestamp": True,
+    "EnableLastSeenTimestamp": True,
+    "EnableTagSeenCount": True,
+    "EnableAccessSpecID": False,
+}
+
+Handover = tuple[str, list[Mapping[str, Any]], float]  # reader id, sllurp tag dicts, received
+
+
+def tag_reads(
+    reader_id: str, tags: list[Mapping[str, Any]], received_us: int
+) -> tuple[list[TagRead], int]:
+    """sllurp tag dicts as TagReads; returns (reads, number of dicts rejected as malformed).
+
+    The reader's LastSeen (else FirstSeen) timestamp is the read's time; only a reader that
+    sends neither gets the gateway's receive time."""
+    out: list[TagRead] = []
+    bad = 0
+    for tag in tags:
+        try:
+            epc = tag.get("EPC-96", tag.get("EPC"))
+            text = epc.decode("ascii") if isinstance(epc, bytes | bytearray) else epc
+            antenna, rssi = tag["AntennaID"], tag["PeakRSSI"]
+            stamp = tag.get("LastSeenTimestampUTC") or tag.get("FirstSeenTimestampUTC")
+            seen = tag.get("TagSeenCount", 1)
+            if not (isinstance(text, str) and _HEX.match(text)):
+                raise ValueError(f"EPC {epc!r}")
+            if not isinstance(antenna, int) or not isinstance(rssi, int | float):
+                raise ValueError(f"antenna {antenna!r} / rssi {rssi!r}")
+            out.append(TagRead(
+                epc_hex=text.upper(),
+                reader_id=reader_id,
+                antenna_id=antenna,
+                rssi_dbm=float(rssi),
+                time_us=int(stamp) if isinstance(stamp, int) and stamp > 0 else received_us,
+                seen_count=seen if isinstance(seen, int) and seen > 0 else 1,
+            ))
+        except (KeyError, ValueError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+            bad += 1
+            log.debug("reader %s: malformed tag report %r (%s)", reader_id, tag, exc)
+    return out, bad
+
+
+class _SllurpClient(LLRPReaderClient):  # type: ignore[misc]
+    """sllurp 3.0.5 drops a socket that failed to connect without closing it (a leak on
+    every retry); this opens the socket with the standard library, which closes it."""
+
+    def _connect_socket(self) -> bool:
+        if self._socket:
+            raise LLRPError("already connected")
+        sock = socket.create_connection((self._host, self._port), timeout=self._socktimeout)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._socket = sock
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderHealth:
+    reader_id: str
+    connected: bool
+    connects: int
+    failures: int
+    last_error: str | None
+
+
+class LlrpReader:
+    """Keeps one sllurp client inventorying; reports land on `out` as Handover tuples."""
+
+    def __init__(self, config: ReaderConfig, out: queue.SimpleQueue[Handover]) -> None:
+        self.config = config
+        self._out = out
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._inventorying = threading.Event()
+        self._down = threading.Event()
+        self._down.set()
+        self._thread: threading.Thread | None = None
+        self._connects = 0
+        self._failures = 0
+        self._last_error: str | None = None
+        self._rng = random.Random()
+
+    @property
+    def reader_id(self) -> str:
+        return self.config.reader_id
+
+    def health(self) -> ReaderHealth:
+        return ReaderHealth(self.reader_id, self._inventorying.is_set(), self._connects,
+                            self._failures, self._last_error)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._supervise, name=f"llrp-{self.reader_id}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self._inventorying.wait(timeout)
+
+    def wait_disconnected(self, timeout: float) -> bool:
+        return self._down.wait(timeout)
+
+    def _client(self) -> LLRPReaderClient:
+        cfg = self.config
+        settings = LLRPReaderConfig({
+            "antennas": list(cfg.antennas),
+            "tag_content_selector": dict(TAG_CONTENT),
+            "reconnect": False,  # we reconnect, with backoff (sllurp waits 60 s between tries)
+            "start_inventory": True,
+            "report_every_n_tags": 1,
+            "tx_power": 0,
+        })
+        client = _SllurpClient(cfg.host, cfg.port, settings, timeout=5.0)
+        reader_id, out = self.reader_id, self._out
+
+        def on_tags(_reader: object, tags: list[Mapping[str, Any]]) -> None:
+            out.put((reader_id, tags, time.time()))  # hand over only; work is on our thread
+
+        def on_state(_reader: object, _state: int) -> None:
+            self._down.clear()
+            self._inventorying.set()
+
+        client.add_tag_report_callback(on_tags)
+        client.add_state_callback(LLRPReaderState.STATE_INVENTORYING, on_state)
+        client.add_disconnected_callback(lambda _reader: self._wake.set())
+        return client
+
+    def _supervise(self) -> None:
+        delay = self.config.reconnect_min_s
+        while not self._stop.is_set():
+            self._wake.clear()
+            client = self._client()
+            try:
+                client.connect()
+            except (OSError, LLRPError) as exc:
+                self._fail(f"connect to {self.config.host}:{self.config.port}: {exc}")
+            else:
+                self._connects += 1
+                served = self._session(client)
+                if served:
+                    delay = self.config.reconnect_min_s
+            if self._stop.is_set():
+                break
+            # full jitter keeps a row of gateways from hammering a reader in step
+            self._stop.wait(self._rng.uniform(delay / 2, delay))
+            delay = min(delay * 2, self.config.reconnect_max_s)
+
+    def _session(self, client: LLRPReaderClient) -> bool:
+        """Run until the reader goes away or we stop; True when it did inventory."""
+        while not (self._stop.is_set() or self._wake.is_set()) and client.is_alive():
+            self._wake.wait(_POLL_S)
+        served = self._inventorying.is_set()
+        self._inventorying.clear()
+        self._down.set()
+        try:
+            if self._stop.is_set() and client.is_alive():
+                client.disconnect(timeout=2.0)
+            client.hard_disconnect()
+        except (OSError, LLRPError) as exc:
+            log.debug("reader %s: closing: %s", self.reader_id, exc)
+        if not self._stop.is_set():
+            self._fail("connection lost" if served else "handshake failed")
+        return served
+
+    def _fail(self, reason: str) -> None:
+        self._failures += 1
+        self._last_error = reason
+        log.warning("reader %s: %s; reconnecting with backoff", self.reader_id, reason)
