@@ -1,0 +1,61 @@
+"""The web pages (/map, /dashboard, /login) and their static assets under /web/.
+
+Rule kept here: only files inside cloud_hub/web/static are ever served (no path escapes), and
+pages carry no data: they fetch it with the signed-in user's token.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import FileResponse, RedirectResponse
+
+STATIC = Path(__file__).resolve().parent / "static"
+MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html",
+               ".png": "image/png", ".svg": "image/svg+xml", ".json": "application/json"}
+PAGES = {"map": "map.html", "dashboard": "dashboard.html", "login": "login.html"}
+
+pages_router = APIRouter(include_in_schema=False)
+
+
+def _page(name: str) -> FileResponse:
+    return FileResponse(STATIC / PAGES[name], media_type="text/html",
+                        headers={"Cache-Control": "no-cache"})
+
+
+@pages_router.get("/map")
+def map_page() -> FileResponse:
+    return _page("map")
+
+
+@pages_router.get("/dashboard")
+def dashboard_page() -> FileResponse:
+    return _page("dashboard")
+
+
+@pages_router.get("/login")
+def login_page() -> FileResponse:
+    return _page("login")
+
+
+@pages_router.get("/web/")
+def web_root() -> RedirectResponse:
+    return RedirectResponse("/map")
+
+
+def asset_path(relative: str) -> Path | None:
+    """The file under STATIC that `relative` names, or None when it is outside or missing."""
+    candidate = (STATIC / relative).resolve()
+    if not candidate.is_relative_to(STATIC) or not candidate.is_file():
+        return None
+    return candidate
+
+
+@pages_router.get("/web/{relative:path}")
+def asset(relative: str) -> FileResponse:
+    path = asset_path(relative)
+    if path is None or path.suffix not in MEDIA_TYPES:
+        raise HTTPException(status_code=404, detail="no such asset")
+    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix],
+                        headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,50 @@
+// LiveFeed: the hub's WebSocket /api/v1/live, reconnecting with backoff.
+// Rule kept here: every (re)connect is reported so the page can reload its snapshot and never
+// show a state with a gap in it.
+
+export class LiveFeed {
+  constructor(urlFn, { onMessage, onOpen, onState }) {
+    this.urlFn = urlFn; this.onMessage = onMessage; this.onOpen = onOpen; this.onState = onState;
+    this.ws = null; this.delay = 500; this.stopped = false; this.timer = null;
+  }
+
+  start() {
+    this.stopped = false;
+    this._connect();
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    if (this.ws) this.ws.close();
+  }
+
+  _connect() {
+    this.onState?.("connecting");
+    let ws;
+    try {
+      ws = new WebSocket(this.urlFn());
+    } catch {
+      this._retry();
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => { this.delay = 500; this.onState?.("live"); this.onOpen?.(); };
+    ws.onmessage = (ev) => {
+      let msg;
+      try { msg = JSON.parse(ev.data); } catch { return; } // not ours: ignore, never crash
+      if (msg && typeof msg === "object") this.onMessage(msg);
+    };
+    ws.onclose = (ev) => {
+      if (this.ws !== ws) return;
+      this.onState?.(ev.code === 4401 || ev.code === 1008 ? "unauthorised" : "offline");
+      if (!this.stopped) this._retry();
+    };
+  }
+
+  _retry() {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this._connect(), this.delay);
+    this.delay = Math.min(10000, this.delay * 2);
+  }
+}
