@@ -117,7 +117,10 @@ def classification(pool: PoolDep, _: Reader, warehouse: str | None = None,
 @router.get("/dead-stock")
 def dead_stock(pool: PoolDep, _: Reader, warehouse: str | None = None,
                dead_days: int = Query(180, ge=1, le=3650),
-               slow_days: int = Query(90, ge=1, le=3650)) -> dict[str, Any]:
+               slow_days: int | None = Query(None, ge=1, le=3650,
+                                             description="default: 90, or dead_days if less")
+               ) -> dict[str, Any]:
+    slow_days = slow_days or min(90, dead_days)
     if slow_days > dead_days:
         raise HTTPException(422, "slow_days must not exceed dead_days")
     today = _now().date()
