@@ -78,7 +78,7 @@ class HubClient:
               assignee: str | None = None, limit: int = 100) -> list[Task]:
         params = _params(warehouse=warehouse, kind=kind, state=state, assignee=assignee,
                          limit=limit)
-        page = _model(TaskPage, self._call("GET", "/tasks/", params=params))
+        page = _model(TaskPage, self._call("GET", "/tasks", params=params))
         return list(page.tasks)
 
     def next_task(self, warehouse: str, kind: str | None = None) -> Task | None:

@@ -17,6 +17,7 @@ from biip import ParseConfig
 from biip.gs1_messages import GS1Message
 
 GS = "\x1d"
+GS_SHOWN = "\u241d"  # ␝: how a text field shows GS (str.splitlines() would split on GS)
 MAX_SCAN = 512
 _AIM_GS1 = ("]C1", "]d2", "]Q3", "]e0", "]J1")
 _PLAIN_GTIN = re.compile(r"^(\d{8}|\d{12,14})$")
@@ -51,9 +52,15 @@ def clean(raw: str) -> str:
     return raw.strip("\r\n \t" + GS)
 
 
+def restore_gs(raw: str, substitute: str = "") -> str:
+    """Turn the field's visible ␝ (and a scanner's configured stand-in) back into GS."""
+    text = raw.replace(GS_SHOWN, GS)
+    return text.replace(substitute, GS) if substitute else text
+
+
 def read_scan(raw: str) -> Scan:
     """Read a scanner string. Never raises: a broken label comes back with `error` set."""
-    text = clean(raw if isinstance(raw, str) else "")
+    text = clean(restore_gs(raw) if isinstance(raw, str) else "")
     if not text:
         return Scan(text="", error="empty scan")
     if len(text) > MAX_SCAN:
