@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from cloud_hub.api.deps import PoolDep, Reader
+from cloud_hub.work.api_config import router as config_router
 from cloud_hub.work.api_deps import ServiceDep, Worker, actor, http_errors
 from cloud_hub.work.api_ops import router as ops_router
 from cloud_hub.work.pg_tasks import claim, list_tasks, load_task, next_task
@@ -84,4 +85,4 @@ def report(task_id: str, body: ExceptionReport, service: ServiceDep,
         return service.report(task_id, body, actor(who))
 
 
-routers = [router, ops_router]
+routers = [router, ops_router, config_router]

@@ -37,6 +37,9 @@ class WorkOperations:
     def _published(self, moves: Sequence[StockMoved]) -> None:
         raise NotImplementedError
 
+    def _policy(self, conn: Any) -> PutawayPolicy:
+        raise NotImplementedError
+
     def arrival(self, receipt_id: str, *, event_id: UUID, unit: UnitRef | None, sku: str | None,
                 lot: str | None, quantity: Any, location: str | None, occurred_at: datetime,
                 device_id: str, source_kind: SourceKind, user: str) -> dict[str, Any]:
@@ -48,7 +51,7 @@ class WorkOperations:
             match, putaway = record_arrival(
                 conn, receipt, Arrival(unit.key if unit else None, sku, lot, quantity),
                 seen_by=f"{source_kind}:{device_id}", occurred_at=occurred_at, location=dock,
-                policy=self.policy)
+                policy=self._policy(conn))
             moves: list[StockMoved] = []
             if match.kind in (MatchKind.MATCHED, MatchKind.OVER) and match.sku:
                 line = receipt.line(match.line_id or "")

@@ -20,6 +20,7 @@ from cloud_hub.work.pg_apply import LedgerRefused, apply_moves
 from cloud_hub.work.pg_counts import adjustment, count_outcome, create_count_task
 from cloud_hub.work.pg_master import gtin_map, load_bin, load_loads, load_profiles
 from cloud_hub.work.pg_receiving import load_receipt, record_arrival
+from cloud_hub.work.pg_rules import load_policy
 from cloud_hub.work.pg_tasks import (
     ACTIVE,
     TaskConflict,
@@ -79,6 +80,11 @@ class WorkService(WorkOperations):
         self.policy = policy or PutawayPolicy()
         self.variance = variance or VarianceRule()
         self.publish = publish
+
+    def _policy(self, conn: psycopg.Connection) -> PutawayPolicy:
+        """Rules stored in the database win; the constructor's policy is the fallback."""
+        stored = load_policy(conn)
+        return stored if stored != PutawayPolicy() else self.policy
 
     def _published(self, moves: Sequence[StockMoved]) -> None:
         if moves and self.publish is not None:
@@ -158,7 +164,7 @@ class WorkService(WorkOperations):
                     conn, receipt, Arrival(effect.unit_key, step.sku, step.lot or "",
                                            effect.quantity),
                     seen_by=f"pda:{conf.device_id}", occurred_at=conf.occurred_at,
-                    location=effect.location, policy=self.policy)
+                    location=effect.location, policy=self._policy(conn))
                 follow += [putaway] if putaway else []
             elif isinstance(effect, Counted):
                 result, extra = self._counted(conn, task, effect, conf, actor, result)

@@ -143,3 +143,39 @@ def _errors(hub: Hub, ann: httpx.Client) -> None:
     assert httpx.get(f"{hub.base_url}/api/v1/tasks", timeout=10).status_code == 401
     bad = ann.post("/api/v1/tasks/t/steps/s/confirm", json={"task_id": "t"})
     assert bad.status_code == 422
+
+
+def test_putaway_rules_cold_zone_and_replenishment(hub: Hub) -> None:
+    from cloud_hub.storage.catalog import Location, upsert_locations
+    with connect(hub.settings.database_url or "", migrate_schema=False) as conn:
+        upsert_locations(conn, [
+            Location(f"C-0{i}", WH, "bin", x=30.0 + i, y=0, capacity=Decimal(100),
+                     attributes={"aisle": 9, "bay": i, "zone": "cold", "tags": ["cold"]})
+            for i in (1, 2)])
+    with hub.client() as admin, hub.client(hub.login("ann", "picker-pass")) as ann:
+        assert ann.put("/api/v1/sku-profiles/SKU-2", json={"needs": ["cold"]}).status_code == 403
+        ok(admin.put("/api/v1/sku-profiles/SKU-2", json={"needs": ["cold"]}))
+        ok(admin.put("/api/v1/putaway-rules/sku/SKU-2", json={
+            "strategies": ["consolidate", "nearest_empty"], "zones": ["cold"]}))
+        rules = ok(admin.get("/api/v1/putaway-rules"))
+        assert rules["sku"]["SKU-2"]["zones"] == ["cold"]
+        ok(admin.post("/api/v1/receipts", json={
+            "receipt_id": "R2", "warehouse": WH, "dock": "DOCK-1",
+            "lines": [{"line_id": "1", "sku": "SKU-2", "quantity": 6}]}), 201)
+        got = ok(admin.post("/api/v1/receipts/R2/arrivals", json={
+            "event_id": str(uuid.uuid4()), "sku": "SKU-2", "quantity": 6,
+            "occurred_at": (T0 + timedelta(hours=1)).isoformat(), "device_id": "dock-1"}))
+        putaway = ok(ann.post(f"/api/v1/tasks/{got['putaway_task_id']}/claim"))
+        step = putaway["steps"][0]
+        assert step["to_location"] == "C-01"  # the only zone SKU-2 may go to, nearest first
+        assert confirm(ann, putaway, step, 61, scanned_location="C-01")["status"] == "accepted"
+
+        made = ok(admin.post("/api/v1/replenishments", json={
+            "warehouse": WH, "sku": "SKU-2", "quantity": 4, "from_location": "C-01",
+            "to_location": "C-02"}), 201)
+        task = ok(ann.post(f"/api/v1/tasks/{made['task_id']}/claim"))
+        done = confirm(ann, task, task["steps"][0], 62, scanned_location="C-01",
+                       scanned_sku="SKU-2", quantity=4)
+        assert done["status"] == "accepted" and done["task_state"] == "done"
+        now = balances(hub)
+        assert (now[("C-01", "SKU-2")], now[("C-02", "SKU-2")]) == (2, 4)
