@@ -143,6 +143,9 @@ class SerialBridge:
             thread.join(timeout=5)
         self._mqtt.disconnect()  # before loop_stop, so the network thread ends at once
         self._mqtt.loop_stop()
+        # Break the bridge <-> client cycle so paho's __del__ closes its socket pair now,
+        # not in a garbage-collector pass that finalises the sockets first (ResourceWarning).
+        self._mqtt.on_connect = self._mqtt.on_subscribe = self._mqtt.on_message = None
         if self._serial is not None:
             self._serial.close()
 

@@ -59,6 +59,7 @@ class Listener:
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+        self.client.on_connect = self.client.on_subscribe = self.client.on_message = None
 
 
 @pytest.fixture
