@@ -163,3 +163,33 @@ def test_accuracy() -> None:
     rule = VarianceRule()
     assert accuracy([]) is None
     assert accuracy([evaluate(D(5), D(5), rule), evaluate(D(5), D(4), rule)]) == D("0.5")
+
+
+def test_allocation_never_exceeds_stock_and_accounts_for_every_unit() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    lots = st.lists(st.tuples(st.sampled_from(["B1", "B2", "B3"]), st.sampled_from("SX"),
+                              st.integers(0, 20), st.integers(-5, 30)), max_size=12)
+    asks = st.lists(st.tuples(st.sampled_from("SXZ"), st.integers(1, 25)), min_size=1,
+                    max_size=6)
+
+    @settings(max_examples=150, deadline=None)
+    @given(lots, asks)
+    def check(stock_rows: list[tuple[str, str, int, int]], lines: list[tuple[str, int]]) -> None:
+        stock = [StockLine(loc, sku, f"L{i}", D(q), expiry=TODAY + timedelta(days=d))
+                 for i, (loc, sku, q, d) in enumerate(stock_rows)]
+        orders = [Order(f"O{i}", "WH", (OrderLine(1, sku, D(q)),))
+                  for i, (sku, q) in enumerate(lines)]
+        plan = allocate(orders, index_stock(stock, LotPolicy.FEFO, TODAY), {})
+        for s in stock:  # never more out of a lot than it holds, never an expired lot
+            taken = sum((p.quantity for p in plan.lines if (p.location, p.lot) ==
+                         (s.location, s.lot)), D(0))
+            assert taken <= s.quantity
+            assert taken == 0 or (s.expiry is not None and s.expiry >= TODAY)
+        for o in orders:  # every unit asked is either picked or reported short
+            picked = sum((p.quantity for p in plan.lines if p.order_id == o.order_id), D(0))
+            short = sum((f.quantity for f in plan.shortfalls if f.order_id == o.order_id), D(0))
+            assert picked + short == o.lines[0].quantity
+
+    check()
