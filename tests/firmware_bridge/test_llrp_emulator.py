@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -253,3 +254,52 @@ def test_cli_reports_a_bad_scenario_by_key(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=WAIT, check=False)
     assert result.returncode == 2
     assert "events[0].portal" in result.stderr
+
+
+def test_real_time_playback_spreads_reports_over_scenario_time(llrp_emulator) -> None:
+    sim = simulate(parse_scenario(_site(PASSES)), seed=3)
+    speed = 10.0
+    _thread, port = llrp_emulator(sim, speed=speed)
+    arrivals: list[float] = []
+    collector = Collector()
+
+    def on_tags(reader: Any, tags: list[dict[str, Any]]) -> None:
+        arrivals.extend([time.monotonic()] * len(tags))
+        collector.on_tags(reader, tags)
+
+    client = _client(port, collector)
+    client.remove_tag_report_callback(collector.on_tags)
+    client.add_tag_report_callback(on_tags)
+    client.connect()
+    tags = collector.wait_for(len(sim.reads))
+    client.disconnect(timeout=WAIT)
+    assert _received(tags) == _expected(sim)
+    scripted_span = (sim.reads[-1].time_us - sim.reads[0].time_us) / 1e6 / speed
+    assert arrivals[-1] - arrivals[0] >= 0.7 * scripted_span
+
+
+def test_loop_replays_with_timestamps_moved_on_by_the_duration(llrp_emulator) -> None:
+    sim = simulate(parse_scenario(_site(PASSES)), seed=3)
+    _thread, port = llrp_emulator(sim, loop=True)
+    collector = Collector()
+    client = _client(port, collector)
+    client.connect()
+    tags = collector.wait_for(2 * len(sim.reads))
+    client.disconnect(timeout=WAIT)
+    second = _received(tags[len(sim.reads): 2 * len(sim.reads)])
+    assert second == [(e, a, t + sim.duration_us, r) for e, a, t, r in _expected(sim)]
+
+
+def test_keepalive_is_sent_at_the_interval_the_client_set(llrp_emulator) -> None:
+    sim = simulate(parse_scenario(_site(PASSES)), seed=1)
+    _thread, port = llrp_emulator(sim)
+    sock, decoder, _hello = _raw_connect(port)
+    config = L.ReaderConfig(keepalive=L.KeepaliveSpec(1, 100))
+    sock.sendall(L.encode(L.SetReaderConfig(1, False, config)))
+    got = _read_until(sock, decoder, L.Keepalive)
+    assert isinstance(got[0], L.SetReaderConfigResponse) and got[0].status.ok
+    assert isinstance(got[-1], L.Keepalive)
+    sock.sendall(L.encode(L.CloseConnection(2)))
+    (closed,) = _read_until(sock, decoder, L.CloseConnectionResponse)[-1:]
+    assert closed.status.ok and closed.message_id == 2
+    sock.close()
