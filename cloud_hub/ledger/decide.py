@@ -88,7 +88,7 @@ class _Deltas:
         self.changes[key] += qty
 
     def result(self) -> tuple[tuple[StockKey, Decimal], ...]:
-        return tuple(sorted((k, v) for k, v in self.changes.items() if v != ZERO))
+        return tuple((k, v) for k, v in self.changes.items() if v != ZERO)
 
 
 def _move_unit(state: LedgerState, move: StockMoved) -> Outcome:

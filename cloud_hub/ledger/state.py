@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 from uuid import UUID
 
 from protocol.events import StockStatus
@@ -18,16 +19,16 @@ from protocol.events import StockStatus
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class StockKey:
+class StockKey(NamedTuple):
+    """A balance row's key. A NamedTuple, not a dataclass: it is hashed millions of times."""
+
     location: str
     sku: str
     lot: str  # "" when the stock has no lot
     status: StockStatus
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class ContentKey:
+class ContentKey(NamedTuple):
     sku: str
     lot: str
     status: StockStatus

@@ -13,7 +13,6 @@ from decimal import Decimal
 from uuid import UUID
 
 import psycopg
-from psycopg.types.json import Jsonb
 
 from cloud_hub.ledger import (
     ContentKey,
@@ -28,7 +27,6 @@ from cloud_hub.ledger import (
     decide,
 )
 from cloud_hub.ledger.decide import content_key
-from protocol.codec import event_to_dict
 from protocol.events import StockMoved, StockStatus
 
 GLOBAL_LOCK = 0x5350_4C47  # "SPLG": applies share it, rebuild takes it alone
@@ -90,7 +88,8 @@ class _Loader:
         for code in want:
             self.state.locations[code] = None
         rows = self.conn.execute(
-            "SELECT code, warehouse FROM locations WHERE code = ANY(%s) AND active", (want,))
+            "SELECT code, warehouse FROM locations WHERE code = ANY(%s) AND active", (want,),
+            binary=True)
         for code, warehouse in rows:
             self.state.locations[code] = LocationInfo(code, warehouse)
 
@@ -130,7 +129,7 @@ class _Loader:
             "JOIN unnest(%s::text[], %s::text[], %s::text[], %s::text[]) AS k(l, s, t, st) "
             "ON b.location = k.l AND b.sku = k.s AND b.lot = k.t AND b.status = k.st",
             ([k.location for k in want], [k.sku for k in want], [k.lot for k in want],
-             [str(k.status) for k in want]))
+             [str(k.status) for k in want]), binary=True)
         for loc, sku, lot, status, qty in rows:
             self.state.balances[StockKey(loc, sku, lot, StockStatus(status))] = qty
 
@@ -190,7 +189,7 @@ def apply_batch(conn: psycopg.Connection, moves: Iterable[StockMoved],
         conn.execute(warehouse_lock_sql(), (sorted({m.warehouse for m in unique}),))
         known = {r[0] for r in conn.execute(
             "SELECT event_id FROM event_ids WHERE event_id = ANY(%s)",
-            ([m.event_id for m in unique],))}
+            ([m.event_id for m in unique],), binary=True)}
         fresh = [m for m in unique if m.event_id not in known]
         repeats += [m.event_id for m in unique if m.event_id in known]
         state = LedgerState(locations={}, complete=False)
@@ -212,7 +211,12 @@ def _move_row(move: StockMoved, outcome: Outcome, applied_by: str | None) -> tup
             item.sku_key if item else None, (item.lot or "") if item else None,
             item.quantity if item else None, str(item.status) if item else None,
             move.from_location, move.to_location, str(move.reason), move.task_id, move.user,
-            applied_by, str(outcome.status), outcome.note, Jsonb(event_to_dict(move)))
+            applied_by, str(outcome.status), outcome.note, payload_json(move))
+
+
+def payload_json(move: StockMoved) -> str:
+    """The event as stored in moves.payload: the same JSON the wire carries (text COPY)."""
+    return move.model_dump_json(by_alias=True, exclude_none=True)
 
 
 MOVE_COLUMNS = ("event_id, occurred_at, warehouse, source_kind, device_id, read_point, unit_key, "
@@ -235,7 +239,7 @@ def _write(conn: psycopg.Connection, state: LedgerState, moves: Sequence[StockMo
             for m, o in zip(moves, outcomes, strict=True):
                 if o.status is MoveStatus.REJECTED:
                     copy.write_row((m.event_id, m.occurred_at, m.warehouse, o.code, o.reason,
-                                    applied_by, Jsonb(event_to_dict(m))))
+                                    applied_by, payload_json(m)))
     touched_stock = {k for o in outcomes for k, _ in o.deltas}
     touched_units = {o.unit.key: o.unit for o in outcomes if o.unit is not None}
     unit_moves = {m.unit.key: m for m in moves if m.unit is not None}

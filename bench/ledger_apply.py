@@ -1,0 +1,119 @@
+"""Benchmark: synthetic moves through apply_batch (the hub's apply path) on real PostgreSQL.
+
+Prints one JSON line last: {"events", "seconds", "events_per_s", "duplicates_ignored",
+"rebuild_ok", ...}. Uses a throw-away database on TEST_PG_ADMIN_URL (default: loopback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import psycopg
+
+from cloud_hub.storage.catalog import Location, upsert_locations
+from cloud_hub.storage.database import connect
+from cloud_hub.storage.ledger_store import apply_batch
+from cloud_hub.storage.rebuild import check_consistency
+from protocol import ItemLine, Source, StockMoved, UnitRef
+
+ADMIN = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def synthetic(n: int, skus: int, locations: int, seed: int) -> list[StockMoved]:
+    """Receipts, transfers and picks of loose stock (90%) and pallet moves (10%)."""
+    rng = random.Random(seed)
+    locs = [f"L{i:05d}" for i in range(locations)]
+    src = Source(kind="barcode", device_id="bench")
+    moves: list[StockMoved] = []
+    stock: list[tuple[str, str]] = []  # (location, sku) known to hold something
+    units: dict[str, str] = {}
+    for i in range(n):
+        t = T0 + timedelta(milliseconds=i * 10)
+        roll = rng.random()
+        if roll < 0.10:
+            key = rng.choice(list(units)) if units and rng.random() < 0.7 else \
+                f"{rng.randrange(10**17):018d}"
+            to = rng.choice(locs)
+            contents = () if key in units else (ItemLine(sku=f"SKU{rng.randrange(skus)}",
+                                                         quantity=Decimal(rng.randint(10, 50))),)
+            moves.append(StockMoved(event_id=uuid.uuid4(), occurred_at=t, warehouse="BENCH",
+                                    source=src, unit=UnitRef(sscc=key), contents=contents,
+                                    from_location=units.get(key), to_location=to,
+                                    reason="transfer"))
+            units[key] = to
+            continue
+        if roll < 0.55 or not stock:
+            loc, sku = rng.choice(locs), f"SKU{rng.randrange(skus)}"
+            frm, qty = None, rng.randint(5, 50)
+            stock.append((loc, sku))
+            to = loc
+        else:
+            frm, sku = stock[rng.randrange(len(stock))]
+            qty = rng.randint(1, 3)
+            to = rng.choice([*locs[:50], None])
+        moves.append(StockMoved(event_id=uuid.uuid4(), occurred_at=t, warehouse="BENCH",
+                                source=src, item=ItemLine(sku=sku, quantity=Decimal(qty)),
+                                from_location=frm, to_location=to,
+                                reason="receive" if frm is None else "pick"))
+    return moves
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--events", type=int, default=200_000)
+    ap.add_argument("--skus", type=int, default=5_000)
+    ap.add_argument("--locations", type=int, default=2_000)
+    ap.add_argument("--batch", type=int, default=1_000)
+    ap.add_argument("--redeliver", type=float, default=0.01)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    name = f"sp_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        moves = synthetic(args.events, args.skus, args.locations, args.seed)
+        rng = random.Random(args.seed + 1)
+        with connect(url) as conn:
+            upsert_locations(conn, [Location(f"L{i:05d}", "BENCH", "bin")
+                                    for i in range(args.locations)])
+            batches = []
+            for i in range(0, len(moves), args.batch):
+                chunk = moves[i:i + args.batch]
+                again = rng.sample(moves[:i + len(chunk)], int(len(chunk) * args.redeliver))
+                batches.append(chunk + again)
+            started = time.perf_counter()
+            duplicates = applied = rejected = 0
+            for batch in batches:
+                result = apply_batch(conn, batch, "bench")
+                duplicates += len(result.duplicates)
+                applied += result.applied + result.late
+                rejected += result.rejected
+            seconds = time.perf_counter() - started
+            check_started = time.perf_counter()
+            report = check_consistency(conn)
+            check_s = time.perf_counter() - check_started
+    finally:
+        with psycopg.connect(ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    print(json.dumps({"events": args.events, "seconds": round(seconds, 3),
+                      "events_per_s": round(args.events / seconds),
+                      "duplicates_ignored": duplicates, "applied": applied,
+                      "rejected": rejected, "batch": args.batch,
+                      "rebuild_ok": report.ok, "rebuild_check_s": round(check_s, 2)}))
+
+
+if __name__ == "__main__":
+    main()
