@@ -145,7 +145,7 @@ class Children:
 
     @classmethod
     def of(cls, reader: Reader) -> Children:
-        return cls(parse_params(reader.rest(), reader_name(reader)), reader_name(reader))
+        return cls(parse_params(reader.rest(), reader.where), reader.where)
 
     def one(self, kind: type[T]) -> T | None:
         for i, param in enumerate(self._left):

@@ -28,6 +28,11 @@ class Reader:
         self._pos = 0
         self._where = where
 
+    @property
+    def where(self) -> str:
+        """The message or parameter being read, for error messages."""
+        return self._where
+
     def take(self, n: int) -> bytes:
         if n < 0 or self._pos + n > len(self._data):
             raise LlrpError(
