@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import getpass
 import json
 import socket
 import subprocess
@@ -30,12 +31,17 @@ def make_event(warehouse: str, n: int, unit: str | None = None) -> StockMoved:
 class Collector:
     """A paho subscriber that keeps every decoded event and raw message per topic."""
 
-    def __init__(self, host: str, port: int, topic_filter: str) -> None:
+    def __init__(self, host: str, port: int, topic_filter: str, *,
+                 persistent: bool = False) -> None:
         self.events: list[StockMoved] = []
         self.messages: list[mqtt.MQTTMessage] = []
         self._cond = threading.Condition()
+        # persistent: the broker keeps our session and queues QoS 1 messages while we are
+        # away, so nothing published between a broker restart and our reconnect is missed.
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2,
-                                  client_id=f"test-sub-{uuid.uuid4().hex[:10]}")
+                                  client_id=f"test-sub-{uuid.uuid4().hex[:10]}",
+                                  clean_session=not persistent)
+        self.client.reconnect_delay_set(0.1, 1)
         self.client.on_message = self._on_message
         subscribed = threading.Event()
         self.client.on_subscribe = lambda *_a: subscribed.set()
@@ -76,13 +82,17 @@ def free_port() -> int:
 
 
 class PrivateBroker:
-    """Our own mosquitto on a free port, so a test may stop and restart it."""
+    """Our own mosquitto on a free port, so a test may stop and restart it; sessions and
+    queued messages persist across a (graceful) stop, as on a production broker."""
 
     def __init__(self, workdir: Path) -> None:
         self.port = free_port()
         self.conf = workdir / f"mosquitto-{self.port}.conf"
         self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
-                             "persistence false\n")
+                             f"persistence true\npersistence_location {workdir}/\n"
+                             f"persistence_file mosquitto-{self.port}.db\n"
+                             # as root, mosquitto would drop to a user that cannot write here
+                             f"user {getpass.getuser()}\n")
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -97,9 +107,14 @@ class PrivateBroker:
         raise TimeoutError("private mosquitto did not start")
 
     def stop(self) -> None:
+        """SIGTERM: mosquitto saves its sessions and stops listening."""
         if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait(10)
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
             self.proc = None
 
 

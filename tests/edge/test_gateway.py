@@ -79,7 +79,7 @@ def test_gateway_sigkilled_mid_publish_resends_everything_on_restart(
 def test_broker_outage_during_scanning_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     wh = f"WH{uuid.uuid4().hex[:8]}"
     with private_broker(tmp_path) as broker, PtyScanner() as scanner:
-        sub = Collector("127.0.0.1", broker.port, f"stockpulse/v1/{wh}/#")
+        sub = Collector("127.0.0.1", broker.port, f"stockpulse/v1/{wh}/#", persistent=True)
         gateway = GatewayProcess(_config(tmp_path, wh, broker.port, scanner.path),
                                  tmp_path / "gateway.log")
         gateway.start()
@@ -101,14 +101,12 @@ def test_broker_outage_during_scanning_loses_and_duplicates_nothing(tmp_path: Pa
             assert sub.wait_for(lambda s: len(_units(s)) == 20, timeout=20)
             heartbeat = sub.payloads("/heartbeat")[-1]
             assert "queue_depth" in heartbeat and "dock1-scan" in heartbeat["read_rates"]
-            sub.close()
             broker.stop()  # the broker is down: scanning goes on
             steps = max(int(OUTAGE_S / 0.1), 10)
             for n in range(20, 20 + steps):
                 scan(n)
                 pause.wait(OUTAGE_S / steps)
             broker.start()
-            sub = Collector("127.0.0.1", broker.port, f"stockpulse/v1/{wh}/#")
             for n in range(20 + steps, 40 + steps):
                 scan(n)
             late = set(sent[20:])

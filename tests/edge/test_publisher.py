@@ -57,7 +57,7 @@ def test_broker_outage_is_bridged_and_last_will_says_offline(
         tmp_path: Path, mqtt_broker: tuple[str, int]) -> None:
     wh, gw = _ids()
     with private_broker(tmp_path) as broker:
-        sub = Collector("127.0.0.1", broker.port, f"stockpulse/v1/{wh}/#")
+        sub = Collector("127.0.0.1", broker.port, f"stockpulse/v1/{wh}/#", persistent=True)
         box = SqliteOutbox(tmp_path / "o.sqlite")
         pub = MqttPublisher(box, replace(FAST, host="127.0.0.1", port=broker.port), wh, gw)
         pub.start()
@@ -65,17 +65,15 @@ def test_broker_outage_is_bridged_and_last_will_says_offline(
         box.enqueue(events[:200])
         pub.wake()
         assert sub.wait_for(lambda s: len(s.event_ids()) == 200, timeout=20)
-        sub.close()
         broker.stop()  # outage: events keep coming and are queued
         box.enqueue(events[200:500])
         pub.wake()
         assert box.depth >= 300
         broker.start()
-        sub = Collector("127.0.0.1", broker.port, f"stockpulse/v1/{wh}/#")
         box.enqueue(events[500:])
         pub.wake()
         # everything not acknowledged before the outage arrives after it
-        assert sub.wait_for(lambda s: {str(e.event_id) for e in events[200:]} <= s.event_ids(),
+        assert sub.wait_for(lambda s: {str(e.event_id) for e in events} <= s.event_ids(),
                             timeout=30)
         assert pub.stats().connects >= 2
         pub.stop()
@@ -115,7 +113,9 @@ def test_a_gateway_started_before_its_broker_delivers_once_the_broker_is_up(
         tmp_path: Path) -> None:
     wh, gw = _ids()
     with private_broker(tmp_path) as broker:
-        broker.stop()  # the port is known, nothing listens yet
+        sub = Collector("127.0.0.1", broker.port, f"stockpulse/v1/{wh}/+/moves",
+                        persistent=True)
+        broker.stop()  # the subscriber's session is kept; the gateway starts into an outage
         box = SqliteOutbox(tmp_path / "o.sqlite")
         pub = MqttPublisher(box, replace(FAST, host="127.0.0.1", port=broker.port), wh, gw)
         pub.start()
@@ -124,7 +124,6 @@ def test_a_gateway_started_before_its_broker_delivers_once_the_broker_is_up(
         pub.wake()
         try:
             broker.start()
-            sub = Collector("127.0.0.1", broker.port, f"stockpulse/v1/{wh}/+/moves")
             assert sub.wait_for(lambda s: {str(e.event_id) for e in events} <= s.event_ids(),
                                 timeout=30)
             assert pub.stats().last_error is not None  # the refused connects were reported
