@@ -78,3 +78,22 @@ def pick_moves(base_url: str, token: str, task_id: str) -> list[dict[str, object
     r.raise_for_status()
     rows = [row for row in r.json()["items"] if row.get("reason") == "pick"]
     return sorted(rows, key=lambda row: int(row["seq"]))
+
+
+def add_task(db_url: str, task: Task) -> Task:
+    with connect(db_url) as conn:
+        insert_task(conn, WorkTask(task))
+    return task
+
+
+def set_task_state(db_url: str, task_id: str, state: TaskState,
+                   assigned_to: str | None = None) -> None:
+    """What the office does meanwhile (cancel a task, give it to someone else)."""
+    from cloud_hub.work.pg_tasks import load_task, save_task
+
+    with connect(db_url) as conn, conn.transaction():
+        work = load_task(conn, task_id, lock=True)
+        update: dict[str, object] = {"state": state}
+        if assigned_to is not None:
+            update["assigned_to"] = assigned_to
+        save_task(conn, WorkTask(work.task.model_copy(update=update), work.links))
