@@ -60,7 +60,8 @@ def decode_event(obj: object) -> StockMoved:
 def _parse(payload: bytes | str) -> object:
     size = len(payload.encode() if isinstance(payload, str) else payload)
     if size > MAX_PAYLOAD_BYTES:
-        raise ContractError(f"payload is {size} bytes, over the {MAX_PAYLOAD_BYTES} byte limit")
+        limit = MAX_PAYLOAD_BYTES // 1024
+        raise ContractError(f"payload is {size} bytes, over the {limit} KiB limit")
     try:
         return json.loads(payload)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
