@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import math
 import random
+import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from cloud_hub.storage.catalog import Location
+from protocol.events import ItemLine, Source, StockMoved, UnitRef
 
 BIN_W, BIN_D = 1.2, 1.0  # metres: one pallet position seen from above
 AISLE = 3.0
@@ -164,3 +168,16 @@ def generate_site(warehouse: str, n_bins: int = 200, n_units: int = 50, *, prefi
     stages = [loc.code for loc in dock if loc.kind == "staging"]
     return Site(warehouse, tuple(locations), tuple(_units(warehouse, rng, bins, stages, n_units)),
                 tuple(gateways))
+
+
+def arrival_moves(site: Site, now: datetime, device_id: str = "site-seed") -> list[StockMoved]:
+    """Each pallet's receipt into its place, dated `age_s` before `now`, with fresh event ids
+    drawn from the site's own generator (so the same site gives the same ids)."""
+    rng = random.Random(f"{site.warehouse}:{len(site.units)}")
+    return [StockMoved(
+        event_id=uuid.UUID(int=rng.getrandbits(128), version=4),
+        occurred_at=now - timedelta(seconds=u.age_s), warehouse=site.warehouse,
+        source=Source(kind="pda", device_id=device_id), unit=UnitRef(sscc=u.sscc),
+        contents=(ItemLine(sku=u.sku, lot=u.lot, quantity=Decimal(u.quantity),
+                           status=u.status),),
+        to_location=u.location, reason="receive") for u in site.units]

@@ -53,7 +53,7 @@ export class UnitStore {
     if (!list) return;
     const L = this.layout;
     const w = L.w[idx], d = L.d[idx], n = list.length;
-    const cols = Math.max(1, Math.ceil(Math.sqrt(n * w / d)));
+    const cols = Math.min(n, Math.max(1, Math.round(Math.sqrt(n * w / d))));
     const rows = Math.ceil(n / cols);
     const cw = w / cols, ch = d / rows;
     const size = Math.min(cw, ch) * SLOT_FILL;

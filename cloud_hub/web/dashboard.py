@@ -1,0 +1,109 @@
+"""The dashboard's figures: moves by source over a day, open tasks by type, what waits for a
+supervisor (rejected moves, dead letters), open alerts and gateway health.
+
+Rule kept here: a table another package owns (work_tasks, planning_alerts) may not exist yet;
+its section then says `available: false` instead of failing the whole dashboard.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+
+from cloud_hub.web.payloads import iso
+from cloud_hub.web.queries import OPEN_TASK_STATES, table_exists
+
+SOURCES = ("rfid", "barcode", "vision", "pda", "system")
+SEVERITY_ORDER = "CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END"
+RECENT = 8
+
+
+def moves_by_source(conn: psycopg.Connection, warehouse: str | None, start: datetime,
+                    end: datetime, bucket: timedelta) -> dict[str, object]:
+    """Counts per source kind per time bucket in [start, end), and totals per source."""
+    n_buckets = max(1, min(400, int((end - start) / bucket)))
+    series = {s: [0] * n_buckets for s in SOURCES}
+    outcomes: dict[str, int] = {}
+    for kind, outcome, slot, count in conn.execute(
+            "SELECT source_kind, outcome, floor(extract(epoch FROM occurred_at - %(start)s) / "
+            "%(bucket)s)::int AS slot, count(*) FROM moves WHERE occurred_at >= %(start)s "
+            "AND occurred_at < %(end)s AND (%(wh)s::text IS NULL OR warehouse = %(wh)s) "
+            "GROUP BY 1, 2, 3",
+            {"start": start, "end": end, "bucket": bucket.total_seconds(), "wh": warehouse}):
+        row = series.setdefault(kind, [0] * n_buckets)
+        if 0 <= slot < n_buckets:
+            row[slot] += count
+        outcomes[outcome] = outcomes.get(outcome, 0) + count
+    return {"start": iso(start), "end": iso(end), "bucket_s": bucket.total_seconds(),
+            "series": series, "totals": {k: sum(v) for k, v in series.items()},
+            "outcomes": outcomes}
+
+
+def open_tasks(conn: psycopg.Connection, warehouse: str | None) -> dict[str, object]:
+    if not table_exists(conn, "work_tasks"):
+        return {"available": False, "by_kind": {}}
+    by_kind: dict[str, dict[str, int]] = {}
+    for kind, state, count in conn.execute(
+            "SELECT kind, state, count(*) FROM work_tasks WHERE state = ANY(%s) "
+            "AND (%s::text IS NULL OR warehouse = %s) GROUP BY 1, 2 ORDER BY 1, 2",
+            (list(OPEN_TASK_STATES), warehouse, warehouse)):
+        by_kind.setdefault(kind, {})[state] = count
+    return {"available": True, "by_kind": by_kind}
+
+
+def waiting(conn: psycopg.Connection, warehouse: str | None) -> dict[str, object]:
+    """Rejected moves and dead letters nobody has resolved yet."""
+    by_code = dict(conn.execute(
+        "SELECT code, count(*) FROM rejected_moves WHERE resolved_at IS NULL "
+        "AND (%s::text IS NULL OR warehouse = %s) GROUP BY 1 ORDER BY 2 DESC",
+        (warehouse, warehouse)).fetchall())
+    recent = [{"event_id": str(e), "received_at": iso(at), "code": c, "reason": r}
+              for e, at, c, r in conn.execute(
+                  "SELECT event_id, received_at, code, reason FROM rejected_moves WHERE "
+                  "resolved_at IS NULL AND (%s::text IS NULL OR warehouse = %s) "
+                  "ORDER BY received_at DESC LIMIT %s", (warehouse, warehouse, RECENT))]
+    # dead letters could not be read, so they belong to no warehouse: all are shown
+    row = conn.execute("SELECT count(*) FROM dead_letters WHERE resolved_at IS NULL").fetchone()
+    letters = [{"id": i, "received_at": iso(at), "topic": t, "reason": r}
+               for i, at, t, r in conn.execute(
+                   "SELECT id, received_at, topic, reason FROM dead_letters WHERE resolved_at "
+                   "IS NULL ORDER BY received_at DESC LIMIT %s", (RECENT,))]
+    return {"rejected": {"open": sum(by_code.values()), "by_code": by_code, "recent": recent},
+            "dead_letters": {"open": row[0] if row else 0, "recent": letters}}
+
+
+def open_alerts(conn: psycopg.Connection, warehouse: str | None) -> dict[str, object]:
+    if not table_exists(conn, "planning_alerts"):
+        return {"available": False, "by_severity": {}, "items": []}
+    where = "acknowledged_at IS NULL AND (%(wh)s::text IS NULL OR warehouse = %(wh)s)"
+    by_severity = dict(conn.execute(
+        f"SELECT severity, count(*) FROM planning_alerts WHERE {where} GROUP BY 1",
+        {"wh": warehouse}).fetchall())
+    keys = ("id", "rule", "warehouse", "subject", "sku", "severity", "message", "raised_at",
+            "last_seen_at", "occurrences")
+    items: list[dict[str, Any]] = []
+    for r in conn.execute(
+            f"SELECT {', '.join(keys)} FROM planning_alerts WHERE {where} "
+            f"ORDER BY {SEVERITY_ORDER}, last_seen_at DESC LIMIT 25", {"wh": warehouse}):
+        item = dict(zip(keys, r, strict=True))
+        item["raised_at"], item["last_seen_at"] = iso(item["raised_at"]), iso(item["last_seen_at"])
+        items.append(item)
+    return {"available": True, "by_severity": by_severity, "items": items}
+
+
+def gateway_health(conn: psycopg.Connection, warehouse: str | None) -> dict[str, int]:
+    if not table_exists(conn, "gateways"):
+        return {}
+    return dict(conn.execute(
+        "SELECT state, count(*) FROM gateways WHERE %s::text IS NULL OR warehouse = %s "
+        "GROUP BY 1", (warehouse, warehouse)).fetchall())
+
+
+def summary(conn: psycopg.Connection, warehouse: str | None, start: datetime, end: datetime,
+            bucket: timedelta, now: datetime) -> dict[str, object]:
+    return {"warehouse": warehouse, "as_of": iso(now),
+            "moves": moves_by_source(conn, warehouse, start, end, bucket),
+            "tasks": open_tasks(conn, warehouse), "waiting": waiting(conn, warehouse),
+            "alerts": open_alerts(conn, warehouse), "gateways": gateway_health(conn, warehouse)}

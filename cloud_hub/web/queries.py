@@ -1,0 +1,109 @@
+"""Read-side SQL for the map and the dashboard, over the ledger's tables (001_ledger.sql) and,
+when those packages' migrations are present, work_tasks (101) and planning_alerts (201).
+
+Rule kept here: reads never lock and every list is bounded; the map's snapshot (pallets,
+balances, last seq) is read in one REPEATABLE READ transaction so it is one moment.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from cloud_hub.web.payloads import iso, layout_row, number
+
+MOVE_COLUMNS = ("seq", "event_id", "occurred_at", "received_at", "source_kind", "device_id",
+                "unit_key", "sku", "lot", "quantity", "from_location", "to_location", "reason",
+                "user_id", "applied_by", "outcome", "note")
+WORST_STATUS = ("CASE WHEN bool_or(c.status = 'damaged') THEN 'damaged' "
+                "WHEN bool_or(c.status = 'quarantine') THEN 'quarantine' ELSE 'available' END")
+CONTAINERS = ("zone", "aisle", "rack", "area")
+OPEN_TASK_STATES = ("open", "claimed", "in_progress")
+
+
+def table_exists(conn: psycopg.Connection, name: str) -> bool:
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()
+    return bool(row and row[0])
+
+
+def warehouses(conn: psycopg.Connection) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT DISTINCT warehouse FROM locations WHERE active ORDER BY 1")]
+
+
+def layout_rows(conn: psycopg.Connection, warehouse: str) -> list[list[object]]:
+    """Every active location of a warehouse as a layout row (payloads.LAYOUT_COLUMNS)."""
+    return [layout_row(code, kind, parent, name, x, y, w, d, attrs or {}, cap)
+            for code, kind, parent, name, x, y, w, d, attrs, cap in conn.execute(
+                "SELECT code, kind, parent, name, x, y, width, depth, attributes, capacity "
+                "FROM locations WHERE warehouse = %s AND active ORDER BY code", (warehouse,))]
+
+
+def map_state(conn: psycopg.Connection, warehouse: str, now: datetime) -> dict[str, object]:
+    """Pallets (since as epoch ms, worst content status), balances and the last move seq."""
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        units = [list(r) for r in conn.execute(
+            f"SELECT u.unit_key, u.location, (extract(epoch FROM u.since) * 1000)::bigint, "
+            f"{WORST_STATUS} FROM units u LEFT JOIN unit_contents c USING (unit_key) "
+            "WHERE u.warehouse = %s AND u.location IS NOT NULL GROUP BY u.unit_key",
+            (warehouse,))]
+        balances = [[loc, sku, lot, status, number(q)] for loc, sku, lot, status, q in
+                    conn.execute("SELECT location, sku, lot, status, quantity FROM balances "
+                                 "WHERE warehouse = %s AND quantity > 0", (warehouse,))]
+        row = conn.execute("SELECT coalesce(max(seq), 0) FROM moves").fetchone()
+    return {"warehouse": warehouse, "as_of": iso(now), "last_seq": row[0] if row else 0,
+            "units": units, "balances": balances}
+
+
+def _move_dict(row: tuple[Any, ...]) -> dict[str, object]:
+    out = dict(zip(MOVE_COLUMNS, row, strict=True))
+    out["event_id"] = str(out["event_id"])
+    out["occurred_at"], out["received_at"] = iso(out["occurred_at"]), iso(out["received_at"])
+    out["quantity"] = number(out["quantity"])
+    return out
+
+
+def _subtree(conn: psycopg.Connection, code: str) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "WITH RECURSIVE tree(code) AS (SELECT %s::text UNION ALL "
+        "SELECT l.code FROM locations l JOIN tree t ON l.parent = t.code) "
+        "SELECT code FROM tree", (code,))]
+
+
+def location_detail(conn: psycopg.Connection, code: str,
+                    moves_limit: int = 20) -> dict[str, object] | None:
+    """A location with what it holds (for a zone/rack/aisle/area: everything below it), the
+    pallets there and its last moves, each with who or what made it."""
+    row = conn.execute(
+        "SELECT code, warehouse, kind, parent, name, x, y, width, depth, capacity, attributes, "
+        "active FROM locations WHERE code = %s", (code,)).fetchone()
+    if row is None:
+        return None
+    keys = ("code", "warehouse", "kind", "parent", "name", "x", "y", "width", "depth",
+            "capacity", "attributes", "active")
+    location = dict(zip(keys, row, strict=True))
+    location["capacity"] = number(location["capacity"])  # type: ignore[arg-type]
+    places = _subtree(conn, code) if location["kind"] in CONTAINERS else [code]
+    contents = [{"sku": s, "lot": lot, "status": st, "quantity": number(q)} for s, lot, st, q in
+                conn.execute("SELECT sku, lot, status, sum(quantity) FROM balances WHERE "
+                             "location = ANY(%s) AND quantity > 0 GROUP BY 1, 2, 3 "
+                             "ORDER BY 1, 2, 3 LIMIT 500", (places,))]
+    units = [{"unit_key": k, "epc": epc, "sscc": sscc, "location": loc, "since": iso(since),
+              "contents": c or []} for k, epc, sscc, loc, since, c in conn.execute(
+        "SELECT u.unit_key, u.epc, u.sscc, u.location, u.since, json_agg(json_build_object("
+        "'sku', c.sku, 'lot', c.lot, 'status', c.status, 'quantity', c.quantity) "
+        "ORDER BY c.sku, c.lot) FILTER (WHERE c.sku IS NOT NULL) FROM units u "
+        "LEFT JOIN unit_contents c USING (unit_key) WHERE u.location = ANY(%s) "
+        "GROUP BY u.unit_key ORDER BY u.since DESC LIMIT 200", (places,))]
+    cols = ", ".join(MOVE_COLUMNS)
+    moves = [_move_dict(r) for r in conn.execute(
+        f"SELECT {cols} FROM ((SELECT {cols} FROM moves WHERE from_location = ANY(%(p)s) "
+        "ORDER BY occurred_at DESC LIMIT %(n)s) UNION (SELECT "
+        f"{cols} FROM moves WHERE to_location = ANY(%(p)s) ORDER BY occurred_at DESC "
+        "LIMIT %(n)s)) m ORDER BY occurred_at DESC, seq DESC LIMIT %(n)s",
+        {"p": places, "n": moves_limit})]
+    return {"location": location, "scope": "below" if len(places) > 1 else "here",
+            "contents": contents, "units": units, "moves": moves}

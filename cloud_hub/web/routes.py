@@ -1,0 +1,95 @@
+"""The web package's routes: the pages (/map, /dashboard, /login, assets under /web/) and the
+data they draw, under /api/v1/map/... and /api/v1/dashboard/..., for managers and supervisors.
+
+Rule kept here: big replies are serialised once, straight to JSON bytes (20,000 locations
+must not go through per-field encoding), and every query is bounded.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import Response
+
+from cloud_hub.api.deps import PoolDep, Principal, require_roles
+from cloud_hub.web import dashboard, find, queries
+from cloud_hub.web.pages import pages_router
+from cloud_hub.web.payloads import layout_payload
+
+Viewer = Annotated[Principal, Depends(require_roles("manager", "supervisor"))]
+Warehouse = Annotated[str, Query(min_length=1, max_length=64)]
+
+router = APIRouter()
+router.include_router(pages_router)
+data = APIRouter(prefix="/api/v1", tags=["map"])
+
+
+def _json(value: object) -> Response:
+    return Response(json.dumps(value, separators=(",", ":"), default=str),
+                    media_type="application/json")
+
+
+@data.get("/map/warehouses")
+def map_warehouses(pool: PoolDep, _: Viewer) -> dict[str, list[str]]:
+    """Warehouses that have locations to draw."""
+    with pool.connection() as conn:
+        return {"warehouses": queries.warehouses(conn)}
+
+
+@data.get("/map/layout")
+def map_layout(pool: PoolDep, _: Viewer, warehouse: Warehouse) -> Response:
+    """The floor plan: active locations as rows under a `columns` header."""
+    with pool.connection() as conn:
+        rows = queries.layout_rows(conn, warehouse)
+    return _json(layout_payload(warehouse, rows))
+
+
+@data.get("/map/state")
+def map_state(pool: PoolDep, _: Viewer, warehouse: Warehouse) -> Response:
+    """Where every pallet is (since: epoch ms) and every balance, at one moment."""
+    with pool.connection() as conn:
+        return _json(queries.map_state(conn, warehouse, datetime.now(UTC)))
+
+
+@data.get("/map/location/{code}")
+def map_location(code: str, pool: PoolDep, _: Viewer,
+                 moves: Annotated[int, Query(ge=1, le=200)] = 20) -> Response:
+    """What a location holds, its pallets and its last moves with who/what made them."""
+    with pool.connection() as conn:
+        detail = queries.location_detail(conn, code, moves)
+    if detail is None:
+        raise HTTPException(404, f"no location {code!r}")
+    return _json(detail)
+
+
+@data.get("/map/find")
+def map_find(pool: PoolDep, _: Viewer, warehouse: Warehouse,
+             q: Annotated[str, Query(min_length=1, max_length=128)]) -> Response:
+    """Where a SKU, GTIN, lot, EPC, SSCC or location code is."""
+    with pool.connection() as conn:
+        hits = find.find(conn, warehouse, q)
+    return _json({"query": q, "hits": hits, "truncated": len(hits) >= find.FIND_LIMIT})
+
+
+@data.get("/dashboard/summary")
+def dashboard_summary(pool: PoolDep, _: Viewer, warehouse: str | None = None,
+                      start: datetime | None = None, end: datetime | None = None,
+                      bucket_s: Annotated[int, Query(ge=60, le=86400)] = 3600) -> Response:
+    """Today's moves by source, open tasks, what waits for a supervisor, alerts. `start`/`end`
+    default to the current UTC day; pass the browser's local midnight for a local day."""
+    now = datetime.now(UTC)
+    start = start or now.replace(hour=0, minute=0, second=0, microsecond=0)
+    end = end or start + timedelta(days=1)
+    if start.tzinfo is None or end.tzinfo is None:
+        raise HTTPException(422, "start and end need a UTC offset")
+    if not timedelta(0) < end - start <= timedelta(days=31):
+        raise HTTPException(422, "end must be after start, at most 31 days later")
+    with pool.connection() as conn:
+        return _json(dashboard.summary(conn, warehouse, start, end,
+                                       timedelta(seconds=bucket_s), now))
+
+
+router.include_router(data)

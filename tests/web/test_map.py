@@ -1,0 +1,156 @@
+"""The live map in headless Chromium against a real hub, PostgreSQL and Mosquitto."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from protocol import encode_event
+from protocol.events import Source, StockMoved, UnitRef
+from protocol.topics import Channel, topic
+from tests.hub.mqtt_tools import Publisher
+from tests.web.conftest import SiteHub, open_map, sign_in
+from tests.web.screens import hex_rgb, pixel, save_screenshot
+
+pytestmark = [pytest.mark.integration, pytest.mark.ui]
+QUARANTINE = "#ffb300"
+DAMAGED = "#e53935"
+
+
+def free_bin(sh: SiteHub, taken: set[str]) -> str:
+    return next(c for c in sh.site.codes("bin") if c not in taken)
+
+
+def test_map_draws_the_seeded_site(page: Page, site_hub: SiteHub, artifacts_dir: Path) -> None:
+    open_map(page, site_hub)
+    drawn = page.evaluate("({n: __map.locations, units: __map.unitCount})")
+    assert drawn == {"n": len(site_hub.site.locations), "units": len(site_hub.site.units)}
+    for unit in site_hub.site.units[:10]:
+        shown = page.evaluate("k => __map.unit(k)", f"sscc:{unit.sscc}")
+        assert shown["location"] == unit.location
+        rect = page.evaluate("c => __map.screenRect(c)", unit.location)
+        assert rect["x"] <= shown["screenX"] <= rect["x"] + rect["w"]
+        assert rect["y"] <= shown["screenY"] <= rect["y"] + rect["h"]
+    for status, colour in (("quarantine", QUARANTINE), ("damaged", DAMAGED)):
+        unit = next(u for u in site_hub.site.units if u.status == status)
+        shown = page.evaluate("k => __map.unit(k)", f"sscc:{unit.sscc}")
+        assert pixel(page, shown["screenX"], shown["screenY"]) == hex_rgb(colour), status
+    save_screenshot(page, artifacts_dir / "web_map_site.png")
+
+
+def test_mqtt_move_moves_the_pallet_within_a_second(page: Page, site_hub: SiteHub,
+                                                     mqtt_broker: tuple[str, int],
+                                                     artifacts_dir: Path) -> None:
+    open_map(page, site_hub)
+    page.wait_for_function("document.getElementById('conn').textContent === 'live'",
+                           timeout=10000)
+    unit = site_hub.site.units[0]
+    key = f"sscc:{unit.sscc}"
+    where_now = page.evaluate("k => __map.unit(k).location", key)
+    target = free_bin(site_hub, {u.location for u in site_hub.site.units} | {where_now})
+    move = StockMoved(event_id=uuid.uuid4(), occurred_at=datetime.now(UTC),
+                      warehouse=site_hub.warehouse,
+                      source=Source(kind="rfid", device_id="gw-dock-1"),
+                      unit=UnitRef(sscc=unit.sscc), from_location=where_now,
+                      to_location=target, reason="transfer")
+    publisher = Publisher(*mqtt_broker)
+    try:
+        started = time.monotonic()
+        publisher.publish(topic(site_hub.warehouse, "gw-dock-1", Channel.MOVES),
+                          encode_event(move))
+        page.wait_for_function(
+            "([k, to]) => { const u = __map.unit(k); return u && u.location === to && !u.moving; }",
+            arg=[key, target], timeout=1000, polling=20)
+        elapsed = time.monotonic() - started
+    finally:
+        publisher.close()
+    assert elapsed < 1.0
+    shown = page.evaluate("k => __map.unit(k)", key)
+    rect = page.evaluate("c => __map.screenRect(c)", target)
+    assert abs(shown["screenX"] - (rect["x"] + rect["w"] / 2)) < 1
+    assert abs(shown["screenY"] - (rect["y"] + rect["h"] / 2)) < 1
+    assert page.evaluate("c => __map.unitsAt(c)", where_now) == []
+    save_screenshot(page, artifacts_dir / "web_map_after_move.png")
+
+
+def test_gateway_status_shows_on_its_door(page: Page, site_hub: SiteHub,
+                                          mqtt_broker: tuple[str, int]) -> None:
+    open_map(page, site_hub)
+    page.wait_for_function("document.getElementById('conn').textContent === 'live'",
+                           timeout=10000)
+    publisher = Publisher(*mqtt_broker)
+    try:
+        publisher.publish(topic(site_hub.warehouse, "gw-dock-2", Channel.STATUS),
+                          b'{"state": "offline"}')
+        page.wait_for_function("__map.gateway('gw-dock-2')?.state === 'offline'", timeout=5000)
+    finally:
+        publisher.close()
+    portal = page.evaluate("c => __map.screenRect(c)", "PT02")
+    assert pixel(page, portal["x"] + portal["w"] / 2, portal["y"] + portal["h"] / 2) \
+        == hex_rgb("#e53935")
+
+
+def test_find_highlights_where_it_is(page: Page, site_hub: SiteHub) -> None:
+    open_map(page, site_hub)
+    unit = site_hub.site.units[5]
+    page.fill("#find-q", unit.sscc)
+    page.press("#find-q", "Enter")
+    page.wait_for_function("__map.hits.length > 0", timeout=5000)
+    assert page.evaluate("__map.highlighted()") == [unit.location]
+    assert page.locator("#results li").first.inner_text().startswith(unit.location)
+    with site_hub.api() as api:
+        expected = {r["location"] for r in api.get(
+            "/api/v1/stock", params={"sku": unit.sku, "warehouse": site_hub.warehouse}).json()}
+    page.fill("#find-q", unit.sku)
+    page.press("#find-q", "Enter")
+    page.wait_for_function("s => __map.hits.length > 0 && __map.hits[0].match === s",
+                           arg=unit.sku, timeout=5000)
+    assert set(page.evaluate("__map.highlighted()")) == expected
+    assert page.locator("#results li").count() >= len(expected)
+
+
+def test_clicking_a_bin_shows_what_the_api_says(page: Page, site_hub: SiteHub,
+                                                artifacts_dir: Path) -> None:
+    open_map(page, site_hub)
+    unit = site_hub.site.units[3]
+    page.evaluate("c => __map.find(c)", unit.location)  # zooms in on the bin
+    rect = page.evaluate("c => __map.screenRect(c)", unit.location)  # canvas pixels
+    canvas = page.locator("#map").bounding_box()
+    assert canvas is not None
+    page.mouse.click(canvas["x"] + rect["x"] + rect["w"] * 0.2,
+                     canvas["y"] + rect["y"] + rect["h"] * 0.2)
+    page.wait_for_function("c => __map.detail && __map.detail.location.code === c",
+                           arg=unit.location, timeout=5000)
+    with site_hub.api() as api:
+        stock = api.get("/api/v1/stock", params={"location": unit.location}).json()
+        units = api.get("/api/v1/units", params={"location": unit.location}).json()
+    panel = page.locator("#details")
+    assert panel.locator("h2").inner_text() == unit.location
+    rows = panel.locator("table").first.locator("tbody tr")
+    shown = sorted(tuple(rows.nth(i).locator("td").all_inner_texts()) for i in range(rows.count()))
+    want = sorted((s["sku"], s["lot"] or "—", s["status"], f"{Decimal(str(s['quantity'])):,f}")
+                  for s in stock)
+    assert [r[:3] for r in shown] == [w[:3] for w in want]
+    assert [Decimal(r[3].replace(",", "")) for r in shown] == \
+        [Decimal(w[3].replace(",", "")) for w in want]
+    assert unit.sscc in panel.inner_text() and len(units) == 1
+    assert "PDA site-seed" in panel.inner_text()  # who/what made the last move
+    save_screenshot(page, artifacts_dir / "web_map_bin_panel.png")
+
+
+def test_sign_in_is_for_managers_and_supervisors(page: Page, site_hub: SiteHub) -> None:
+    page.goto(f"{site_hub.hub.base_url}/map")
+    page.wait_for_url("**/login?next=*", timeout=5000)
+    sign_in(page, site_hub.hub.base_url, "/map", ("pete", "picker-password"))
+    page.wait_for_function("document.getElementById('error').textContent.length > 0",
+                           timeout=5000)
+    assert "managers and supervisors" in page.inner_text("#error")
+    sign_in(page, site_hub.hub.base_url, "/map", ("maria", "wrong-password"))
+    page.wait_for_function("document.getElementById('error').textContent.includes('Wrong')",
+                           timeout=5000)
