@@ -97,16 +97,16 @@ def running_hub(db_url: str, **overrides: object) -> Iterator[Hub]:
         hub = Hub(base, settings, "")
         hub.token = hub.login(*ADMIN)
         if settings.mqtt_enabled:
-            wait_mqtt_connected(hub)
+            wait_mqtt_connected(base)
         yield hub
     finally:
         server.should_exit = True
         thread.join(timeout=30)
 
 
-def wait_mqtt_connected(hub: Hub, timeout: float = 20.0) -> None:
+def wait_mqtt_connected(base_url: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
-    while httpx.get(f"{hub.base_url}/healthz", timeout=5).json().get("mqtt") != "connected":
+    while httpx.get(f"{base_url}/healthz", timeout=5).json().get("mqtt") != "connected":
         if time.monotonic() > deadline:
             raise TimeoutError("hub did not connect to the broker")
         time.sleep(0.05)  # polling /healthz: the subprocess has no event to await
