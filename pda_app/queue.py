@@ -116,6 +116,14 @@ class SqliteQueue:
                                     "ORDER BY seq", wanted).fetchall()
         return [_item(r) for r in rows]
 
+    def body_of(self, seq: int) -> str:
+        """The JSON body exactly as queued (what a resend must repeat)."""
+        with self._lock:
+            row = self._db.execute("SELECT body FROM outbox WHERE seq = ?", (seq,)).fetchone()
+        if row is None:
+            raise KeyError(seq)
+        return str(row[0])
+
     def answer_of(self, seq: int) -> object:
         with self._lock:
             row = self._db.execute("SELECT answer FROM outbox WHERE seq = ?", (seq,)).fetchone()

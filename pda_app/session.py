@@ -84,7 +84,15 @@ class PdaSession:
         except HubError as exc:
             return self._offline(exc, "Cannot take the task")
         self.flow = flows.start(claimed, self.user or "")
-        self.queue.remember("task", claimed.model_dump_json())
+        self.queue.remember(f"task:{claimed.task_id}", claimed.model_dump_json())
+        return self.flow.feedback
+
+    def resume(self, task_id: str) -> Feedback:
+        """Go on with a task taken earlier, from the copy kept on the PDA (works offline)."""
+        kept = self.queue.recall(f"task:{task_id}")
+        if kept is None:
+            return Feedback.error("no_task", f"Task {task_id} is not on this PDA")
+        self.flow = flows.start(Task.model_validate_json(kept), self.user or "")
         return self.flow.feedback
 
     def scan(self, raw: str) -> Feedback:
@@ -122,8 +130,12 @@ class PdaSession:
         return self.flow.feedback
 
     def leave_task(self) -> None:
+        if self.flow is not None and self.flow.phase in (Phase.FINISHED, Phase.STOPPED):
+            self.queue.remember(f"task:{self.flow.task.task_id}", None)
+        elif self.flow is not None:
+            self.queue.remember(f"task:{self.flow.task.task_id}",
+                                self.flow.task.model_dump_json())
         self.flow = None
-        self.queue.remember("task", None)
 
     def check_task(self) -> Feedback | None:
         """Ask the hub whether the task in hand was cancelled or reassigned meanwhile."""
