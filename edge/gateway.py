@@ -29,6 +29,10 @@ RATE_COUNTERS = ("reads", "tag_reads", "scans", "frames_processed")
 HEALTH_FLAGS = ("connected", "running")
 
 
+class GatewayError(Exception):
+    """The gateway cannot start as configured."""
+
+
 class EventSource(Protocol):
     """What the gateway needs of a reader driver: an id, start/stop and a stats snapshot."""
 
@@ -55,8 +59,11 @@ def build_sources(settings: GatewaySettings, emit: Emit) -> list[EventSource]:
         sources += [CameraAdapter.for_settings(c, settings.warehouse, emit)
                     for c in settings.cameras]
     if settings.rfid is not None:
-        rfid = importlib.import_module("edge.rfid")
-        sources += list(rfid.build_rfid_sources(settings.rfid, settings.warehouse, emit))
+        build = getattr(importlib.import_module("edge.rfid"), "build_rfid_sources", None)
+        if build is None:
+            raise GatewayError("the config has an rfid: section but this build has no RFID "
+                               "driver (edge.rfid.build_rfid_sources)")
+        sources += list(build(settings.rfid, settings.warehouse, emit))
     return sources
 
 
@@ -133,7 +140,7 @@ def run_gateway(settings: GatewaySettings) -> int:
         signal.signal(signum, lambda *_: stop.set())
     try:
         gateway = Gateway(settings)
-    except OutboxError as exc:
+    except (OutboxError, GatewayError) as exc:
         log.error("cannot start: %s", exc)
         return 1
     gateway.start()

@@ -1,7 +1,9 @@
-"""Cameras: frames decoded with zxing-cpp, labels tracked across regions into stable moves."""
+"""Cameras: frames decoded with zxing-cpp, labels tracked across regions into stable moves.
 
-from edge.camera.adapter import CameraAdapter, video_frames
+The adapter lives in edge.camera.adapter (opencv, zxing-cpp); this package root only
+exposes the pure stability rule, so importing it pulls in no image library.
+"""
+
 from edge.camera.tracker import Detection, LabelMove, TrackerState, observe
 
-__all__ = ["CameraAdapter", "Detection", "LabelMove", "TrackerState", "observe",
-           "video_frames"]
+__all__ = ["Detection", "LabelMove", "TrackerState", "observe"]

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import zxingcpp
 
-from edge.camera import CameraAdapter, video_frames
+from edge.camera.adapter import CameraAdapter, video_frames
 from edge.settings import CameraSettings, Region
 from firmware_bridge.camera.demo import dock_door_scene
 from firmware_bridge.camera.scene import Scene
