@@ -2,6 +2,12 @@
 // and the list of search hits. Rule kept here: built from the API's replies, as text only.
 import { ago, el, fmtQty, fmtTime, table } from "./dom.js";
 
+/** Today's moves by clock time only; older ones with their date. */
+function shortTime(iso) {
+  const d = new Date(iso);
+  return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : fmtTime(iso);
+}
+
 const SOURCE_NAMES = { rfid: "RFID", barcode: "scanner", vision: "camera", pda: "PDA", system: "system" };
 
 export function sourceName(kind) {
@@ -20,7 +26,7 @@ function whoMade(m) {
 
 function moveRows(moves, code) {
   return moves.map((m) => [
-    fmtTime(m.occurred_at),
+    shortTime(m.occurred_at),
     m.unit_key ? m.unit_key.replace(/^(sscc|epc):/, "") : `${m.sku || ""}${m.lot ? ` / ${m.lot}` : ""} × ${fmtQty(m.quantity)}`,
     `${m.from_location || "outside"} → ${m.to_location || "outside"}`.replace(code, "here").replace(code, "here"),
     m.reason + (m.outcome === "late" ? " (late)" : ""),
@@ -31,13 +37,13 @@ function moveRows(moves, code) {
 /** Render GET /api/v1/map/location/{code} into the details section. */
 export function renderLocation(section, detail, gateway, wallNow) {
   const loc = detail.location;
-  section.replaceChildren(
+  const parts = [
     el("h2", {}, loc.code),
     el("div", { class: "hint" }, [loc.kind.replace("_", " "), loc.name, loc.parent ? `in ${loc.parent}` : null].filter(Boolean).join(" · ")),
     gateway ? el("p", {}, "Gateway ", el("b", {}, gateway.gateway), " ", el("span", { class: `tag ${gateway.state}` }, gateway.state),
       gateway.last_heartbeat ? ` · heartbeat ${ago(wallNow - Date.parse(gateway.last_heartbeat))} ago` : "",
       gateway.queue_depth != null ? ` · queue ${gateway.queue_depth}` : "") : null,
-    el("h3", {}, `Contents (${detail.contents.length})`),
+    el("h3", {}, `Contents${detail.scope === "below" ? " (everything below)" : ""} (${detail.contents.length})`),
     detail.contents.length
       ? table(["SKU", "Lot", "Status", "Qty"], detail.contents.map((c) => [c.sku, c.lot || "—", statusTag(c.status), fmtQty(c.quantity)]), [3])
       : el("p", { class: "hint" }, "Empty."),
@@ -51,7 +57,8 @@ export function renderLocation(section, detail, gateway, wallNow) {
     detail.moves.length
       ? table(["When", "What", "Move", "Why", "By"], moveRows(detail.moves, loc.code))
       : el("p", { class: "hint" }, "No moves recorded here."),
-  );
+  ];
+  section.replaceChildren(...parts.filter((p) => p != null));
 }
 
 /** Render search hits; `onPick(hit)` when one is clicked. */
