@@ -73,7 +73,6 @@ def cmd_check_config(path: str) -> int:
 
 def cmd_run(path: str | None) -> int:
     from edge.config import ConfigError, load_config
-    from edge.gateway import run_gateway
 
     path = path or os.environ.get("EDGE_CONFIG")
     if not path:
@@ -82,6 +81,8 @@ def cmd_run(path: str | None) -> int:
         config = load_config(path, os.environ)
     except ConfigError as exc:
         return _fail(str(exc))
+    from edge.gateway import run_gateway  # the drivers are imported only for a valid config
+
     return run_gateway(config)
 
 
