@@ -26,6 +26,7 @@ class PdaSettings:
     width: int = 480
     height: int = 800
     gs_substitute: str = ""  # a scanner that cannot send GS (0x1D) may send this instead
+    camera_index: int = 0  # opencv VideoCapture index for the CAM button
 
     @property
     def queue_path(self) -> Path:
@@ -48,6 +49,8 @@ def parse(argv: Sequence[str], env: Mapping[str, str] | None = None) -> PdaSetti
     p.add_argument("--size", default=env.get("PDA_SIZE", "480x800"), help="window WxH")
     p.add_argument("--gs-substitute", default=env.get("PDA_GS_SUBSTITUTE", ""),
                    help="characters a scanner sends instead of GS (0x1D), e.g. '~'")
+    p.add_argument("--camera", type=int, default=int(env.get("PDA_CAMERA", "0")),
+                   help="camera index for the CAM button (opencv)")
     args = p.parse_args(list(argv))
     try:
         width, height = (int(v) for v in str(args.size).lower().split("x"))
@@ -55,4 +58,5 @@ def parse(argv: Sequence[str], env: Mapping[str, str] | None = None) -> PdaSetti
         p.error(f"--size wants WIDTHxHEIGHT, not {args.size!r}")
     return PdaSettings(hub_url=args.hub, warehouse=args.warehouse, device_id=args.device,
                        data_dir=args.data_dir, sound=not args.no_sound, width=width,
-                       height=height, gs_substitute=args.gs_substitute)
+                       height=height, gs_substitute=args.gs_substitute,
+                       camera_index=args.camera)

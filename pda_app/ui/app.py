@@ -88,6 +88,11 @@ class PdaApp(App):
         if feedback is not None and self.beeper is not None:
             self.beeper.play(feedback.tone)
 
+    def camera_scan(self) -> str | None:
+        from pda_app.camera import CameraScanner  # opencv loads only when the camera is used
+
+        return CameraScanner(self.settings.camera_index).scan_once()
+
     def sync_badge(self) -> str:
         waiting, conflicts = self.session.waiting(), self.session.conflicts()
         link = "online" if self.session.online else "OFFLINE"

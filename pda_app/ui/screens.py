@@ -80,6 +80,20 @@ class PdaScreen(Screen):
     def refresh(self) -> None:
         """Redraw from the session."""
 
+    def on_scan(self, text: str) -> None:
+        """A scan (or keyed entry + Enter) landed in this screen's field."""
+
+    def camera(self) -> None:
+        """The optional camera path: one decoded symbol goes where a scan would."""
+        text = pda().camera_scan()
+        if text is None:
+            feedback = Feedback.error("camera", "No camera, or nothing readable: use the "
+                                      "scanner trigger")
+            self.ids.banner.show(feedback)
+            pda().signal(feedback)
+            return
+        self.on_scan(text)
+
 
 class SignInScreen(PdaScreen):
     def refresh(self) -> None:

@@ -15,8 +15,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pytest
+import zxingcpp
 
+from pda_app.camera import decode_frame
 from pda_app.courier import Courier
 from pda_app.hub import HubClient
 from pda_app.queue import SqliteQueue
@@ -157,7 +160,15 @@ def test_look_up_sync_settings_and_the_other_task_screens(driver: Driver,
     app.session.leave_task()
     look = d.show("lookup")
     d.until(lambda: look.ids.scan.focus, what="focus in the look-up field")
-    d.scan("A-01-02")
+    # The CAM button with a rendered frame standing in for the camera: a QR location label.
+    frame = np.full((300, 300, 3), 160, np.uint8)
+    qr = np.asarray(zxingcpp.create_barcode("A-01-02", zxingcpp.BarcodeFormat.QRCode)
+                    .to_image(scale=6, add_quiet_zones=True))
+    frame[20:20 + qr.shape[0], 20:20 + qr.shape[1]] = qr[..., None]
+    app.camera_scan = lambda: next(iter(decode_frame(frame)), None)  # type: ignore[method-assign]
+    look.ids.cam.dispatch("on_release")
+    d.frames(3)
+    assert look.ids.what.text == "A-01-02"
     lines = [w.text for w in look.ids.lines.children]
     assert any("SKU-1 lot L1: 15" in line for line in lines), lines
     _shot(d, "07-look-up")
