@@ -27,6 +27,9 @@ class PortalParams:
     approach_db: float = 0.0  # the first side's level must have climbed this (tag came from afar)
     depart_db: float = 0.0  # ... and the second side's fallen this before silence (went away)
     linger_us: int = 20_000_000  # a crossing this soon after a U-turn is a tag lingering
+    whole_max_us: int = 6_000_000  # a presence this short with no clear lead change is judged
+    whole_min_reads: int = 3  # ... whole (power-weighted mean time per side) with these reads
+    whole_min_separation: float = 0.12  # ... and the sides' mean times this far apart (share)
     settle_us: int = 20_000_000  # a crossing still in range is confirmed after this long
     gap_us: int = 3_000_000  # silence that ends a tag's presence at the portal
     dedup_us: int = 10_000_000  # same tag, portal and direction within this: one pass

@@ -16,6 +16,7 @@ from edge.reads import TagRead
 _INNER, _OUTER = 0, 1
 _NONE = -1
 _SWEEP_US = 100_000  # how often (in read time) pending crossings and silent tags are checked
+_POWER = [10.0 ** (dbm / 10.0) for dbm in range(-150, 50)]  # dBm → mW, by whole dB
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +76,21 @@ class _Track:
     """What one tag has looked like at one portal since it was last silent there."""
 
     __slots__ = (
-        "closed", "cnt", "crossing", "epc", "first_us", "last_us", "lead", "lvl", "peak",
-        "reads", "seen_us", "u_turn_us",
+        "closed",
+        "cnt",
+        "crossing",
+        "epc",
+        "first_us",
+        "last_us",
+        "lead",
+        "lvl",
+        "passed",
+        "peak",
+        "reads",
+        "seen_us",
+        "u_turn_us",
+        "w",
+        "wt",
     )
 
     def __init__(self, epc: str, t: int) -> None:
@@ -92,6 +106,9 @@ class _Track:
         self.crossing: _Crossing | None = None
         self.u_turn_us = -(1 << 62)  # last time the tag went back the way it came
         self.closed = False
+        self.passed = False  # a crossing of this presence was confirmed (or judged)
+        self.w = [0.0, 0.0]  # per side: sum of linear power, and of power × time since first
+        self.wt = [0.0, 0.0]
 
 
 class PortalTracker:
@@ -170,6 +187,9 @@ class PortalTracker:
         tr.cnt[s] += n
         if lvl > tr.peak:
             tr.peak = lvl
+        power = _POWER[min(max(int(r), -150), 49) + 150] * n
+        tr.w[s] += power
+        tr.wt[s] += power * (t - tr.first_us)
         if seen[o] < 0:
             other = p.floor_dbm
         else:
@@ -215,6 +235,10 @@ class PortalTracker:
                     passed = self._confirm(portal, tr, crossing, silent)
                     if passed is not None:
                         out.append(passed)
+                if silent and not tr.closed and not tr.passed and crossing is None:
+                    passed = self._judge_whole(portal, tr)
+                    if passed is not None:
+                        out.append(passed)
                 if silent:
                     tr.closed = True
                     if now - tr.last_us > p.gap_us + p.cross_window_us:
@@ -228,16 +252,35 @@ class PortalTracker:
     def _due(tr: _Track, now: int, p: PortalParams) -> bool:
         return tr.crossing is not None or now - tr.last_us > p.gap_us
 
-    def _confirm(self, portal: int, tr: _Track, c: _Crossing, left: bool) -> PortalPass | None:
+    def _judge_whole(self, portal: int, tr: _Track) -> PortalPass | None:
+        """A short presence that never changed lead clearly (a fast pallet, few reads): the
+        side whose power-weighted mean time came first is the side it came from."""
+        p = self._portals[portal].params
+        duration = tr.last_us - tr.first_us
+        if duration > p.whole_max_us or tr.u_turn_us > tr.first_us or min(tr.w) <= 0.0:
+            return None
+        if tr.reads < 2 * p.whole_min_reads:
+            return None
+        inner, outer = (tr.wt[i] / tr.w[i] for i in (_INNER, _OUTER))
+        if abs(inner - outer) < p.whole_min_separation * max(duration, 1):
+            return None
+        came = _Lead(_OUTER if outer < inner else _INNER, tr.first_us, tr.peak, 0.0,
+                     min(tr.cnt))
+        crossed = tr.first_us + int((inner + outer) / 2)
+        return self._confirm(portal, tr, _Crossing(came, tr.first_us, crossed), True, whole=True)
+
+    def _confirm(self, portal: int, tr: _Track, c: _Crossing, left: bool,
+                 whole: bool = False) -> PortalPass | None:
         cfg = self._portals[portal]
         p = cfg.params
+        tr.passed = True
         if tr.peak < p.min_peak_dbm:
             self.suppressed["weak"] += 1
             return None
-        if not _credible(tr, c, p):
+        if not whole and not _credible(tr, c, p):
             self.suppressed["unclear"] += 1
             return None
-        if not _complete(tr, c, p, left):
+        if not whole and not _complete(tr, c, p, left):
             self.suppressed["incomplete"] += 1
             return None
         if self._outshone(portal, tr):
@@ -258,7 +301,7 @@ class PortalTracker:
             to_location=cfg.inside if inbound else cfg.outside,
             first_us=c.start_us,
             last_us=tr.last_us,
-            confidence=_confidence(tr, c, p),
+            confidence=0.6 if whole else _confidence(tr, c, p),
             reads=tr.reads,
             crossed_us=c.switch_us,
         )
