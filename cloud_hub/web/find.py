@@ -60,10 +60,10 @@ SELECT * FROM (
     FROM balances b WHERE b.lot <> '' AND upper(b.lot) = upper(%(text)s) AND b.quantity > 0
      AND b.warehouse = %(wh)s
   UNION ALL
-  SELECT CASE WHEN u.sscc IS NOT NULL AND u.epc IS DISTINCT FROM %(epc)s THEN 'sscc'
-              ELSE 'epc' END,
-         CASE WHEN u.sscc IS NOT NULL AND u.epc IS DISTINCT FROM %(epc)s THEN u.sscc
-              ELSE coalesce(u.epc, u.unit_key) END,
+  SELECT CASE WHEN u.sscc IS NOT NULL AND (u.epc IS NULL OR upper(u.epc) IS DISTINCT FROM
+              %(epc)s) THEN 'sscc' ELSE 'epc' END,
+         CASE WHEN u.sscc IS NOT NULL AND (u.epc IS NULL OR upper(u.epc) IS DISTINCT FROM
+              %(epc)s) THEN u.sscc ELSE coalesce(u.epc, u.unit_key) END,
          u.location, u.unit_key, c.sku, c.lot, c.status, c.quantity
     FROM units u LEFT JOIN unit_contents c USING (unit_key)
    WHERE u.warehouse = %(wh)s AND (u.sscc = %(sscc)s OR upper(u.epc) = %(epc)s

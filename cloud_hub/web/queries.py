@@ -7,12 +7,13 @@ balances, last seq) is read in one REPEATABLE READ transaction so it is one mome
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 import psycopg
 
-from cloud_hub.web.payloads import iso, layout_row, number
+from cloud_hub.web.payloads import LAYOUT_COLUMNS, iso, number
 
 MOVE_COLUMNS = ("seq", "event_id", "occurred_at", "received_at", "source_kind", "device_id",
                 "unit_key", "sku", "lot", "quantity", "from_location", "to_location", "reason",
@@ -33,29 +34,36 @@ def warehouses(conn: psycopg.Connection) -> list[str]:
         "SELECT DISTINCT warehouse FROM locations WHERE active ORDER BY 1")]
 
 
-def layout_rows(conn: psycopg.Connection, warehouse: str) -> list[list[object]]:
-    """Every active location of a warehouse as a layout row (payloads.LAYOUT_COLUMNS)."""
-    return [layout_row(code, kind, parent, name, x, y, w, d, attrs or {}, cap)
-            for code, kind, parent, name, x, y, w, d, attrs, cap in conn.execute(
-                "SELECT code, kind, parent, name, x, y, width, depth, attributes, capacity "
-                "FROM locations WHERE warehouse = %s AND active ORDER BY code", (warehouse,))]
+def layout_json(conn: psycopg.Connection, warehouse: str) -> str:
+    """Every active location of a warehouse as a JSON array of layout rows
+    (payloads.LAYOUT_COLUMNS), built by PostgreSQL: 20,000 rows never become Python objects."""
+    row = conn.execute(
+        "SELECT coalesce(json_agg(json_build_array(code, kind, parent, name, x, y, width, depth, "
+        "nullif(attributes->>'gateway', ''), nullif(attributes->>'zone_type', ''), capacity) "
+        "ORDER BY code), '[]')::text FROM locations WHERE warehouse = %s AND active",
+        (warehouse,)).fetchone()
+    return row[0] if row else "[]"
 
 
-def map_state(conn: psycopg.Connection, warehouse: str, now: datetime) -> dict[str, object]:
-    """Pallets (since as epoch ms, worst content status), balances and the last move seq."""
+def map_state_json(conn: psycopg.Connection, warehouse: str, now: datetime) -> str:
+    """Pallets [unit_key, location, since epoch ms, worst content status], balances
+    [location, sku, lot, status, quantity] and the last move seq, read at one moment."""
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        units = [list(r) for r in conn.execute(
-            f"SELECT u.unit_key, u.location, (extract(epoch FROM u.since) * 1000)::bigint, "
-            f"{WORST_STATUS} FROM units u LEFT JOIN unit_contents c USING (unit_key) "
-            "WHERE u.warehouse = %s AND u.location IS NOT NULL GROUP BY u.unit_key",
-            (warehouse,))]
-        balances = [[loc, sku, lot, status, number(q)] for loc, sku, lot, status, q in
-                    conn.execute("SELECT location, sku, lot, status, quantity FROM balances "
-                                 "WHERE warehouse = %s AND quantity > 0", (warehouse,))]
-        row = conn.execute("SELECT coalesce(max(seq), 0) FROM moves").fetchone()
-    return {"warehouse": warehouse, "as_of": iso(now), "last_seq": row[0] if row else 0,
-            "units": units, "balances": balances}
+        units = conn.execute(
+            "SELECT coalesce(json_agg(json_build_array(unit_key, location, since_ms, status)), "
+            f"'[]')::text FROM (SELECT u.unit_key, u.location, "
+            f"(extract(epoch FROM u.since) * 1000)::bigint AS since_ms, {WORST_STATUS} AS status "
+            "FROM units u LEFT JOIN unit_contents c USING (unit_key) WHERE u.warehouse = %s "
+            "AND u.location IS NOT NULL GROUP BY u.unit_key) p", (warehouse,)).fetchone()
+        balances = conn.execute(
+            "SELECT coalesce(json_agg(json_build_array(location, sku, lot, status, quantity)), "
+            "'[]')::text FROM balances WHERE warehouse = %s AND quantity > 0",
+            (warehouse,)).fetchone()
+        seq = conn.execute("SELECT coalesce(max(seq), 0) FROM moves").fetchone()
+    return (f'{{"warehouse":{json.dumps(warehouse)},"as_of":{json.dumps(iso(now))},'
+            f'"last_seq":{seq[0] if seq else 0},"units":{units[0] if units else "[]"},'
+            f'"balances":{balances[0] if balances else "[]"}}}')
 
 
 def _move_dict(row: tuple[Any, ...]) -> dict[str, object]:
@@ -107,3 +115,9 @@ def location_detail(conn: psycopg.Connection, code: str,
         {"p": places, "n": moves_limit})]
     return {"location": location, "scope": "below" if len(places) > 1 else "here",
             "contents": contents, "units": units, "moves": moves}
+
+
+def layout_envelope(warehouse: str, rows_json: str) -> str:
+    """payloads.layout_payload's shape around rows already serialised by PostgreSQL."""
+    return (f'{{"warehouse":{json.dumps(warehouse)},"columns":{json.dumps(list(LAYOUT_COLUMNS))},'
+            f'"rows":{rows_json}}}')

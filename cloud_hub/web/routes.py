@@ -17,7 +17,6 @@ from fastapi.responses import Response
 from cloud_hub.api.deps import PoolDep, Principal, require_roles
 from cloud_hub.web import dashboard, find, queries
 from cloud_hub.web.pages import pages_router
-from cloud_hub.web.payloads import layout_payload
 
 Viewer = Annotated[Principal, Depends(require_roles("manager", "supervisor"))]
 Warehouse = Annotated[str, Query(min_length=1, max_length=64)]
@@ -43,15 +42,16 @@ def map_warehouses(pool: PoolDep, _: Viewer) -> dict[str, list[str]]:
 def map_layout(pool: PoolDep, _: Viewer, warehouse: Warehouse) -> Response:
     """The floor plan: active locations as rows under a `columns` header."""
     with pool.connection() as conn:
-        rows = queries.layout_rows(conn, warehouse)
-    return _json(layout_payload(warehouse, rows))
+        rows = queries.layout_json(conn, warehouse)
+    return Response(queries.layout_envelope(warehouse, rows), media_type="application/json")
 
 
 @data.get("/map/state")
 def map_state(pool: PoolDep, _: Viewer, warehouse: Warehouse) -> Response:
     """Where every pallet is (since: epoch ms) and every balance, at one moment."""
     with pool.connection() as conn:
-        return _json(queries.map_state(conn, warehouse, datetime.now(UTC)))
+        body = queries.map_state_json(conn, warehouse, datetime.now(UTC))
+    return Response(body, media_type="application/json")
 
 
 @data.get("/map/location/{code}")

@@ -107,7 +107,7 @@ async function resync() {
   }
 }
 
-async function load() {
+async function load(prefetched) {
   live.held = [];
   feed = new LiveFeed(() => liveUrl({ warehouse }), {
     onMessage,
@@ -115,10 +115,8 @@ async function load() {
     onState: (s) => { $("conn").textContent = s; $("conn").className = `conn conn-${s}`; },
   });
   feed.start();
-  const q = encodeURIComponent(warehouse);
-  const [plan, snap] = await Promise.all([api(`/api/v1/map/layout?warehouse=${q}`), api(`/api/v1/map/state?warehouse=${q}`)]);
+  const [plan, snap] = await (prefetched || fetchPlan());
   model.layout = buildLayout(plan);
-  model.grid = buildHitGrid(model.layout);
   model.units = new UnitStore(model.layout);
   applySnapshot(snap);
   renderer = new MapRenderer($("map"), model);
@@ -128,6 +126,22 @@ async function load() {
   for (const m of held) apply(m);
   loadGateways();
   window.__map.loadedMs = performance.now();
+  setTimeout(hitGrid, 300); // clicks need it, the first draw does not
+}
+
+function hitGrid() {
+  model.grid ||= buildHitGrid(model.layout);
+  return model.grid;
+}
+
+function hit(sx, sy) {
+  const [wx, wy] = toWorld(renderer.view, sx, sy);
+  return hitTest(model.layout, hitGrid(), wx, wy);
+}
+
+function fetchPlan() {
+  const q = encodeURIComponent(warehouse);
+  return Promise.all([api(`/api/v1/map/layout?warehouse=${q}`), api(`/api/v1/map/state?warehouse=${q}`)]);
 }
 
 function sizeCanvas() {
@@ -199,16 +213,13 @@ function wirePointer() {
       if (drag.moved > 3) setView(panBy(renderer.view, dx, dy));
       return;
     }
-    const [wx, wy] = toWorld(renderer.view, e.offsetX, e.offsetY);
-    const i = hitTest(model.layout, model.grid, wx, wy);
+    const i = hit(e.offsetX, e.offsetY);
     if (i !== model.hover) { model.hover = i; frames.dirty = true; canvas.title = i >= 0 ? model.layout.code[i] : ""; }
   });
   canvas.addEventListener("pointerup", (e) => {
     const click = drag && drag.moved <= 3;
     drag = null;
-    if (!click) return;
-    const [wx, wy] = toWorld(renderer.view, e.offsetX, e.offsetY);
-    select(hitTest(model.layout, model.grid, wx, wy));
+    if (click) select(hit(e.offsetX, e.offsetY));
   });
   canvas.addEventListener("wheel", (e) => {
     e.preventDefault();
@@ -281,8 +292,11 @@ async function main() {
   legend();
   requestAnimationFrame(loop);
   const params = new URLSearchParams(location.search);
+  warehouse = params.get("warehouse");
+  const prefetched = warehouse ? fetchPlan() : null; // the plan need not wait for the list
+  prefetched?.catch(() => {}); // its failure is reported where it is awaited
   const { warehouses } = await api("/api/v1/map/warehouses");
-  warehouse = params.get("warehouse") || warehouses[0] || null;
+  warehouse ||= warehouses[0] || null;
   const sel = $("warehouse");
   sel.replaceChildren(...warehouses.map((w) => el("option", { value: w, selected: w === warehouse }, w)));
   sel.onchange = () => { params.set("warehouse", sel.value); location.search = params.toString(); };
@@ -293,7 +307,7 @@ async function main() {
     if (e.key === "Escape") { model.highlighted.clear(); $("results").hidden = true; frames.dirty = true; }
     if (e.key === "/" && document.activeElement !== $("find-q")) { e.preventDefault(); $("find-q").focus(); }
   });
-  await load();
+  await load(prefetched);
   setInterval(statusLine, 500);
 }
 
