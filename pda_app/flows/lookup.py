@@ -42,6 +42,9 @@ def plan(raw: str, warehouse: str | None = None) -> tuple[Query, ...] | Feedback
         return (Query(f"/api/v1/units/{quote(key, safe='')}", (), "unit"),)
     term = seen.gtin or seen.lot or seen.text
     queries = [Query("/api/v1/search", (("q", term), *where), "search")]
+    if seen.gtin is not None and seen.gtin.startswith("0"):
+        # A GTIN-13 master record is stored without the GTIN-14 padding zero.
+        queries.append(Query("/api/v1/search", (("q", seen.gtin[1:]), *where), "search"))
     if seen.gtin is None:
         queries.append(Query("/api/v1/stock", (("location", seen.text), *where), "stock"))
     return tuple(queries)
@@ -85,11 +88,18 @@ def _search(rows: list[object]) -> list[str]:
     for row in rows:
         if not isinstance(row, Mapping):
             continue
-        kind, match = row.get("kind", "?"), row.get("match", "?")
-        where = row.get("location")
+        kind, where = row.get("kind", "?"), row.get("location")
+        if kind == "location":
+            out.append(f"Location {where}")
+            continue
+        if kind in ("sscc", "epc"):
+            out.append(f"Pallet {row.get('unit_key') or row.get('match')} at {where}")
+            continue
+        lot = f" lot {row['lot']}" if row.get("lot") else ""
         quantity = row.get("quantity")
-        amount = f" × {_number(quantity)}" if quantity is not None else ""
-        out.append(f"{kind} {match}" + (f" at {where}" if where else "") + amount)
+        amount = f": {_number(quantity)}" if quantity is not None else ""
+        what = row.get("sku") or row.get("match") or "?"
+        out.append(f"{what}{lot} at {where}{amount}")
     return out
 
 

@@ -37,6 +37,9 @@ def view(flow: TaskFlow) -> StepView:
 
 def _headline(flow: TaskFlow, step: TaskStep | None) -> str:
     if flow.phase is Phase.FINISHED:
+        drop = next((s.to_location for s in flow.task.steps if s.to_location), None)
+        if drop and policy(flow.task.kind).screen == "picking":
+            return f"Task done: take it to {drop}"
         return "Task done"
     if flow.phase is Phase.STOPPED:
         return "Stop: this task is not yours any more"

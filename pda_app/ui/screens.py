@@ -135,7 +135,8 @@ class TaskListScreen(PdaScreen):
             box.add_widget(button)
         self.ids.banner.show(feedback if tasks or feedback.tone is Tone.ERROR
                              else Feedback.info("tasks", "Nothing to do right now"))
-        self.ids.sync.text = pda().sync_badge()
+        waiting, problems = pda().session.waiting(), pda().session.conflicts()
+        self.ids.sync.text = f"Sync {waiting}" + (" !" if problems else "")
 
 
 class StepScreen(PdaScreen):

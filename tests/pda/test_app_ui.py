@@ -142,7 +142,7 @@ def test_pick_with_a_scanner_against_the_real_hub(driver: Driver, hub: tuple[Hub
     d.press(pick.ids.actions, "SHORT PICK")
     d.scan("")  # Enter on an empty field confirms, as the trigger button on a handheld
     d.synced()
-    assert pick.ids.headline.text == "Task done"
+    assert pick.ids.headline.text == "Task done: take it to STAGE-1"
     assert "short by 1" in pick.ids.banner.text, pick.ids.banner.text
     assert pick.ids.status.text == "Sync: online · 0 waiting"
     _shot(d, "06-pick-done")
