@@ -23,20 +23,20 @@ _OUTBOUND = """
   SELECT m.warehouse, m.sku, m.quantity, m.occurred_at, m.from_location, m.to_location
     FROM moves m
    WHERE m.reason = ANY(%(reasons)s) AND m.sku IS NOT NULL AND m.quantity IS NOT NULL
-     AND m.occurred_at >= %(start)s AND m.occurred_at < %(end)s
+     AND m.occurred_at >= %(from)s AND m.occurred_at < %(end)s
   UNION ALL
   SELECT m.warehouse, c->>'sku', (c->>'quantity')::numeric, m.occurred_at, m.from_location,
          m.to_location
     FROM moves m CROSS JOIN LATERAL jsonb_array_elements(m.payload->'contents') c
    WHERE m.reason = ANY(%(reasons)s) AND m.sku IS NULL AND m.unit_key IS NOT NULL
      AND jsonb_typeof(m.payload->'contents') = 'array' AND c->>'sku' IS NOT NULL
-     AND m.occurred_at >= %(start)s AND m.occurred_at < %(end)s
+     AND m.occurred_at >= %(from)s AND m.occurred_at < %(end)s
 """
 
 DEMAND_SQL = f"""
 SELECT o.warehouse, o.sku,
-       round(extract(epoch FROM date_bin('1 day', o.occurred_at, %(origin)s) - %(origin)s)
-             / 86400)::int AS day,
+       (date_bin('1 day', o.occurred_at, %(origin)s) AT TIME ZONE 'UTC')::date
+         - %(start)s::date AS day,
        sum(o.quantity)::float8 AS quantity
   FROM ({_OUTBOUND}) o
   LEFT JOIN locations f ON f.code = o.from_location
@@ -73,9 +73,14 @@ def demand_history(conn: psycopg.Connection, end: date, days: int,
     start = end - timedelta(days=days)
     origin = datetime(start.year, start.month, start.day, tzinfo=UTC)
     params = {"reasons": list(DEMAND_REASONS), "shipping": list(SHIPPING_KINDS),
-              "start": origin, "end": origin + timedelta(days=days), "origin": origin,
+              "from": origin, "end": origin + timedelta(days=days), "origin": origin,
               "warehouse": warehouse}
-    rows = conn.execute(DEMAND_SQL, params).fetchall()
+    params["start"] = start
+    with conn.transaction():
+        # Grouping a year of moves needs more than the default 4 MB to stay off the disk.
+        conn.execute("SET LOCAL work_mem = '256MB'")
+        conn.execute("SET LOCAL jit = off")
+        rows = conn.execute(DEMAND_SQL, params).fetchall()
     index: dict[tuple[str, str], int] = {k: i for i, k in enumerate(keys or ())}
     for wh, sku, _, _ in rows:
         index.setdefault((sku, wh), len(index))
