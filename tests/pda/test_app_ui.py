@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -25,14 +26,15 @@ from pda_app.hub import HubClient
 from pda_app.queue import SqliteQueue
 from pda_app.session import PdaSession
 from pda_app.settings import PdaSettings
-from pda_app.ui.app import PdaApp
 from protocol.events import UnitRef
 from protocol.tasks import Task, TaskKind, TaskState, TaskStep
 from tests.conftest import _create_database, _drop_database, _url_for
 from tests.hub_fixtures import Hub, running_hub
 from tests.pda.hub_seed import PICKER, add_pick_task, add_task, seed_site, stock
-from tests.pda.kivy_driver import Driver, not_blank
 from tests.pda.tasks_factory import COUNT, GTIN, PUTAWAY, RECEIVE
+
+if TYPE_CHECKING:
+    from tests.pda.kivy_driver import Driver
 
 pytestmark = [pytest.mark.integration, pytest.mark.ui]
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "pda"
@@ -72,6 +74,12 @@ def _other_tasks(db: str) -> None:
 @pytest.fixture(scope="module")
 def driver(hub: tuple[Hub, str], tmp_path_factory: pytest.TempPathFactory,
            artifacts_dir: Path) -> Iterator[Driver]:
+    if not os.environ.get("DISPLAY"):
+        os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")  # Mesa EGL, no X needed
+    # Kivy opens its window on import: import it here, not while the suite is collected.
+    from pda_app.ui.app import PdaApp
+    from tests.pda.kivy_driver import Driver
+
     h, _ = hub
     data = tmp_path_factory.mktemp("pda-data")
     settings = PdaSettings(hub_url=h.base_url, warehouse="WH1", device_id="pda-ui",
@@ -86,6 +94,8 @@ def driver(hub: tuple[Hub, str], tmp_path_factory: pytest.TempPathFactory,
 
 
 def _shot(d: Driver, name: str) -> None:
+    from tests.pda.kivy_driver import not_blank
+
     path = d.screenshot(name)
     assert not_blank(path) > 10
     if os.environ.get("PDA_UPDATE_DOCS") == "1":
