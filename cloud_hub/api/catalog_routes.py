@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from cloud_hub.api.deps import MasterData, PoolDep, Reader
 from cloud_hub.storage.catalog import Location, Sku, remove_location, upsert_locations, upsert_skus
@@ -34,6 +34,12 @@ class LocationIn(BaseModel):
     capacity: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=6)
     attributes: dict[str, Any] = Field(default_factory=dict)
     active: bool = True
+
+    @model_validator(mode="after")
+    def _not_own_parent(self) -> LocationIn:
+        if self.parent == self.code:
+            raise ValueError(f"location {self.code} cannot be its own parent")
+        return self
 
     def to_location(self) -> Location:
         return Location(**self.model_dump())
@@ -61,16 +67,34 @@ def _location_dict(row: tuple[Any, ...]) -> dict[str, Any]:
     return out
 
 
+ANCESTORS_SQL = """
+WITH RECURSIVE up(start, code, parent) AS (
+    SELECT code, code, parent FROM locations WHERE code = ANY(%s)
+    UNION SELECT up.start, l.code, l.parent FROM locations l JOIN up ON l.code = up.parent)
+SELECT start, code FROM up"""
+
+
 def _check_parents(pool: PoolDep, items: list[LocationIn]) -> None:
+    """Parents must exist (in the request or the table) and no location may become its
+    own ancestor."""
     codes = {i.code for i in items}
     wanted = {i.parent for i in items if i.parent and i.parent not in codes}
-    if not wanted:
-        return
+    parent_of = {i.code: i.parent for i in items}
     with pool.connection() as conn:
         have = {r[0] for r in conn.execute("SELECT code FROM locations WHERE code = ANY(%s)",
                                            (list(wanted),))}
+        stored: dict[str, set[str]] = {}
+        for start, code in conn.execute(ANCESTORS_SQL, ([p for p in parent_of.values() if p],)):
+            stored.setdefault(start, set()).add(code)
     if wanted - have:
         raise HTTPException(422, f"unknown parent location(s): {', '.join(sorted(wanted - have))}")
+    for code in parent_of:
+        seen, at = {code}, parent_of[code]
+        while at is not None:
+            if at in seen or code in stored.get(at, ()):
+                raise HTTPException(422, f"location {code} would become its own ancestor")
+            seen.add(at)
+            at = parent_of.get(at)
 
 
 @router.get("/locations")

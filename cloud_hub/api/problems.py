@@ -11,8 +11,10 @@ import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from protocol.codec import describe
 from protocol.errors import ContractError
 
 log = logging.getLogger("stockpulse.hub")
@@ -49,6 +51,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ContractError)
     async def contract_error(_: Request, exc: ContractError) -> JSONResponse:
         return problem(422, str(exc), title="Not a valid StockPulse message")
+
+    @app.exception_handler(ValidationError)
+    async def model_error(_: Request, exc: ValidationError) -> JSONResponse:
+        # A model built inside a route from the caller's values refused them: bad input.
+        return problem(422, describe(exc))
 
     @app.exception_handler(psycopg.DataError)
     async def data_error(_: Request, exc: psycopg.DataError) -> JSONResponse:

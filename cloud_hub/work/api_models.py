@@ -101,7 +101,7 @@ class ActIn(_In):
 
 class CountIn(_In):
     warehouse: Code
-    locations: list[Code] = Field(min_length=1, max_length=5000)
+    locations: list[Code] = Field(min_length=1, max_length=500)
     sku: Code | None = None
     blind: bool = True
 
