@@ -67,7 +67,9 @@ def subscription(channel: Channel | str, shared_group: str | None = None) -> str
 def parse_topic(name: str) -> Topic:
     parts = name.split("/")
     if len(parts) not in (4, 5) or parts[0] != ROOT or parts[1] != VERSION:
-        raise ContractError(f"topic {name!r} is not {ROOT}/{VERSION}/<warehouse>/[<gateway>/]<channel>")
+        raise ContractError(
+            f"topic {name!r} is not {ROOT}/{VERSION}/<warehouse>/[<gateway>/]<channel>"
+        )
     try:
         channel = Channel(parts[-1])
     except ValueError:
