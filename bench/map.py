@@ -84,73 +84,88 @@ def synthetic_server(bins: int, pallets: int) -> Iterator[tuple[str, str, callab
 
 @contextlib.contextmanager
 def real_hub(bins: int, pallets: int) -> Iterator[tuple[str, str, str, callable]]:
+    """`python -m cloud_hub serve` in its own process (as deployed), on a scratch database."""
     from cloud_hub.storage.catalog import upsert_locations
     from cloud_hub.storage.database import connect
     from cloud_hub.web.sitegen import arrival_moves, generate_site
-    from protocol import encode_batch
-    from tests.hub_fixtures import running_hub
+    from tests.hub_fixtures import ADMIN, ensure_admin, hub_process, hub_settings, wait_http
     from tests.web.conftest import scratch_database
 
     warehouse = f"BENCH{uuid.uuid4().hex[:6]}"
     site = generate_site(warehouse, bins, pallets)
     admin = "postgresql://postgres@127.0.0.1:5432/postgres"
-    with scratch_database(admin) as db_url, running_hub(db_url, mqtt_enabled=False) as hub:
+    with scratch_database(admin) as db_url:
         with connect(db_url) as conn:
             upsert_locations(conn, list(site.locations))
-        moves = arrival_moves(site, datetime.now(UTC))
-        with hub.client() as api:
-            for i in range(0, len(moves), 1000):
-                api.post("/api/v1/moves", content=encode_batch(moves[i:i + 1000]),
-                         headers={"Content-Type": "application/json"}).raise_for_status()
-        mover = HubMover(hub, site)
-        yield hub.base_url, hub.token, warehouse, mover.stream
+        ensure_admin(db_url)
+        settings = hub_settings(db_url, mqtt_enabled=False)
+        with hub_process(settings):
+            base = f"http://127.0.0.1:{settings.port}"
+            wait_http(f"{base}/healthz", timeout=60)
+            token = httpx.post(f"{base}/api/v1/auth/token", timeout=30,
+                               json={"username": ADMIN[0], "password": ADMIN[1]}
+                               ).json()["access_token"]
+            mover = HubMover(base, token, site)
+            mover.post(arrival_moves(site, datetime.now(UTC)), 1000)
+            yield base, token, warehouse, mover.stream
 
 
 class HubMover:
-    """Posts pallet moves to free bins through POST /api/v1/moves at a steady rate."""
+    """Posts pallet moves to free bins through POST /api/v1/moves at a steady rate; the
+    batches are built and encoded before the clock starts, so timing sends only bytes."""
 
-    def __init__(self, hub: object, site: object) -> None:
-        self.hub, self.site = hub, site
-        self.where = {f"sscc:{u.sscc}": u.location for u in site.units}  # type: ignore[attr-defined]
-        self.sscc = {f"sscc:{u.sscc}": u.sscc for u in site.units}  # type: ignore[attr-defined]
+    def __init__(self, base: str, token: str, site: object) -> None:
+        self.base, self.token, self.site = base, token, site
+        self.where = {u.sscc: u.location for u in site.units}  # type: ignore[attr-defined]
         taken = set(self.where.values())
         self.free = [c for c in site.codes("bin") if c not in taken]  # type: ignore[attr-defined]
         self.rng = random.Random(3)
         self.sent = 0
 
-    def _batch(self, n: int) -> list[object]:
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base, timeout=60, headers={
+            "Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})
+
+    def post(self, moves: list[object], per_request: int) -> None:
+        from protocol import encode_batch
+
+        with self.client() as api:
+            for i in range(0, len(moves), per_request):
+                api.post("/api/v1/moves",
+                         content=encode_batch(moves[i:i + per_request])).raise_for_status()
+
+    def _moves(self, n: int) -> list[object]:
         from protocol.events import Source, StockMoved, UnitRef
 
         out = []
+        ssccs = list(self.where)
         for _ in range(n):
-            key = self.rng.choice(list(self.where))
+            sscc = self.rng.choice(ssccs)
             slot = self.rng.randrange(len(self.free))
-            src, dst = self.where[key], self.free[slot]
-            self.free[slot], self.where[key] = src, dst
+            src, dst = self.where[sscc], self.free[slot]
+            self.free[slot], self.where[sscc] = src, dst
             out.append(StockMoved(
                 event_id=uuid.uuid4(), occurred_at=datetime.now(UTC),
                 warehouse=self.site.warehouse, source=Source(kind="rfid", device_id="bench"),  # type: ignore[attr-defined]
-                unit=UnitRef(sscc=self.sscc[key]), from_location=src, to_location=dst,
-                reason="transfer"))
+                unit=UnitRef(sscc=sscc), from_location=src, to_location=dst, reason="transfer"))
         return out
 
-    def _run(self, rate: int, seconds: float) -> None:
+    def _run(self, bodies: list[bytes], tick: float) -> None:
+        start = time.monotonic()
+        with self.client() as api:
+            for i, body in enumerate(bodies):
+                time.sleep(max(0.0, start + i * tick - time.monotonic()))
+                api.post("/api/v1/moves", content=body).raise_for_status()
+                self.sent += body.count(b'"event_id"')
+
+    def stream(self, rate: int, seconds: float) -> threading.Thread:
         from protocol import encode_batch
 
         tick = 0.05
-        start = time.monotonic()
-        with self.hub.client() as api:  # type: ignore[attr-defined]
-            while (elapsed := time.monotonic() - start) < seconds:
-                due = int(elapsed * rate) - self.sent
-                if due > 0:
-                    api.post("/api/v1/moves", content=encode_batch(self._batch(due)),
-                             headers={"Content-Type": "application/json"}).raise_for_status()
-                    self.sent += due
-                time.sleep(max(0.0, tick - (time.monotonic() - start - elapsed)))
-
-    def stream(self, rate: int, seconds: float) -> threading.Thread:
+        per_tick = max(1, round(rate * tick))
+        bodies = [encode_batch(self._moves(per_tick)) for _ in range(int(seconds / tick))]
         self.sent = 0
-        t = threading.Thread(target=self._run, args=(rate, seconds), daemon=True)
+        t = threading.Thread(target=self._run, args=(bodies, tick), daemon=True)
         t.start()
         return t
 
@@ -193,8 +208,10 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         page.wait_for_timeout(2000)  # an idle baseline: what this machine gives with no moves
         idle = page.evaluate("window.__frames.splice(0)")
         before = page.evaluate("__map.counts.move")
+        streaming = stream(args.rate, args.seconds)  # builds its batches, then starts sending
+        page.evaluate("window.__frames.splice(0)")  # frames from before the first move
         draws_before = page.evaluate("__map.drawMs().length")
-        stream(args.rate, args.seconds).join()
+        streaming.join()
         page.wait_for_timeout(600)  # the last moves' animations
         page.evaluate("window.__stopFrames = true")
         frames = page.evaluate("window.__frames")
