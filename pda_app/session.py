@@ -137,13 +137,16 @@ class PdaSession:
                                 self.flow.task.model_dump_json())
         self.flow = None
 
-    def check_task(self) -> Feedback | None:
-        """Ask the hub whether the task in hand was cancelled or reassigned meanwhile."""
-        if self.flow is None or self.flow.phase in (Phase.STOPPED, Phase.FINISHED):
-            return None
+    def fetch_task(self, task_id: str) -> Task | None:
+        """The hub's current copy of a task (worker thread), None when it cannot say."""
         try:
-            fresh = self.client.task(self.flow.task.task_id)
+            return self.client.task(task_id)
         except HubError:
+            return None
+
+    def refreshed(self, fresh: Task) -> Feedback | None:
+        """Apply the hub's copy (UI thread): stops the flow if the task was taken away."""
+        if self.flow is None or self.flow.phase in (Phase.STOPPED, Phase.FINISHED):
             return None
         before = self.flow.phase
         self.flow = flows.refresh(self.flow, fresh)

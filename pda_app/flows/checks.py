@@ -188,7 +188,8 @@ def stop_advice(code: ResultCode, task: Task, user: str) -> str:
     back = (" Put back what you already took for it to where you took it from." if picked
             and task.kind in (TaskKind.PICK, TaskKind.REPLENISH) else "")
     if code is ResultCode.TASK_CANCELLED:
-        return f"The office cancelled task {task.task_id}.{back} Then take the next task."
+        then = " Then take the next task." if back else " Leave it and take the next task."
+        return f"The office cancelled task {task.task_id}.{back}{then}"
     if code is ResultCode.TASK_REASSIGNED:
         who = task.assigned_to if task.assigned_to and task.assigned_to != user else "someone else"
         return (f"Task {task.task_id} now belongs to {who}. Stop here and hand what you hold "

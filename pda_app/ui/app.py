@@ -33,6 +33,7 @@ from pda_app.session import PdaSession  # noqa: E402
 from pda_app.settings import PdaSettings  # noqa: E402
 from pda_app.ui import screens  # noqa: E402
 from pda_app.ui.sound import Beeper  # noqa: E402
+from protocol.tasks import Task  # noqa: E402
 
 KV = Path(__file__).with_name("pda.kv")
 
@@ -113,23 +114,32 @@ class PdaApp(App):
 
     # --- replay --------------------------------------------------------------------------
     def replay_now(self) -> None:
-        if self.replaying:
+        """Send what waits and re-read the task in hand, on a worker thread."""
+        if self.replaying or self.session.user is None:
             return
         self.replaying = True
-        threading.Thread(target=self._replay_worker, name="pda-replay", daemon=True).start()
+        flow = self.session.flow
+        task_id = flow.task.task_id if flow is not None else None
+        threading.Thread(target=self._replay_worker, args=(task_id,), name="pda-replay",
+                         daemon=True).start()
 
-    def _replay_worker(self) -> None:
+    def _replay_worker(self, task_id: str | None) -> None:
+        fresh = None
         try:
             done = self.session.replay()
+            if task_id is not None and done.online:
+                fresh = self.session.fetch_task(task_id)
         except Exception as exc:  # the worker must hand back, whatever broke
             done = Replayed(stopped=f"replay failed: {exc}")
-        Clock.schedule_once(lambda _dt: self._replayed(done), 0)
+        Clock.schedule_once(lambda _dt: self._replayed(done, fresh), 0)
 
-    def _replayed(self, done: Replayed) -> None:
+    def _replayed(self, done: Replayed, fresh: Task | None) -> None:
         self.replaying = False
         feedback = self.session.absorb(done)
-        if feedback is not None and feedback.tone is Tone.ERROR:
-            self.signal(feedback)
+        changed = self.session.refreshed(fresh) if fresh is not None else None
+        for said in (feedback, changed):
+            if said is not None and said.tone is Tone.ERROR:
+                self.signal(said)
         if done.sign_in:
             self.root.get_screen("signin").ids.banner.show(
                 Feedback.error("sign_in", "Sign in again to send your waiting scans"))
@@ -140,14 +150,7 @@ class PdaApp(App):
             screen.refresh()
 
     def _tick(self, _dt: float) -> None:
-        if self.session.user is None:
-            return
-        if self.session.waiting() and not self.replaying:
-            self.replay_now()
-        changed = self.session.check_task() if self.session.online else None
-        if changed is not None:
-            self.signal(changed)
-            self.root.current_screen.refresh()
+        self.replay_now()
 
     def on_stop(self) -> None:
         self.session.queue.close()

@@ -30,7 +30,14 @@ from protocol.events import UnitRef
 from protocol.tasks import Task, TaskKind, TaskState, TaskStep
 from tests.conftest import _create_database, _drop_database, _url_for
 from tests.hub_fixtures import Hub, running_hub
-from tests.pda.hub_seed import PICKER, add_pick_task, add_task, seed_site, stock
+from tests.pda.hub_seed import (
+    PICKER,
+    add_pick_task,
+    add_task,
+    seed_site,
+    set_task_state,
+    stock,
+)
 from tests.pda.tasks_factory import COUNT, GTIN, PUTAWAY, RECEIVE
 
 if TYPE_CHECKING:
@@ -188,6 +195,22 @@ def test_look_up_sync_settings_and_the_other_task_screens(driver: Driver,
     _shot(d, "08-sync")
     assert d.show("settings").ids.hub.text == h.base_url
     _shot(d, "09-settings")
+
+    # The office cancels the task in hand: the next sync tells the picker to stop.
+    add_pick_task(db, "UI-2", [("A-01-02", 1)])
+    app.take("UI-2")
+    d.frames(3)
+    d.scan("A-01-02")
+    set_task_state(db, "UI-2", TaskState.CANCELLED)
+    app.replay_now()
+    d.until(lambda: not app.replaying, what="the sync after the cancel")
+    d.frames(3)
+    stopped = app.root.current_screen
+    assert stopped.ids.headline.text == "Stop: this task is not yours any more"
+    assert stopped.ids.banner.tone == "error" and "cancelled" in stopped.ids.banner.text
+    _shot(d, "11-task-cancelled")
+    d.press(stopped.ids.actions, "TASK LIST")
+    assert app.root.current == "tasks"
 
     _other_tasks(db)
     for task_id, screen, headline in [("CNT-1", "count", "Go to A-02-01 and scan it"),
