@@ -15,7 +15,7 @@ from datetime import datetime
 from pda_app.courier import Courier, Replayed, now_utc
 from pda_app.flows import lookup
 from pda_app.flows import task as flows
-from pda_app.flows.feedback import Feedback
+from pda_app.flows.feedback import Feedback, Tone
 from pda_app.flows.scan import restore_gs
 from pda_app.flows.sync import ItemState, SyncView, sync_view
 from pda_app.flows.task import Phase, TaskFlow
@@ -123,6 +123,8 @@ class PdaSession:
         if self.flow is None:
             return Feedback.info("no_task", "Take a task first")
         task_id = self.flow.task.task_id
+        if not note and self.flow.feedback.tone is Tone.ERROR:
+            note = self.flow.feedback.message[:500]  # why: e.g. the expired lot it refused
         self.flow, request = flows.skip(self.flow, reason, note, self.new_key(), self.clock(),
                                         self.settings.device_id)
         if request is not None:

@@ -163,7 +163,7 @@ class StepScreen(PdaScreen):
         elif action == "short":
             app.signal(app.session.short())
         elif action == "skip":
-            app.signal(app.session.skip(note="skipped on the PDA"))
+            app.signal(app.session.skip())
             app.replay_now()
         elif action == "tasks":
             app.session.leave_task()

@@ -157,3 +157,14 @@ def test_a_two_step_task_answers_each_step(session: PdaSession, hub: Hub) -> Non
     session.absorb(session.replay())
     assert hub.confirmed == ["s1", "s2"] and session.flow is not None
     assert session.flow.unanswered == 0 and session.flow.feedback.message == "picked"
+
+
+def test_skip_after_a_refusal_tells_the_supervisor_why(session: PdaSession, hub: Hub) -> None:
+    session.sign_in("ann", "right-password")
+    session.take("T1")
+    session.scan("B-09-09")  # refused: wrong location
+    session.skip()
+    item = session.queue.items(ItemState.PENDING)[0]
+    body = json.loads(session.queue.body_of(item.seq))
+    assert item.kind == "skip" and "Wrong location" in body["note"]
+    assert session.flow is not None and session.flow.phase is Phase.FINISHED
