@@ -22,7 +22,8 @@ class PortalParams:
     floor_dbm: float = -100.0  # level of a side never heard
     lead_margin_db: float = 4.0  # a side leads when its level beats the other side's by this
     min_side_reads: int = 3  # reads a side needs (since the last lead change) to take the lead
-    min_swing_db: float = 12.0  # from-side margin + to-side margin a crossing needs
+    min_swing_db: float = 10.0  # from-side margin + to-side margin a crossing needs
+    margin_cap_db: float = 10.0  # each side's margin counts at most this much in the swing
     balance_db: float = 12.0  # the two sides' peak levels of a crossing differ at most this
     approach_db: float = 0.0  # the first side's level must have climbed this (tag came from afar)
     depart_db: float = 0.0  # ... and the second side's fallen this before silence (went away)

@@ -266,7 +266,8 @@ class PortalTracker:
             return None
         came = _Lead(_OUTER if outer < inner else _INNER, tr.first_us, tr.peak, 0.0,
                      min(tr.cnt))
-        crossed = tr.first_us + int((inner + outer) / 2)
+        # late (out of order) reads can put the mean before first_us: keep it in the presence
+        crossed = min(max(tr.first_us + int((inner + outer) / 2), tr.first_us), tr.last_us)
         return self._confirm(portal, tr, _Crossing(came, tr.first_us, crossed), True, whole=True)
 
     def _confirm(self, portal: int, tr: _Track, c: _Crossing, left: bool,
@@ -329,7 +330,8 @@ def _credible(tr: _Track, c: _Crossing, p: PortalParams) -> bool:
     if went is None:
         return False
     balanced = abs(c.came.peak - went.peak) <= p.balance_db
-    return balanced and c.came.margin + went.margin >= p.min_swing_db
+    cap = p.margin_cap_db  # a side unopposed (the other unheard) shows a huge, meaningless margin
+    return balanced and min(c.came.margin, cap) + min(went.margin, cap) >= p.min_swing_db
 
 
 def _complete(tr: _Track, c: _Crossing, p: PortalParams, left: bool) -> bool:
