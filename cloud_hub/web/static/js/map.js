@@ -58,8 +58,9 @@ function apply(msg) {
       frames.dirty = true;
       return;
     case "dropped":
-      live.counts.dropped += msg.count || 1;
-      return resync();
+      // the hub skipped messages for us (count: its running total): reload the snapshot
+      live.counts.dropped = Math.max(live.counts.dropped + 1, Number(msg.count) || 0);
+      return resyncSoon();
     default:
   }
 }
@@ -94,6 +95,15 @@ async function loadGateways() {
     console.warn("gateway status unavailable", err); // doors then show "unknown"
   }
   frames.dirty = true;
+}
+
+let resyncTimer = null, lastResync = 0;
+
+/** Coalesce bursts of "dropped" notices into at most one snapshot reload a second. */
+function resyncSoon() {
+  if (resyncTimer) return;
+  const wait = Math.max(0, lastResync + 1000 - performance.now());
+  resyncTimer = setTimeout(() => { resyncTimer = null; lastResync = performance.now(); resync(); }, wait);
 }
 
 async function resync() {
