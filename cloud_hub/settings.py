@@ -31,7 +31,7 @@ class HubSettings(BaseSettings):
     mqtt_client_id: str | None = None
     mqtt_shared_group: str = "hub"
     batch_max_events: int = Field(default=500, gt=0)
-    batch_window_ms: int = Field(default=20, ge=0)
+    batch_window_ms: int = Field(default=5, ge=0)
     ws_queue_size: int = Field(default=1000, gt=0)
     ws_slow_policy: Literal["drop_oldest", "disconnect"] = "drop_oldest"
     gateway_offline_after_s: int = 60

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from protocol.errors import ContractError
 from protocol.events import StockMoved
@@ -68,8 +68,41 @@ def _parse(payload: bytes | str) -> object:
         raise ContractError(f"payload is not JSON: {exc}") from None
 
 
+class _Envelope(BaseModel):
+    events: list[StockMoved] = Field(min_length=1, max_length=MAX_BATCH_EVENTS)
+
+
+_LIST = TypeAdapter(list[StockMoved])
+
+
+def _fast_path(payload: bytes | str) -> DecodedMessage | None:
+    """All-valid messages validated straight from JSON in pydantic's Rust core; None sends
+    the message down the careful path that finds and names each bad event."""
+    head = payload[:16].lstrip()
+    start = head[:1] if isinstance(head, str) else head[:1].decode("latin-1")
+    try:
+        if start == "[":
+            events = _LIST.validate_json(payload)
+            if not 0 < len(events) <= MAX_BATCH_EVENTS:
+                return None
+            return DecodedMessage(tuple(events), ())
+        if start == "{":
+            text = payload if isinstance(payload, str) else payload[:24].decode("latin-1")
+            if text.lstrip().startswith(('{"events"', '{ "events"')):
+                return DecodedMessage(tuple(_Envelope.model_validate_json(payload).events), ())
+            return DecodedMessage((StockMoved.model_validate_json(payload),), ())
+    except (ValidationError, ValueError):
+        return None
+    return None
+
+
 def decode_message(payload: bytes | str) -> DecodedMessage:
     """A message is an event object, a JSON array of events, or {"events": [...]}."""
+    size = len(payload.encode() if isinstance(payload, str) else payload)
+    if size <= MAX_PAYLOAD_BYTES:
+        fast = _fast_path(payload)
+        if fast is not None:
+            return fast
     data = _parse(payload)
     if isinstance(data, dict) and "events" in data and "event_id" not in data:
         data = data["events"]

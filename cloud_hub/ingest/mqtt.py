@@ -46,6 +46,10 @@ class MqttIngest:
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self.client.reconnect_delay_set(0.2, 5)
+        # Two stages so decoding the next window overlaps the ledger transaction of this one.
+        self.decoded: queue.Queue[tuple[list[mqtt.MQTTMessage], Sorted]] = queue.Queue(2)
+        self.decoder = threading.Thread(target=self._decode_loop, name="mqtt-decode",
+                                        daemon=True)
         self.worker = threading.Thread(target=self._run, name="mqtt-ingest", daemon=True)
 
     # -- paho's thread: hand over only ----------------------------------------------------
@@ -74,10 +78,12 @@ class MqttIngest:
         self.client.connect_async(self.settings.mqtt_host, self.settings.mqtt_port,
                                   keepalive=30, clean_start=False, properties=props)
         self.client.loop_start()
+        self.decoder.start()
         self.worker.start()
 
     def stop(self) -> None:
         self.stop_flag.set()
+        self.decoder.join(timeout=10)
         self.worker.join(timeout=10)
         self.client.disconnect()
         self.client.loop_stop()
@@ -103,15 +109,29 @@ class MqttIngest:
             size += max(1, msg.payload.count(b'"event_id"'))
         return batch
 
-    def _run(self) -> None:
+    def _decode_loop(self) -> None:
         while not self.stop_flag.is_set():
             batch = self._collect()
             if not batch:
                 continue
+            sorted_ = sort_messages([(m.topic, m.payload) for m in batch])
+            while not self.stop_flag.is_set():
+                try:
+                    self.decoded.put((batch, sorted_), timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
+
+    def _run(self) -> None:
+        while not self.stop_flag.is_set():
+            try:
+                batch, sorted_ = self.decoded.get(timeout=0.2)
+            except queue.Empty:
+                continue
             delay = 0.1
             while not self.stop_flag.is_set():
                 try:
-                    self.process(batch)
+                    self.process(batch, sorted_)
                     break
                 except psycopg.OperationalError as exc:  # database away: keep, retry, never ack
                     log.warning("ledger unavailable, retrying batch in %.1fs: %s", delay, exc)
@@ -122,10 +142,9 @@ class MqttIngest:
                     self.stop_flag.wait(delay)
                     delay = min(delay * 2, 5.0)
 
-    def process(self, batch: list[mqtt.MQTTMessage]) -> None:
+    def process(self, batch: list[mqtt.MQTTMessage], sorted_: Sorted) -> None:
         """Apply, record dead letters and gateway news, then acknowledge every message."""
         self.service.metrics.inc("stockpulse_mqtt_messages_total", len(batch))
-        sorted_ = sort_messages([(m.topic, m.payload) for m in batch])
         for sender, events in sorted_.events_by_sender.items():
             self.service.apply(events, sender)
         self._record(sorted_)

@@ -32,8 +32,11 @@ from protocol.events import StockMoved, StockStatus
 GLOBAL_LOCK = 0x5350_4C47  # "SPLG": applies share it, rebuild takes it alone
 
 
-def warehouse_lock_sql() -> str:
-    return "SELECT pg_advisory_xact_lock(hashtext('stockpulse:wh:' || w)) FROM unnest(%s::text[]) w"
+# One round trip: the shared global lock (rebuild takes it exclusively) and one exclusive
+# lock per warehouse in the batch, so applies of one warehouse are serialised.
+LOCK_SQL = ("SELECT pg_advisory_xact_lock_shared(%s), (SELECT count(*) FROM ("
+            "SELECT pg_advisory_xact_lock(hashtext('stockpulse:wh:' || w)) "
+            "FROM unnest(%s::text[]) w ORDER BY w) locked)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +188,7 @@ def apply_batch(conn: psycopg.Connection, moves: Iterable[StockMoved],
     if not unique:
         return BatchResult((), tuple(repeats))
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (GLOBAL_LOCK,))
-        conn.execute(warehouse_lock_sql(), (sorted({m.warehouse for m in unique}),))
+        conn.execute(LOCK_SQL, (GLOBAL_LOCK, sorted({m.warehouse for m in unique})))
         known = {r[0] for r in conn.execute(
             "SELECT event_id FROM event_ids WHERE event_id = ANY(%s)",
             ([m.event_id for m in unique],), binary=True)}
@@ -234,10 +236,12 @@ def _write(conn: psycopg.Connection, state: LedgerState, moves: Sequence[StockMo
             for m, o in zip(moves, outcomes, strict=True):
                 if o.status is not MoveStatus.REJECTED:
                     copy.write_row(_move_row(m, o, applied_by))
-        with cur.copy("COPY rejected_moves (event_id, occurred_at, warehouse, code, reason, "
-                      "applied_by, payload) FROM STDIN") as copy:
-            for m, o in zip(moves, outcomes, strict=True):
-                if o.status is MoveStatus.REJECTED:
+        rejected = [(m, o) for m, o in zip(moves, outcomes, strict=True)
+                    if o.status is MoveStatus.REJECTED]
+        if rejected:
+            with cur.copy("COPY rejected_moves (event_id, occurred_at, warehouse, code, reason, "
+                          "applied_by, payload) FROM STDIN") as copy:
+                for m, o in rejected:
                     copy.write_row((m.event_id, m.occurred_at, m.warehouse, o.code, o.reason,
                                     applied_by, payload_json(m)))
     touched_stock = {k for o in outcomes for k, _ in o.deltas}
@@ -270,11 +274,11 @@ def write_balances(conn: psycopg.Connection, state: LedgerState,
         FROM balance_stage s JOIN locations l ON l.code = s.location WHERE s.quantity <> 0
         ON CONFLICT (location, sku, lot, status)
         DO UPDATE SET quantity = EXCLUDED.quantity, updated_at = now()""")
-    conn.execute("""
-        DELETE FROM balances b USING balance_stage s
-        WHERE s.quantity = 0 AND b.location = s.location AND b.sku = s.sku
-          AND b.lot = s.lot AND b.status = s.status""")
-    conn.execute("TRUNCATE balance_stage")
+    if any(state.balances[k] == 0 for k in keys):
+        conn.execute("""
+            DELETE FROM balances b USING balance_stage s
+            WHERE s.quantity = 0 AND b.location = s.location AND b.sku = s.sku
+              AND b.lot = s.lot AND b.status = s.status""")
 
 
 def write_units(conn: psycopg.Connection, state: LedgerState, keys: Sequence[str],

@@ -1,0 +1,89 @@
+"""A private Mosquitto for benchmarks, system tests and the demo: our config, a free port.
+
+Rule kept here: the broker we start is ours alone (its own port, config and persistence
+directory), so it can be stopped, killed and restarted without touching a shared broker.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEPLOY = Path(__file__).resolve().parent
+BASE_CONF = DEPLOY / "mosquitto" / "tuning.conf"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"mosquitto did not listen on {port}") from None
+            time.sleep(0.02)  # a new process binding its port: nothing to await but the port
+
+
+@dataclass
+class LocalBroker:
+    """`mosquitto -c <generated conf>` on 127.0.0.1:<port>, persistence in a temp dir."""
+
+    port: int = field(default_factory=free_port)
+    acl_file: Path | None = None
+    password_file: Path | None = None
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="sp-mqtt-")))
+    proc: subprocess.Popen[bytes] | None = None
+
+    def config(self) -> str:
+        lines = [f"listener {self.port} 127.0.0.1", "persistence true",
+                 f"persistence_location {self.workdir}/", "autosave_interval 1",
+                 BASE_CONF.read_text()]
+        if self.password_file is not None:
+            lines += ["allow_anonymous false", f"password_file {self.password_file}"]
+        else:
+            lines.append("allow_anonymous true")
+        if self.acl_file is not None:
+            lines.append(f"acl_file {self.acl_file}")
+        return "\n".join(lines) + "\n"
+
+    def start(self) -> LocalBroker:
+        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        conf = self.workdir / "mosquitto.conf"
+        conf.write_text(self.config())
+        self.proc = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL,
+                                     stderr=(self.workdir / "mosquitto.log").open("ab"))
+        wait_port(self.port)
+        return self
+
+    def stop(self, kill: bool = False) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+            self.proc.wait(timeout=15)
+        self.proc = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> LocalBroker:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
