@@ -224,6 +224,11 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         draw_ms = page.evaluate("__map.drawMs()")[draws_before:]
         counts = page.evaluate("__map.counts")
         received = counts["move"] - before
+        if args.find:  # for a README picture: what a manager sees after a search
+            page.evaluate("q => __map.find(q).then(h => h.length && __map.select(h[0].location))",
+                          args.find)
+            page.wait_for_function("() => __map.detail !== null", timeout=10000)
+            page.wait_for_timeout(300)
         if args.screenshot:
             page.screenshot(path=args.screenshot)
         browser.close()
@@ -256,6 +261,7 @@ def main() -> None:
     ap.add_argument("--loads", type=int, default=3, help="page loads timed for first draw")
     ap.add_argument("--synthetic", action="store_true", help="stand-in hub, browser alone")
     ap.add_argument("--screenshot", help="save a PNG of the map after the stream")
+    ap.add_argument("--find", help="search this before the screenshot and open the first hit")
     args = ap.parse_args()
     print(json.dumps(measure(args)))
 

@@ -19,7 +19,7 @@ from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response
 
 from cloud_hub.web.pages import pages_router
-from cloud_hub.web.payloads import layout_payload, location_layout_row
+from cloud_hub.web.payloads import layout_payload, location_dict, location_layout_row
 from cloud_hub.web.sitegen import Site, generate_site
 
 
@@ -50,6 +50,37 @@ class SyntheticFloor:
                     for k, u in self.units.items()]
         return {"warehouse": self.site.warehouse, "as_of": self.now.isoformat(),
                 "last_seq": self.seq, "units": units, "balances": balances}
+
+    def find(self, query: str) -> list[dict[str, object]]:
+        q = query.strip().upper()
+        hits = []
+        for key, u in self.units.items():
+            kind = ("sscc" if u.sscc == q else "sku" if u.sku.upper() == q
+                    else "lot" if u.lot.upper() == q else None)
+            if kind:
+                hits.append({"kind": kind, "match": query.strip(), "location": self.where[key],
+                             "unit_key": key, "sku": u.sku, "lot": u.lot, "status": u.status,
+                             "quantity": u.quantity})
+        return hits
+
+    def detail(self, code: str) -> dict[str, object] | None:
+        loc = next((x for x in self.site.locations if x.code == code), None)
+        if loc is None:
+            return None
+        here = [k for k, at in self.where.items() if at == code]
+        lines = [{"sku": self.units[k].sku, "lot": self.units[k].lot,
+                  "status": self.units[k].status, "quantity": self.units[k].quantity}
+                 for k in here]
+        return {"location": location_dict(loc), "scope": "here", "contents": lines,
+                "units": [{"unit_key": k, "epc": None, "sscc": self.units[k].sscc,
+                           "location": code, "since": self.since[k].isoformat(),
+                           "contents": [line]} for k, line in zip(here, lines, strict=True)],
+                "moves": [{"seq": 0, "event_id": str(uuid4()),
+                           "occurred_at": self.since[k].isoformat(), "source_kind": "rfid",
+                           "device_id": "gw-dock-1", "unit_key": k, "sku": None, "lot": None,
+                           "quantity": None, "from_location": "DD01", "to_location": code,
+                           "reason": "putaway", "user_id": "maria", "applied_by": "gw-dock-1",
+                           "outcome": "applied", "note": None} for k in here]}
 
     def next_move(self, when: datetime) -> list[dict[str, object]]:
         """One pallet to a free bin: the move and the two balances it changes."""
@@ -102,6 +133,15 @@ def build_app(bins: int, pallets: int) -> FastAPI:
     @app.get("/api/v1/map/state")
     def state() -> Response:
         return _json(floor.state())
+
+    @app.get("/api/v1/map/find")
+    def find(q: str) -> dict[str, object]:
+        return {"query": q, "hits": floor.find(q), "truncated": False}
+
+    @app.get("/api/v1/map/location/{code}")
+    def location(code: str) -> Response:
+        detail = floor.detail(code)
+        return _json(detail) if detail else Response(status_code=404)
 
     @app.get("/api/v1/gateways")
     def gateways() -> list[dict[str, object]]:

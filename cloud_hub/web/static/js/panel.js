@@ -27,7 +27,7 @@ function whoMade(m) {
 function moveRows(moves, code) {
   return moves.map((m) => [
     shortTime(m.occurred_at),
-    m.unit_key ? m.unit_key.replace(/^(sscc|epc):/, "") : `${m.sku || ""}${m.lot ? ` / ${m.lot}` : ""} × ${fmtQty(m.quantity)}`,
+    m.unit_key ? el("span", { class: "code" }, m.unit_key.replace(/^(sscc|epc):/, "")) : `${m.sku || ""}${m.lot ? ` / ${m.lot}` : ""} × ${fmtQty(m.quantity)}`,
     `${m.from_location || "outside"} → ${m.to_location || "outside"}`.replace(code, "here").replace(code, "here"),
     m.reason + (m.outcome === "late" ? " (late)" : ""),
     whoMade(m),
@@ -50,7 +50,7 @@ export function renderLocation(section, detail, gateway, wallNow) {
     el("h3", {}, `Pallets (${detail.units.length})`),
     detail.units.length
       ? table(["Unit", "Here for", "Holds"], detail.units.map((u) => [
-        u.unit_key.replace(/^(sscc|epc):/, ""), ago(wallNow - Date.parse(u.since)),
+        el("span", { class: "code" }, u.unit_key.replace(/^(sscc|epc):/, "")), ago(wallNow - Date.parse(u.since)),
         u.contents.map((c) => `${c.sku}${c.lot ? `/${c.lot}` : ""} × ${fmtQty(c.quantity)}${c.status !== "available" ? ` (${c.status})` : ""}`).join(", ")]))
       : el("p", { class: "hint" }, "No pallets."),
     el("h3", {}, "Last moves"),
