@@ -26,8 +26,9 @@ export class PixelBuffer {
   fill(x, y, w, h, colour) {
     const W = this.width, H = this.height, d = this.data;
     let x0 = Math.round(x), x1 = Math.round(x + w), y0 = Math.round(y), y1 = Math.round(y + h);
-    if (x1 <= x0) x1 = x0 + 1;
-    if (y1 <= y0) y1 = y0 + 1;
+    // thinner than a pixel: the pixel its middle falls in
+    if (x1 <= x0) { x0 = Math.floor(x + w / 2); x1 = x0 + 1; }
+    if (y1 <= y0) { y0 = Math.floor(y + h / 2); y1 = y0 + 1; }
     if (x0 < 0) x0 = 0;
     if (y0 < 0) y0 = 0;
     if (x1 > W) x1 = W;
