@@ -21,7 +21,7 @@ def cmd_serve(settings: HubSettings, args: argparse.Namespace) -> int:
     if args.port is not None:
         settings = settings.model_copy(update={"port": args.port})
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                log_level=args.log_level, lifespan="on")
+                log_level=args.log_level, lifespan="on", ws_per_message_deflate=False)
     return 0
 
 
