@@ -37,7 +37,12 @@ export class LiveFeed {
     };
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;
-      this.onState?.(ev.code === 4401 || ev.code === 1008 ? "unauthorised" : "offline");
+      if (ev.code === 4401 || ev.code === 4403) { // the token expired or the role may not read
+        this.stopped = true;
+        this.onState?.("unauthorised");
+        return;
+      }
+      this.onState?.("offline");
       if (!this.stopped) this._retry();
     };
   }

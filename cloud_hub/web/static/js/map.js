@@ -6,7 +6,7 @@ import { LiveFeed } from "./live.js";
 import { BUCKET_COLOURS, DWELL, GATEWAY_COLOURS, STATUS } from "./palette.js";
 import { renderLocation, renderResults, sourceName } from "./panel.js";
 import { MapRenderer } from "./render.js";
-import { api, liveUrl, requireSession, showUser } from "./session.js";
+import { api, clearSession, liveUrl, requireSession, showUser, toLogin } from "./session.js";
 import { StockIndex } from "./stock.js";
 import { UnitStore } from "./units.js";
 import { el } from "./dom.js";
@@ -73,7 +73,8 @@ function applyMove(m) {
   live.counts.move++;
   live.last = m;
   if (m.unit_key && m.outcome !== "late") {
-    model.units.move(m.unit_key, m.to_location ?? null, Date.parse(m.occurred_at) || Date.now(), performance.now());
+    // a move may change what the pallet's stock is (to_status), when the hub says so
+    model.units.move(m.unit_key, m.to_location ?? null, Date.parse(m.occurred_at) || Date.now(), performance.now(), m.to_status || m.unit_status);
   }
   frames.dirty = true;
   refreshDetail(m.from_location); refreshDetail(m.to_location);
@@ -122,7 +123,10 @@ async function load(prefetched) {
   feed = new LiveFeed(() => liveUrl({ warehouse }), {
     onMessage,
     onOpen: () => { if (model.units && !live.held) resync(); },
-    onState: (s) => { $("conn").textContent = s; $("conn").className = `conn conn-${s}`; },
+    onState: (s) => {
+      $("conn").textContent = s; $("conn").className = `conn conn-${s}`;
+      if (s === "unauthorised") { clearSession(); toLogin(); }
+    },
   });
   feed.start();
   const [plan, snap] = await (prefetched || fetchPlan());
