@@ -154,3 +154,29 @@ def test_sign_in_is_for_managers_and_supervisors(page: Page, site_hub: SiteHub) 
     sign_in(page, site_hub.hub.base_url, "/map", ("maria", "wrong-password"))
     page.wait_for_function("document.getElementById('error').textContent.includes('Wrong')",
                            timeout=5000)
+
+
+def test_a_late_move_does_not_teleport_the_pallet(page: Page, site_hub: SiteHub) -> None:
+    open_map(page, site_hub)
+    page.wait_for_function("document.getElementById('conn').textContent === 'live'",
+                           timeout=10000)
+    unit = site_hub.site.units[7]
+    key = f"sscc:{unit.sscc}"
+    where_now = page.evaluate("k => __map.unit(k).location", key)
+    since = page.evaluate("k => __map.unit(k).since", key)
+    elsewhere = free_bin(site_hub, {u.location for u in site_hub.site.units} | {where_now})
+    seen = page.evaluate("__map.counts.move")
+    stale = StockMoved(event_id=uuid.uuid4(),
+                       occurred_at=datetime.fromtimestamp(since / 1000 - 3600, UTC),
+                       warehouse=site_hub.warehouse,
+                       source=Source(kind="barcode", device_id="scanner-9"),
+                       unit=UnitRef(sscc=unit.sscc), from_location=where_now,
+                       to_location=elsewhere, reason="transfer")
+    with site_hub.api() as api:
+        reply = api.post("/api/v1/moves", content=encode_event(stale),
+                         headers={"Content-Type": "application/json"}).json()
+        assert reply["late"] == 1, reply
+        assert api.get(f"/api/v1/units/{unit.sscc}").json()["location"] == where_now
+    page.wait_for_function("n => __map.counts.move > n", arg=seen, timeout=5000)
+    assert page.evaluate("k => __map.unit(k).location", key) == where_now
+    assert page.evaluate("k => __map.unit(k).moving", key) is False
