@@ -7,7 +7,7 @@ its moves and new balances published to the live feed and counted in the metrics
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import psycopg
@@ -34,6 +34,9 @@ class ApplyService:
         self.live = live
         self.metrics = metrics or Metrics()
         self.zone_cache: dict[str, tuple[str, ...]] = {}
+        # Called after each commit with the (warehouse, sku) pairs whose balances changed;
+        # listeners must only hand over (the rules runner queues them).
+        self.listeners: list[Callable[[set[tuple[str, str]]], None]] = []
 
     def apply(self, moves: Sequence[StockMoved], applied_by: str | None) -> BatchResult:
         started = time.perf_counter()
@@ -50,7 +53,40 @@ class ApplyService:
         self.metrics.inc("stockpulse_events_duplicate_total", len(result.duplicates))
         if self.live is not None and messages:
             self.live.publish(messages)
+        if self.listeners and result.balances:
+            touched = {(result.warehouse_of.get(k.location, ""), k.sku) for k in result.balances}
+            for listener in self.listeners:
+                listener(touched)
         return result
+
+    def announce(self, moves: Sequence[StockMoved]) -> None:
+        """For moves applied in a caller's own transaction (task confirmations), after its
+        commit: send them and the balances now at their locations to the live feed, and tell
+        the listeners which SKUs changed."""
+        if not moves:
+            return
+        codes = {c for m in moves for c in (m.from_location, m.to_location) if c}
+        with self.pool.connection() as conn:
+            zones = self._zones(conn, codes)
+            rows = conn.execute(
+                "SELECT warehouse, location, sku, lot, status, quantity FROM balances "
+                "WHERE location = ANY(%s)", (list(codes),)).fetchall()
+        messages = [move_message(m, "applied", m.from_location, zones) for m in moves]
+        seen = {(loc, sku, lot) for _, loc, sku, lot, _, _ in rows}
+        for m in moves:  # stock that left a location entirely: say it is now zero
+            if m.item is not None and m.from_location is not None:
+                key = (m.from_location, m.item.sku_key, m.item.lot or "")
+                if key not in seen:
+                    rows.append((m.warehouse, *key, m.item.status.value, 0))
+        messages += [{"type": "balance", "warehouse": wh, "location": loc, "sku": sku,
+                      "lot": lot, "status": st, "quantity": float(q),
+                      "zones": list(zones.get(loc, ()))} for wh, loc, sku, lot, st, q in rows]
+        if self.live is not None:
+            self.live.publish(messages)
+        touched = {(m.warehouse, m.item.sku_key) for m in moves if m.item is not None}
+        touched |= {(wh, sku) for wh, _, sku, _, _, _ in rows}
+        for listener in self.listeners:
+            listener(touched)
 
     def _zones(self, conn: psycopg.Connection, codes: Iterable[str]) -> dict[str, tuple[str, ...]]:
         missing = [c for c in set(codes) if c not in self.zone_cache]

@@ -35,6 +35,9 @@ class HubSettings(BaseSettings):
     ws_queue_size: int = Field(default=1000, gt=0)
     ws_slow_policy: Literal["drop_oldest", "disconnect"] = "drop_oldest"
     gateway_offline_after_s: int = 60
+    rules_enabled: bool = True
+    rules_interval_s: float = Field(default=300.0, gt=0)  # scheduled sweep of every SKU
+    rules_debounce_ms: int = Field(default=500, gt=0)  # after moves: gather, then evaluate
     bootstrap_admin_password: str | None = None
 
     @model_validator(mode="after")

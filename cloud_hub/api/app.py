@@ -36,6 +36,13 @@ def create_app(settings: HubSettings) -> FastAPI:
         metrics.gauge("stockpulse_websocket_dropped", lambda: live.dropped_total)
         app.state.pool, app.state.live, app.state.metrics = pool, live, metrics
         app.state.apply_service = ApplyService(pool, live, metrics)
+        rules = None
+        if settings.rules_enabled:
+            from cloud_hub.rules_runner import RulesRunner
+            rules = RulesRunner(pool, settings)
+            app.state.apply_service.listeners.append(rules.moves_applied)
+            rules.start()
+        app.state.rules = rules
         ingest = None
         if settings.mqtt_enabled:
             from cloud_hub.ingest.mqtt import MqttIngest
@@ -47,6 +54,8 @@ def create_app(settings: HubSettings) -> FastAPI:
         finally:
             if ingest is not None:
                 await asyncio.to_thread(ingest.stop)
+            if rules is not None:
+                await asyncio.to_thread(rules.stop)
             await asyncio.to_thread(pool.close)
 
     app = FastAPI(title="StockPulse hub", version="0.1.0", lifespan=lifespan,

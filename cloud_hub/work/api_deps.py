@@ -10,7 +10,6 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from cloud_hub.api.deps import Principal, require_permission
-from cloud_hub.apply_service import move_message
 from cloud_hub.auth.roles import Permission
 from cloud_hub.work.pg_apply import LedgerRefused
 from cloud_hub.work.pg_tasks import TaskConflict, TaskNotFound
@@ -25,9 +24,9 @@ def _publisher(request: Request) -> Callable[[Sequence[StockMoved]], None]:
     app = request.app
 
     def publish(moves: Sequence[StockMoved]) -> None:
-        live = getattr(app.state, "live", None)
-        if live is not None:
-            live.publish([move_message(m, "applied", None, {}) for m in moves])
+        service = getattr(app.state, "apply_service", None)
+        if service is not None:
+            service.announce(moves)  # live feed (moves and balances) and the rules runner
     return publish
 
 

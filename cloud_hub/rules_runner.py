@@ -1,0 +1,107 @@
+"""Runs the managers' rules after moves commit (for the SKUs they touched) and on a schedule.
+
+Rule kept here: rules never run on the ingest path. The apply service only hands over the
+(warehouse, SKU) pairs it touched; this thread evaluates them a moment later on its own
+connection, and a rule or action that fails is logged and never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import httpx
+from psycopg_pool import ConnectionPool
+
+from cloud_hub.settings import HubSettings
+
+log = logging.getLogger("stockpulse.rules")
+
+
+class RulesRunner:
+    def __init__(self, pool: ConnectionPool, settings: HubSettings) -> None:
+        self.pool = pool
+        self.settings = settings
+        self.touched: queue.Queue[tuple[str, str]] = queue.Queue()
+        self.stop_flag = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="rules", daemon=True)
+        self.publisher: object | None = None
+        self.runs = 0
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stop_flag.set()
+        self.thread.join(timeout=10)
+        close = getattr(self.publisher, "close", None)
+        if close is not None:
+            close()
+
+    def moves_applied(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Called by the apply service after a commit: only queues, never blocks."""
+        for pair in pairs:
+            self.touched.put(pair)
+
+    def _drain(self) -> set[tuple[str, str]]:
+        pairs: set[tuple[str, str]] = set()
+        while True:
+            try:
+                pairs.add(self.touched.get_nowait())
+            except queue.Empty:
+                return pairs
+
+    def _run(self) -> None:
+        next_sweep = time.monotonic() + self.settings.rules_interval_s
+        while not self.stop_flag.wait(self.settings.rules_debounce_ms / 1000):
+            pairs = self._drain()
+            sweep = time.monotonic() >= next_sweep
+            if sweep:
+                next_sweep = time.monotonic() + self.settings.rules_interval_s
+            if not pairs and not sweep:
+                continue
+            try:
+                self.evaluate(None if sweep else pairs)
+            except Exception:
+                log.exception("rule evaluation failed; the next run tries again")
+
+    def _publisher(self) -> object | None:
+        if self.publisher is None and self.settings.mqtt_enabled:
+            from cloud_hub.planning.actions import ActionFailed, MqttAlertPublisher
+            try:
+                self.publisher = MqttAlertPublisher(self.settings.mqtt_host,
+                                                    self.settings.mqtt_port)
+            except ActionFailed as exc:
+                log.warning("alerts are stored but not published: %s", exc)
+        return self.publisher
+
+    def evaluate(self, pairs: set[tuple[str, str]] | None) -> int:
+        """Evaluate the stored rule set over `pairs` (None: every SKU with stock or a policy)."""
+        from cloud_hub.planning import service, store
+        from cloud_hub.planning.actions import ActionSinks, WebhookSender
+        from cloud_hub.planning.rules import load_rules
+        with self.pool.connection() as conn:
+            current = store.current_rule_set(conn)
+            if current is None:
+                return 0
+            rules = load_rules(current[1])
+            if pairs is None:
+                pairs = {(wh, sku) for wh, sku in conn.execute(
+                    "SELECT warehouse, sku FROM balances UNION "
+                    "SELECT warehouse, sku FROM planning_status")}
+            with httpx.Client(timeout=10) as client:
+                sinks = ActionSinks(conn, self._publisher(), WebhookSender(client),  # type: ignore[arg-type]
+                                    service.suggest_for_action)
+                evaluation, report = service.on_moves_applied(conn, pairs, rules, sinks,
+                                                              datetime.now(UTC))
+        self.runs += 1
+        for failure in evaluation.failures:
+            log.warning("rule failed: %s", failure)
+        for outcome in report.outcomes:
+            if not outcome.ok:
+                log.warning("rule action failed: %s", outcome)
+        return len(evaluation.actions)
