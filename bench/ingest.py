@@ -26,10 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import psycopg
+import psycopg  # noqa: E402
 
-from deploy.local_broker import LocalBroker, free_port
-from protocol import ItemLine, Source, StockMoved, encode_batch, encode_event, topic
+from deploy.local_broker import LocalBroker, free_port  # noqa: E402
+from protocol import ItemLine, Source, StockMoved, encode_batch, encode_event, topic  # noqa: E402
 
 ADMIN = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 WH, BINS = "BENCH", [f"BENCH-B{i:03d}" for i in range(200)]

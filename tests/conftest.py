@@ -65,7 +65,8 @@ def mqtt_broker() -> tuple[str, int]:
         with socket.create_connection((MQTT_HOST, MQTT_PORT), timeout=5):
             pass
     except OSError as exc:
-        pytest.fail(f"Mosquitto is not answering at {MQTT_HOST}:{MQTT_PORT} (run `make services`): {exc}")
+        pytest.fail(f"Mosquitto is not answering at {MQTT_HOST}:{MQTT_PORT} "
+                    f"(run `make services`): {exc}")
     return MQTT_HOST, MQTT_PORT
 
 
