@@ -48,6 +48,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def browser_cpu_s() -> float:
+    """CPU seconds used so far by every Chromium process (the renderer, GPU/compositor, ...)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        if "chrom" in name:
+            fields = text[text.rindex(")") + 2:].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] if ordered else 0.0
@@ -208,14 +223,17 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
                                timeout=30000)
         page.wait_for_timeout(500)  # let the first-load work settle before timing frames
         page.evaluate(FRAME_PROBE)
+        idle_cpu0 = browser_cpu_s()
         page.wait_for_timeout(2000)  # an idle baseline: what this machine gives with no moves
+        idle_cpu_s = (browser_cpu_s() - idle_cpu0) / 2.0
         idle = page.evaluate("window.__frames.splice(0)")
         before = page.evaluate("__map.counts.move")
         streaming = stream(args.rate, args.seconds)  # builds its batches, then starts sending
         page.evaluate("window.__frames.splice(0)")  # frames from before the first move
         draws_before = page.evaluate("__map.drawMs().length")
-        started = time.monotonic()
+        started, cpu0 = time.monotonic(), browser_cpu_s()
         streaming.join()
+        cpu_s = browser_cpu_s() - cpu0
         stream_s = getattr(getattr(streaming, "stats", None), "elapsed", 0.0) or \
             time.monotonic() - started
         page.wait_for_timeout(600)  # the last moves' animations
@@ -248,6 +266,8 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         "frame_ms_max": round(max(frames, default=0), 1),
         "draw_ms_p95": round(percentile(draw_ms, 95), 2),
         "idle_frame_ms_p95": round(percentile(idle, 95), 1),
+        "browser_cpu_per_s": round(cpu_s / stream_s, 2),
+        "idle_browser_cpu_per_s": round(idle_cpu_s, 2),
         "load_average_1m": round(os.getloadavg()[0], 2),
     }
 
