@@ -21,6 +21,11 @@ from tests.web.screens import hex_rgb, pixel, save_screenshot
 pytestmark = [pytest.mark.integration, pytest.mark.ui]
 QUARANTINE = "#ffb300"
 DAMAGED = "#e53935"
+ORANGE_PIXELS = """() => { const c = document.getElementById('map');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i] > 200 && d[i + 1] > 60 && d[i + 1] < 150 &&
+    d[i + 2] < 90) n++;
+  return n; }"""  # the colour of a move in flight (#ff6d00) and its blends
 
 
 def free_bin(sh: SiteHub, taken: set[str]) -> str:
@@ -76,6 +81,13 @@ def test_mqtt_move_moves_the_pallet_within_a_second(page: Page, site_hub: SiteHu
     assert abs(shown["screenX"] - (rect["x"] + rect["w"] / 2)) < 1
     assert abs(shown["screenY"] - (rect["y"] + rect["h"] / 2)) < 1
     assert page.evaluate("c => __map.unitsAt(c)", where_now) == []
+    # nothing is left behind: the old bin shows empty, no trail of the move remains
+    old = page.evaluate("c => __map.screenRect(c)", where_now)
+    page.wait_for_function("([x, y]) => { const d = document.getElementById('map').getContext('2d')"
+                           ".getImageData(x, y, 1, 1).data; return d[0] + d[1] + d[2] === 765; }",
+                           arg=[round(old["x"] + old["w"] / 2), round(old["y"] + old["h"] / 2)],
+                           timeout=2000)
+    page.wait_for_function(f"({ORANGE_PIXELS})() === 0", timeout=1500)
     save_screenshot(page, artifacts_dir / "web_map_after_move.png")
 
 

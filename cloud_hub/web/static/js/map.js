@@ -15,7 +15,7 @@ import { fitView, focusView, makeView, panBy, toScreen, toWorld, zoomAt } from "
 const $ = (id) => document.getElementById(id);
 const model = { layout: null, grid: null, stock: new StockIndex(), units: null, gateways: new Map(), highlighted: new Set(), selected: -1, hover: -1 };
 const live = { seq: 0, held: null, counts: { move: 0, balance: 0, gateway: 0, dropped: 0, skipped: 0 }, last: null };
-const frames = { drawMs: [], draws: 0, dirty: true, lastWall: 0 };
+const frames = { drawMs: [], draws: 0, dirty: true, lastWall: 0, moving: false };
 let renderer = null, warehouse = null, feed = null, detailCode = null, detailTimer = null;
 
 function record(ms) {
@@ -24,11 +24,15 @@ function record(ms) {
 }
 
 function loop(now) {
-  const animating = model.units ? model.units.advance(now) : false;
+  const moving = model.units ? model.units.advance(now) : false;
+  const animating = moving || frames.moving; // one more frame after the last move ends
+  frames.moving = moving;
   const wall = Date.now();
-  if (renderer && (frames.dirty || animating || model.highlighted.size || wall - frames.lastWall > 1000)) {
-    record(renderer.frame(now, wall));
-    frames.draws++; frames.dirty = false; frames.lastWall = wall;
+  const tick = wall - frames.lastWall > 1000; // dwell colours age: repaint all once a second
+  if (renderer && (frames.dirty || animating || model.highlighted.size || tick)) {
+    record(renderer.frame(now, wall, tick));
+    frames.draws++; frames.dirty = false;
+    if (tick) frames.lastWall = wall;
     if (!window.__map.ready) { window.__map.firstDrawMs = performance.now(); window.__map.ready = true; $("loading").hidden = true; }
   }
   requestAnimationFrame(loop);
@@ -55,6 +59,7 @@ function apply(msg) {
     case "gateway":
       live.counts.gateway++;
       model.gateways.set(msg.gateway, msg);
+      if (renderer) renderer.staticDirty = true; // doors are part of the plan's layer
       frames.dirty = true;
       return;
     case "dropped":
@@ -95,6 +100,7 @@ async function loadGateways() {
   } catch (err) {
     console.warn("gateway status unavailable", err); // doors then show "unknown"
   }
+  if (renderer) renderer.staticDirty = true;
   frames.dirty = true;
 }
 
@@ -166,6 +172,12 @@ function sizeCanvas() {
 
 function setView(v) { renderer.setView(v); frames.dirty = true; }
 
+/** Selection, hover or highlights changed: the next frame repaints everything. */
+function redraw() {
+  frames.dirty = true;
+  renderer?.invalidate();
+}
+
 function refreshDetail(code) {
   if (code && code === detailCode) {
     clearTimeout(detailTimer);
@@ -183,7 +195,7 @@ async function showDetail(code) {
 }
 
 function select(i) {
-  model.selected = i; frames.dirty = true;
+  model.selected = i; redraw();
   if (i >= 0) return showDetail(model.layout.code[i]);
   detailCode = null;
   return null;
@@ -191,7 +203,7 @@ function select(i) {
 
 async function find(query) {
   const text = query.trim();
-  if (!text) { model.highlighted.clear(); $("results").hidden = true; frames.dirty = true; return []; }
+  if (!text) { model.highlighted.clear(); $("results").hidden = true; redraw(); return []; }
   const reply = await api(`/api/v1/map/find?q=${encodeURIComponent(text)}&warehouse=${encodeURIComponent(warehouse)}`);
   model.highlighted = new Set(reply.hits.map((h) => (h.location ? drawnIndex(model.layout, h.location) : -1)).filter((i) => i >= 0));
   renderResults($("results"), text, reply.hits, (h) => {
@@ -199,7 +211,7 @@ async function find(query) {
     if (i >= 0) { setView(focusView(rectOf(model.layout, i), renderer.width, renderer.height)); select(i); }
   });
   frameHits();
-  frames.dirty = true;
+  redraw();
   window.__map.hits = reply.hits;
   return reply.hits;
 }
@@ -228,7 +240,7 @@ function wirePointer() {
       return;
     }
     const i = hit(e.offsetX, e.offsetY);
-    if (i !== model.hover) { model.hover = i; frames.dirty = true; canvas.title = i >= 0 ? model.layout.code[i] : ""; }
+    if (i !== model.hover) { model.hover = i; redraw(); canvas.title = i >= 0 ? model.layout.code[i] : ""; }
   });
   canvas.addEventListener("pointerup", (e) => {
     const click = drag && drag.moved <= 3;
@@ -318,7 +330,7 @@ async function main() {
   wirePointer();
   $("find").addEventListener("submit", (e) => { e.preventDefault(); find($("find-q").value).catch(showError); });
   document.addEventListener("keydown", (e) => {
-    if (e.key === "Escape") { model.highlighted.clear(); $("results").hidden = true; frames.dirty = true; }
+    if (e.key === "Escape") { model.highlighted.clear(); $("results").hidden = true; redraw(); }
     if (e.key === "/" && document.activeElement !== $("find-q")) { e.preventDefault(); $("find-q").focus(); }
   });
   await load(prefetched);

@@ -16,11 +16,12 @@ export class UnitStore {
     this.byIndex = new Map(); // drawn location index -> [unit_key]
     this.moving = new Set();
     this.unplaced = 0;
+    this.vanished = []; // {x, y, s} of pallets that left or appeared since the renderer looked
   }
 
   /** rows: [[unit_key, location, since_ms, status], ...]; placed at once, no animation. */
   load(rows) {
-    this.units.clear(); this.byIndex.clear(); this.moving.clear(); this.unplaced = 0;
+    this.units.clear(); this.byIndex.clear(); this.moving.clear(); this.unplaced = 0; this.vanished = [];
     for (const [key, loc, since, status] of rows) this._attach(this._record(key, loc, since, status));
     for (const idx of this.byIndex.keys()) this._layoutSlots(idx, null);
   }
@@ -74,7 +75,10 @@ export class UnitStore {
     const oldIdx = u ? u.idx : -1;
     if (u) this._detach(u);
     if (to == null) {
-      if (u) { this.units.delete(key); this.moving.delete(key); this._layoutSlots(oldIdx, now); }
+      if (u) {
+        this.vanished.push({ x: u.x, y: u.y, s: u.s });
+        this.units.delete(key); this.moving.delete(key); this._layoutSlots(oldIdx, now);
+      }
       return null;
     }
     const fresh = !u;
@@ -89,6 +93,8 @@ export class UnitStore {
     }
     if (oldIdx >= 0 && oldIdx !== u.idx) this._layoutSlots(oldIdx, now);
     if (u.idx >= 0) this._layoutSlots(u.idx, now);
+    if (fresh) this.vanished.push({ x: u.tx, y: u.ty, s: u.s }); // appeared: draw its place
+    if (oldIdx >= 0 && u.idx < 0) this.vanished.push({ x: u.x, y: u.y, s: u.s });
     return u;
   }
 
