@@ -2,6 +2,7 @@
 
 Rule kept here: the pure tracker sees only read time; when no reads come, the worker lets
 read time run on by the wall time elapsed since the last read, so passes still close.
+A refused event (outbox full or failing) is counted and logged; the readers keep running.
 """
 
 from __future__ import annotations
@@ -10,16 +11,17 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
+from edge.outbox import OutboxError
 from edge.portal.config import PortalsConfig, ZonesConfig
 from edge.portal.events import pass_to_event, zone_move_to_event
-from edge.portal.tracker import PortalTracker
-from edge.portal.zone import ZoneTracker
+from edge.portal.tracker import PortalPass, PortalTracker
+from edge.portal.zone import ZoneMove, ZoneTracker
 from edge.reads import TagRead
-from edge.rfid.config import ReaderConfig
+from edge.rfid.config import ReaderConfig, RfidConfig
 from edge.rfid.llrp import Handover, LlrpReader, tag_reads
 from protocol import StockMoved
 
@@ -36,16 +38,21 @@ class RfidSource:
         portals_config: PortalsConfig,
         emit: Callable[[StockMoved], None],
         warehouse: str,
-        gateway_id: str,
+        gateway_id: str | None,
         ids: Callable[[], UUID],
         zones_config: ZonesConfig | None = None,
+        source_id: str = "rfid",
     ) -> None:
+        self._id = source_id
         self._queue: queue.SimpleQueue[Handover] = queue.SimpleQueue()
         self._done = threading.Event()
         self.readers = [LlrpReader(cfg, self._queue) for cfg in readers_config]
         self._portals = PortalTracker(portals_config)
         self._zones = ZoneTracker(zones_config) if zones_config and zones_config.zones else None
-        self._emit, self._warehouse, self._gateway, self._ids = emit, warehouse, gateway_id, ids
+        self._emit, self._warehouse, self._ids = emit, warehouse, ids
+        # the device named in each move: the given id, or the reader(s) watching the point
+        self._devices = _devices(portals_config, zones_config) if gateway_id is None else {}
+        self._gateway = gateway_id or "rfid"
         self._thread: threading.Thread | None = None
         self._last_read_us = 0
         self._last_read_wall = 0.0
@@ -54,6 +61,11 @@ class RfidSource:
         self.malformed = 0
         self.emitted = 0
         self.emit_errors = 0
+        self.refused = 0  # events the outbox would not take (full or failing): NOT recorded
+
+    @property
+    def id(self) -> str:
+        return self._id
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._work, name="rfid-source", daemon=True)
@@ -92,8 +104,16 @@ class RfidSource:
             "malformed_reads": self.malformed,
             "moves_emitted": self.emitted,
             "emit_errors": self.emit_errors,
+            "refused": self.refused,
             "suppressed": dict(self._portals.suppressed),
         }
+
+    def stats(self) -> dict[str, object]:
+        """For the gateway's heartbeat: `reads` (all readers) and `connected` (every reader
+        inventorying), with the per-reader detail of `health()`."""
+        detail = self.health()
+        return {"reads": sum(self._reads.values()),
+                "connected": all(r.health().connected for r in self.readers), **detail}
 
     def _work(self) -> None:
         while True:
@@ -116,28 +136,31 @@ class RfidSource:
         if read.time_us > self._last_read_us:
             self._last_read_us = read.time_us
             self._last_read_wall = time.monotonic()
-        for passed in self._portals.feed(read):
-            self._send(pass_to_event(passed, self._warehouse, self._gateway, self._ids(), _now()))
+        self._send_passes(self._portals.feed(read))
         if self._zones is not None:
-            for move in self._zones.feed(read):
-                self._send(zone_move_to_event(move, self._warehouse, self._gateway, self._ids(),
-                                              _now()))
+            self._send_zone_moves(self._zones.feed(read))
 
     def _idle(self) -> None:
         if not self._last_read_us:
             return
         elapsed_us = int((time.monotonic() - self._last_read_wall) * 1_000_000)
         now_us = self._last_read_us + elapsed_us
-        for passed in self._portals.advance(now_us):
-            self._send(pass_to_event(passed, self._warehouse, self._gateway, self._ids(), _now()))
+        self._send_passes(self._portals.advance(now_us))
         if self._zones is not None:
-            for move in self._zones.advance(now_us):
-                self._send(zone_move_to_event(move, self._warehouse, self._gateway, self._ids(),
-                                              _now()))
+            self._send_zone_moves(self._zones.advance(now_us))
 
     def _finish(self) -> None:
-        for passed in self._portals.flush():
-            self._send(pass_to_event(passed, self._warehouse, self._gateway, self._ids(), _now()))
+        self._send_passes(self._portals.flush())
+
+    def _send_passes(self, passes: list[PortalPass]) -> None:
+        for passed in passes:
+            device = self._devices.get(passed.portal_id, self._gateway)
+            self._send(pass_to_event(passed, self._warehouse, device, self._ids(), _now()))
+
+    def _send_zone_moves(self, moves: list[ZoneMove]) -> None:
+        for move in moves:
+            device = self._devices.get(move.to_zone or move.from_zone or "", self._gateway)
+            self._send(zone_move_to_event(move, self._warehouse, device, self._ids(), _now()))
 
     def _send(self, event: StockMoved | None) -> None:
         if event is None:
@@ -145,10 +168,39 @@ class RfidSource:
         try:
             self._emit(event)
             self.emitted += 1
+        except OutboxError as exc:
+            self.refused += 1
+            log.error("rfid: move of %s at %s NOT recorded: %s", event.unit,
+                      event.source.read_point, exc)
         except Exception:  # the sink's failure must not kill the reader pipeline
             self.emit_errors += 1
             log.exception("emitting %s failed", event.event_id)
 
 
+def _devices(portals: PortalsConfig, zones: ZonesConfig | None) -> dict[str, str]:
+    """Read point (portal or zone id) -> the reader id(s) whose antennas watch it."""
+    watching: dict[str, list[str]] = {}
+    points = [(a.portal_id, a.reader_id) for a in portals.antennas]
+    points += [(a.zone_id, a.reader_id) for a in (zones.antennas if zones else ())]
+    for point, reader in points:
+        if reader not in watching.setdefault(point, []):
+            watching[point].append(reader)
+    return {point: "+".join(readers) for point, readers in watching.items()}
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def build_rfid_sources(
+    config: RfidConfig,
+    warehouse: str,
+    emit: Callable[[Sequence[StockMoved]], None],
+    source_id: str = "rfid",
+    ids: Callable[[], UUID] = uuid4,
+) -> list[RfidSource]:
+    """The gateway's RFID source: one RfidSource owning every configured reader, so that one
+    tracker sees all doors and can resolve cross-reads between readers. `emit` takes a batch
+    (the gateway stores it durably); each move names the reader watching its door or zone."""
+    return [RfidSource(config.readers, config.portals, lambda event: emit([event]), warehouse,
+                       None, ids, config.zones, source_id=source_id)]
