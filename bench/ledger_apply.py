@@ -23,6 +23,7 @@ import psycopg
 
 from cloud_hub.storage.catalog import Location, upsert_locations
 from cloud_hub.storage.database import connect
+from cloud_hub.storage.ledger_cache import LedgerCache
 from cloud_hub.storage.ledger_store import apply_batch
 from cloud_hub.storage.rebuild import check_consistency
 from protocol import ItemLine, Source, StockMoved, UnitRef
@@ -94,10 +95,11 @@ def main() -> None:
                 chunk = moves[i:i + args.batch]
                 again = rng.sample(moves[:i + len(chunk)], int(len(chunk) * args.redeliver))
                 batches.append(chunk + again)
+            cache = LedgerCache()  # as the hub's ApplyService holds one
             started = time.perf_counter()
             duplicates = applied = rejected = 0
             for batch in batches:
-                result = apply_batch(conn, batch, "bench")
+                result = apply_batch(conn, batch, "bench", cache)
                 duplicates += len(result.duplicates)
                 applied += result.applied + result.late
                 rejected += result.rejected

@@ -16,6 +16,7 @@ from psycopg_pool import ConnectionPool
 from cloud_hub.ledger import MoveStatus
 from cloud_hub.live import LiveHub, Message
 from cloud_hub.metrics import Metrics
+from cloud_hub.storage.ledger_cache import LedgerCache
 from cloud_hub.storage.ledger_store import BatchResult, apply_batch
 from protocol.events import StockMoved
 
@@ -34,6 +35,7 @@ class ApplyService:
         self.live = live
         self.metrics = metrics or Metrics()
         self.zone_cache: dict[str, tuple[str, ...]] = {}
+        self.cache = LedgerCache()
         # Called after each commit with the (warehouse, sku) pairs whose balances changed;
         # listeners must only hand over (the rules runner queues them).
         self.listeners: list[Callable[[set[tuple[str, str]]], None]] = []
@@ -41,7 +43,7 @@ class ApplyService:
     def apply(self, moves: Sequence[StockMoved], applied_by: str | None) -> BatchResult:
         started = time.perf_counter()
         with self.pool.connection() as conn:
-            result = apply_batch(conn, moves, applied_by)
+            result = apply_batch(conn, moves, applied_by, self.cache)
             if self.live is not None and result.outcomes:
                 messages = self._messages(conn, moves, result)
             else:

@@ -104,6 +104,7 @@ def _move_unit(state: LedgerState, move: StockMoved) -> Outcome:
         # A unit seen for the first time, or an empty one: declared contents arrive with it,
         # taken from the loose stock at its origin when it has one.
         origin = move.from_location if unit is None else unit.location
+        _check_unit_warehouse(state, move, origin)
         contents: dict[ContentKey, Decimal] = defaultdict(lambda: ZERO)
         for line in move.contents:
             contents[content_key(line)] += line.quantity
@@ -111,13 +112,13 @@ def _move_unit(state: LedgerState, move: StockMoved) -> Outcome:
                 deltas.take(content_key(line).at(origin), line.quantity)
     else:
         origin = unit.location
+        _check_unit_warehouse(state, move, origin)
         contents = unit.content_map()
         if origin is not None:
             for ck, qty in contents.items():
                 deltas.take(ck.at(origin), qty)
         if move.from_location is not None and move.from_location != origin:
             note = f"ledger had the unit at {origin}, the event said {move.from_location}"
-    _check_unit_warehouse(state, move, origin)
     moved = {ck.with_status(move.to_status): qty for ck, qty in contents.items()}
     if move.to_location is not None:
         for ck, qty in moved.items():

@@ -87,12 +87,13 @@ class LedgerState:
     units: dict[str, UnitState | None] = field(default_factory=dict)
     locations: Mapping[str, LocationInfo | None] | None = None  # None: do not check locations
     complete: bool = True
+    stock_complete: bool = False  # every non-zero balance is loaded, even when partial
 
     def balance(self, key: StockKey) -> Decimal:
         value = self.balances.get(key)
         if value is not None:
             return value
-        if not self.complete:
+        if not (self.complete or self.stock_complete):
             raise NotLoaded(stock=[key])
         return ZERO
 

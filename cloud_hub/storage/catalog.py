@@ -43,6 +43,7 @@ class Sku:
     unit_value: Decimal | None = None
 
 
+BUMP_ALL = "UPDATE ledger_versions SET version = version + 1"
 LOCATION_FIELDS = ("code", "warehouse", "kind", "parent", "name", "x", "y", "width", "depth",
                    "capacity", "attributes", "active")
 
@@ -85,6 +86,7 @@ def upsert_locations(conn: psycopg.Connection, locations: Sequence[Location]) ->
     conn.cursor().executemany(
         f"INSERT INTO locations ({cols}) VALUES ({', '.join(['%s'] * len(LOCATION_FIELDS))}) "
         f"ON CONFLICT (code) DO UPDATE SET {updates}", rows)
+    conn.execute(BUMP_ALL)  # hubs' cached location rows are stale now
     return len(rows)
 
 
@@ -112,6 +114,7 @@ def remove_location(conn: psycopg.Connection, code: str) -> str:
     'deactivated'; raises LookupError for an unknown code."""
     if conn.execute("SELECT 1 FROM locations WHERE code = %s", (code,)).fetchone() is None:
         raise LookupError(code)
+    conn.execute(BUMP_ALL)
     if location_in_use(conn, code):
         conn.execute("UPDATE locations SET active = false WHERE code = %s", (code,))
         return "deactivated"

@@ -27,6 +27,7 @@ from cloud_hub.ledger import (
     decide,
 )
 from cloud_hub.ledger.decide import content_key
+from cloud_hub.storage.ledger_cache import LedgerCache, WarehouseCache
 from protocol.events import StockMoved, StockStatus
 
 GLOBAL_LOCK = 0x5350_4C47  # "SPLG": applies share it, rebuild takes it alone
@@ -122,6 +123,8 @@ class _Loader:
                        if u is not None and u.location is not None)
 
     def balances(self, keys: Iterable[StockKey]) -> None:
+        if self.state.stock_complete:
+            return
         want = [k for k in set(keys) if k not in self.state.balances]
         if not want:
             return
@@ -181,28 +184,80 @@ def decide_batch(loader: _Loader, moves: Sequence[StockMoved]) -> list[Outcome]:
     return outcomes
 
 
+BUMP_SQL = ("INSERT INTO ledger_versions (warehouse, version) "
+            "SELECT w, 1 FROM unnest(%s::text[]) w ON CONFLICT (warehouse) "
+            "DO UPDATE SET version = ledger_versions.version + 1 RETURNING warehouse, version")
+
+
+def _state_for(conn: psycopg.Connection, cache: LedgerCache | None,
+               versions: dict[str, int]) -> LedgerState:
+    if cache is None or len(versions) != 1:  # a mixed batch reads everything afresh
+        if cache is not None:
+            for wh in versions:
+                cache.drop(wh)
+        return LedgerState(locations={}, complete=False)
+    (wh, version), = versions.items()
+    held = cache.checkout(wh, version)
+    if not held.stock_complete and not held.balances:
+        _load_warehouse_stock(conn, wh, held, cache.max_rows)
+    return LedgerState(held.balances, held.units, held.locations, complete=False,
+                       stock_complete=held.stock_complete)
+
+
+def _load_warehouse_stock(conn: psycopg.Connection, warehouse: str, held: WarehouseCache,
+                          max_rows: int) -> None:
+    """A fresh cache starts with every balance of the warehouse, so later batches never read
+    a balance row again (absent means zero) — unless the warehouse is too big to hold."""
+    count = conn.execute("SELECT count(*) FROM balances WHERE warehouse = %s",
+                         (warehouse,)).fetchone()
+    if count is None or count[0] > max_rows:
+        return
+    with conn.cursor(binary=True) as cur:
+        cur.execute("SELECT location, sku, lot, status, quantity FROM balances "
+                    "WHERE warehouse = %s", (warehouse,))
+        for loc, sku, lot, status, qty in cur:
+            held.balances[StockKey(loc, sku, lot, StockStatus(status))] = qty
+    held.stock_complete = True
+
+
 def apply_batch(conn: psycopg.Connection, moves: Iterable[StockMoved],
-                applied_by: str | None = None) -> BatchResult:
-    """Apply a batch in one transaction; redelivered events are counted, not applied."""
+                applied_by: str | None = None, cache: LedgerCache | None = None) -> BatchResult:
+    """Apply a batch in one transaction; redelivered events are counted, not applied.
+    With a `cache` (one per process) rows read or written before are not read again while
+    no other writer touched the warehouse."""
     unique, repeats = _unique(moves)
     if not unique:
         return BatchResult((), tuple(repeats))
-    with conn.transaction():
-        conn.execute(LOCK_SQL, (GLOBAL_LOCK, sorted({m.warehouse for m in unique})))
-        known = {r[0] for r in conn.execute(
-            "SELECT event_id FROM event_ids WHERE event_id = ANY(%s)",
-            ([m.event_id for m in unique],), binary=True)}
-        fresh = [m for m in unique if m.event_id not in known]
-        repeats += [m.event_id for m in unique if m.event_id in known]
-        state = LedgerState(locations={}, complete=False)
-        loader = _Loader(conn, state)
-        outcomes = decide_batch(loader, fresh)
-        _write(conn, state, fresh, outcomes, applied_by)
+    warehouses = sorted({m.warehouse for m in unique})
+    try:
+        with conn.transaction():
+            conn.execute(LOCK_SQL, (GLOBAL_LOCK, warehouses))
+            versions = dict(conn.execute(BUMP_SQL, (warehouses,)).fetchall())
+            known = {r[0] for r in conn.execute(
+                "SELECT event_id FROM event_ids WHERE event_id = ANY(%s)",
+                ([m.event_id for m in unique],), binary=True)}
+            fresh = [m for m in unique if m.event_id not in known]
+            repeats += [m.event_id for m in unique if m.event_id in known]
+            state = _state_for(conn, cache, versions)
+            loader = _Loader(conn, state)
+            outcomes = decide_batch(loader, fresh)
+            _write(conn, state, fresh, outcomes, applied_by)
+    except BaseException:
+        if cache is not None:
+            for wh in warehouses:
+                cache.drop(wh)
+        raise
+    if cache is not None and len(versions) == 1:
+        cache.committed(*next(iter(versions.items())))
     touched = {k for o in outcomes for k, _ in o.deltas}
-    assert state.locations is not None
     return BatchResult(tuple(outcomes), tuple(repeats),
                        {k: state.balances[k] for k in touched},
-                       {c: i.warehouse for c, i in state.locations.items() if i is not None})
+                       _warehouse_of(state, {k.location for k in touched}))
+
+
+def _warehouse_of(state: LedgerState, codes: Iterable[str]) -> dict[str, str]:
+    known = state.locations or {}
+    return {c: info.warehouse for c in codes if (info := known.get(c)) is not None}
 
 
 def _move_row(move: StockMoved, outcome: Outcome, applied_by: str | None) -> tuple[object, ...]:
@@ -256,8 +311,7 @@ def write_balances(conn: psycopg.Connection, state: LedgerState,
     keys = sorted(keys)
     if not keys:
         return
-    assert state.locations is not None
-    warehouse_of = {c: i.warehouse for c, i in state.locations.items() if i is not None}
+    warehouse_of = _warehouse_of(state, {k.location for k in keys})
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS balance_stage (location text, sku text, "
                  "lot text, status text, warehouse text, quantity numeric) "
                  "ON COMMIT DELETE ROWS")
@@ -315,8 +369,9 @@ class PostgresLedger:
 
     def __init__(self, pool: object) -> None:
         self.pool = pool
+        self.cache = LedgerCache()
 
     def apply_batch(self, moves: Iterable[StockMoved],
                     applied_by: str | None = None) -> BatchResult:
         with self.pool.connection() as conn:  # type: ignore[attr-defined]
-            return apply_batch(conn, moves, applied_by)
+            return apply_batch(conn, moves, applied_by, self.cache)

@@ -85,6 +85,7 @@ def rebuild(conn: psycopg.Connection) -> ConsistencyReport:
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (GLOBAL_LOCK,))
         state, last_move, _ = fold_history(conn)
+        conn.execute("UPDATE ledger_versions SET version = version + 1")
         conn.execute("DELETE FROM unit_contents")
         conn.execute("DELETE FROM units")
         conn.execute("DELETE FROM balances")
