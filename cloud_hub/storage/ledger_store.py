@@ -308,7 +308,7 @@ def _write(conn: psycopg.Connection, state: LedgerState, moves: Sequence[StockMo
 
 def write_balances(conn: psycopg.Connection, state: LedgerState,
                    keys: Iterable[StockKey]) -> None:
-    keys = sorted(keys)
+    keys = list(keys)
     if not keys:
         return
     warehouse_of = _warehouse_of(state, {k.location for k in keys})
@@ -317,22 +317,27 @@ def write_balances(conn: psycopg.Connection, state: LedgerState,
                  "ON COMMIT DELETE ROWS")
     with conn.cursor() as cur, cur.copy("COPY balance_stage FROM STDIN") as copy:
         for k in keys:
-            wh = warehouse_of.get(k.location)
-            if wh is None:  # a rebuild without the location table loaded: look it up in SQL
-                wh = ""
-            copy.write_row((k.location, k.sku, k.lot, str(k.status), wh, state.balances[k]))
-    conn.execute("""
-        INSERT INTO balances (location, sku, lot, status, warehouse, quantity)
-        SELECT s.location, s.sku, s.lot, s.status,
-               COALESCE(NULLIF(s.warehouse, ''), l.warehouse), s.quantity
-        FROM balance_stage s JOIN locations l ON l.code = s.location WHERE s.quantity <> 0
-        ON CONFLICT (location, sku, lot, status)
-        DO UPDATE SET quantity = EXCLUDED.quantity, updated_at = now()""")
+            # "" when a rebuild did not load the location table: SQL looks it up then
+            copy.write_row((k.location, k.sku, k.lot, k.status.value,
+                            warehouse_of.get(k.location, ""), state.balances[k]))
+    known = all(k.location in warehouse_of for k in keys)
+    conn.execute(UPSERT_KNOWN if known else UPSERT_LOOKUP)
     if any(state.balances[k] == 0 for k in keys):
         conn.execute("""
             DELETE FROM balances b USING balance_stage s
             WHERE s.quantity = 0 AND b.location = s.location AND b.sku = s.sku
               AND b.lot = s.lot AND b.status = s.status""")
+
+
+_UPSERT_TAIL = """ WHERE s.quantity <> 0 ON CONFLICT (location, sku, lot, status)
+    DO UPDATE SET quantity = EXCLUDED.quantity, updated_at = now()"""
+UPSERT_KNOWN = ("INSERT INTO balances (location, sku, lot, status, warehouse, quantity) "
+                "SELECT location, sku, lot, status, warehouse, quantity FROM balance_stage s"
+                + _UPSERT_TAIL)
+UPSERT_LOOKUP = ("INSERT INTO balances (location, sku, lot, status, warehouse, quantity) "
+                 "SELECT s.location, s.sku, s.lot, s.status, "
+                 "COALESCE(NULLIF(s.warehouse, ''), l.warehouse), s.quantity "
+                 "FROM balance_stage s JOIN locations l ON l.code = s.location" + _UPSERT_TAIL)
 
 
 def write_units(conn: psycopg.Connection, state: LedgerState, keys: Sequence[str],
