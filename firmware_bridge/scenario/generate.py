@@ -79,13 +79,13 @@ def expand_generator(gen: Fields, site: Site, rng: random.Random) -> list[Fields
             b = rng.uniform(window_from, window_until)
             event: dict[str, Any] = {"epc": epc, "from": round(min(a, b), 3),
                                      "until": round(max(a, b) + 1.0, 3)}
-            out.append(event | _placement(kind, gen, site, portals, rng))
+            out.append(event | _placement(kind, gen, site, portals, rng, epc))
     gen.done()
     return [Fields(e, f"{gen.path}(#{i})") for i, e in enumerate(out)]
 
 
 def _placement(kind: str, gen: Fields, site: Site, portals: list[str],
-               rng: random.Random) -> dict[str, Any]:
+               rng: random.Random, epc: str) -> dict[str, Any]:
     if kind == "parks":
         low, high = _range(gen, "distance", 2.0)
         return {"type": "park", "portal": rng.choice(portals),
@@ -93,9 +93,12 @@ def _placement(kind: str, gen: Fields, site: Site, portals: list[str],
                 "distance": round(rng.uniform(low, high), 2),
                 "lateral": round(rng.uniform(-1.0, 1.0), 2)}
     if kind == "lingers":
-        return {"type": "linger", "portal": rng.choice(portals),
-                "amplitude": round(rng.uniform(0.8, 2.0), 2),
-                "period": round(rng.uniform(5.0, 12.0), 1)}
+        placed = {"type": "linger", "portal": rng.choice(portals),
+                  "amplitude": round(rng.uniform(0.8, 2.0), 2),
+                  "period": round(rng.uniform(5.0, 12.0), 1)}
+        # drawn apart from the file's stream, so the events generated after are unchanged
+        side = random.Random(epc).choice(["inner", "outer"])
+        return placed | {"side": side}
     antennas = [(r.id, a) for r in site.readers for a in r.antenna_ids]
     reader, antenna = rng.choice(antennas)
     return {"type": "stray", "reader": reader, "antenna": antenna,

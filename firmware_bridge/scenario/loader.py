@@ -148,14 +148,15 @@ def _read_model(top: Fields) -> ReadModel:
     raw = top.get("read_model", dict, {})
     f = Fields(raw, top.at("read_model"))
     defaults = ReadModel()
+    signed = ("rssi_at_1m_dbm", "multipath_db")
     values = {name: f.number(name, getattr(defaults, name),
-                             minimum=None if name == "rssi_at_1m_dbm" else 0.0)
+                             minimum=None if name in signed else 0.0)
               for name in defaults.__dataclass_fields__}
     f.done()
     if values["p_max"] > 1 or values["miss_rate"] > 1:
         raise ScenarioError(f.path, "p_max and miss_rate are probabilities (0..1)")
-    if values["rounds_per_s"] <= 0 or values["falloff_m"] <= 0:
-        raise ScenarioError(f.path, "rounds_per_s and falloff_m must be > 0")
+    if values["rounds_per_s"] <= 0 or values["falloff_m"] <= 0 or values["beamwidth_deg"] <= 0:
+        raise ScenarioError(f.path, "rounds_per_s, falloff_m and beamwidth_deg must be > 0")
     return ReadModel(**values)
 
 
@@ -189,10 +190,15 @@ def _event(f: Fields, site: Site) -> Event:
                            f.number("approach", 5.0, minimum=0.5), f.number("lateral", 0.0))
     elif kind == "park":
         event = Parked(_epc(f), _portal_ref(f, site), f.choice("side", SIDES), *_window(f),
-                       f.number("distance", 2.0, minimum=0.0), f.number("lateral", 0.0))
+                       f.number("distance", 2.0, minimum=0.0), f.number("lateral", 0.0),
+                       f.number("approach", 5.0, minimum=0.0),
+                       f.number("speed", 1.0, minimum=0.05))
     elif kind == "linger":
         event = Linger(_epc(f), _portal_ref(f, site), *_window(f),
-                       f.number("amplitude", 1.5, minimum=0.0), f.number("period", 8.0, 0.5))
+                       f.number("amplitude", 1.5, minimum=0.0), f.number("period", 8.0, 0.5),
+                       f.choice("side", SIDES, "inner"), f.number("through", 0.5, minimum=0.0),
+                       f.number("approach", 5.0, minimum=0.0),
+                       f.number("speed", 1.0, minimum=0.05))
     elif kind == "dwell":
         zid = f.text("zone")
         if zid not in {z.id for z in site.zones}:
@@ -206,13 +212,25 @@ def _event(f: Fields, site: Site) -> Event:
     return event
 
 
+def _travel_s(event: Event) -> float:
+    """How long a tag takes to come into (or leave) the scene around its event window."""
+    if isinstance(event, PalletPass):
+        return event.approach_m / event.speed_mps
+    if isinstance(event, Parked):
+        return event.approach_m / event.speed_mps
+    if isinstance(event, Linger):
+        reach = max(event.approach_m, event.amplitude_m) + event.through_m
+        return reach / event.speed_mps
+    return 0.0
+
+
 def _event_start(event: Event) -> float:
     if isinstance(event, PalletPass):
-        return event.at_s - event.approach_m / event.speed_mps
-    return event.from_s
+        return event.at_s - _travel_s(event)
+    return event.from_s - _travel_s(event)
 
 
 def _event_end(event: Event) -> float:
     if isinstance(event, PalletPass):
-        return event.at_s + event.approach_m / event.speed_mps
-    return event.until_s
+        return event.at_s + _travel_s(event)
+    return event.until_s + _travel_s(event)

@@ -88,12 +88,23 @@ class ReadModel:
     p_max: float = 0.95  # read probability right at the antenna
     range_m: float = 3.0  # distance where the probability falls to half of p_max
     falloff_m: float = 0.45  # width of that fall (logistic)
-    antenna_offset_m: float = 1.0  # gate antennas stand this far either side of the door line
+    antenna_offset_m: float = 0.5  # gate antennas stand this far either side of the door line
     antenna_height_m: float = 1.2  # height difference between antenna and tag
     rssi_at_1m_dbm: float = -42.0
     path_loss_exponent: float = 2.2
     rssi_noise_db: float = 2.0
     miss_rate: float = 0.0  # extra blanket chance to miss an otherwise good read
+    # Portal antennas are circularly polarised patches looking away from the wall into their
+    # own side: typical dock-portal patches have a 60-70° half-power beamwidth and a 15-20 dB
+    # front-to-back ratio. front_to_back_db 0 makes them isotropic. Zone antennas (ceiling)
+    # hear all around alike. A tag off the beam is read as if it were farther away.
+    front_to_back_db: float = 15.0
+    beamwidth_deg: float = 65.0
+    beam_deg: float = 30.0  # boresight of antennas beside the door turned toward its centre line
+    # Reflections (trailer walls, dock leveller, racking) reach every antenna from in front,
+    # this far below a tag on the beam at the same distance, Rayleigh-faded (random per read):
+    # how a tag behind an antenna or at the next door gets read now and then.
+    multipath_db: float = -10.0
 
 
 @dataclass(frozen=True)
@@ -111,7 +122,8 @@ class PalletPass:
 
 @dataclass(frozen=True)
 class Parked:
-    """A tag standing still near a door (staged pallet): seen, but it does not move."""
+    """A staged pallet near a door: brought along its side by `from_s`, standing still until
+    `until_s`, then taken away the same way; seen, but it never goes through the door."""
 
     epc_hex: str
     portal_id: str
@@ -120,11 +132,15 @@ class Parked:
     until_s: float
     distance_m: float = 2.0
     lateral_m: float = 0.0
+    approach_m: float = 5.0  # brought from this much farther away, and taken back there
+    speed_mps: float = 1.0
 
 
 @dataclass(frozen=True)
 class Linger:
-    """A forklift tag wandering in the gate field, nosing through the door and back."""
+    """A forklift tag working in the door: it drives up on its side by `from_s`, goes back
+    and forth between `amplitude_m` deep on its side and `through_m` past the door line,
+    and drives off the way it came after `until_s`."""
 
     epc_hex: str
     portal_id: str
@@ -132,6 +148,10 @@ class Linger:
     until_s: float
     amplitude_m: float = 1.5
     period_s: float = 8.0
+    side: Side = "inner"
+    through_m: float = 0.5
+    approach_m: float = 5.0
+    speed_mps: float = 1.0
 
 
 @dataclass(frozen=True)

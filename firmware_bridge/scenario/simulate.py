@@ -1,23 +1,22 @@
 """The read model: which antenna reads which tag when, at what RSSI, from a scenario and a seed.
 
-Geometry is the floor plan of model.py. Each antenna runs inventory rounds; in every round a
-tag in the field is read with a probability that falls off logistically with distance, so
-neighbouring doors cross-read now and then and a fast pallet can be missed. Pure: the same
-scenario and seed give the same reads.
+Geometry is the floor plan of model.py, antennas and tag paths are geometry.py's. Each antenna
+runs inventory rounds; in every round a tag in the field is read with a probability that falls
+off logistically with distance and with the angle off the antenna's beam, so neighbouring doors
+cross-read now and then and a fast pallet can be missed. Pure: the same scenario and seed give
+the same reads.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
+from firmware_bridge.scenario.geometry import Antenna, Point, antenna_layout, event_path, gain_db
 from firmware_bridge.scenario.model import (
-    Dwell,
     Event,
-    Linger,
     PalletPass,
-    Parked,
     ReadModel,
     Scenario,
     SimRead,
@@ -27,62 +26,32 @@ from firmware_bridge.scenario.model import (
     TruePass,
 )
 
-Point = tuple[float, float]
-_ANTENNA_SPACING_M = 1.5  # antennas of one side stand on the door posts, this far apart
-
 
 def antenna_positions(site: Site, model: ReadModel) -> dict[tuple[str, int], Point]:
     """Where each portal/zone antenna stands on the floor plan."""
-    out: dict[tuple[str, int], Point] = {}
-    for portal in site.portals:
-        for side, y in (("outer", -model.antenna_offset_m), ("inner", model.antenna_offset_m)):
-            group = [a for a in portal.antennas if a.side == side]
-            for k, a in enumerate(group):
-                dx = (k - (len(group) - 1) / 2) * _ANTENNA_SPACING_M
-                out[(a.reader_id, a.antenna_id)] = (portal.x + dx, y)
-    for zone in site.zones:
-        for k, z in enumerate(zone.antennas):
-            dx = (k - (len(zone.antennas) - 1) / 2) * _ANTENNA_SPACING_M
-            out[(z.reader_id, z.antenna_id)] = (zone.x + dx, zone.y)
-    return out
+    return {ref: (a.x, a.y) for ref, a in antenna_layout(site, model).items()}
 
 
-def read_probability(model: ReadModel, distance_m: float) -> float:
-    """Chance that one inventory round reads a tag at this distance."""
+def read_probability(model: ReadModel, distance_m: float, gain: float = 0.0) -> float:
+    """Chance that one inventory round reads a tag at this distance, `gain` dB off the
+    antenna's best: the tag gets the power it would get that much farther away on the beam."""
+    if gain:
+        distance_m *= 10.0 ** (-gain / (10.0 * model.path_loss_exponent))
     z = (distance_m - model.range_m) / model.falloff_m
     if z > 40:
         return 0.0
     return model.p_max * (1.0 - model.miss_rate) / (1.0 + math.exp(z))
 
 
-def rssi_dbm(model: ReadModel, distance_m: float, rng: random.Random) -> float:
-    """Log-distance path loss plus Gaussian noise, rounded to what a reader reports (1 dB)."""
+def rssi_dbm(model: ReadModel, distance_m: float, rng: random.Random, gain: float = 0.0) -> float:
+    """Log-distance path loss, antenna gain and Gaussian noise, in whole dBm as readers report."""
     loss = 10.0 * model.path_loss_exponent * math.log10(max(distance_m, 0.3))
-    return float(round(model.rssi_at_1m_dbm - loss + rng.gauss(0.0, model.rssi_noise_db)))
+    return float(round(model.rssi_at_1m_dbm - loss + gain + rng.gauss(0.0, model.rssi_noise_db)))
 
 
-def _track(event: Event, site: Site) -> tuple[float, float, Callable[[float], Point]] | None:
-    """The time window of a moving/standing tag and its position over time."""
-    if isinstance(event, PalletPass):
-        door = site.portal(event.portal_id).x + event.lateral_m
-        sign = 1.0 if event.direction == "inbound" else -1.0
-        half = event.approach_m / event.speed_mps
-        speed, at = event.speed_mps, event.at_s
-        return at - half, at + half, lambda t: (door, sign * speed * (t - at))
-    if isinstance(event, Parked):
-        y = event.distance_m if event.side == "inner" else -event.distance_m
-        spot = (site.portal(event.portal_id).x + event.lateral_m, y)
-        return event.from_s, event.until_s, lambda t: spot
-    if isinstance(event, Linger):
-        x, amp, period, t0 = (site.portal(event.portal_id).x, event.amplitude_m,
-                              event.period_s, event.from_s)
-        return event.from_s, event.until_s, lambda t: (
-            x, amp * math.sin(2 * math.pi * (t - t0) / period))
-    if isinstance(event, Dwell):
-        zone = site.zone(event.zone_id)
-        zone_spot = (zone.x + event.distance_m, zone.y)
-        return event.from_s, event.until_s, lambda t: zone_spot
-    return None
+def _faded(gain: float, reflected: float, rng: random.Random) -> float:
+    """The direct path's gain plus a Rayleigh-faded reflection (exponential power), in dB."""
+    return 10.0 * math.log10(10.0 ** (gain / 10.0) + reflected * rng.expovariate(1.0))
 
 
 def _rounds(start: float, end: float, rate: float, phase: float) -> Iterator[float]:
@@ -94,23 +63,25 @@ def _rounds(start: float, end: float, rate: float, phase: float) -> Iterator[flo
         t += period
 
 
-def _geometric_reads(event: Event, scenario: Scenario, antennas: dict[tuple[str, int], Point],
+def _geometric_reads(event: Event, scenario: Scenario, antennas: dict[tuple[str, int], Antenna],
                      rng: random.Random) -> Iterator[SimRead]:
-    track = _track(event, scenario.site)
-    if track is None:
+    path = event_path(event, scenario.site)
+    if path is None:
         return
-    start, end, where = track
+    start, end, where = path
     model = scenario.read_model
     height2 = model.antenna_height_m ** 2
-    for index, ((reader_id, antenna_id), (ax, ay)) in enumerate(sorted(antennas.items())):
+    reflected = 10.0 ** (model.multipath_db / 10.0)
+    for index, ((reader_id, antenna_id), antenna) in enumerate(sorted(antennas.items())):
         phase = (index % 8) / (8 * model.rounds_per_s)
         for t in _rounds(max(start, 0.0), min(end, scenario.duration_s), model.rounds_per_s,
                          phase):
             x, y = where(t)
-            distance = math.sqrt((x - ax) ** 2 + (y - ay) ** 2 + height2)
-            if rng.random() < read_probability(model, distance):
+            distance = math.sqrt((x - antenna.x) ** 2 + (y - antenna.y) ** 2 + height2)
+            gain = _faded(gain_db(model, antenna, x, y), reflected, rng)
+            if rng.random() < read_probability(model, distance, gain):
                 yield SimRead(int(t * 1_000_000), reader_id, antenna_id, event.epc_hex,
-                              rssi_dbm(model, distance, rng))
+                              rssi_dbm(model, distance, rng, gain))
 
 
 def _stray_reads(event: Stray, scenario: Scenario, rng: random.Random) -> Iterator[SimRead]:
@@ -141,7 +112,7 @@ def ground_truth(scenario: Scenario) -> list[TruePass]:
 def simulate(scenario: Scenario, seed: int) -> Simulation:
     """All reads of one run, sorted by time, with the ground truth."""
     rng = random.Random(seed)
-    antennas = antenna_positions(scenario.site, scenario.read_model)
+    antennas = antenna_layout(scenario.site, scenario.read_model)
     reads: list[SimRead] = []
     for event in scenario.events:
         if isinstance(event, Stray):
