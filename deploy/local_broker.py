@@ -46,8 +46,15 @@ class LocalBroker:
     password_file: Path | None = None
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="sp-mqtt-")))
     proc: subprocess.Popen[bytes] | None = None
+    # Started as root, Mosquitto drops to the 'mosquitto' user and then cannot read a 0600
+    # password file (or write persistence) owned by root: `user` keeps it as this user.
+    user: str | None = None
+    # A whole config instead of the generated one (it must listen on `port`).
+    config_override: str | None = None
 
     def config(self) -> str:
+        if self.config_override is not None:
+            return self.config_override
         lines = [f"listener {self.port} 127.0.0.1", "persistence true",
                  f"persistence_location {self.workdir}/", "autosave_interval 1",
                  BASE_CONF.read_text()]
@@ -57,6 +64,8 @@ class LocalBroker:
             lines.append("allow_anonymous true")
         if self.acl_file is not None:
             lines.append(f"acl_file {self.acl_file}")
+        if self.user is not None:
+            lines.append(f"user {self.user}")
         return "\n".join(lines) + "\n"
 
     def start(self) -> LocalBroker:
