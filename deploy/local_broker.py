@@ -72,8 +72,9 @@ class LocalBroker:
         binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         conf = self.workdir / "mosquitto.conf"
         conf.write_text(self.config())
-        self.proc = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL,
-                                     stderr=(self.workdir / "mosquitto.log").open("ab"))
+        with (self.workdir / "mosquitto.log").open("ab") as log:  # the child keeps its copy
+            self.proc = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL,
+                                         stderr=log)
         wait_port(self.port)
         return self
 
@@ -96,3 +97,25 @@ class LocalBroker:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+PRODUCTION_CONF = DEPLOY / "mosquitto" / "mosquitto.conf"
+
+
+def production_config(*, port: int, tls_port: int, auth_dir: Path, certs_dir: Path,
+                      workdir: Path, user: str | None = None) -> str:
+    """deploy/mosquitto/mosquitto.conf with its container paths and ports made local.
+
+    Every rewrite must find its target, so a test of this config fails when the production
+    file changes shape instead of silently testing something else.
+    """
+    text = PRODUCTION_CONF.read_text()
+    rewrites = {"/mosquitto/auth/": f"{auth_dir}/", "/mosquitto/certs/": f"{certs_dir}/",
+                "/mosquitto/data/": f"{workdir}/", "\nlog_dest stdout\n": "\nlog_dest stderr\n",
+                "\nlistener 1883\n": f"\nlistener {port} 127.0.0.1\n",
+                "\nlistener 8883\n": f"\nlistener {tls_port} 127.0.0.1\n"}
+    for old, new in rewrites.items():
+        if old not in text:
+            raise ValueError(f"{PRODUCTION_CONF} no longer contains {old.strip()!r}")
+        text = text.replace(old, new)
+    return text + (f"user {user}\n" if user else "")

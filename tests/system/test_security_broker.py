@@ -1,0 +1,241 @@
+"""The production broker config refuses what it must: deploy/mosquitto/mosquitto.conf with the
+ACL and password file from deploy/gen_mosquitto_auth.py, run privately on free ports.
+
+Gateways speak MQTT 3.1.1 like edge.publisher. Mosquitto 2.0 answers a denied publish with a
+PUBACK (3.1.1: success, the protocol has no refusal; 5.0: "Not authorized") and then closes the
+connection; the message is never routed. So "refused" is shown by the connection being closed
+and the hub never receiving the message, while the gateway's own topics do arrive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import queue
+import socket
+import ssl
+import subprocess
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from deploy.gen_mosquitto_auth import HEALTHCHECK_USER, HUB_USER, GatewayId, generate
+from deploy.local_broker import LocalBroker, free_port, production_config
+from protocol import Channel, topic, warehouse_topic
+
+pytestmark = pytest.mark.integration
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+TIMEOUT = 10.0
+
+
+@dataclass
+class Site:
+    broker: LocalBroker
+    tls_port: int
+    certs: Path
+    passwords: dict[str, str]
+    gw_a: GatewayId
+    gw_b: GatewayId
+
+
+def _password(env_file: Path) -> str:
+    for line in env_file.read_text().splitlines():
+        if line.split("=", 1)[0].endswith("_MQTT_PASSWORD"):
+            return line.split("=", 1)[1]
+    raise AssertionError(f"no password in {env_file}")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    root = tmp_path_factory.mktemp("broker-site")
+    wh = f"WH{uuid.uuid4().hex[:6]}"
+    gw_a, gw_b = GatewayId(wh, "gw-a"), GatewayId(wh, "gw-b")
+    files = generate(root / "auth", [gw_a, gw_b])
+    certs = root / "certs"
+    subprocess.run([str(DEPLOY / "tls" / "make_dev_ca.sh"), str(certs)], check=True,
+                   capture_output=True, timeout=120)
+    port, tls_port = free_port(), free_port()
+    workdir = root / "data"
+    workdir.mkdir()
+    conf = production_config(port=port, tls_port=tls_port, auth_dir=root / "auth",
+                             certs_dir=certs, workdir=workdir, user=getpass.getuser())
+    broker = LocalBroker(port=port, workdir=workdir, config_override=conf)
+    broker.start()
+    try:
+        yield Site(broker, tls_port, certs, {u: _password(p) for u, p in files.items()},
+                   gw_a, gw_b)
+    finally:
+        broker.stop()
+
+
+class Client:
+    """A paho client whose connection result and messages are handed to queues."""
+
+    def __init__(self, site: Site, user: str | None, password: str | None, *,
+                 protocol: int = mqtt.MQTTv311, tls: bool = False) -> None:
+        self.connack: queue.Queue[mqtt.ReasonCode] = queue.Queue()
+        self.messages: queue.Queue[tuple[str, bytes]] = queue.Queue()
+        self.acks: queue.Queue[tuple[int, mqtt.ReasonCode]] = queue.Queue()
+        self.subscribed = threading.Event()
+        self.disconnected = threading.Event()
+        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"sec-{uuid.uuid4().hex[:10]}",
+                        protocol=protocol)
+        if user is not None:
+            c.username_pw_set(user, password)
+        if tls:
+            c.tls_set(ca_certs=str(site.certs / "ca.crt"))
+        c.on_connect = lambda _c, _u, _f, rc, _p: self.connack.put(rc)
+        c.on_message = lambda _c, _u, m: self.messages.put((m.topic, m.payload))
+        c.on_subscribe = lambda *_a: self.subscribed.set()
+        c.on_publish = lambda _c, _u, mid, rc, _p: self.acks.put((mid, rc))
+        c.on_disconnect = lambda *_a: self.disconnected.set()
+        self.client = c
+        c.connect("127.0.0.1", site.tls_port if tls else site.broker.port, keepalive=30)
+        c.loop_start()
+
+    def result(self) -> mqtt.ReasonCode:
+        return self.connack.get(timeout=TIMEOUT)
+
+    def subscribe(self, *filters: str) -> None:
+        self.client.subscribe([(f, 1) for f in filters])
+        assert self.subscribed.wait(TIMEOUT), "no SUBACK"
+
+    def publish(self, name: str, payload: bytes) -> None:
+        self.client.publish(name, payload, qos=1).wait_for_publish(TIMEOUT)
+
+    def next_message(self) -> tuple[str, bytes]:
+        return self.messages.get(timeout=TIMEOUT)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def connect(site: Site) -> Iterator[object]:
+    made: list[Client] = []
+
+    def make(user: str | None, password: str | None = None, **kw: object) -> Client:
+        if password is None and user is not None:
+            password = site.passwords[user]
+        made.append(Client(site, user, password, **kw))  # type: ignore[arg-type]
+        return made[-1]
+
+    yield make
+    for c in made:
+        c.close()
+
+
+def test_wrong_password_unknown_user_and_anonymous_are_refused(site: Site, connect) -> None:
+    assert connect(site.gw_a.username, "not-the-password").result().is_failure
+    assert connect("gw-z@NOWHERE", "whatever").result().is_failure
+    assert connect(None).result().is_failure
+    assert not connect(site.gw_a.username).result().is_failure
+
+
+def test_gateway_cannot_publish_under_another_gateways_topics(site: Site, connect) -> None:
+    hub = connect(HUB_USER)
+    assert not hub.result().is_failure
+    hub.subscribe(f"$share/sec{uuid.uuid4().hex[:6]}/stockpulse/v1/+/+/moves",
+                  f"stockpulse/v1/{site.gw_a.warehouse}/+/status")
+    wh, a = site.gw_a.warehouse, site.gw_a.gateway
+    for forged in (topic(wh, site.gw_b.gateway, Channel.MOVES),
+                   topic(f"{wh}x", a, Channel.MOVES),
+                   topic(wh, site.gw_b.gateway, Channel.STATUS)):
+        gw = connect(site.gw_a.username)
+        gw.result()
+        gw.client.publish(forged, b"forged by gw-a", qos=1)
+        assert gw.disconnected.wait(TIMEOUT), f"broker kept a gateway that wrote {forged}"
+        gw.close()
+    gw = connect(site.gw_a.username)
+    gw.result()
+    gw.publish(topic(wh, a, Channel.MOVES), b"own move")
+    gw.publish(topic(wh, a, Channel.STATUS), b"own status")
+    # The hub's session queue is first-in first-out: had a forged message been routed, it
+    # would come before the gateway's own ones, which were published after it.
+    assert hub.next_message() == (topic(wh, a, Channel.MOVES), b"own move")
+    assert hub.next_message() == (topic(wh, a, Channel.STATUS), b"own status")
+    assert hub.messages.empty()
+    assert not gw.disconnected.is_set()
+
+
+def test_v5_gateway_is_told_not_authorized(site: Site, connect) -> None:
+    gw = connect(site.gw_a.username, protocol=mqtt.MQTTv5)
+    gw.result()
+    info = gw.client.publish(topic(site.gw_b.warehouse, site.gw_b.gateway, Channel.MOVES),
+                             b"forged", qos=1)
+    mid, reason = gw.acks.get(timeout=TIMEOUT)
+    assert mid == info.mid
+    assert reason.is_failure and reason.getName() == "Not authorized"
+
+
+def test_gateway_reads_only_its_own_commands_and_cannot_raise_alerts(site: Site, connect
+                                                                      ) -> None:
+    wh = site.gw_a.warehouse
+    hub = connect(HUB_USER)
+    hub.result()
+    hub.subscribe(warehouse_topic(wh, Channel.ALERTS))
+    forger = connect(site.gw_a.username)
+    forger.result()
+    forger.client.publish(warehouse_topic(wh, Channel.ALERTS), b"forged alert", qos=1)
+    assert forger.disconnected.wait(TIMEOUT)
+    gw = connect(site.gw_a.username)
+    gw.result()
+    gw.subscribe("stockpulse/v1/#")  # granted, but only what the ACL lets it read arrives
+    hub.publish(topic(wh, site.gw_b.gateway, Channel.COMMANDS), b"light B")
+    hub.publish(topic(wh, site.gw_a.gateway, Channel.COMMANDS), b"light A")
+    hub.publish(warehouse_topic(wh, Channel.ALERTS), b"real alert")
+    assert gw.next_message() == (topic(wh, site.gw_a.gateway, Channel.COMMANDS), b"light A")
+    assert hub.next_message() == (warehouse_topic(wh, Channel.ALERTS), b"real alert")
+    assert gw.messages.empty()
+
+
+def test_hub_reads_every_gateway_channel(site: Site, connect) -> None:
+    hub = connect(HUB_USER)
+    hub.result()
+    hub.subscribe(f"stockpulse/v1/{site.gw_a.warehouse}/#")
+    sent = []
+    for gw_id, channel in [(site.gw_a, Channel.HEARTBEAT), (site.gw_b, Channel.READINGS),
+                           (site.gw_b, Channel.MOVES)]:
+        gw = connect(gw_id.username)
+        gw.result()
+        name = topic(gw_id.warehouse, gw_id.gateway, channel)
+        gw.publish(name, name.encode())
+        sent.append((name, name.encode()))
+    assert sorted(hub.next_message() for _ in sent) == sorted(sent)
+
+
+def test_tls_listener_checks_the_broker_and_the_password(site: Site, connect) -> None:
+    assert not connect(site.gw_a.username, tls=True).result().is_failure
+    assert connect(site.gw_a.username, "wrong", tls=True).result().is_failure
+    # An MQTT 3.1.1 CONNECT in plain text: the TLS listener must close without a CONNACK.
+    with socket.create_connection(("127.0.0.1", site.tls_port), timeout=TIMEOUT) as sock:
+        sock.sendall(b"\x10\x0c\x00\x04MQTT\x04\x02\x00\x3c\x00\x00")
+        answer = b""
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := sock.recv(4096):
+                answer += chunk
+    assert not answer.startswith(b"\x20"), "a plain-text client got a CONNACK over TLS"
+    # A gateway that does not trust our CA (system roots only) refuses the broker.
+    with socket.create_connection(("127.0.0.1", site.tls_port), timeout=TIMEOUT) as sock, \
+            pytest.raises(ssl.SSLCertVerificationError):
+        ssl.create_default_context().wrap_socket(sock, server_hostname="localhost").close()
+    # ...while one holding ca.crt verifies it by name.
+    trusting = ssl.create_default_context(cafile=str(site.certs / "ca.crt"))
+    with socket.create_connection(("127.0.0.1", site.tls_port), timeout=TIMEOUT) as sock, \
+            trusting.wrap_socket(sock, server_hostname="mosquitto") as tls:
+        assert tls.version() in {"TLSv1.2", "TLSv1.3"}
+
+
+def test_healthcheck_user_reads_broker_uptime(site: Site) -> None:
+    """The compose healthcheck's command, with the healthcheck user's generated password."""
+    cmd = ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(site.broker.port), "-u",
+           HEALTHCHECK_USER, "-P", site.passwords[HEALTHCHECK_USER], "-C", "1", "-W", "5"]
+    ok = subprocess.run([*cmd, "-t", "$SYS/broker/uptime"], capture_output=True, timeout=30)
+    assert ok.returncode == 0 and ok.stdout.strip().endswith(b"seconds")
