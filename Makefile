@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: venv services test-tools test demo bench lint clean
+.PHONY: venv services test-tools test demo demo-ledger bench lint clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,12 @@ lint: venv
 test: venv services test-tools lint
 	bash deploy/run_tests.sh $(PY)
 
+# The whole system with embedded defaults (PostgreSQL, broker, hub, emulators, edge, picker).
 demo: venv
+	$(PY) -m cloud_hub demo --full
+
+# Only the ledger: embedded PostgreSQL, sample moves applied, stock printed.
+demo-ledger: venv
 	$(PY) -m cloud_hub demo
 
 bench: venv services
