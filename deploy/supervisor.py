@@ -72,14 +72,24 @@ class Child:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.kill()
+        if self.proc.returncode is not None:
+            self.close()
         return self.proc.returncode
 
     def kill(self) -> None:
         """SIGKILL the child's whole process group (as a crash or the OOM killer would)."""
         self.signal(signal.SIGKILL)
         self.proc.wait(30)
+        self.close()
+
+    def close(self) -> None:
+        """After exit: let the pump drain stdout, then close our ends of the pipes."""
         if self._pump is not None:
             self._pump.join(5)
+        for pipe in (self.proc.stdout, self.proc.stdin):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
 
 
 def log_tail(path: Path, lines: int = 15) -> str:
