@@ -25,12 +25,11 @@ class PortalParams:
     min_swing_db: float = 10.0  # from-side margin + to-side margin a crossing needs
     margin_cap_db: float = 10.0  # each side's margin counts at most this much in the swing
     balance_db: float = 12.0  # the two sides' peak levels of a crossing differ at most this
-    approach_db: float = 0.0  # the first side's level must have climbed this (tag came from afar)
-    depart_db: float = 0.0  # ... and the second side's fallen this before silence (went away)
-    linger_us: int = 20_000_000  # a crossing this soon after a U-turn is a tag lingering
     whole_max_us: int = 6_000_000  # a presence this short with no clear lead change is judged
-    whole_min_reads: int = 3  # ... whole (power-weighted mean time per side) with these reads
-    whole_min_separation: float = 0.12  # ... and the sides' mean times this far apart (share)
+    whole_min_reads: int = 1  # ... whole (power-weighted mean time per side), with this many
+    whole_min_total: int = 4  # ... reads on each side and this many in all,
+    whole_min_separation: float = 0.2  # ... the sides' mean times this far apart (share),
+    whole_min_order: float = 0.85  # ... and this share of read pairs in first-side-first order
     settle_us: int = 20_000_000  # a crossing still in range is confirmed after this long
     gap_us: int = 3_000_000  # silence that ends a tag's presence at the portal
     dedup_us: int = 10_000_000  # same tag, portal and direction within this: one pass

@@ -152,6 +152,43 @@ def test_u_turn_in_the_doorway_is_no_pass() -> None:
     assert tracker.suppressed["u_turn"] >= 1
 
 
+def test_forklift_first_heard_nosing_through_the_door_is_no_pass() -> None:
+    # heard first just inside the door (the inner side leads), then working on the yard side
+    # and nosing in again, then driving off into the yard: it never came from the inside
+    rng = random.Random(12)
+    path = [(0.0, 0.8), (1.0, 0.8), (2.0, -2.5), (4.0, -2.5), (5.0, 0.8), (6.0, 0.8),
+            (7.0, -2.5), (9.0, -2.5), (10.0, 0.8), (11.0, 0.8), (12.0, -2.5), (16.0, -5.5)]
+    passes, tracker = run(moving(rng, "D1", path, noise_db=1.0))
+    assert passes == []
+    assert tracker.suppressed["unclear"] >= 1
+
+
+def test_slow_pass_with_the_lead_flickering_in_the_door_is_one_pass() -> None:
+    rng = random.Random(13)
+    path = [(0.0, -4.0), (3.0, -0.3), (6.0, 0.3), (9.0, 4.0)]  # 3 s dawdling in the door
+    passes, _ = run(moving(rng, "D1", path, noise_db=4.0))
+    assert [p.direction for p in passes] == ["inbound"]
+
+
+def _reads(side_times: list[tuple[int, float, float]]) -> list[TagRead]:
+    return [TagRead(EPC, "r1", antenna, rssi, T0 + int(t * S)) for antenna, t, rssi in side_times]
+
+
+def test_a_fast_pallet_with_two_reads_on_the_first_side_is_judged_whole() -> None:
+    reads = _reads([(1, 0.0, -47.0), (1, 0.2, -46.0), (2, 0.5, -45.0), (2, 0.7, -44.0),
+                    (2, 0.9, -47.0), (2, 1.1, -50.0)])
+    passes, _ = run(reads)
+    assert [(p.direction, p.confidence) for p in passes] == [("inbound", 0.6)]
+    assert T0 + 0.2 * S < passes[0].crossed_us < T0 + 0.9 * S
+
+
+def test_a_briefly_staged_pallet_with_one_reflected_read_on_the_other_side_is_no_pass() -> None:
+    inner = [(2, 0.2 * k, -50.0 + (k % 3)) for k in range(26)]  # 5 s heard inside only ...
+    reflected = [(1, 4.0, -52.0)]  # ... but for one read off the trailer, late in its stay
+    passes, _ = run(_reads(sorted(inner + reflected, key=lambda r: r[1])))
+    assert passes == []
+
+
 def test_in_and_out_again_later_are_two_passes() -> None:
     rng = random.Random(5)
     path = [(0.0, -4.0), (4.0, 4.0), (40.0, 4.0), (44.0, -4.0)]

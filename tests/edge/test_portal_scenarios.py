@@ -34,9 +34,10 @@ def moves_of(sim: Simulation) -> list[PortalPass]:
     return out + tracker.flush()
 
 
+@pytest.mark.parametrize("seed", [11, 12])
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
-def test_noisy_scenario_moves_match_the_ground_truth(path: Path) -> None:
-    sim = simulate(load_scenario(path), seed=11)
+def test_noisy_scenario_moves_match_the_ground_truth(path: Path, seed: int) -> None:
+    sim = simulate(load_scenario(path), seed=seed)
     moves = moves_of(sim)
     unmatched = list(moves)
     recalled = wrong_way = 0
@@ -51,8 +52,7 @@ def test_noisy_scenario_moves_match_the_ground_truth(path: Path) -> None:
             wrong_way += not ok
     assert len(sim.truth) >= 150
     assert wrong_way == 0
-    assert recalled >= 0.95 * len(sim.truth), f"recalled {recalled} of {len(sim.truth)}"
-    assert len(unmatched) <= 0.01 * len(moves), [(m.epc_hex, m.portal_id) for m in unmatched]
-    parked_or_lingering = {e.epc_hex for e in sim.scenario.events
-                           if type(e).__name__ in ("Parked", "Linger", "Stray")}
-    assert len(parked_or_lingering & {m.epc_hex for m in unmatched}) <= 2
+    # the bench's targets (recall >= 99.9 %, phantoms <= 0.1 %) over 10 seeds; on one seed
+    # of 150-200 passes that leaves room for at most one miss and no phantom
+    assert recalled >= len(sim.truth) - 1, f"recalled {recalled} of {len(sim.truth)}"
+    assert unmatched == [], [(m.epc_hex, m.portal_id, m.direction) for m in unmatched]

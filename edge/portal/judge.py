@@ -1,0 +1,59 @@
+"""Judgements over a tag's presence at a portal: is a lead change a real crossing, which way
+did a short presence go, how sure are we, and how strongly was the tag there.
+
+Rule kept here: pure functions of a Track and the portal's params; no state of their own.
+"""
+
+from __future__ import annotations
+
+import math
+
+from edge.portal.config import PortalParams
+from edge.portal.track import INNER, OUTER, Track
+
+
+def credible(tr: Track, came: int, p: PortalParams) -> bool:
+    """A crossing the tag really made: both sides had it close (balanced peaks), and the
+    lead swung far (a still tag's noise swings a few dB, a passing tag's much more)."""
+    went = 1 - came
+    balanced = abs(tr.peak[came] - tr.peak[went]) <= p.balance_db
+    cap = p.margin_cap_db  # a side unopposed (the other unheard) shows a huge, meaningless margin
+    return balanced and min(tr.margin[came], cap) + min(tr.margin[went], cap) >= p.min_swing_db
+
+
+def judged_whole(tr: Track, p: PortalParams) -> tuple[int, int] | None:
+    """A short presence that never changed lead clearly (a fast pallet, few reads): the side
+    whose power-weighted mean time came first is the side it came from. Returns (came side,
+    crossing time) or None when it cannot be told."""
+    duration = tr.last_us - tr.first_us
+    if (duration > p.whole_max_us or min(tr.side_reads) < p.whole_min_reads
+            or tr.reads < p.whole_min_total):
+        return None
+    if abs(tr.peak[INNER] - tr.peak[OUTER]) > p.balance_db:
+        return None
+    inner, outer = (tr.wt[i] / tr.w[i] for i in (INNER, OUTER))
+    if abs(inner - outer) < p.whole_min_separation * max(duration, 1):
+        return None
+    came = OUTER if outer < inner else INNER
+    went = 1 - came
+    # the share of (came, went) read pairs in that order: ~1 for a pass, lower when the first
+    # side kept being heard after the second (a still tag and a stray reflection)
+    if tr.after[went] < p.whole_min_order * tr.side_reads[came] * tr.side_reads[went]:
+        return None
+    return came, tr.first_us + int((inner + outer) / 2)
+
+
+def presence(tr: Track) -> float:
+    # Stronger counts most; longer (more reads) breaks near-ties: +3 dB per doubling.
+    return tr.top + 3.0 * math.log2(1 + tr.reads)
+
+
+def confidence(tr: Track, came: int, p: PortalParams) -> float:
+    """0..1 from how much evidence each side gave and how clearly each side led."""
+    went = 1 - came
+    evidence = ((1 - math.exp(-tr.side_reads[came] / 3))
+                * (1 - math.exp(-tr.side_reads[went] / 3)))
+    cap = p.margin_cap_db
+    clarity = min(1.0, (min(tr.margin[came], cap) + min(tr.margin[went], cap))
+                  / (2 * p.min_swing_db))
+    return round(max(0.05, min(0.99, evidence * (0.5 + 0.5 * clarity))), 3)

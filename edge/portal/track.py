@@ -1,0 +1,137 @@
+"""One tag's presence at one portal, folded read by read: smoothed level per side, the leading
+side, the side it came from, and running sums for judging a short presence whole.
+
+Rule kept here: the per-read work is a handful of float operations on slots, no allocation;
+everything the decisions need is a running maximum, count or sum.
+"""
+
+from __future__ import annotations
+
+from edge.portal.config import PortalParams
+
+INNER, OUTER = 0, 1
+NONE = -1
+_POWER = [10.0 ** (dbm / 10.0) for dbm in range(-150, 50)]  # dBm → mW, by whole dB
+
+
+class Track:
+    """What one tag has looked like at one portal since it was last silent there."""
+
+    __slots__ = (
+        "after",
+        "closed",
+        "cnt",
+        "cross_us",
+        "crossings",
+        "epc",
+        "first_us",
+        "last_us",
+        "lead",
+        "lead_last",
+        "lead_since",
+        "lead_time",
+        "lvl",
+        "margin",
+        "origin",
+        "peak",
+        "reads",
+        "seen_us",
+        "side_reads",
+        "top",
+        "turns",
+        "w",
+        "wt",
+    )
+
+    def __init__(self, epc: str, t: int) -> None:
+        self.epc = epc
+        self.first_us = t
+        self.last_us = t
+        self.reads = 0
+        self.lvl = [0.0, 0.0]  # smoothed RSSI per side
+        self.seen_us = [-1, -1]  # last read time per side; -1: never heard
+        self.cnt = [0, 0]  # reads per side since the last lead change
+        self.side_reads = [0, 0]
+        self.peak = [-1000.0, -1000.0]  # strongest smoothed level per side
+        self.margin = [0.0, 0.0]  # widest lead each side ever had over the other
+        self.lead_last = [-1, -1]  # last time each side led by the margin
+        self.top = -1000.0
+        self.lead = NONE  # the side now leading
+        self.lead_since = t
+        self.lead_time = [0, 0]  # time each side held the lead, in stints already over
+        self.origin = NONE  # the side the tag came from (the first lead, then each new side)
+        self.cross_us = t  # when the lead last left the origin side
+        self.turns = 0  # times the lead came back to the origin side: back-and-forth
+        self.crossings = 0  # net crossings decided in this presence
+        self.closed = False
+        self.after = [0, 0]  # per side: pairs (a read of the other side, then one of this side)
+        self.w = [0.0, 0.0]  # per side: sum of linear power, and of power × time since first
+        self.wt = [0.0, 0.0]
+
+    def update(self, s: int, r: float, t: int, p: PortalParams, n: int) -> bool:
+        """Fold one read of side `s` (RSSI r at time t, n sightings); True on a U-turn."""
+        seen = self.seen_us
+        lvls = self.lvl
+        last = seen[s]
+        if last < 0 or t - last > p.gap_us:
+            lvl = r
+        else:
+            dt = t - last  # time-based smoothing: the same at 5 or 500 reads/s
+            lvl = lvls[s] + (r - lvls[s]) * (dt + 1) / (dt + 1 + p.smoothing_us)
+        lvls[s] = lvl
+        seen[s] = t
+        if t > self.last_us:
+            self.last_us = t
+        self.reads += n
+        self.cnt[s] += n
+        self.side_reads[s] += n
+        self.after[s] += n * self.side_reads[1 - s]
+        if lvl > self.peak[s]:
+            self.peak[s] = lvl
+            if lvl > self.top:
+                self.top = lvl
+        power = _POWER[(-150 if r < -150 else 49 if r > 49 else int(r)) + 150] * n
+        self.w[s] += power
+        self.wt[s] += power * (t - self.first_us)
+        o = 1 - s
+        if seen[o] < 0:
+            other = p.floor_dbm
+        else:
+            other = lvls[o] - p.decay_db_per_s * (t - seen[o]) * 1e-6
+            if other < p.floor_dbm:
+                other = p.floor_dbm
+        d = lvl - other
+        if d < p.lead_margin_db:
+            return False
+        if d > self.margin[s]:
+            self.margin[s] = d
+        if self.lead == s:
+            self.lead_last[s] = t
+            return False
+        if self.cnt[s] < p.min_side_reads:
+            return False
+        return self._take_lead(s, t, p)
+
+    def _take_lead(self, s: int, t: int, p: PortalParams) -> bool:
+        before = self.lead
+        if before != NONE:
+            self.lead_time[before] += t - self.lead_since
+        self.lead = s
+        self.lead_since = t
+        self.lead_last[s] = t
+        self.cnt[0] = self.cnt[1] = 0
+        origin = self.origin
+        if origin == NONE:
+            self.origin = s
+            return False
+        if s == origin:
+            if before == NONE:
+                return False
+            self.turns += 1  # back on the side it came from: a U-turn
+            return True
+        came_last = self.lead_last[origin]
+        if t - came_last > p.max_transit_us:
+            self.origin = s  # the old side is long gone: the tag (re)appeared on this one
+            return False
+        self.cross_us = (came_last + t) // 2  # it was between the beams in that interval
+        return False
