@@ -7,14 +7,19 @@ what it needs and reads the ledger straight from PostgreSQL.
 from __future__ import annotations
 
 import json
+import threading
 import time
+import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import paho.mqtt.client as mqtt
 import psycopg
+from paho.mqtt.enums import CallbackAPIVersion
 
 from cloud_hub.demo_site import demo_locations, demo_skus
 from cloud_hub.storage.catalog import upsert_locations, upsert_skus
@@ -32,6 +37,7 @@ from deploy.system import (
     start_emulator,
     start_hub,
 )
+from protocol import decode_message
 
 WH = "WH1"
 
@@ -42,7 +48,7 @@ class Chain:
     work: Path
     db_url: str
     broker: Broker | None = None
-    hubs: list[str] = field(default_factory=list)
+    hub_envs: dict[str, dict[str, str]] = field(default_factory=dict)
     reader_ports: dict[str, int] = field(default_factory=dict)
 
     def start_broker(self) -> Broker:
@@ -51,17 +57,16 @@ class Chain:
 
     def start_hubs(self, count: int = 2) -> None:
         assert self.broker is not None
-        for i in range(count):
-            name = f"hub-{len(self.hubs) + 1}"
-            start_hub(self.sup, name, hub_env(self.db_url, self.broker, free_port(),
-                                              HUB_RULES_ENABLED="false"))
-            self.hubs.append(name)
-            del i
+        for _ in range(count):
+            name = f"hub-{len(self.hub_envs) + 1}"
+            self.hub_envs[name] = hub_env(self.db_url, self.broker, free_port(),
+                                          HUB_RULES_ENABLED="false")
+            start_hub(self.sup, name, self.hub_envs[name])
 
     def restart_hub(self, name: str) -> None:
-        child = self.sup.children[name]
-        env = {"HUB_PORT": str(free_port())}
-        start_hub(self.sup, name, {**_env_of(child), **env})
+        """The same replica again (same MQTT client id, so its broker session), a new port."""
+        self.hub_envs[name] = {**self.hub_envs[name], "HUB_PORT": str(free_port())}
+        start_hub(self.sup, name, self.hub_envs[name])
 
     def start_emulator(self, scenario: Path, **kwargs: Any) -> Child:
         child, ports = start_emulator(self.sup, scenario, truth_out=self.work / "truth.json",
@@ -83,15 +88,6 @@ class Chain:
         return json.loads((self.work / "truth.json").read_text())  # type: ignore[no-any-return]
 
 
-def _env_of(child: Child) -> dict[str, str]:
-    import psutil
-
-    try:
-        return dict(psutil.Process(child.proc.pid).environ())
-    except psutil.Error:
-        return {}
-
-
 @contextmanager
 def chain(tmp_path: Path, db_url: str) -> Iterator[Chain]:
     seed_demo_site(db_url)
@@ -110,6 +106,44 @@ def seed_demo_site(db_url: str) -> None:
     with connect(db_url) as conn, conn.transaction():
         upsert_locations(conn, demo_locations())
         upsert_skus(conn, demo_skus())
+
+
+class Tap:
+    """Every event id published on the warehouse's moves topics (a plain, persistent
+    subscription beside the hubs' shared one): what the edge sent, whatever the hub did."""
+
+    def __init__(self, port: int) -> None:
+        self.ids: set[str] = set()
+        self.messages = 0
+        self._lock = threading.Lock()
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"tap-{uuid.uuid4()}",
+                                  clean_session=False)
+        self.client.on_connect = lambda c, *_: c.subscribe(f"stockpulse/v1/{WH}/+/moves", 1)
+        self.client.on_message = self._on_message
+        self.client.connect("127.0.0.1", port, keepalive=10)
+        self.client.loop_start()
+
+    def _on_message(self, _c: object, _u: object, message: mqtt.MQTTMessage) -> None:
+        decoded = decode_message(message.payload)
+        with self._lock:
+            self.messages += 1
+            self.ids.update(str(e.event_id) for e in decoded.events)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def portal_passes(db_url: str) -> Counter[str]:
+    """How many portal passes the ledger holds per pallet (EPC)."""
+    with psycopg.connect(db_url) as conn:
+        rows = conn.execute("SELECT u.epc FROM moves m JOIN units u ON u.unit_key = m.unit_key "
+                            "WHERE m.reason = 'portal_pass'").fetchall()
+    return Counter(f"epc:{epc.upper()}" for (epc,) in rows)
+
+
+def truth_passes(truth: dict[str, Any]) -> Counter[str]:
+    return Counter(f"epc:{p['epc_hex']}" for p in truth["passes"])
 
 
 def expected_units(truth: dict[str, Any]) -> dict[str, str | None]:
