@@ -44,7 +44,7 @@ class ApplyService:
         started = time.perf_counter()
         with self.pool.connection() as conn:
             result = apply_batch(conn, moves, applied_by, self.cache)
-            if self.live is not None and result.outcomes:
+            if self.live is not None and self.live.clients and result.outcomes:
                 messages = self._messages(conn, moves, result)
             else:
                 messages = []
