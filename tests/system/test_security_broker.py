@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import os
 import queue
+import signal
 import socket
 import ssl
 import subprocess
+import sys
 import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +32,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from deploy.gen_mosquitto_auth import HUB_USER, GatewayId, generate
 from deploy.local_broker import LocalBroker, free_port, production_config
-from protocol import Channel, topic, warehouse_topic
+from protocol import Channel, encode_batch, topic, warehouse_topic
+from tests.hub_fixtures import ROOT, running_hub
+from tests.ledger.factories import item_move
 
 pytestmark = pytest.mark.integration
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
@@ -248,3 +254,60 @@ def test_compose_healthcheck_command_passes_on_this_broker(site: Site) -> None:
     assert ok.returncode == 0 and ok.stdout.strip().endswith(b"seconds"), ok.stderr
     wrong = local.replace("-u healthcheck", f"-u {site.gw_a.username}")
     assert subprocess.run(["sh", "-c", wrong], capture_output=True, timeout=30).returncode != 0
+
+
+def wait_until(check: Callable[[], object], what: str, timeout: float = 30.0) -> object:
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)  # polling the hub's REST API: it has no event to await
+    return result
+
+
+def test_edge_over_tls_and_a_hub_with_credentials_through_the_acl(
+        site: Site, fresh_db_url: str, tmp_path: Path, connect) -> None:
+    """The whole chain on the production broker config: `python -m edge` over TLS with its
+    generated credentials, a real hub logging in as the hub user on its shared group."""
+    wh, gw = site.gw_a.warehouse, site.gw_a.gateway
+    config = tmp_path / "gateway.yaml"
+    config.write_text(yaml.safe_dump({
+        "warehouse": wh, "gateway_id": gw, "heartbeat_s": 1,
+        "mqtt": {"host": "127.0.0.1", "port": site.tls_port,
+                 "tls": {"ca_certs": str(site.certs / "ca.crt")}},
+        "outbox": {"path": str(tmp_path / "outbox.sqlite")}}))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "EDGE_MQTT_USERNAME": site.gw_a.username,
+           "EDGE_MQTT_PASSWORD": site.passwords[site.gw_a.username]}
+    with running_hub(fresh_db_url, mqtt_port=site.broker.port, mqtt_username=HUB_USER,
+                     mqtt_password=site.passwords[HUB_USER], rules_enabled=False) as hub, \
+            hub.client() as api, (tmp_path / "edge.log").open("wb") as log, \
+            subprocess.Popen([sys.executable, "-m", "edge", "--config", str(config)], env=env,
+                             cwd=ROOT, stderr=log) as edge:
+        try:
+            def gateway_state() -> str | None:
+                rows = api.get("/api/v1/gateways", params={"warehouse": wh}).json()
+                return next((r["state"] for r in rows if r["gateway"] == gw), None)
+
+            wait_until(lambda: gateway_state() == "online", "the edge to show online")
+            api.post("/api/v1/locations", json={"code": f"{wh}-BIN", "warehouse": wh,
+                                                "kind": "bin"}).raise_for_status()
+            forged = item_move("SKU-F", 1, None, f"{wh}-BIN", wh=wh)
+            real = item_move("SKU-R", 2, None, f"{wh}-BIN", wh=wh)
+            forger = connect(site.gw_a.username)
+            forger.result()
+            forger.client.publish(topic(wh, site.gw_b.gateway, Channel.MOVES),
+                                  encode_batch([forged]), qos=1)
+            assert forger.disconnected.wait(TIMEOUT)
+            sender = connect(site.gw_a.username)
+            sender.result()
+            sender.publish(topic(wh, gw, Channel.MOVES), encode_batch([real]))
+
+            def applied() -> set[str]:
+                items = api.get("/api/v1/moves", params={"warehouse": wh}).json()["items"]
+                return {m["event_id"] for m in items}
+
+            wait_until(lambda: str(real.event_id) in applied(), "the real move")
+            assert str(forged.event_id) not in applied()
+        finally:
+            edge.send_signal(signal.SIGTERM)
+            assert edge.wait(timeout=30) == 0, (tmp_path / "edge.log").read_text()
+        wait_until(lambda: gateway_state() == "offline", "the edge to show offline")
