@@ -21,6 +21,7 @@ from deploy.gen_mosquitto_auth import (
     AuthConfigError,
     GatewayId,
     acl_text,
+    generate,
     load_inventory,
     parse_gateway,
 )
@@ -242,3 +243,19 @@ def test_systemd_analyze_verify_finds_nothing(unit: Path, tmp_path: Path) -> Non
     out = subprocess.run(["systemd-analyze", "verify", "--man=no", f"./{name}"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and not out.stderr.strip(), out.stderr
+
+
+@pytest.mark.skipif(shutil.which("mosquitto_passwd") is None, reason="no mosquitto_passwd")
+def test_acl_generator_keeps_passwords_rotates_on_request_and_hashes(tmp_path: Path) -> None:
+    gateways = [GatewayId("WH1", "gw-a")]
+    first = {u: p.read_text() for u, p in generate(tmp_path, gateways).items()}
+    assert set(first) == {"hub", "healthcheck", "gw-a@WH1"}
+    again = {u: p.read_text() for u, p in generate(tmp_path, gateways).items()}
+    assert again == first  # re-running for a new gateway must not lock the others out
+    rotated = {u: p.read_text() for u, p in
+               generate(tmp_path, gateways, frozenset({"gw-a@WH1"})).items()}
+    assert rotated["gw-a@WH1"] != first["gw-a@WH1"] and rotated["hub"] == first["hub"]
+    passwd = (tmp_path / "passwd").read_text()
+    password = rotated["gw-a@WH1"].split("EDGE_MQTT_PASSWORD=")[1].strip()
+    assert password not in passwd and "gw-a@WH1:$7$" in passwd  # salted PBKDF2 hashes only
+    assert (tmp_path / "passwd").stat().st_mode & 0o077 == 0
