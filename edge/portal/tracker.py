@@ -17,7 +17,7 @@ from edge.portal.judge import confidence, credible, judged_whole, presence
 from edge.portal.track import INNER, OUTER, Track
 from edge.reads import TagRead
 
-_SWEEP_US = 100_000  # how often (in read time) pending crossings and silent tags are checked
+_SWEEP_US = 250_000  # how often (in read time) pending crossings and silent tags are checked
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +42,14 @@ class PortalTracker:
     def __init__(self, config: PortalsConfig) -> None:
         self._portals: tuple[PortalConfig, ...] = config.portals
         index = {p.portal_id: i for i, p in enumerate(config.portals)}
-        self._points: dict[str, dict[int, tuple[int, int]]] = {}
-        for ant in config.antennas:
-            side = INNER if ant.side == "inner" else OUTER
-            point = (index[ant.portal_id], side)
-            self._points.setdefault(ant.reader_id, {})[ant.antenna_id] = point
         self._tracks: list[dict[str, Track]] = [{} for _ in config.portals]
+        # reader -> antenna -> (tracks of its portal, the portal's params, side): one lookup
+        self._points: dict[str, dict[int, tuple[dict[str, Track], PortalParams, int]]] = {}
+        for ant in config.antennas:
+            at = index[ant.portal_id]
+            point = (self._tracks[at], config.portals[at].params,
+                     INNER if ant.side == "inner" else OUTER)
+            self._points.setdefault(ant.reader_id, {})[ant.antenna_id] = point
         self._passed: list[dict[str, tuple[int, int]]] = [{} for _ in config.portals]
         self._now = 0
         self._next_sweep = 0
@@ -72,11 +74,9 @@ class PortalTracker:
             self._now = t
             if t >= self._next_sweep:
                 out = self._sweep(t)
-        portal, side = point
-        tracks = self._tracks[portal]
+        tracks, params, side = point
         epc = read.epc_hex
         track = tracks.get(epc)
-        params = self._portals[portal].params
         if track is None or (track.closed and t - track.last_us > params.gap_us):
             track = tracks[epc] = Track(epc, t)
         elif track.closed:
@@ -104,20 +104,26 @@ class PortalTracker:
         out: list[PortalPass] = []
         for portal, tracks in enumerate(self._tracks):
             p = self._portals[portal].params
-            gap = p.gap_us
-            due = [tr for tr in tracks.values()
-                   if now - tr.last_us > gap or (tr.lead != tr.origin and tr.origin >= 0)]
-            for tr in due:
-                passed = self._decide(portal, tr, now, p)
-                if passed is not None:
-                    out.append(passed)
-                if now - tr.last_us > gap:
-                    tr.closed = True
-                    if now - tr.last_us > gap + p.cross_window_us:
-                        del tracks[tr.epc]
+            gap, forget = p.gap_us, p.gap_us + p.cross_window_us
+            gone: list[str] = []
+            for tr in tracks.values():
+                idle = now - tr.last_us
+                if tr.closed:  # decided; kept a while for cross-read comparisons
+                    if idle > forget:
+                        gone.append(tr.epc)
+                    continue
+                if idle > gap or (tr.origin >= 0 and tr.lead != tr.origin):
+                    passed = self._decide(portal, tr, now, p)
+                    if passed is not None:
+                        out.append(passed)
+                    if idle > gap:
+                        tr.closed = True
+            for epc in gone:
+                del tracks[epc]
             recent = self._passed[portal]
-            for epc in [e for e, (_, at) in recent.items() if now - at > p.dedup_us]:
-                del recent[epc]
+            if recent:
+                for epc in [e for e, (_, at) in recent.items() if now - at > p.dedup_us]:
+                    del recent[epc]
         return out
 
     def _decide(self, portal: int, tr: Track, now: int, p: PortalParams) -> PortalPass | None:
