@@ -77,6 +77,8 @@ def _parse_hri(text: str) -> GS1Message:
         return GS1Message.parse_hri(text, config=ParseConfig())
     except (ValueError, biip.ParseError) as exc:
         raise Gs1Error(f"not a GS1 HRI string: {exc}") from None
+    except (IndexError, KeyError, TypeError) as exc:  # biip trips on some truncated input
+        raise Gs1Error(f"not a GS1 HRI string: {exc!r}") from None
 
 
 def _from_raw(text: str) -> Gs1Label:
@@ -84,6 +86,8 @@ def _from_raw(text: str) -> Gs1Label:
         result = biip.parse(text)
     except (ValueError, biip.ParseError) as exc:
         raise Gs1Error(f"not a GS1 barcode: {exc}") from None
+    except (IndexError, KeyError, TypeError) as exc:  # e.g. "]" alone: a cut-off AIM id
+        raise Gs1Error(f"not a GS1 barcode: {exc!r}") from None
     symbology = result.symbology_identifier.value if result.symbology_identifier else None
     if symbology in EAN_UPC_SYMBOLOGIES or (symbology is None and _plain_gtin_digits(text)):
         # A retail/ITF-14 symbol carries just a GTIN; a competing AI reading is refused.

@@ -97,3 +97,13 @@ def test_cli_decode_epc_bad_hex_exits_non_zero() -> None:
     done = _cli("decode-epc", "NOTHEX")
     assert done.returncode == 2
     assert "not a valid EPC" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_cut_off_aim_identifier_is_our_error_not_a_crash() -> None:
+    # found by the fuzz run: biip raised IndexError for a lone "]"
+    import pytest
+
+    from edge.gs1 import Gs1Error, parse_gs1
+    for raw in ("]", "] ", "]\r\n"):
+        with pytest.raises(Gs1Error):
+            parse_gs1(raw)

@@ -97,11 +97,6 @@ GS1_SEEDS = ["]C1" "00106141412345678908", "]C1" "0109506000134352" "10LOT-7\x1d
 gs1_text = st.text(alphabet="0123456789()]CdQ3\x1d\r\n -ABCxyz%", max_size=60)
 
 
-# Known crash, reported: edge.gs1.parse_gs1("]") (any "]" with nothing after it once CR/LF and
-# spaces are stripped) lets biip's IndexError out instead of a Gs1Error. Any other exception
-# type still fails this test; once edge.gs1 is fixed it shows as XPASS: remove the mark.
-@pytest.mark.xfail(raises=IndexError, strict=False,
-                   reason='edge.gs1.parse_gs1("]") raises IndexError from biip (reported)')
 @FUZZ
 @given(gs1_text | st.text(max_size=60)
        | mutated([s.encode() for s in GS1_SEEDS]).map(lambda b: b.decode("latin-1")))
