@@ -144,7 +144,13 @@ def _hub(demo: DemoRun) -> str:
     env = hub_env(demo.db_url, demo.broker, demo.settings.port,
                   HUB_HOST=demo.settings.host, HUB_ENVIRONMENT=demo.settings.environment,
                   HUB_SECRET_KEY=demo.settings.secret_key)
-    start_hub(demo.sup, "hub", env)
+    try:
+        start_hub(demo.sup, "hub", env)
+    except ChildFailed as exc:
+        if demo.broker.kind == "amqtt":  # amqtt 0.12 refuses MQTT 5 CONNECTs, the hub's
+            raise ChildFailed(f"{exc}; the hub's MQTT 5 session is refused by amqtt: install "
+                              "Mosquitto (apt-get install mosquitto)") from exc
+        raise
     return demo.base_url
 
 

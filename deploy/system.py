@@ -8,6 +8,7 @@ bench/e2e.py start the system the same way.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import string
 import sys
@@ -52,10 +53,13 @@ class Broker:
             sup.stop("broker")
 
 
-def start_broker(sup: Supervisor, port: int | None = None) -> Broker:
-    """Our own Mosquitto (tuning config, private persistence) when installed, else amqtt."""
+def start_broker(sup: Supervisor, port: int | None = None, prefer: str | None = None) -> Broker:
+    """Our own Mosquitto (tuning config, private persistence) when installed, else amqtt
+    (`prefer="amqtt"`, or STOCKPULSE_DEMO_BROKER=amqtt, chooses it anyway)."""
     port = port or free_port()
-    if shutil.which("mosquitto") or Path("/usr/sbin/mosquitto").exists():
+    prefer = prefer or os.environ.get("STOCKPULSE_DEMO_BROKER", "mosquitto")
+    mosquitto = shutil.which("mosquitto") or Path("/usr/sbin/mosquitto").exists()
+    if prefer != "amqtt" and mosquitto:
         local = LocalBroker(port=port, workdir=sup.log_dir / "mosquitto")
         local.workdir.mkdir(parents=True, exist_ok=True)
         return Broker("127.0.0.1", port, "mosquitto", local.start())
