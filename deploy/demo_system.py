@@ -14,6 +14,7 @@ import secrets
 import socket
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -202,11 +203,8 @@ def announce(demo: DemoRun) -> None:
     print("Press Ctrl-C to stop.\n", flush=True)
 
 
-def watch(demo: DemoRun, stop: object, seconds: float | None) -> int:
+def watch(demo: DemoRun, stop: threading.Event, seconds: float | None) -> int:
     """Feed the scanner, print a status line now and then, and notice a child that died."""
-    import threading
-
-    assert isinstance(stop, threading.Event)
     started = time.monotonic()
     serial, last_status = 9_000_000, 0.0
     while not stop.wait(2.0):
