@@ -128,8 +128,11 @@ class MqttPublisher:
 
     def _new_client(self) -> mqtt.Client:
         s = self.settings
+        # MQTT 5: a PUBACK carries a reason code, so a publish the broker refused (an ACL that
+        # does not allow this topic) is seen as not delivered and its events stay queued.
+        # With 3.1.1 Mosquitto acknowledges a refused publish like a delivered one.
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self._client_id,
-                             clean_session=True, protocol=mqtt.MQTTv311)
+                             protocol=mqtt.MQTTv5)
         if s.username is not None:
             client.username_pw_set(s.username, s.password)
         if s.tls is not None:
@@ -142,7 +145,8 @@ class MqttPublisher:
         put = self._inbox.put
         client.on_connect = lambda _c, _u, _f, rc, _p: put(("connack", int(rc.value), gen))
         client.on_disconnect = lambda _c, _u, _f, rc, _p: put(("gone", int(rc.value), gen))
-        client.on_publish = lambda _c, _u, mid, _rc, _p: put(("ack", mid, gen))
+        client.on_publish = lambda _c, _u, mid, rc, _p: put(
+            ("nack" if getattr(rc, "is_failure", False) else "ack", mid, gen))
         return client
 
     def _connect(self) -> bool:
@@ -226,6 +230,14 @@ class MqttPublisher:
                 connected = False
             elif kind == "ack" and value in self._in_flight:
                 acked.append(self._in_flight.pop(value))
+            elif kind == "nack" and value in self._in_flight:
+                # Refused by the broker: keep the events, say so loudly, and start over on a
+                # new connection (after backoff) so every unacknowledged row is sent again.
+                self._in_flight.pop(value)
+                self._counters.last_error = "broker refused a publish (not authorised for " \
+                    "this topic?): events kept in the outbox"
+                log.error("%s", self._counters.last_error)
+                connected = False
         try:
             self.outbox.ack(*acked)
         except OutboxError as exc:  # the rows stay: they are sent again, de-duplicated later

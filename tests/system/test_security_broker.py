@@ -311,3 +311,31 @@ def test_edge_over_tls_and_a_hub_with_credentials_through_the_acl(
             edge.send_signal(signal.SIGTERM)
             assert edge.wait(timeout=30) == 0, (tmp_path / "edge.log").read_text()
         wait_until(lambda: gateway_state() == "offline", "the edge to show offline")
+
+
+def test_a_misconfigured_gateway_keeps_the_events_the_broker_refused(
+        site: Site, tmp_path: Path) -> None:
+    """Gateway A's credentials with gateway B's id: every publish is refused by the ACL, and
+    the edge must keep the events (and say why), not delete them as delivered."""
+    from edge.outbox import SqliteOutbox
+    from edge.publisher import MqttPublisher
+    from edge.settings import MqttSettings
+    wh = site.gw_b.warehouse
+    outbox = SqliteOutbox(tmp_path / "outbox.sqlite")
+    outbox.enqueue([item_move("S", 1, None, "BIN-A", wh=wh, t=i) for i in range(5)])
+    settings = MqttSettings(port=site.broker.port, username=site.gw_a.username,
+                            password=site.passwords[site.gw_a.username], window=2,
+                            backoff_min_s=0.2, backoff_max_s=0.5)
+    publisher = MqttPublisher(outbox, settings, wh, site.gw_b.gateway, heartbeat_s=3600)
+    publisher.start()
+    try:
+        # Mosquitto answers a forbidden publish with "not authorised" (v5) or drops the
+        # connection; either way the events must still be queued after several attempts.
+        wait_until(lambda: publisher.stats().messages_published >= 3,
+                   "the publisher to try several times")
+        stats = publisher.stats()
+        assert stats.events_acked == 0 and stats.last_error
+        assert outbox.depth == 5
+    finally:
+        publisher.stop()
+        outbox.close()
