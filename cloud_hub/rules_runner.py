@@ -73,8 +73,9 @@ class RulesRunner:
         if self.publisher is None and self.settings.mqtt_enabled:
             from cloud_hub.planning.actions import ActionFailed, MqttAlertPublisher
             try:
-                self.publisher = MqttAlertPublisher(self.settings.mqtt_host,
-                                                    self.settings.mqtt_port)
+                self.publisher = MqttAlertPublisher(
+                    self.settings.mqtt_host, self.settings.mqtt_port,
+                    username=self.settings.mqtt_username, password=self.settings.mqtt_password)
             except ActionFailed as exc:
                 log.warning("alerts are stored but not published: %s", exc)
         return self.publisher

@@ -29,6 +29,9 @@ class HubSettings(BaseSettings):
     mqtt_username: str | None = None
     mqtt_password: str | None = None
     mqtt_client_id: str | None = None
+    mqtt_tls_ca_file: str | None = None  # set: connect with TLS, checking the broker
+    mqtt_tls_cert_file: str | None = None  # client certificate, when the broker asks
+    mqtt_tls_key_file: str | None = None
     mqtt_shared_group: str = "hub"
     batch_max_events: int = Field(default=500, gt=0)
     batch_window_ms: int = Field(default=5, ge=0)

@@ -6,6 +6,7 @@ directory), so it can be stopped, killed and restarted without touching a shared
 
 from __future__ import annotations
 
+import getpass
 import shutil
 import signal
 import socket
@@ -48,7 +49,7 @@ class LocalBroker:
     proc: subprocess.Popen[bytes] | None = None
     # Started as root, Mosquitto drops to the 'mosquitto' user and then cannot read a 0600
     # password file (or write persistence) owned by root: `user` keeps it as this user.
-    user: str | None = None
+    user: str | None = field(default_factory=lambda: getpass.getuser())
     # A whole config instead of the generated one (it must listen on `port`).
     config_override: str | None = None
 

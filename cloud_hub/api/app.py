@@ -18,6 +18,7 @@ from cloud_hub.api import (
     supervisor_routes,
 )
 from cloud_hub.apply_service import ApplyService
+from cloud_hub.auth.store import bootstrap_admin
 from cloud_hub.live import LiveHub
 from cloud_hub.metrics import Metrics
 from cloud_hub.settings import HubSettings
@@ -29,6 +30,9 @@ def create_app(settings: HubSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url = resolve_url(settings.database_url)
         pool = await asyncio.to_thread(open_pool, url)
+        if settings.bootstrap_admin_password:
+            with pool.connection() as conn:
+                bootstrap_admin(conn, settings.bootstrap_admin_password)
         live = LiveHub(settings.ws_queue_size, settings.ws_slow_policy)
         live.bind(asyncio.get_running_loop())
         metrics = Metrics()

@@ -128,3 +128,11 @@ def revoke_tokens(conn: psycopg.Connection, principal: str, now: datetime) -> in
     cur = conn.execute("UPDATE api_tokens SET revoked_at = %s WHERE principal = %s "
                        "AND revoked_at IS NULL", (now, principal))
     return cur.rowcount
+
+
+def bootstrap_admin(conn: psycopg.Connection, password: str) -> bool:
+    """Create the first admin (`admin`) when there are no users yet; False if there were."""
+    if conn.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None:
+        return False
+    create_user(conn, "admin", password, ["admin"])
+    return True

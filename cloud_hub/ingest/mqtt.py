@@ -42,6 +42,10 @@ class MqttIngest:
                                   protocol=mqtt.MQTTv5, manual_ack=True)
         if settings.mqtt_username:
             self.client.username_pw_set(settings.mqtt_username, settings.mqtt_password)
+        if settings.mqtt_tls_ca_file:
+            self.client.tls_set(ca_certs=settings.mqtt_tls_ca_file,
+                                certfile=settings.mqtt_tls_cert_file,
+                                keyfile=settings.mqtt_tls_key_file)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message

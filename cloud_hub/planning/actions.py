@@ -46,12 +46,15 @@ class MqttAlertPublisher:
     """Publishes alerts as JSON on stockpulse/v1/<warehouse>/alerts, QoS 1 (paho-mqtt 2.x)."""
 
     def __init__(self, host: str, port: int, *, client_id: str | None = None,
-                 timeout: float = 5.0) -> None:
+                 timeout: float = 5.0, username: str | None = None,
+                 password: str | None = None) -> None:
         self._timeout = timeout
         self._connected = threading.Event()
         self._client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
                                    client_id=client_id or f"planning-{uuid.uuid4().hex[:10]}")
         self._client.on_connect = self._on_connect
+        if username:
+            self._client.username_pw_set(username, password)
         try:
             self._client.connect(host, port, keepalive=30)
         except OSError as exc:

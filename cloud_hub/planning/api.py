@@ -201,7 +201,9 @@ def evaluate_rules(pool: PoolDep, settings: SettingsDep, _: Planner,
             (warehouse, warehouse, warehouse, warehouse))]
         if settings.mqtt_enabled:
             try:
-                publisher = MqttAlertPublisher(settings.mqtt_host, settings.mqtt_port)
+                publisher = MqttAlertPublisher(settings.mqtt_host, settings.mqtt_port,
+                                               username=settings.mqtt_username,
+                                               password=settings.mqtt_password)
             except ActionFailed:
                 publisher = None  # alerts are still stored; the report names the failure
         with httpx.Client(timeout=10) as client:

@@ -132,3 +132,15 @@ def test_health_and_metrics(hub: Hub) -> None:
     assert httpx.get(f"{hub.base_url}/healthz").json()["database"] == "ok"
     text = httpx.get(f"{hub.base_url}/metrics").text
     assert "stockpulse_events_applied_total" in text and "stockpulse_batch_seconds_bucket" in text
+
+
+def test_first_admin_from_the_bootstrap_password(fresh_db_url: str) -> None:
+    from datetime import timedelta
+
+    from cloud_hub.auth.store import bootstrap_admin, login
+    with connect(fresh_db_url) as conn:
+        assert bootstrap_admin(conn, "first-admin-pass") is True
+        assert bootstrap_admin(conn, "another-password") is False  # never overwrites
+        issued = login(conn, "admin", "first-admin-pass", now=datetime.now(UTC),
+                       ttl=timedelta(minutes=5), secret_key="k")
+    assert issued.principal.roles == ("admin",)
