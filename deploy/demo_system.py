@@ -149,8 +149,8 @@ def _hub(demo: DemoRun) -> str:
         start_hub(demo.sup, "hub", env)
     except ChildFailed as exc:
         if demo.broker.kind == "amqtt":  # amqtt 0.12 refuses MQTT 5 CONNECTs, the hub's
-            raise ChildFailed(f"{exc}; the hub's MQTT 5 session is refused by amqtt: install "
-                              "Mosquitto (apt-get install mosquitto)") from exc
+            raise ChildFailed(f"{exc}; amqtt refuses the MQTT 5 sessions of the hub and the "
+                              "edge: install Mosquitto (apt-get install mosquitto)") from exc
         raise
     return demo.base_url
 
