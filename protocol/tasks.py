@@ -23,13 +23,9 @@ from pydantic import (
     model_validator,
 )
 
-from protocol.events import Gtin, UnitRef
+from protocol.events import Code, Gtin, UnitRef, _decimal_to_json
 
 TASK_SCHEMA_VERSION = 1
-
-
-def _decimal_to_json(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
 
 
 Amount = Annotated[
@@ -39,7 +35,6 @@ Amount = Annotated[
 ]
 """A quantity that may be zero (a count of an empty bin, a pick of nothing)."""
 
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 
 
