@@ -49,7 +49,11 @@ class MqttIngest:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
-        self.client.reconnect_delay_set(0.2, 5)
+        # Reconnect fast: after a broker restart, a gateway that publishes before any hub has
+        # subscribed again loses those messages at a broker without persistence (the broker
+        # acknowledges and drops them). Fast re-subscription shrinks that window; it does not
+        # close it (see tests/system/test_faults.py).
+        self.client.reconnect_delay_set(0.1, 0.5)
         # Two stages so decoding the next window overlaps the ledger transaction of this one.
         self.decoded: queue.Queue[tuple[list[mqtt.MQTTMessage], Sorted]] = queue.Queue(2)
         self.decoder = threading.Thread(target=self._decode_loop, name="mqtt-decode",
