@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import queue
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import paho.mqtt.client as mqtt
 import pytest
 
 from cloud_hub.auth.store import create_user
 from cloud_hub.storage.database import connect
 from protocol.codec import encode_event
-from protocol.topics import Channel, warehouse_topic
 from tests.hub_fixtures import Hub, running_hub
 from tests.planning.ledger_site import apply, history, move, site
 
@@ -31,11 +27,6 @@ rules:
 
 
 @pytest.fixture
-def wh() -> str:
-    return f"WH{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture
 def hub(fresh_db_url: str, wh: str, mqtt_broker: tuple[str, int]) -> Iterator[Hub]:
     start = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
     with connect(fresh_db_url) as conn:
@@ -45,24 +36,6 @@ def hub(fresh_db_url: str, wh: str, mqtt_broker: tuple[str, int]) -> Iterator[Hu
     host, port = mqtt_broker
     with running_hub(fresh_db_url, mqtt_host=host, mqtt_port=port) as h:
         yield h
-
-
-@pytest.fixture
-def alerts(mqtt_broker: tuple[str, int], wh: str) -> Iterator[queue.Queue[dict[str, object]]]:
-    got: queue.Queue[dict[str, object]] = queue.Queue()
-    ready: queue.Queue[int] = queue.Queue()
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
-                         client_id=f"planning-api-{uuid.uuid4().hex[:8]}")
-    client.on_message = lambda c, u, msg: got.put(json.loads(msg.payload))
-    client.on_subscribe = lambda c, u, mid, codes, props: ready.put(mid)
-    client.on_connect = lambda c, u, f, rc, p: c.subscribe(
-        warehouse_topic(wh, Channel.ALERTS), qos=1)
-    client.connect(*mqtt_broker)
-    client.loop_start()
-    ready.get(timeout=10)
-    yield got
-    client.loop_stop()
-    client.disconnect()
 
 
 def test_planning_api_end_to_end(hub: Hub, wh: str,

@@ -3,14 +3,11 @@ an alert on the warehouse's MQTT alerts topic, stored, and a replenishment sugge
 
 from __future__ import annotations
 
-import json
 import queue
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
-import paho.mqtt.client as mqtt
 import psycopg
 import pytest
 
@@ -20,7 +17,6 @@ from cloud_hub.planning.rules import ActionKind, load_rules
 from cloud_hub.planning.service import facts_for, on_moves_applied, run_planning, suggest_for_action
 from cloud_hub.storage.database import connect
 from cloud_hub.storage.ledger_store import apply_batch
-from protocol.topics import Channel, warehouse_topic
 from tests.planning.ledger_site import T0, apply, history, move, site
 
 pytestmark = pytest.mark.integration
@@ -41,33 +37,10 @@ rules:
 
 
 @pytest.fixture
-def wh() -> str:
-    return f"WH{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture
 def conn(fresh_db_url: str, wh: str) -> Iterator[psycopg.Connection]:
     with connect(fresh_db_url) as c:
         site(c, wh)
         yield c
-
-
-@pytest.fixture
-def alerts(mqtt_broker: tuple[str, int], wh: str) -> Iterator[queue.Queue[dict[str, object]]]:
-    got: queue.Queue[dict[str, object]] = queue.Queue()
-    subscribed = queue.Queue[int]()
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
-                         client_id=f"planning-test-{uuid.uuid4().hex[:8]}")
-    client.on_message = lambda c, u, msg: got.put(json.loads(msg.payload))
-    client.on_subscribe = lambda c, u, mid, codes, props: subscribed.put(mid)
-    client.on_connect = lambda c, u, f, rc, p: c.subscribe(
-        warehouse_topic(wh, Channel.ALERTS), qos=1)
-    client.connect(*mqtt_broker)
-    client.loop_start()
-    subscribed.get(timeout=10)
-    yield got
-    client.loop_stop()
-    client.disconnect()
 
 
 def test_a_move_below_safety_stock_raises_an_alert_on_mqtt_stored_once(
