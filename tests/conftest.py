@@ -6,6 +6,7 @@ the database or the broker. Each session gets its own database so parallel runs 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import uuid
@@ -37,6 +38,16 @@ def _url_for(name: str) -> str:
     return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
+@contextlib.contextmanager
+def scratch_database() -> Iterator[str]:
+    """A new empty database for a module-scoped fixture; dropped afterwards."""
+    name = _create_database()
+    try:
+        yield _url_for(name)
+    finally:
+        _drop_database(name)
+
+
 @pytest.fixture(scope="session")
 def pg_server_url() -> str:
     """Admin URL of the real PostgreSQL; fails clearly when it is not answering."""
@@ -51,11 +62,8 @@ def pg_server_url() -> str:
 @pytest.fixture
 def fresh_db_url(pg_server_url: str) -> Iterator[str]:
     """A new empty database for one test, dropped afterwards."""
-    name = _create_database()
-    try:
-        yield _url_for(name)
-    finally:
-        _drop_database(name)
+    with scratch_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -22,18 +22,14 @@ SITE = [{"code": c, "warehouse": "WH1", "kind": "bin", "x": i, "y": 0}
 
 @pytest.fixture(scope="module")
 def hub(pg_server_url: str) -> Iterator[Hub]:
-    from tests.conftest import _create_database, _drop_database, _url_for
-    name = _create_database()
-    try:
-        with running_hub(_url_for(name), mqtt_enabled=False) as h:
-            with h.client() as c:
-                assert c.post("/api/v1/locations", json=SITE).status_code == 201
-            with connect(h.settings.database_url or "") as conn:
-                create_user(conn, "pia", "picker-pass", ["picker"])
-                create_user(conn, "sam", "supervisor-pass", ["supervisor"])
-            yield h
-    finally:
-        _drop_database(name)
+    from tests.conftest import scratch_database
+    with scratch_database() as url, running_hub(url, mqtt_enabled=False) as h:
+        with h.client() as c:
+            assert c.post("/api/v1/locations", json=SITE).status_code == 201
+        with connect(url) as conn:
+            create_user(conn, "pia", "picker-pass", ["picker"])
+            create_user(conn, "sam", "supervisor-pass", ["supervisor"])
+        yield h
 
 
 def problem_of(r: httpx.Response, status: int) -> dict[str, object]:

@@ -25,18 +25,14 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def hub(pg_server_url: str) -> Iterator[Hub]:
     """One hub for the module: each test works with its own SKUs and bins."""
-    from tests.conftest import _create_database, _drop_database, _url_for
-    name = _create_database()
-    try:
-        url = _url_for(name)
+    from tests.conftest import scratch_database
+    with scratch_database() as url:
         with connect(url) as conn:
             build_site(conn)
             create_user(conn, "ann", "picker-pass", ["picker"])
             create_user(conn, "sam", "supervisor-pass", ["supervisor"])
         with running_hub(url, mqtt_enabled=False) as h:
             yield h
-    finally:
-        _drop_database(name)
 
 
 def db(hub: Hub) -> Any:
