@@ -34,7 +34,8 @@ def wait_for(conn: psycopg.Connection, sql: str, expected: object, timeout: floa
     deadline = time.monotonic() + timeout
     value = None
     while time.monotonic() < deadline:
-        value = conn.execute(sql).fetchone()[0]  # type: ignore[index]
+        row = conn.execute(sql).fetchone()
+        value = row[0] if row else None  # the row may not exist yet
         if value == expected:
             return value
         time.sleep(0.1)  # polling the ledger a separate process writes; no event to await
