@@ -49,12 +49,27 @@ def decode_event(obj: object) -> StockMoved:
     """Validate one already-parsed JSON object as a StockMoved; ContractError otherwise."""
     if not isinstance(obj, dict):
         raise ContractError(f"an event must be a JSON object, not {type(obj).__name__}")
+    if _has_nul(obj):
+        raise ContractError("text may not contain NUL (\\u0000) characters: the ledger's "
+                            "database cannot store them")
     try:
         return StockMoved.model_validate(obj)
     except ValidationError as exc:
         raise ContractError(describe(exc)) from None
     except (ValueError, TypeError, RecursionError) as exc:  # pydantic internals on odd input
         raise ContractError(f"invalid event: {exc}") from None
+
+
+def _has_nul(obj: object, depth: int = 0) -> bool:
+    if isinstance(obj, str):
+        return "\x00" in obj
+    if depth > 64:
+        return False  # deeper than any event; validation refuses it anyway
+    if isinstance(obj, dict):
+        return any(_has_nul(k, depth + 1) or _has_nul(v, depth + 1) for k, v in obj.items())
+    if isinstance(obj, list):
+        return any(_has_nul(v, depth + 1) for v in obj)
+    return False
 
 
 def _parse(payload: bytes | str) -> object:
@@ -99,7 +114,8 @@ def _fast_path(payload: bytes | str) -> DecodedMessage | None:
 def decode_message(payload: bytes | str) -> DecodedMessage:
     """A message is an event object, a JSON array of events, or {"events": [...]}."""
     size = len(payload.encode() if isinstance(payload, str) else payload)
-    if size <= MAX_PAYLOAD_BYTES:
+    nul = b"\\u0000" if isinstance(payload, bytes) else "\\u0000"
+    if size <= MAX_PAYLOAD_BYTES and nul not in payload:  # type: ignore[operator]
         fast = _fast_path(payload)
         if fast is not None:
             return fast

@@ -56,6 +56,8 @@ def with_(**changes: object) -> bytes:
     (b"\xff\xfe\x00", "not JSON"),
     (b"42", "not int"),
     (b"[]", "at least one"),
+    (with_(to_location="BIN\u0000A"), "NUL"),
+    (with_(vendor={"note": "a\u0000"}), "NUL"),
 ])
 def test_bad_events_are_refused_with_a_clear_message(payload: bytes, message: str) -> None:
     with pytest.raises(ContractError) as raised:
@@ -78,6 +80,14 @@ def test_a_bad_event_in_a_batch_is_rejected_alone() -> None:
     assert len(decoded.events) == 2
     assert [r.index for r in decoded.rejected] == [1]
     assert "event_id" in decoded.rejected[0].reason
+
+
+def test_a_nul_character_rejects_its_event_alone_and_an_escaped_backslash_does_not() -> None:
+    batch = [{**GOOD, "event_id": str(uuid.uuid4()), "user": "a\u0000b"},
+             {**GOOD, "event_id": str(uuid.uuid4()), "user": "a\\u0000b"}]
+    decoded = decode_message(json.dumps(batch).encode())
+    assert [r.index for r in decoded.rejected] == [0]
+    assert [e.user for e in decoded.events] == ["a\\u0000b"]
 
 
 def test_topics_round_trip_and_refuse_wildcards() -> None:
