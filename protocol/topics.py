@@ -6,6 +6,7 @@ Warehouse and gateway ids are single topic levels, so they may not contain
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -77,3 +78,63 @@ def parse_topic(name: str) -> Topic:
     warehouse = check_id(parts[2], "warehouse")
     gateway = check_id(parts[3], "gateway") if len(parts) == 5 else None
     return Topic(warehouse, gateway, channel)
+
+
+# -- hub presence ----------------------------------------------------------------------------
+# stockpulse/hub/presence/<hub-id>, outside the versioned event topics: a hub replica says,
+# retained, that its subscription to the moves is in place (published after its SUBACK), and
+# its MQTT will deletes that claim. Gateways publish moves only while some hub claims it, so a
+# broker that lost its subscriptions (a restart) is never sent moves that nobody receives.
+HUB_PRESENCE_PREFIX = f"{ROOT}/hub/presence/"
+HUB_PRESENCE_FILTER = f"{HUB_PRESENCE_PREFIX}+"
+_NOT_ID = re.compile(r"[^A-Za-z0-9_.\-]")
+
+
+def hub_presence_id(client_id: str) -> str:
+    """A topic-safe hub id from an MQTT client id (one topic level, 64 characters at most)."""
+    cleaned = _NOT_ID.sub("-", client_id).lstrip("_.-")[:64]
+    return check_id(cleaned or "hub", "hub")
+
+
+def hub_presence_topic(hub_id: str) -> str:
+    return HUB_PRESENCE_PREFIX + check_id(hub_id, "hub")
+
+
+@dataclass(frozen=True, slots=True)
+class HubPresence:
+    """One hub's claim: online (subscribed to `subscribed`) or not. An empty retained payload
+    (the hub's will, or its clean stop) deletes the claim and reads as offline."""
+
+    hub: str
+    online: bool
+    group: str | None = None
+    subscribed: tuple[str, ...] = ()
+    at: str | None = None  # ISO 8601, for people reading the broker; gateways ignore it
+
+    def encode(self) -> bytes:
+        return json.dumps({"hub": self.hub, "state": "online" if self.online else "offline",
+                           "group": self.group, "subscribed": list(self.subscribed),
+                           "at": self.at}).encode()
+
+
+def decode_hub_presence(name: str, payload: bytes) -> HubPresence:
+    """The presence a message on `name` states; ContractError for another topic or a payload
+    that is neither empty nor a JSON object with a state."""
+    if not name.startswith(HUB_PRESENCE_PREFIX):
+        raise ContractError(f"topic {name!r} is not {HUB_PRESENCE_PREFIX}<hub>")
+    hub = check_id(name[len(HUB_PRESENCE_PREFIX):], "hub")
+    if not payload:
+        return HubPresence(hub, online=False)
+    try:
+        body = json.loads(payload)
+    except (UnicodeDecodeError, ValueError):
+        raise ContractError("hub presence is not JSON", "payload") from None
+    state = body.get("state") if isinstance(body, dict) else None
+    if state not in ("online", "offline"):
+        raise ContractError("hub presence needs state 'online' or 'offline'", "state")
+    group = body.get("group")
+    subscribed = body.get("subscribed")
+    return HubPresence(
+        hub, state == "online", group if isinstance(group, str) else None,
+        tuple(s for s in subscribed if isinstance(s, str)) if isinstance(subscribed, list)
+        else (), body.get("at") if isinstance(body.get("at"), str) else None)

@@ -24,6 +24,7 @@ from psycopg.types.json import Jsonb
 
 from cloud_hub.apply_service import ApplyService
 from cloud_hub.ingest.messages import GatewayNews, Sorted, gateway_row, sort_messages
+from cloud_hub.ingest.presence import HubAnnouncer
 from cloud_hub.settings import HubSettings
 from protocol.topics import Channel, subscription
 
@@ -49,6 +50,8 @@ class MqttIngest:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.presence = HubAnnouncer(self.client, client_id, settings.mqtt_shared_group,
+                                     subscription(Channel.MOVES, settings.mqtt_shared_group))
         # Reconnect fast: after a broker restart, a gateway that publishes before any hub has
         # subscribed again loses those messages at a broker without persistence (the broker
         # acknowledges and drops them). Fast re-subscription shrinks that window; it does not
@@ -67,9 +70,10 @@ class MqttIngest:
             log.error("broker refused the hub: %s", reason)
             return
         group = self.settings.mqtt_shared_group
-        client.subscribe([(subscription(Channel.MOVES, group), 1),
-                          (subscription(Channel.STATUS), 1),
-                          (subscription(Channel.HEARTBEAT), 0)])
+        _rc, mid = client.subscribe([(subscription(Channel.MOVES, group), 1),
+                                     (subscription(Channel.STATUS), 1),
+                                     (subscription(Channel.HEARTBEAT), 0)])
+        self.presence.expect(mid)  # gateways publish once this SUBACK is announced
         self.connected.set()
 
     def _on_disconnect(self, *_args: object) -> None:
@@ -93,6 +97,7 @@ class MqttIngest:
         self.stop_flag.set()
         self.decoder.join(timeout=10)
         self.worker.join(timeout=10)
+        self.presence.leave()
         self.client.disconnect()
         self.client.loop_stop()
 
