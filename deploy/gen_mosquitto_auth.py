@@ -1,8 +1,9 @@
 """Per-gateway broker credentials: a Mosquitto ACL, a hashed password file, one env file each.
 
 Rule kept here: a gateway's user may publish only under stockpulse/v1/<its warehouse>/<its
-gateway>/ and read only its own commands topic; the hub user reads everything and publishes
-alerts and commands. Existing passwords are kept on re-runs unless rotated.
+gateway>/ and read only its own commands topic and the hubs' presence; the hub user reads
+everything and publishes alerts, commands and its presence. Existing passwords are kept on
+re-runs unless rotated.
 
     python deploy/gen_mosquitto_auth.py OUT_DIR --gateway WH1/gw-docks [--gateway ...]
     python deploy/gen_mosquitto_auth.py OUT_DIR --inventory deploy/gateways.example.yaml
@@ -25,7 +26,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from protocol.errors import ContractError
-from protocol.topics import ROOT, VERSION, Channel, check_id, topic
+from protocol.topics import HUB_PRESENCE_FILTER, ROOT, VERSION, Channel, check_id, topic
 
 HUB_USER = "hub"
 HEALTHCHECK_USER = "healthcheck"
@@ -81,7 +82,10 @@ def acl_text(gateways: Iterable[GatewayId]) -> str:
              f"user {HUB_USER}",
              f"topic read {ROOT}/{VERSION}/#",
              f"topic write {ROOT}/{VERSION}/+/{Channel.ALERTS}",
-             f"topic write {ROOT}/{VERSION}/+/+/{Channel.COMMANDS}", "",
+             f"topic write {ROOT}/{VERSION}/+/+/{Channel.COMMANDS}",
+             # presence: retained, and the hub's will (Mosquitto refuses a CONNECT whose
+             # will the ACL does not allow, so a hub without this line cannot connect)
+             f"topic write {HUB_PRESENCE_FILTER}", "",
              f"user {HEALTHCHECK_USER}",
              "topic read $SYS/broker/uptime", ""]
     seen: set[str] = set()
@@ -92,6 +96,7 @@ def acl_text(gateways: Iterable[GatewayId]) -> str:
         lines.append(f"user {gw.username}")
         lines += [f"topic write {topic(gw.warehouse, gw.gateway, ch)}" for ch in GATEWAY_WRITES]
         lines += [f"topic read {topic(gw.warehouse, gw.gateway, ch)}" for ch in GATEWAY_READS]
+        lines.append(f"topic read {HUB_PRESENCE_FILTER}")  # waits for a subscribed hub
         lines.append("")
     return "\n".join(lines)
 

@@ -37,6 +37,7 @@ ENV_KEYS: dict[str, tuple[str, ...]] = {
     "EDGE_MQTT_USERNAME": ("mqtt", "username"),
     "EDGE_MQTT_PASSWORD": ("mqtt", "password"),
     "EDGE_MQTT_KEEPALIVE": ("mqtt", "keepalive"),
+    "EDGE_MQTT_WAIT_FOR_HUB": ("mqtt", "wait_for_hub"),
     "EDGE_OUTBOX_PATH": ("outbox", "path"),
     "EDGE_OUTBOX_MAX_EVENTS": ("outbox", "max_events"),
     "EDGE_OUTBOX_MAX_BYTES": ("outbox", "max_bytes"),
@@ -219,7 +220,7 @@ def _mqtt(doc: _Doc, value: object) -> MqttSettings:
     path: Path_ = ("mqtt",)
     m = _mapping(doc, value or {}, path, {"host", "port", "username", "password", "tls",
                                           "keepalive", "client_id", "window", "batch_events",
-                                          "backoff_min_s", "backoff_max_s"})
+                                          "backoff_min_s", "backoff_max_s", "wait_for_hub"})
     tls = None
     if m.get("tls") not in (None, False):
         t = _mapping(doc, {} if m["tls"] is True else m["tls"], (*path, "tls"),
@@ -240,6 +241,7 @@ def _mqtt(doc: _Doc, value: object) -> MqttSettings:
         batch_events=_get(doc, m, path, "batch_events", integer(1, 5000), 500),
         backoff_min_s=_get(doc, m, path, "backoff_min_s", number(0.01, 60), 0.5),
         backoff_max_s=_get(doc, m, path, "backoff_max_s", number(0.1, 3600), 30.0),
+        wait_for_hub=_get(doc, m, path, "wait_for_hub", boolean, True),
     )
 
 

@@ -2,7 +2,10 @@
 
 Rule kept here: an outbox row is deleted only after the PUBACK of the message carrying it;
 after any disconnect every unacknowledged row is sent again (the hub de-duplicates by
-event_id). paho runs on our own thread (`client.loop`), its callbacks only hand over.
+event_id). With `wait_for_hub`, moves are published only while a hub has announced, on this
+connection, that its subscription is in place (edge/hub_gate.py): a broker acknowledges a
+publish nobody is subscribed to and drops it. paho runs on our own thread (`client.loop`),
+its callbacks only hand over.
 """
 
 from __future__ import annotations
@@ -21,13 +24,16 @@ from datetime import UTC, datetime
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from edge.hub_gate import HubGate
 from edge.outbox import Batch, OutboxError, SqliteOutbox
 from edge.settings import MqttSettings
 from protocol import Channel, topic
+from protocol.topics import HUB_PRESENCE_FILTER
 
 log = logging.getLogger(__name__)
 
 HeartbeatSource = Callable[[], Mapping[str, object]]
+HOLD_WARN_S = 10.0  # holding events for a hub longer than this is worth a warning
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +45,8 @@ class PublisherStats:
     connects: int
     disconnects: int
     last_error: str | None
+    hubs_online: int = 0  # hubs that announced their subscription on this connection
+    waiting_for_hub: bool = False  # events queued and held: no hub announced yet
 
 
 @dataclass(slots=True)
@@ -66,6 +74,11 @@ class MqttPublisher:
         self._heartbeat = heartbeat
         self._heartbeat_s = heartbeat_s
         self._inbox: queue.SimpleQueue[tuple[str, int, int]] = queue.SimpleQueue()
+        self._presence: queue.SimpleQueue[tuple[int, str, bytes]] = queue.SimpleQueue()
+        self._gate = HubGate()
+        self._holding = False
+        self._holding_since = 0.0
+        self._hold_warned = False
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -96,7 +109,8 @@ class MqttPublisher:
     def stats(self) -> PublisherStats:
         c = self._counters
         return PublisherStats(self._connected, c.published, c.acked, len(self._in_flight),
-                              c.connects, c.disconnects, c.last_error)
+                              c.connects, c.disconnects, c.last_error,
+                              len(self._gate.online), self._holding)
 
     # -- the thread ------------------------------------------------------------------------
     def _run(self) -> None:
@@ -147,6 +161,11 @@ class MqttPublisher:
         client.on_disconnect = lambda _c, _u, _f, rc, _p: put(("gone", int(rc.value), gen))
         client.on_publish = lambda _c, _u, mid, rc, _p: put(
             ("nack" if getattr(rc, "is_failure", False) else "ack", mid, gen))
+        if s.wait_for_hub:
+            presence = self._presence.put
+            client.on_subscribe = lambda _c, _u, _mid, rcs, _p: put(
+                ("suback", max((int(r.value) for r in rcs), default=0x80), gen))
+            client.on_message = lambda _c, _u, m: presence((gen, m.topic, m.payload))
         return client
 
     def _connect(self) -> bool:
@@ -180,6 +199,9 @@ class MqttPublisher:
         self._counters.connects += 1
         self._cursor = 0  # everything still in the outbox is unacknowledged: send it again
         self._in_flight.clear()
+        self._gate.reset()  # the broker may have lost every subscription: hear the hubs again
+        if self.settings.wait_for_hub:
+            client.subscribe(HUB_PRESENCE_FILTER, qos=1)
         client.publish(self.status_topic, self._status("online"), qos=1, retain=True)
         log.info("connected to %s:%d, %d events queued", self.settings.host,
                  self.settings.port, self.outbox.depth)
@@ -202,6 +224,8 @@ class MqttPublisher:
 
     def _fill_window(self, client: mqtt.Client) -> None:
         self._wake.clear()
+        if not self._hub_listening():
+            return
         while len(self._in_flight) < self.settings.window:
             try:
                 batch = self.outbox.next_batch(self._cursor, self.settings.batch_events)
@@ -217,13 +241,50 @@ class MqttPublisher:
             self._cursor = batch.last_seq
             self._counters.published += 1
 
+    def _hub_listening(self) -> bool:
+        """May moves be published now? Logs when holding starts and ends."""
+        self._apply_presence()
+        listening = not self.settings.wait_for_hub or self._gate.open
+        holding = not listening and self.outbox.depth > 0
+        now = time.monotonic()
+        if holding and not self._holding:
+            self._holding_since, self._hold_warned = now, False
+            log.info("holding %d queued events until a hub announces its subscription on %s",
+                     self.outbox.depth, HUB_PRESENCE_FILTER)
+        elif holding and not self._hold_warned and now - self._holding_since > HOLD_WARN_S:
+            self._hold_warned = True
+            log.warning("still holding %d queued events after %.0f s: no hub has announced a "
+                        "subscription on %s (is a hub running and allowed to publish it?)",
+                        self.outbox.depth, now - self._holding_since, HUB_PRESENCE_FILTER)
+        elif listening and self._holding:
+            log.info("hub %s subscribed: publishing %d queued events",
+                     ", ".join(sorted(self._gate.online)), self.outbox.depth)
+        self._holding = holding
+        return listening
+
+    def _apply_presence(self) -> None:
+        while True:
+            try:
+                gen, name, payload = self._presence.get_nowait()
+            except queue.Empty:
+                return
+            if gen == self._generation and self._gate.observe(name, payload) is None:
+                log.warning("ignored a presence message on %s that is not valid", name)
+
     def _apply_inbox(self) -> bool:
         acked: list[Batch] = []
         connected = True
         for kind, value, gen in self._drain_inbox():
             if gen != self._generation:
                 continue
-            if kind == "gone":
+            if kind == "suback" and value >= 0x80:
+                self._counters.last_error = (
+                    f"broker refused the subscription to {HUB_PRESENCE_FILTER} (reason "
+                    f"{value:#x}): events are held until a hub is seen; allow gateways to "
+                    "read it in the ACL (deploy/gen_mosquitto_auth.py) or set "
+                    "mqtt.wait_for_hub: false")
+                log.error("%s", self._counters.last_error)
+            elif kind == "gone":
                 log.warning("broker connection lost (rc=%d); %d messages unacknowledged",
                             value, len(self._in_flight))
                 self._counters.last_error = f"disconnected rc={value}"

@@ -29,6 +29,10 @@ class MqttSettings:
     backoff_min_s: float = 0.5
     backoff_max_s: float = 30.0
     connect_timeout_s: float = 10.0
+    # Publish moves only while a hub has announced its subscription (edge/hub_gate.py). The
+    # gateway's config turns this on unless told otherwise (edge/config.py); a bare publisher
+    # (benchmarks, tests with a plain subscriber) is not gated.
+    wait_for_hub: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +103,8 @@ class GatewaySettings:
             "warehouse": self.warehouse,
             "gateway_id": self.gateway_id,
             "mqtt": {"host": self.mqtt.host, "port": self.mqtt.port,
-                     "tls": self.mqtt.tls is not None, "username": self.mqtt.username},
+                     "tls": self.mqtt.tls is not None, "username": self.mqtt.username,
+                     "wait_for_hub": self.mqtt.wait_for_hub},
             "outbox": {"path": self.outbox.path, "max_events": self.outbox.max_events,
                        "max_bytes": self.outbox.max_bytes},
             "heartbeat_s": self.heartbeat_s,

@@ -71,6 +71,14 @@ def test_environment_overrides_the_file_and_is_named_in_errors() -> None:
         load_config_text(BASE, {"EDGE_MQTT_PORT": "x"})
 
 
+def test_a_gateway_waits_for_a_subscribed_hub_unless_told_not_to() -> None:
+    assert load_config_text(BASE, {}).mqtt.wait_for_hub
+    assert not load_config_text(BASE + "mqtt:\n  wait_for_hub: false\n", {}).mqtt.wait_for_hub
+    assert not load_config_text(BASE, {"EDGE_MQTT_WAIT_FOR_HUB": "off"}).mqtt.wait_for_hub
+    with pytest.raises(ConfigError, match=r"mqtt.wait_for_hub \(line 4\): must be true"):
+        load_config_text(BASE + "mqtt:\n  wait_for_hub: sometimes\n", {})
+
+
 def test_sizes_tls_and_relative_paths(tmp_path: Path) -> None:
     file = tmp_path / "gw.yaml"
     file.write_text(BASE + "mqtt:\n  tls: {ca_certs: ca.pem}\noutbox:\n  path: q.sqlite\n"

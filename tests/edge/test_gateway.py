@@ -20,6 +20,9 @@ OUTAGE_S = float(os.environ.get("EDGE_TEST_OUTAGE_S", "5"))  # the issue's 30 s:
 
 
 def _config(tmp_path: Path, wh: str, port: int, scanner_port: str, **mqtt: object) -> Path:
+    # A plain subscriber stands in for the hub here and announces no presence: not gated
+    # (tests/edge/test_hub_gate.py covers the gate).
+    mqtt = {"wait_for_hub": "false", **mqtt}
     extra = "".join(f"  {k}: {v}\n" for k, v in mqtt.items())
     file = tmp_path / "gateway.yaml"
     file.write_text(

@@ -82,7 +82,7 @@ def test_gateway_with_rfid_section_publishes_portal_moves(
     wh = f"WH{uuid.uuid4().hex[:8]}"
     settings = load_config_text(
         f"warehouse: {wh}\ngateway_id: gw-rfid\nheartbeat_s: 0.3\n"
-        f"mqtt: {{host: {host}, port: {port}}}\n"
+        f"mqtt: {{host: {host}, port: {port}, wait_for_hub: false}}\n"  # no hub here
         f"outbox: {{path: {tmp_path / 'outbox.sqlite'}, synchronous: normal}}\n"
         + _rfid_yaml(ports))
     sub = Collector(host, port, f"stockpulse/v1/{wh}/#")
