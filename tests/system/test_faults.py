@@ -6,6 +6,7 @@ the fault happens; afterwards the ledger holds every pass exactly once."""
 from __future__ import annotations
 
 import contextlib
+import signal
 import sqlite3
 import tempfile
 import threading
@@ -28,6 +29,7 @@ from system_helpers import (
     wait_until,
 )
 
+from deploy.supervisor import Child
 from deploy.system import DEMO_SCENARIO
 
 pytestmark = pytest.mark.integration
@@ -64,20 +66,35 @@ def run_with_fault(c: Chain, fault: Callable[[], None], after_moves: int = 8) ->
     emulator.proc.wait(120)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known race, open: after a broker restart a gateway that publishes before any hub replica "
-    "has re-subscribed loses those moves (the broker acknowledges and drops them). Lost 8 of "
-    "39 pallets in 3 of 4 runs with the hub's 5 s reconnect backoff; passed 5 of 5 after it "
-    "was cut to 0.5 s. A real fix gates the edge on a subscribed hub or on a hub receipt."))
 def test_broker_restarted_mid_stream(tmp_path: Path, fresh_db_url: str) -> None:
+    """The broker keeps the hubs' sessions across the restart but not their shared
+    subscription; the hubs are held back (SIGSTOP) so the gateway is back first and passes go
+    on while no hub is subscribed. The gateway holds them until a hub announces itself."""
     with chain(tmp_path, fresh_db_url) as c:
         def restart_broker() -> None:
             assert c.broker is not None and c.broker.local is not None
-            c.broker.local.stop()
-            threading.Event().wait(2.0)  # the outage: two seconds of passes with no broker
-            c.broker.local.start()
+            hubs = [c.sup.children[name] for name in c.hub_envs]
+            edge = c.sup.children["edge"]
+            connects = _edge_connects(edge)
+            for hub in hubs:
+                hub.signal(signal.SIGSTOP)
+            try:
+                c.broker.local.stop()
+                threading.Event().wait(2.0)  # the outage: two seconds of passes, no broker
+                c.broker.local.start()
+                wait_until(lambda: _edge_connects(edge) > connects, 30, "the edge back first",
+                           every=0.1)
+                threading.Event().wait(2.0)  # two seconds of passes with no hub subscribed
+            finally:
+                for hub in hubs:
+                    hub.signal(signal.SIGCONT)
         run_with_fault(c, restart_broker)
         settle(c)
+
+
+def _edge_connects(edge: Child) -> int:
+    """How often the edge's publisher has connected (its log; there is no event to await)."""
+    return edge.log_path.read_text(errors="replace").count("connected to 127.0.0.1")
 
 
 def test_hub_replica_sigkilled_mid_stream(tmp_path: Path, fresh_db_url: str) -> None:
