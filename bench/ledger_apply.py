@@ -24,7 +24,8 @@ import psycopg
 from cloud_hub.storage.catalog import Location, upsert_locations
 from cloud_hub.storage.database import connect
 from cloud_hub.storage.ledger_cache import LedgerCache
-from cloud_hub.storage.ledger_store import apply_batch
+from cloud_hub.storage.ledger_pipeline import LedgerPipeline
+from cloud_hub.storage.ledger_store import BatchResult, apply_batch
 from cloud_hub.storage.rebuild import check_consistency
 from protocol import ItemLine, Source, StockMoved, UnitRef
 
@@ -79,6 +80,8 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=1_000)
     ap.add_argument("--redeliver", type=float, default=0.01)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--plain", action="store_true",
+                    help="apply batch after batch with apply_batch, without the pipeline")
     args = ap.parse_args()
     name = f"sp_bench_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(ADMIN, autocommit=True) as admin:
@@ -95,14 +98,32 @@ def main() -> None:
                 chunk = moves[i:i + args.batch]
                 again = rng.sample(moves[:i + len(chunk)], int(len(chunk) * args.redeliver))
                 batches.append(chunk + again)
-            cache = LedgerCache()  # as the hub's ApplyService holds one
+            totals = {"duplicates": 0, "applied": 0, "rejected": 0}
+            errors: list[BaseException] = []
+
+            def count(result: BatchResult | BaseException) -> None:
+                if isinstance(result, BaseException):
+                    errors.append(result)
+                    return
+                totals["duplicates"] += len(result.duplicates)
+                totals["applied"] += result.applied + result.late
+                totals["rejected"] += result.rejected
+
             started = time.perf_counter()
-            duplicates = applied = rejected = 0
-            for batch in batches:
-                result = apply_batch(conn, batch, "bench", cache)
-                duplicates += len(result.duplicates)
-                applied += result.applied + result.late
-                rejected += result.rejected
+            stats: dict[str, int] = {}
+            if args.plain:
+                cache = LedgerCache()  # as the hub holds one
+                for batch in batches:
+                    count(apply_batch(conn, batch, "bench", cache))
+            else:  # the hub's path: the next batch is decided while this one is written
+                pipeline = LedgerPipeline(lambda: connect(url))
+                for batch in batches:
+                    pipeline.submit(batch, "bench", count)
+                pipeline.flush()
+                stats = dict(pipeline.stats)
+                pipeline.close()
+            if errors:
+                raise errors[0]
             seconds = time.perf_counter() - started
             check_started = time.perf_counter()
             report = check_consistency(conn)
@@ -112,8 +133,10 @@ def main() -> None:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     print(json.dumps({"events": args.events, "seconds": round(seconds, 3),
                       "events_per_s": round(args.events / seconds),
-                      "duplicates_ignored": duplicates, "applied": applied,
-                      "rejected": rejected, "batch": args.batch,
+                      "duplicates_ignored": totals["duplicates"],
+                      "applied": totals["applied"], "rejected": totals["rejected"],
+                      "batch": args.batch, "mode": "plain" if args.plain else "pipeline",
+                      "pipeline": stats,
                       "rebuild_ok": report.ok, "rebuild_check_s": round(check_s, 2)}))
 
 

@@ -6,6 +6,8 @@ its moves and new balances published to the live feed and counted in the metrics
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -16,9 +18,11 @@ from psycopg_pool import ConnectionPool
 from cloud_hub.ledger import MoveStatus
 from cloud_hub.live import LiveHub, Message
 from cloud_hub.metrics import Metrics
-from cloud_hub.storage.ledger_cache import LedgerCache
-from cloud_hub.storage.ledger_store import BatchResult, apply_batch
+from cloud_hub.storage.ledger_pipeline import Done, LedgerPipeline
+from cloud_hub.storage.ledger_store import BatchResult
 from protocol.events import StockMoved
+
+log = logging.getLogger("stockpulse.apply")
 
 ZONES_SQL = """
 WITH RECURSIVE up(start, code, parent, kind) AS (
@@ -29,25 +33,61 @@ SELECT start, code FROM up WHERE kind = 'zone'"""
 
 
 class ApplyService:
+    """Every apply of this process goes through one LedgerPipeline (its own two
+    connections), so the next batch is decided while this one is written."""
+
     def __init__(self, pool: ConnectionPool, live: LiveHub | None = None,
                  metrics: Metrics | None = None) -> None:
         self.pool = pool
         self.live = live
         self.metrics = metrics or Metrics()
         self.zone_cache: dict[str, tuple[str, ...]] = {}
-        self.cache = LedgerCache()
+        conninfo = pool.conninfo
+        self.pipeline = LedgerPipeline(lambda: psycopg.connect(conninfo, autocommit=True))
+        self.cache = self.pipeline.cache
         # Called after each commit with the (warehouse, sku) pairs whose balances changed;
         # listeners must only hand over (the rules runner queues them).
         self.listeners: list[Callable[[set[tuple[str, str]]], None]] = []
 
-    def apply(self, moves: Sequence[StockMoved], applied_by: str | None) -> BatchResult:
+    def submit(self, moves: Sequence[StockMoved], applied_by: str | None, done: Done) -> None:
+        """Queue a batch; after its commit the live feed, metrics and listeners hear of it,
+        then `done` gets the result (or the error) on the ledger's writer thread."""
         started = time.perf_counter()
-        with self.pool.connection() as conn:
-            result = apply_batch(conn, moves, applied_by, self.cache)
-            if self.live is not None and self.live.clients and result.outcomes:
+
+        def committed(result: BatchResult | BaseException) -> None:
+            if not isinstance(result, BaseException):
+                try:
+                    self._after_commit(moves, result, started)
+                except Exception:  # the ledger committed: never report it as failed
+                    log.exception("publishing a committed batch failed")
+            done(result)
+
+        self.pipeline.submit(moves, applied_by, committed)
+
+    def apply(self, moves: Sequence[StockMoved], applied_by: str | None) -> BatchResult:
+        """Submit and wait for the commit (REST and other callers that answer at once)."""
+        box: list[BatchResult | BaseException] = []
+        ready = threading.Event()
+
+        def done(result: BatchResult | BaseException) -> None:
+            box.append(result)
+            ready.set()
+
+        self.submit(moves, applied_by, done)
+        ready.wait()
+        if isinstance(box[0], BaseException):
+            raise box[0]
+        return box[0]
+
+    def close(self) -> None:
+        self.pipeline.close()
+
+    def _after_commit(self, moves: Sequence[StockMoved], result: BatchResult,
+                      started: float) -> None:
+        messages: list[Message] = []
+        if self.live is not None and self.live.clients and result.outcomes:
+            with self.pool.connection() as conn:
                 messages = self._messages(conn, moves, result)
-            else:
-                messages = []
         self.metrics.observe_batch(time.perf_counter() - started)
         self.metrics.inc("stockpulse_events_applied_total", result.applied)
         self.metrics.inc("stockpulse_events_late_total", result.late)
@@ -59,7 +99,6 @@ class ApplyService:
             touched = {(result.warehouse_of.get(k.location, ""), k.sku) for k in result.balances}
             for listener in self.listeners:
                 listener(touched)
-        return result
 
     def announce(self, moves: Sequence[StockMoved]) -> None:
         """For moves applied in a caller's own transaction (task confirmations), after its

@@ -60,6 +60,7 @@ def create_app(settings: HubSettings) -> FastAPI:
                 await asyncio.to_thread(ingest.stop)
             if rules is not None:
                 await asyncio.to_thread(rules.stop)
+            await asyncio.to_thread(app.state.apply_service.close)
             await asyncio.to_thread(pool.close)
 
     app = FastAPI(title="StockPulse hub", version="0.1.0", lifespan=lifespan,

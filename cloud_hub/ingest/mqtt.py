@@ -1,9 +1,10 @@
 """MqttIngest: a shared subscription on the moves topics, acknowledged only after commit.
 
 Rule kept here: paho's network thread only queues messages. One worker thread batches them
-(by size or a short window), applies them in one ledger transaction per sender, writes dead
-letters, and only then sends the PUBACKs — a crash before commit means the broker redelivers,
-and the ledger's event ids make the redelivery a no-op.
+(by size or a short window), writes dead letters, hands them to the ledger pipeline (one
+transaction per sender; the next window is decided while this one is written), and only
+once every part has committed sends the PUBACKs — a crash before commit means the broker
+redelivers, and the ledger's event ids make the redelivery a no-op.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import queue
 import socket
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import paho.mqtt.client as mqtt
@@ -26,6 +29,7 @@ from cloud_hub.apply_service import ApplyService
 from cloud_hub.ingest.messages import GatewayNews, Sorted, gateway_row, sort_messages
 from cloud_hub.ingest.presence import HubAnnouncer
 from cloud_hub.settings import HubSettings
+from protocol.events import StockMoved
 from protocol.topics import Channel, subscription
 
 log = logging.getLogger("stockpulse.ingest")
@@ -61,6 +65,8 @@ class MqttIngest:
         self.decoded: queue.Queue[tuple[list[mqtt.MQTTMessage], Sorted]] = queue.Queue(2)
         self.decoder = threading.Thread(target=self._decode_loop, name="mqtt-decode",
                                         daemon=True)
+        self.retry: queue.Queue[_Window] = queue.Queue()
+        self.retry_delay = 0.1
         self.worker = threading.Thread(target=self._run, name="mqtt-ingest", daemon=True)
 
     # -- paho's thread: hand over only ----------------------------------------------------
@@ -97,6 +103,7 @@ class MqttIngest:
         self.stop_flag.set()
         self.decoder.join(timeout=10)
         self.worker.join(timeout=10)
+        self.service.pipeline.flush(timeout=10)  # their acks go out before we disconnect
         self.presence.leave()
         self.client.disconnect()
         self.client.loop_stop()
@@ -138,29 +145,64 @@ class MqttIngest:
     def _run(self) -> None:
         while not self.stop_flag.is_set():
             try:
-                batch, sorted_ = self.decoded.get(timeout=0.2)
+                window = self.retry.get_nowait()
             except queue.Empty:
-                continue
+                try:
+                    window = self._window(*self.decoded.get(timeout=0.2))
+                except queue.Empty:
+                    continue
+            else:  # a window whose ledger part failed: wait a little, then try it again
+                self.stop_flag.wait(self.retry_delay)
+                self.retry_delay = min(self.retry_delay * 2, 5.0)
             delay = 0.1
             while not self.stop_flag.is_set():
                 try:
-                    self.process(batch, sorted_)
+                    self.process(window)
                     break
-                except psycopg.OperationalError as exc:  # database away: keep, retry, never ack
-                    log.warning("ledger unavailable, retrying batch in %.1fs: %s", delay, exc)
-                    self.stop_flag.wait(delay)
-                    delay = min(delay * 2, 5.0)
-                except Exception:
-                    log.exception("unexpected error applying a batch; retrying")
+                except Exception as exc:  # database away: keep, retry, never ack
+                    log.warning("could not record a window, retrying in %.1fs: %s", delay, exc)
                     self.stop_flag.wait(delay)
                     delay = min(delay * 2, 5.0)
 
-    def process(self, batch: list[mqtt.MQTTMessage], sorted_: Sorted) -> None:
-        """Apply, record dead letters and gateway news, then acknowledge every message."""
+    def _window(self, batch: list[mqtt.MQTTMessage], sorted_: Sorted) -> _Window:
         self.service.metrics.inc("stockpulse_mqtt_messages_total", len(batch))
-        for sender, events in sorted_.events_by_sender.items():
-            self.service.apply(events, sender)
-        self._record(sorted_)
+        return _Window(batch, sorted_, list(sorted_.events_by_sender.items()))
+
+    def process(self, window: _Window) -> None:
+        """Record dead letters and gateway news, hand each sender's events to the ledger
+        pipeline, and acknowledge the window's messages once every part has committed."""
+        if not window.recorded:
+            self._record(window.sorted_)
+            window.recorded = True
+        parts, window.parts = window.parts, []
+        if not parts:
+            self._ack(window.batch)
+            return
+        remaining = [len(parts)]
+        guard = threading.Lock()
+
+        def done_for(part: tuple[str, list[StockMoved]]) -> Callable[[object], None]:
+            def done(result: object) -> None:
+                with guard:
+                    if isinstance(result, BaseException):
+                        log.warning("ledger refused a batch from %s for now: %s", part[0],
+                                    result)
+                        window.parts.append(part)
+                    remaining[0] -= 1
+                    last = remaining[0] == 0
+                if not last:
+                    return
+                if window.parts:
+                    self.retry.put(window)  # acks wait until every part committed
+                else:
+                    self.retry_delay = 0.1
+                    self._ack(window.batch)
+            return done
+
+        for part in parts:
+            self.service.submit(part[1], part[0], done_for(part))
+
+    def _ack(self, batch: list[mqtt.MQTTMessage]) -> None:
         for message in batch:
             if message.qos > 0:
                 self.client.ack(message.mid, message.qos)
@@ -183,6 +225,16 @@ class MqttIngest:
                 {"type": "gateway", "warehouse": n.warehouse, "gateway": n.gateway,
                  "state": gateway_row(n, now)[2], "last_heartbeat": now.isoformat(),
                  "queue_depth": gateway_row(n, now)[5]} for n in sorted_.news])
+
+
+@dataclass(eq=False)
+class _Window:
+    """One collected window of messages and what of it is still to be applied."""
+
+    batch: list[mqtt.MQTTMessage]
+    sorted_: Sorted
+    parts: list[tuple[str, list[StockMoved]]]
+    recorded: bool = False
 
 
 def _upsert_gateway(conn: psycopg.Connection, news: GatewayNews, now: datetime) -> None:

@@ -13,6 +13,8 @@ from decimal import Decimal
 import psycopg
 from psycopg.types.json import Jsonb
 
+GLOBAL_LOCK = 0x5350_4C47  # "SPLG": ledger applies take it shared, rebuilds exclusively
+
 LOCATION_KINDS = ("zone", "aisle", "rack", "bin", "dock_door", "portal", "staging", "area",
                   "packing")
 
@@ -112,9 +114,17 @@ def location_in_use(conn: psycopg.Connection, code: str) -> bool:
 def remove_location(conn: psycopg.Connection, code: str) -> str:
     """Delete an unused location; deactivate one with history. Returns 'deleted' or
     'deactivated'; raises LookupError for an unknown code."""
-    if conn.execute("SELECT 1 FROM locations WHERE code = %s", (code,)).fetchone() is None:
-        raise LookupError(code)
-    conn.execute(BUMP_ALL)
+    with conn.transaction():
+        # Applies hold the global lock shared: none is between its check and its write of a
+        # balance here (balances have no foreign key to locations; see migration 005).
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (GLOBAL_LOCK,))
+        if conn.execute("SELECT 1 FROM locations WHERE code = %s", (code,)).fetchone() is None:
+            raise LookupError(code)
+        conn.execute(BUMP_ALL)
+        return _deactivate_or_delete(conn, code)
+
+
+def _deactivate_or_delete(conn: psycopg.Connection, code: str) -> str:
     if location_in_use(conn, code):
         conn.execute("UPDATE locations SET active = false WHERE code = %s", (code,))
         return "deactivated"

@@ -8,8 +8,11 @@ for that warehouse is dropped. A failed transaction drops it too.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from uuid import UUID
 
 from cloud_hub.ledger import LocationInfo, StockKey, UnitState
 
@@ -29,7 +32,11 @@ class WarehouseCache:
 @dataclass
 class LedgerCache:
     max_rows: int = 2_000_000
+    max_recent: int = 200_000
     warehouses: dict[str, WarehouseCache] = field(default_factory=dict)
+    # Event ids this process committed lately (oldest first): a redelivery of one of them
+    # is known to be a duplicate without asking the database.
+    recent: dict[UUID, None] = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
 
@@ -45,8 +52,22 @@ class LedgerCache:
         self.warehouses[warehouse] = fresh
         return fresh
 
-    def committed(self, warehouse: str, version: int) -> None:
+    def committed(self, warehouse: str, version: int, event_ids: Iterable[UUID] = ()) -> None:
         self.warehouses[warehouse].version = version
+        self.remember(event_ids)
+
+    def remember(self, event_ids: Iterable[UUID]) -> None:
+        recent = self.recent
+        for event_id in event_ids:
+            recent[event_id] = None
+        excess = len(recent) - self.max_recent
+        if excess > 0:
+            for event_id in list(itertools.islice(recent, excess)):
+                del recent[event_id]
+
+    def forget(self, event_ids: Iterable[UUID]) -> None:
+        for event_id in event_ids:
+            self.recent.pop(event_id, None)
 
     def drop(self, warehouse: str) -> None:
         self.warehouses.pop(warehouse, None)

@@ -27,11 +27,19 @@ from cloud_hub.ledger import (
     decide,
 )
 from cloud_hub.ledger.decide import content_key
+from cloud_hub.storage.catalog import GLOBAL_LOCK
 from cloud_hub.storage.ledger_cache import LedgerCache, WarehouseCache
+from cloud_hub.storage.ledger_plan import (
+    ContentRow,
+    UnitRow,
+    WritePlan,
+    build_plan,
+    warehouse_of,
+    write_balance_rows,
+    write_plan,
+    write_unit_rows,
+)
 from protocol.events import StockMoved, StockStatus
-
-GLOBAL_LOCK = 0x5350_4C47  # "SPLG": applies share it, rebuild takes it alone
-
 
 # One round trip: the shared global lock (rebuild takes it exclusively) and one exclusive
 # lock per warehouse in the batch, so applies of one warehouse are serialised.
@@ -168,25 +176,69 @@ def _preload(loader: _Loader, moves: Sequence[StockMoved]) -> None:
     loader.balances(keys)
 
 
-def decide_batch(loader: _Loader, moves: Sequence[StockMoved]) -> list[Outcome]:
-    """Run the pure core over the batch, loading rows on demand (rare after _preload)."""
+Undo = tuple[dict[StockKey, Decimal | None], dict[str, UnitState | object | None]]
+_ABSENT = object()
+
+
+def decide_batch(loader: _Loader, moves: Sequence[StockMoved],
+                 undo: Undo | None = None) -> list[Outcome]:
+    """Run the pure core over the batch, loading rows on demand (rare after _preload).
+    With `undo`, the value each touched row had before the batch is recorded there."""
     _preload(loader, moves)
+    state = loader.state
     outcomes = []
     for move in moves:
         while True:
             try:
-                outcome = decide(loader.state, move)
+                outcome = decide(state, move)
                 break
             except NotLoaded as signal:
                 loader.missing(signal)
-        absorb(loader.state, outcome)
+        if undo is not None and outcome.status is MoveStatus.APPLIED:
+            before_stock, before_units = undo
+            for key, _ in outcome.deltas:
+                if key not in before_stock:
+                    before_stock[key] = state.balances.get(key)
+            if outcome.unit is not None and outcome.unit.key not in before_units:
+                before_units[outcome.unit.key] = state.units.get(outcome.unit.key, _ABSENT)
+        absorb(state, outcome)
         outcomes.append(outcome)
     return outcomes
+
+
+def revert(state_balances: dict[StockKey, Decimal], state_units: dict[str, UnitState | None],
+           undo: Undo) -> None:
+    """Put back the rows a decided batch changed in memory (its transaction did not commit)."""
+    before_stock, before_units = undo
+    for key, value in before_stock.items():
+        if value is None:
+            state_balances.pop(key, None)
+        else:
+            state_balances[key] = value
+    for unit_key, unit in before_units.items():
+        if unit is _ABSENT:
+            state_units.pop(unit_key, None)
+        else:
+            state_units[unit_key] = unit  # type: ignore[assignment]
 
 
 BUMP_SQL = ("INSERT INTO ledger_versions (warehouse, version) "
             "SELECT w, 1 FROM unnest(%s::text[]) w ON CONFLICT (warehouse) "
             "DO UPDATE SET version = ledger_versions.version + 1 RETURNING warehouse, version")
+
+
+def lock_and_bump(conn: psycopg.Connection, warehouses: Sequence[str]) -> dict[str, int]:
+    """Take the shared global lock and each warehouse's apply lock; bump their versions."""
+    conn.execute(LOCK_SQL, (GLOBAL_LOCK, list(warehouses)))
+    return dict(conn.execute(BUMP_SQL, (list(warehouses),)).fetchall())
+
+
+def known_ids(conn: psycopg.Connection, ids: Sequence[UUID]) -> set[UUID]:
+    """The ids among `ids` that the exactly-once gate (event_ids) has seen before."""
+    if not ids:
+        return set()
+    return {r[0] for r in conn.execute("SELECT event_id FROM event_ids WHERE event_id = ANY(%s)",
+                                       (list(ids),), binary=True)}
 
 
 def _state_for(conn: psycopg.Connection, cache: LedgerCache | None,
@@ -231,142 +283,49 @@ def apply_batch(conn: psycopg.Connection, moves: Iterable[StockMoved],
     warehouses = sorted({m.warehouse for m in unique})
     try:
         with conn.transaction():
-            conn.execute(LOCK_SQL, (GLOBAL_LOCK, warehouses))
-            versions = dict(conn.execute(BUMP_SQL, (warehouses,)).fetchall())
-            known = {r[0] for r in conn.execute(
-                "SELECT event_id FROM event_ids WHERE event_id = ANY(%s)",
-                ([m.event_id for m in unique],), binary=True)}
-            fresh = [m for m in unique if m.event_id not in known]
-            repeats += [m.event_id for m in unique if m.event_id in known]
+            versions = lock_and_bump(conn, warehouses)
+            seen = known_ids(conn, [m.event_id for m in unique])
+            fresh = [m for m in unique if m.event_id not in seen]
+            repeats += [m.event_id for m in unique if m.event_id in seen]
             state = _state_for(conn, cache, versions)
-            loader = _Loader(conn, state)
-            outcomes = decide_batch(loader, fresh)
-            _write(conn, state, fresh, outcomes, applied_by)
+            outcomes = decide_batch(_Loader(conn, state), fresh)
+            plan = build_plan(state, fresh, outcomes, applied_by)
+            write_plan(conn, plan, gated=False)
     except BaseException:
         if cache is not None:
             for wh in warehouses:
                 cache.drop(wh)
         raise
     if cache is not None and len(versions) == 1:
-        cache.committed(*next(iter(versions.items())))
-    touched = {k for o in outcomes for k, _ in o.deltas}
-    return BatchResult(tuple(outcomes), tuple(repeats),
-                       {k: state.balances[k] for k in touched},
-                       _warehouse_of(state, {k.location for k in touched}))
+        cache.committed(*next(iter(versions.items())), [m.event_id for m in unique])
+    return result_of(plan, repeats)
 
 
-def _warehouse_of(state: LedgerState, codes: Iterable[str]) -> dict[str, str]:
-    known = state.locations or {}
-    return {c: info.warehouse for c in codes if (info := known.get(c)) is not None}
-
-
-def _move_row(move: StockMoved, outcome: Outcome, applied_by: str | None) -> tuple[object, ...]:
-    item = move.item
-    return (move.event_id, move.occurred_at, move.warehouse, str(move.source.kind),
-            move.source.device_id, move.source.read_point,
-            move.unit.key if move.unit else None,
-            item.sku_key if item else None, (item.lot or "") if item else None,
-            item.quantity if item else None, str(item.status) if item else None,
-            move.from_location, move.to_location, str(move.reason), move.task_id, move.user,
-            applied_by, str(outcome.status), outcome.note, payload_json(move))
-
-
-def payload_json(move: StockMoved) -> str:
-    """The event as stored in moves.payload: the same JSON the wire carries (text COPY)."""
-    return move.model_dump_json(by_alias=True, exclude_none=True)
-
-
-MOVE_COLUMNS = ("event_id, occurred_at, warehouse, source_kind, device_id, read_point, unit_key, "
-                "sku, lot, quantity, stock_status, from_location, to_location, reason, task_id, "
-                "user_id, applied_by, outcome, note, payload")
-
-
-def _write(conn: psycopg.Connection, state: LedgerState, moves: Sequence[StockMoved],
-           outcomes: Sequence[Outcome], applied_by: str | None) -> None:
-    with conn.cursor() as cur:
-        with cur.copy("COPY event_ids (event_id, outcome) FROM STDIN") as copy:
-            for o in outcomes:
-                copy.write_row((o.event_id, str(o.status)))
-        with cur.copy(f"COPY moves ({MOVE_COLUMNS}) FROM STDIN") as copy:
-            for m, o in zip(moves, outcomes, strict=True):
-                if o.status is not MoveStatus.REJECTED:
-                    copy.write_row(_move_row(m, o, applied_by))
-        rejected = [(m, o) for m, o in zip(moves, outcomes, strict=True)
-                    if o.status is MoveStatus.REJECTED]
-        if rejected:
-            with cur.copy("COPY rejected_moves (event_id, occurred_at, warehouse, code, reason, "
-                          "applied_by, payload) FROM STDIN") as copy:
-                for m, o in rejected:
-                    copy.write_row((m.event_id, m.occurred_at, m.warehouse, o.code, o.reason,
-                                    applied_by, payload_json(m)))
-    touched_stock = {k for o in outcomes for k, _ in o.deltas}
-    touched_units = {o.unit.key: o.unit for o in outcomes if o.unit is not None}
-    unit_moves = {m.unit.key: m for m in moves if m.unit is not None}
-    write_balances(conn, state, touched_stock)
-    write_units(conn, state, list(touched_units), unit_moves)
+def result_of(plan: WritePlan, repeats: Sequence[UUID]) -> BatchResult:
+    return BatchResult(tuple(plan.outcomes), tuple(repeats), dict(plan.balances),
+                       plan.warehouse_of)
 
 
 def write_balances(conn: psycopg.Connection, state: LedgerState,
                    keys: Iterable[StockKey]) -> None:
+    """Write the state's value of each key (a rebuild writes them all)."""
     keys = list(keys)
-    if not keys:
-        return
-    warehouse_of = _warehouse_of(state, {k.location for k in keys})
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS balance_stage (location text, sku text, "
-                 "lot text, status text, warehouse text, quantity numeric) "
-                 "ON COMMIT DELETE ROWS")
-    with conn.cursor() as cur, cur.copy("COPY balance_stage FROM STDIN") as copy:
-        for k in keys:
-            # "" when a rebuild did not load the location table: SQL looks it up then
-            copy.write_row((k.location, k.sku, k.lot, k.status.value,
-                            warehouse_of.get(k.location, ""), state.balances[k]))
-    known = all(k.location in warehouse_of for k in keys)
-    conn.execute(UPSERT_KNOWN if known else UPSERT_LOOKUP)
-    if any(state.balances[k] == 0 for k in keys):
-        conn.execute("""
-            DELETE FROM balances b USING balance_stage s
-            WHERE s.quantity = 0 AND b.location = s.location AND b.sku = s.sku
-              AND b.lot = s.lot AND b.status = s.status""")
-
-
-_UPSERT_TAIL = """ WHERE s.quantity <> 0 ON CONFLICT (location, sku, lot, status)
-    DO UPDATE SET quantity = EXCLUDED.quantity, updated_at = now()"""
-UPSERT_KNOWN = ("INSERT INTO balances (location, sku, lot, status, warehouse, quantity) "
-                "SELECT location, sku, lot, status, warehouse, quantity FROM balance_stage s"
-                + _UPSERT_TAIL)
-UPSERT_LOOKUP = ("INSERT INTO balances (location, sku, lot, status, warehouse, quantity) "
-                 "SELECT s.location, s.sku, s.lot, s.status, "
-                 "COALESCE(NULLIF(s.warehouse, ''), l.warehouse), s.quantity "
-                 "FROM balance_stage s JOIN locations l ON l.code = s.location" + _UPSERT_TAIL)
+    where = warehouse_of(state, {k.location for k in keys})
+    write_balance_rows(conn, [(k, where.get(k.location, ""), state.balances[k]) for k in keys])
 
 
 def write_units(conn: psycopg.Connection, state: LedgerState, keys: Sequence[str],
                 moves: dict[str, StockMoved]) -> None:
-    units = [state.units[k] for k in sorted(keys)]
-    if not units:
-        return
-    rows = []
-    for u in units:
-        assert u is not None
-        ref = moves[u.key].unit
-        assert ref is not None
-        rows.append((u.key, ref.epc, ref.sscc, moves[u.key].warehouse, u.location, u.since,
-                     u.last_event))
-    with conn.cursor() as cur:
-        cur.executemany("""
-            INSERT INTO units (unit_key, epc, sscc, warehouse, location, since, last_event)
-            VALUES (%s, %s, %s, %s, %s, %s, %s)
-            ON CONFLICT (unit_key) DO UPDATE SET
-              epc = COALESCE(EXCLUDED.epc, units.epc), sscc = COALESCE(EXCLUDED.sscc, units.sscc),
-              warehouse = EXCLUDED.warehouse, location = EXCLUDED.location,
-              since = EXCLUDED.since, last_event = EXCLUDED.last_event""", rows)
-        cur.execute("DELETE FROM unit_contents WHERE unit_key = ANY(%s)", ([u.key for u in units],))
-        with cur.copy("COPY unit_contents (unit_key, sku, lot, status, quantity) "
-                      "FROM STDIN") as copy:
-            for u in units:
-                assert u is not None
-                for ck, qty in u.contents:
-                    copy.write_row((u.key, ck.sku, ck.lot, str(ck.status), qty))
+    """Write the state's row and contents of each unit; `moves` holds each one's last move."""
+    units: list[UnitRow] = []
+    contents: list[ContentRow] = []
+    for key in sorted(keys):
+        unit, move = state.units[key], moves[key]
+        assert unit is not None and move.unit is not None
+        units.append((key, move.unit.epc, move.unit.sscc, move.warehouse, unit.location,
+                      unit.since, unit.last_event))
+        contents += [(key, ck.sku, ck.lot, ck.status.value, q) for ck, q in unit.contents]
+    write_unit_rows(conn, units, contents)
 
 
 class PostgresLedger:

@@ -1,0 +1,275 @@
+"""LedgerPipeline: decides batch N+1 in Python while PostgreSQL writes batch N.
+
+Rule kept here: speculation never changes what is committed. A batch is decided ahead
+against the process's cached ledger rows as they will be once the batches before it commit;
+its transaction then checks that guess under the warehouse's apply lock — the warehouse's
+version must be exactly the one expected (nobody else wrote) and every event id must be new
+to the exactly-once gate (a unique violation otherwise). When a check fails, or anything
+fails, the speculated batches are undone in memory and applied again, one by one, by the
+plain `apply_batch` path, which reads what it needs from the database.
+
+One writer thread owns the write connection; `submit` may be called from any thread and
+returns at once (it blocks only while `depth` batches already wait to be written).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from uuid import UUID
+
+import psycopg
+
+from cloud_hub.ledger import LedgerState
+from cloud_hub.storage.ledger_cache import LedgerCache, WarehouseCache
+from cloud_hub.storage.ledger_plan import WritePlan, build_plan, write_plan
+from cloud_hub.storage.ledger_store import (
+    BatchResult,
+    Undo,
+    _Loader,
+    _unique,
+    apply_batch,
+    decide_batch,
+    known_ids,
+    lock_and_bump,
+    result_of,
+    revert,
+)
+from protocol.events import StockMoved
+
+log = logging.getLogger("stockpulse.ledger")
+
+Done = Callable[[BatchResult | BaseException], None]
+PRECHECK_SECONDS = 10.0  # after a duplicate surprised us, ask the gate first for this long
+
+
+class _Conflict(Exception):
+    """The speculation did not hold: another writer, or an id the gate had seen."""
+
+
+@dataclass(eq=False)
+class _Job:
+    moves: list[StockMoved]  # the batch without repeats inside it
+    repeats: list[UUID]
+    applied_by: str | None
+    done: Done
+    warehouses: tuple[str, ...] = ()
+    # set when decided ahead:
+    held: WarehouseCache | None = None
+    expected_version: int = 0
+    plan: WritePlan | None = None
+    undo: Undo = field(default_factory=lambda: ({}, {}))
+    stale: bool = False  # undone: apply through the plain path
+    counted: bool = False  # holds back deciding ahead in its warehouses until it ran
+
+
+_STOP = object()
+
+
+class LedgerPipeline:
+    def __init__(self, connect: Callable[[], psycopg.Connection], depth: int = 2,
+                 cache: LedgerCache | None = None) -> None:
+        self.cache = cache or LedgerCache()
+        self._connect = connect
+        self._read: psycopg.Connection | None = None  # prepare's loads (autocommit)
+        self._write: psycopg.Connection | None = None
+        self._lock = threading.RLock()  # the cache, _ahead and _plain
+        self._ahead: dict[str, list[_Job]] = {}  # decided, not yet committed, in order
+        self._plain: Counter[str] = Counter()  # queued plain-path jobs per warehouse
+        self._plain_ran = threading.Condition(self._lock)
+        self._precheck_until = 0.0
+        self._queue: queue.Queue[_Job | object] = queue.Queue(maxsize=depth)
+        self._idle = threading.Condition()
+        self._pending = 0
+        self.stats: Counter[str] = Counter()
+        self._thread = threading.Thread(target=self._loop, name="ledger-writer", daemon=True)
+        self._thread.start()
+
+    # -- any thread ----------------------------------------------------------------------
+    def submit(self, moves: Sequence[StockMoved], applied_by: str | None, done: Done) -> None:
+        """Queue a batch; `done` is called on the writer thread with its result or error."""
+        unique, repeats = _unique(moves)
+        job = _Job(unique, repeats, applied_by, done,
+                   tuple(sorted({m.warehouse for m in unique})))
+        with self._idle:
+            self._pending += 1
+        try:
+            if unique:
+                with self._lock:
+                    self._prepare(job)
+        except Exception:  # e.g. a failed read while deciding ahead: the plain path retries
+            log.exception("deciding a batch ahead failed; it goes the plain way")
+            with self._lock:
+                if job.held is not None:
+                    revert(job.held.balances, job.held.units, job.undo)
+                self.cache.drop(job.warehouses[0])
+                job.plan, job.held = None, None
+                self._make_plain(job)
+        self._queue.put(job)
+
+    def apply(self, moves: Sequence[StockMoved], applied_by: str | None) -> BatchResult:
+        """Submit and wait for the commit."""
+        box: list[BatchResult | BaseException] = []
+        ready = threading.Event()
+
+        def done(result: BatchResult | BaseException) -> None:
+            box.append(result)
+            ready.set()
+
+        self.submit(moves, applied_by, done)
+        ready.wait()
+        if isinstance(box[0], BaseException):
+            raise box[0]
+        return box[0]
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every submitted batch is committed or failed."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+    def close(self) -> None:
+        self.flush()
+        self._queue.put(_STOP)
+        self._thread.join()
+        for conn in (self._read, self._write):
+            if conn is not None:
+                conn.close()
+
+    # -- deciding ahead (caller's thread, under _lock) --------------------------------------
+    def _make_plain(self, job: _Job) -> None:
+        with self._lock:
+            job.stale, job.counted = True, True
+            for wh in job.warehouses:
+                self._plain[wh] += 1
+
+    def _prepare(self, job: _Job) -> None:
+        if len(job.warehouses) != 1:
+            self._make_plain(job)
+            return
+        wh = job.warehouses[0]
+        # Guess only from a cache the plain path has caught up with (it refills a cold one).
+        self._plain_ran.wait_for(lambda: not self._plain[wh])
+        held = self.cache.warehouses.get(wh)
+        if held is None or held.version is None:
+            self._make_plain(job)
+            return
+        recent = self.cache.recent
+        fresh = [m for m in job.moves if m.event_id not in recent]
+        job.repeats += [m.event_id for m in job.moves if m.event_id in recent]
+        if fresh and time.monotonic() < self._precheck_until:
+            seen = known_ids(self._reader(), [m.event_id for m in fresh])
+            job.repeats += [m.event_id for m in fresh if m.event_id in seen]
+            fresh = [m for m in fresh if m.event_id not in seen]
+        job.moves = fresh
+        state = LedgerState(held.balances, held.units, held.locations, complete=False,
+                            stock_complete=held.stock_complete)
+        ahead = self._ahead.setdefault(wh, [])
+        job.expected_version = held.version + 1 + len(ahead)
+        job.held = held  # from here on, job.undo says what to take back on failure
+        outcomes = decide_batch(_Loader(self._reader(), state), fresh, job.undo)
+        job.plan = build_plan(state, fresh, outcomes, job.applied_by)
+        self.cache.remember(m.event_id for m in fresh)
+        ahead.append(job)
+
+    def _reader(self) -> psycopg.Connection:
+        if self._read is None or self._read.closed:
+            self._read = self._connect()
+            self._read.autocommit = True
+        return self._read
+
+    # -- the writer thread ---------------------------------------------------------------
+    def _writer(self) -> psycopg.Connection:
+        if self._write is None or self._write.closed or self._write.broken:
+            self._write = self._connect()
+        return self._write
+
+    def _loop(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is _STOP:
+                return
+            assert isinstance(job, _Job)
+            try:
+                result: BatchResult | BaseException = self._run(job)
+            except BaseException as exc:  # the caller decides: retry, log, give up
+                result = exc
+            try:
+                job.done(result)
+            except Exception:
+                log.exception("a batch's done callback failed")
+            with self._idle:
+                self._pending -= 1
+                self._idle.notify_all()
+
+    def _run(self, job: _Job) -> BatchResult:
+        if not job.moves and job.plan is None and not job.stale:
+            return BatchResult((), tuple(job.repeats))
+        if job.plan is not None and not job.stale:
+            try:
+                return self._commit(job)
+            except _Conflict as conflict:
+                self.stats["conflicts"] += 1
+                log.info("speculation did not hold (%s); applying plainly", conflict)
+                self._undo_ahead(job, drop=str(conflict) != "duplicate")
+            except BaseException:
+                self._undo_ahead(job, drop=True)
+                raise
+        return self._plain_apply(job)
+
+    def _commit(self, job: _Job) -> BatchResult:
+        assert job.plan is not None and job.held is not None
+        wh = job.warehouses[0]
+        conn = self._writer()
+        try:
+            with conn.transaction():
+                versions = lock_and_bump(conn, [wh])
+                if versions[wh] != job.expected_version:
+                    raise _Conflict("version")
+                write_plan(conn, job.plan, gated=False)
+        except psycopg.errors.UniqueViolation as exc:
+            if exc.diag.table_name == "event_ids":
+                raise _Conflict("duplicate") from exc
+            raise
+        with self._lock:
+            job.held.version = job.expected_version
+            ahead = self._ahead.get(wh, [])
+            if ahead and ahead[0] is job:
+                ahead.pop(0)
+        self.stats["ahead"] += 1
+        return result_of(job.plan, job.repeats)
+
+    def _undo_ahead(self, failed: _Job, drop: bool) -> None:
+        """Take back, newest first, every batch decided ahead from `failed` on."""
+        wh = failed.warehouses[0]
+        with self._lock:
+            jobs = self._ahead.pop(wh, [])
+            for job in reversed(jobs):
+                assert job.held is not None
+                revert(job.held.balances, job.held.units, job.undo)
+                self.cache.forget(m.event_id for m in job.moves)
+                if job is not failed:
+                    self._make_plain(job)
+            if drop:
+                self.cache.drop(wh)
+            else:
+                self._precheck_until = time.monotonic() + PRECHECK_SECONDS
+            failed.stale = True
+
+    def _plain_apply(self, job: _Job) -> BatchResult:
+        with self._lock:  # nothing is decided ahead while the plain path uses the cache
+            try:
+                result = apply_batch(self._writer(), job.moves, job.applied_by, self.cache)
+            finally:
+                if job.counted:
+                    job.counted = False
+                    for wh in job.warehouses:
+                        self._plain[wh] -= 1
+                    self._plain_ran.notify_all()
+        self.stats["plain"] += 1
+        return BatchResult(result.outcomes, (*job.repeats, *result.duplicates),
+                           result.balances, result.warehouse_of)

@@ -1,0 +1,221 @@
+"""WritePlan: every row one decided batch writes, formatted before the transaction needs it.
+
+Rule kept here: a plan is built from the batch's outcomes and the state *after* absorbing
+them, and carries values, not references — the apply pipeline builds the plan of batch N+1
+while batch N is still being written, and the state moves on underneath.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+import psycopg
+
+from cloud_hub.ledger import LedgerState, MoveStatus, Outcome, StockKey
+from cloud_hub.storage.copy_text import lines, text
+from protocol.events import StockMoved
+
+MOVE_COLUMNS = ("event_id, occurred_at, warehouse, source_kind, device_id, read_point, unit_key, "
+                "sku, lot, quantity, stock_status, from_location, to_location, reason, task_id, "
+                "user_id, applied_by, outcome, note, payload")
+REJECTED_COLUMNS = "event_id, occurred_at, warehouse, code, reason, applied_by, payload"
+
+UnitRow = tuple[str, str | None, str | None, str, str | None, datetime, UUID]
+ContentRow = tuple[str, str, str, str, Decimal]
+
+
+@dataclass(slots=True)
+class WritePlan:
+    moves: Sequence[StockMoved]  # the batch's new events, in order
+    outcomes: Sequence[Outcome]
+    ids_copy: bytes = b""  # every event id of `moves`, for the event_ids gate
+    moves_copy: bytes = b""
+    rejected_copy: bytes = b""
+    balances_copy: bytes = b""  # the balance stage's rows
+    balances: list[tuple[StockKey, Decimal]] = field(default_factory=list)  # values after
+    warehouse_of: dict[str, str] = field(default_factory=dict)  # location -> warehouse
+    units: list[UnitRow] = field(default_factory=list)
+    contents: list[ContentRow] = field(default_factory=list)
+
+
+def payload_json(move: StockMoved) -> str:
+    """The event as stored in moves.payload: the same JSON the wire carries."""
+    return move.model_dump_json(by_alias=True, exclude_none=True)
+
+
+def _n(value: str | None) -> str:
+    return "\\N" if value is None else text(value)
+
+
+def _move_fields(move: StockMoved, outcome: Outcome,
+                 applied_by: str | None) -> tuple[str | None, ...]:
+    item, src, unit = move.item, move.source, move.unit
+    return (str(move.event_id), move.occurred_at.isoformat(), move.warehouse, src.kind,
+            src.device_id, src.read_point, unit.key if unit else None,
+            item.sku_key if item else None, (item.lot or "") if item else None,
+            str(item.quantity) if item else None, item.status if item else None,
+            move.from_location, move.to_location, move.reason, move.task_id, move.user,
+            applied_by, outcome.status, outcome.note)
+
+
+def move_line(move: StockMoved, outcome: Outcome, applied_by: str | None) -> str:
+    """One moves row in COPY text format, every field escaped (the careful path)."""
+    head = "\t".join([_n(f) for f in _move_fields(move, outcome, applied_by)])
+    return f"{head}\t{text(payload_json(move))}\n"
+
+
+_NULL = "\x00"  # stands for NULL until the end: no field can hold it (the protocol refuses it)
+
+
+def move_lines(rows: Sequence[tuple[StockMoved, Outcome]], applied_by: str | None) -> str:
+    """Many moves rows at once. The hot path: fields are joined raw and the whole text is
+    checked once; only if some field holds a special character is each one escaped."""
+    heads = ["\t".join([_NULL if f is None else f for f in _move_fields(m, o, applied_by)])
+             for m, o in rows]
+    joined = "\n".join(heads)
+    if joined.count("\t") != 18 * len(heads) or _SPECIAL.search(joined):
+        return "".join([move_line(m, o, applied_by) for m, o in rows])
+    body = "".join([f"{h}\t{payload_json(m).replace(BACKSLASH, BACKSLASH * 2)}\n"
+                    for h, (m, _) in zip(heads, rows, strict=True)])
+    return body.replace(_NULL, "\\N")
+
+
+BACKSLASH = "\\"
+_SPECIAL = re.compile(r"[\\\n\r\x00]")
+
+
+def build_plan(state: LedgerState, moves: Sequence[StockMoved], outcomes: Sequence[Outcome],
+               applied_by: str | None) -> WritePlan:
+    """The rows for `moves` decided as `outcomes`; `state` has absorbed them already."""
+    plan = WritePlan(moves, outcomes)
+    kept: list[tuple[StockMoved, Outcome]] = []
+    rejected: list[tuple[object, ...]] = []
+    touched: dict[StockKey, None] = {}
+    unit_moves: dict[str, StockMoved] = {}
+    for move, outcome in zip(moves, outcomes, strict=True):
+        if outcome.status is MoveStatus.REJECTED:
+            rejected.append((move.event_id, move.occurred_at, move.warehouse, outcome.code,
+                             outcome.reason, applied_by, payload_json(move)))
+            continue
+        kept.append((move, outcome))
+        for key, _ in outcome.deltas:
+            touched[key] = None
+        if outcome.unit is not None and move.unit is not None:
+            unit_moves[outcome.unit.key] = move
+    plan.moves_copy = move_lines(kept, applied_by).encode()
+    plan.rejected_copy = lines(rejected) if rejected else b""
+    plan.ids_copy = "".join([f"{m.event_id}\n" for m in moves]).encode()
+    plan.balances = [(k, state.balances[k]) for k in touched]
+    plan.warehouse_of = warehouse_of(state, {k.location for k in touched})
+    plan.balances_copy = balance_lines(
+        [(k, plan.warehouse_of.get(k.location, ""), q) for k, q in plan.balances])
+    for key in sorted(unit_moves):
+        unit = state.units[key]
+        ref = unit_moves[key].unit
+        assert unit is not None and ref is not None
+        plan.units.append((key, ref.epc, ref.sscc, unit_moves[key].warehouse, unit.location,
+                           unit.since, unit.last_event))
+        plan.contents += [(key, ck.sku, ck.lot, ck.status.value, qty)
+                          for ck, qty in unit.contents]
+    return plan
+
+
+def warehouse_of(state: LedgerState, codes: Iterable[str]) -> dict[str, str]:
+    known = state.locations or {}
+    return {c: info.warehouse for c in codes if (info := known.get(c)) is not None}
+
+
+def write_plan(conn: psycopg.Connection, plan: WritePlan, gated: bool = True) -> None:
+    """Write a plan inside the caller's transaction. Unless `gated` (the caller already
+    recorded the ids), its event ids go into event_ids first: a unique violation there
+    means one of them was applied before, and the transaction must not go on."""
+    with conn.cursor() as cur:
+        if not gated and plan.ids_copy:
+            with cur.copy("COPY event_ids (event_id) FROM STDIN") as copy:
+                copy.write(plan.ids_copy)
+        if plan.moves_copy:
+            with cur.copy(f"COPY moves ({MOVE_COLUMNS}) FROM STDIN") as copy:
+                copy.write(plan.moves_copy)
+        if plan.rejected_copy:
+            with cur.copy(f"COPY rejected_moves ({REJECTED_COLUMNS}) FROM STDIN") as copy:
+                copy.write(plan.rejected_copy)
+    write_balance_copy(conn, plan.balances_copy,
+                       all(plan.warehouse_of.get(k.location) for k, _ in plan.balances),
+                       any(q == 0 for _, q in plan.balances))
+    write_unit_rows(conn, plan.units, plan.contents)
+
+
+def balance_lines(rows: Sequence[tuple[StockKey, str, Decimal]]) -> bytes:
+    """The balance stage's rows; like move_lines, checked once and escaped only if needed."""
+    raw = "\n".join(["\t".join((k.location, k.sku, k.lot, k.status, warehouse, str(qty)))
+                     for k, warehouse, qty in rows])
+    if raw.count("\t") == 5 * len(rows) and not _SPECIAL.search(raw):
+        return (raw + "\n").encode() if rows else b""
+    return lines([(k.location, k.sku, k.lot, k.status, warehouse, qty)
+                  for k, warehouse, qty in rows])
+
+
+STAGE_SQL = ("CREATE TEMP TABLE IF NOT EXISTS balance_stage (location text, sku text, "
+             "lot text, status text, warehouse text, quantity numeric) ON COMMIT DELETE ROWS")
+_UPSERT = """
+INSERT INTO balances (location, sku, lot, status, warehouse, quantity)
+SELECT s.location, s.sku, s.lot, s.status, {warehouse}, s.quantity
+FROM balance_stage s {join}
+WHERE s.quantity <> 0
+ON CONFLICT (location, sku, lot, status)
+DO UPDATE SET quantity = EXCLUDED.quantity, updated_at = now()"""
+UPSERT_KNOWN = _UPSERT.format(warehouse="s.warehouse", join="")
+# "" warehouse: the caller (a rebuild) did not load the locations; look it up
+UPSERT_LOOKUP = _UPSERT.format(warehouse="COALESCE(NULLIF(s.warehouse, ''), l.warehouse)",
+                               join="JOIN locations l ON l.code = s.location")
+DELETE_ZEROS = """
+DELETE FROM balances b USING balance_stage s
+WHERE s.quantity = 0 AND b.location = s.location AND b.sku = s.sku AND b.lot = s.lot
+  AND b.status = s.status"""
+
+
+def write_balance_copy(conn: psycopg.Connection, rows: bytes, warehouses_known: bool,
+                       has_zero: bool) -> None:
+    """Set each staged balance to its new value; a zero removes the row."""
+    if not rows:
+        return
+    conn.execute(STAGE_SQL)
+    with conn.cursor() as cur, cur.copy("COPY balance_stage FROM STDIN") as copy:
+        copy.write(rows)
+    conn.execute(UPSERT_KNOWN if warehouses_known else UPSERT_LOOKUP)
+    if has_zero:
+        conn.execute(DELETE_ZEROS)
+
+
+def write_balance_rows(conn: psycopg.Connection,
+                       rows: Sequence[tuple[StockKey, str, Decimal]]) -> None:
+    write_balance_copy(conn, balance_lines(rows), all(wh for _, wh, _ in rows),
+                       any(q == 0 for _, _, q in rows))
+
+
+def write_unit_rows(conn: psycopg.Connection, units: Sequence[UnitRow],
+                    contents: Sequence[ContentRow]) -> None:
+    """Replace each unit's row and its contents."""
+    if not units:
+        return
+    keys = [u[0] for u in units]
+    conn.execute("""
+        INSERT INTO units (unit_key, epc, sscc, warehouse, location, since, last_event)
+        SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
+                             %s::timestamptz[], %s::uuid[])
+        ON CONFLICT (unit_key) DO UPDATE SET
+          epc = COALESCE(EXCLUDED.epc, units.epc), sscc = COALESCE(EXCLUDED.sscc, units.sscc),
+          warehouse = EXCLUDED.warehouse, location = EXCLUDED.location,
+          since = EXCLUDED.since, last_event = EXCLUDED.last_event""",
+                 [list(col) for col in zip(*units, strict=True)])
+    conn.execute("DELETE FROM unit_contents WHERE unit_key = ANY(%s)", (keys,))
+    if contents:
+        conn.execute("""
+            INSERT INTO unit_contents (unit_key, sku, lot, status, quantity)
+            SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::numeric[])""",
+                     [list(col) for col in zip(*contents, strict=True)])

@@ -1,0 +1,152 @@
+"""LedgerPipeline on the real PostgreSQL: batches decided ahead commit exactly what the plain
+path would, and every way the guess can go wrong ends in the same ledger."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+
+import psycopg
+import pytest
+
+from cloud_hub.ledger import MoveStatus
+from cloud_hub.storage.catalog import Location, upsert_locations
+from cloud_hub.storage.database import connect
+from cloud_hub.storage.ledger_pipeline import LedgerPipeline
+from cloud_hub.storage.ledger_store import BatchResult, apply_batch
+from cloud_hub.storage.rebuild import check_consistency
+from protocol.events import StockMoved
+from tests.ledger.factories import SITE, item_move, line, unit_move
+from tests.ledger.test_postgres_ledger import _random_moves, on_hand
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def ledger_url(fresh_db_url: str) -> str:
+    with connect(fresh_db_url) as conn:
+        upsert_locations(conn, [Location(c, "WH1", "bin") for c in SITE])
+    return fresh_db_url
+
+
+@pytest.fixture
+def pipeline(ledger_url: str) -> Iterator[LedgerPipeline]:
+    p = LedgerPipeline(lambda: connect(ledger_url, migrate_schema=False))
+    yield p
+    p.close()
+
+
+class Results:
+    def __init__(self) -> None:
+        self.done: list[BatchResult] = []
+        self.failed: list[BaseException] = []
+
+    def __call__(self, result: BatchResult | BaseException) -> None:
+        (self.failed if isinstance(result, BaseException) else self.done).append(result)
+
+    def count(self, status: MoveStatus) -> int:
+        return sum(r.count(status) for r in self.done)
+
+
+def submit_all(p: LedgerPipeline, batches: list[list[StockMoved]],
+               between: Callable[[int], None] | None = None) -> Results:
+    results = Results()
+    for i, batch in enumerate(batches):
+        p.submit(batch, "test", results)
+        if between is not None:
+            between(i)
+    assert p.flush(timeout=60)
+    return results
+
+
+def test_a_pick_decided_while_its_receipt_is_still_being_written_applies(
+        pipeline: LedgerPipeline, ledger_url: str) -> None:
+    warm = submit_all(pipeline, [[item_move("S0", 1, None, "BIN-A")]])  # fills the cache
+    receipts = [item_move("S1", 10, None, "BIN-A")]
+    picks = [item_move("S1", 4, "BIN-A", "BIN-B"), item_move("S1", 7, "BIN-A", "BIN-C")]
+    results = submit_all(pipeline, [receipts, picks])
+    assert not warm.failed and not results.failed
+    assert [o.status for o in results.done[1].outcomes] == [MoveStatus.APPLIED,
+                                                            MoveStatus.REJECTED]
+    assert pipeline.stats["ahead"] >= 2  # the second batch was decided before the first commit
+    with connect(ledger_url, migrate_schema=False) as conn:
+        assert on_hand(conn) == {("BIN-A", "S0"): 1, ("BIN-A", "S1"): 6, ("BIN-B", "S1"): 4}
+
+
+def test_random_batches_through_the_pipeline_equal_a_rebuild(
+        pipeline: LedgerPipeline, ledger_url: str) -> None:
+    rng = random.Random(7)
+    moves = list(_random_moves(rng, 3000))
+    batches = [moves[i:i + 100] for i in range(0, len(moves), 100)]
+    batches = [b + rng.sample(moves[:i * 100 + len(b)], 3) for i, b in enumerate(batches)]
+    results = submit_all(pipeline, batches)
+    assert not results.failed
+    assert results.count(MoveStatus.APPLIED) + results.count(MoveStatus.LATE) \
+        + results.count(MoveStatus.REJECTED) == len(moves)
+    assert pipeline.stats["ahead"] > len(batches) // 2
+    with connect(ledger_url, migrate_schema=False) as conn:
+        report = check_consistency(conn)
+        assert report.ok, report.balance_differences[:5]
+        assert conn.execute("SELECT count(*) FROM event_ids").fetchone() == (len(moves),)
+
+
+def test_another_writer_between_batches_is_seen_and_nothing_is_lost(
+        pipeline: LedgerPipeline, ledger_url: str) -> None:
+    other = connect(ledger_url, migrate_schema=False)
+    outside: list[StockMoved] = []
+
+    def meddle(i: int) -> None:  # another hub replica writes the same warehouse
+        if i % 3 == 1:
+            move = item_move("S9", 2, None, "BIN-C")
+            outside.append(move)
+            apply_batch(other, [move], "replica-2")
+
+    batches = [[item_move("S1", 5, None, "BIN-A"), item_move("S1", 1, "BIN-A", "BIN-B")]
+               for _ in range(12)]
+    results = submit_all(pipeline, batches, meddle)
+    other.close()
+    assert not results.failed and results.count(MoveStatus.APPLIED) == 24
+    assert pipeline.stats["conflicts"] >= 1
+    with connect(ledger_url, migrate_schema=False) as conn:
+        assert on_hand(conn) == {("BIN-A", "S1"): 48, ("BIN-B", "S1"): 12,
+                                 ("BIN-C", "S9"): 2 * len(outside)}
+        assert check_consistency(conn).ok
+
+
+def test_an_event_applied_by_another_process_is_a_duplicate_here_too(
+        pipeline: LedgerPipeline, ledger_url: str) -> None:
+    submit_all(pipeline, [[item_move("S1", 1, None, "BIN-A")]])  # warm
+    elsewhere = item_move("S1", 50, None, "BIN-A")
+    with connect(ledger_url, migrate_schema=False) as conn:
+        apply_batch(conn, [elsewhere], "replica-2")
+    submit_all(pipeline, [[item_move("S1", 1, None, "BIN-A")]])  # the version gap is seen
+    fresh = item_move("S1", 2, None, "BIN-A")
+    results = submit_all(pipeline, [[elsewhere, fresh]])
+    assert not results.failed
+    assert results.done[0].duplicates == (elsewhere.event_id,)
+    assert results.done[0].applied == 1
+    with connect(ledger_url, migrate_schema=False) as conn:
+        assert on_hand(conn) == {("BIN-A", "S1"): Decimal(54)}
+        assert check_consistency(conn).ok
+
+
+def test_a_broken_connection_fails_one_batch_and_the_ones_behind_it_still_apply(
+        pipeline: LedgerPipeline, ledger_url: str) -> None:
+    sscc = "000000000000000031"
+    submit_all(pipeline, [[unit_move(sscc, None, "BIN-A", t=0, contents=(line("S", 4),))]])
+    writer_pid = pipeline._writer().info.backend_pid
+    with connect(ledger_url, migrate_schema=False) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (writer_pid,))
+    batches = [[unit_move(sscc, "BIN-A", "BIN-B", t=10)],
+               [unit_move(sscc, "BIN-B", "BIN-C", t=20)],
+               [item_move("S", 1, None, "BIN-A")]]
+    results = submit_all(pipeline, batches)
+    assert len(results.failed) == 1 and isinstance(results.failed[0], psycopg.OperationalError)
+    assert len(results.done) == 2
+    again = submit_all(pipeline, [batches[0]])  # the caller retries what failed
+    assert not again.failed
+    with connect(ledger_url, migrate_schema=False) as conn:
+        assert check_consistency(conn).ok
+        assert conn.execute("SELECT location FROM units").fetchone() == ("BIN-C",)
+        assert conn.execute("SELECT count(*) FROM moves").fetchone() == (4,)  # one late
