@@ -78,7 +78,8 @@ def move_lines(rows: Sequence[tuple[StockMoved, Outcome]], applied_by: str | Non
     heads = ["\t".join([_NULL if f is None else f for f in _move_fields(m, o, applied_by)])
              for m, o in rows]
     joined = "\n".join(heads)
-    if joined.count("\t") != 18 * len(heads) or _SPECIAL.search(joined):
+    if joined.count("\t") != 18 * len(heads) or joined.count("\n") != len(heads) - 1 \
+            or _SPECIAL.search(joined):
         return "".join([move_line(m, o, applied_by) for m, o in rows])
     body = "".join([f"{h}\t{payload_json(m).replace(BACKSLASH, BACKSLASH * 2)}\n"
                     for h, (m, _) in zip(heads, rows, strict=True)])
@@ -86,7 +87,7 @@ def move_lines(rows: Sequence[tuple[StockMoved, Outcome]], applied_by: str | Non
 
 
 BACKSLASH = "\\"
-_SPECIAL = re.compile(r"[\\\n\r\x00]")
+_SPECIAL = re.compile(r"[\\\r]")  # with the tab and line counts: nothing to escape
 
 
 def build_plan(state: LedgerState, moves: Sequence[StockMoved], outcomes: Sequence[Outcome],
@@ -154,7 +155,8 @@ def balance_lines(rows: Sequence[tuple[StockKey, str, Decimal]]) -> bytes:
     """The balance stage's rows; like move_lines, checked once and escaped only if needed."""
     raw = "\n".join(["\t".join((k.location, k.sku, k.lot, k.status, warehouse, str(qty)))
                      for k, warehouse, qty in rows])
-    if raw.count("\t") == 5 * len(rows) and not _SPECIAL.search(raw):
+    if raw.count("\t") == 5 * len(rows) and raw.count("\n") == len(rows) - 1 \
+            and "\x00" not in raw and not _SPECIAL.search(raw):
         return (raw + "\n").encode() if rows else b""
     return lines([(k.location, k.sku, k.lot, k.status, warehouse, qty)
                   for k, warehouse, qty in rows])

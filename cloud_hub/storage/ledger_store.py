@@ -156,6 +156,8 @@ class _Loader:
 def _preload(loader: _Loader, moves: Sequence[StockMoved]) -> None:
     loader.locations(c for m in moves for c in (m.from_location, m.to_location) if c)
     loader.units(m.unit.key for m in moves if m.unit is not None)
+    if loader.state.stock_complete:
+        return  # every balance is in memory already; absent means zero
     keys: list[StockKey] = []
     for m in moves:
         if m.item is not None:

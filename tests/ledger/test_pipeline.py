@@ -150,3 +150,25 @@ def test_a_broken_connection_fails_one_batch_and_the_ones_behind_it_still_apply(
         assert check_consistency(conn).ok
         assert conn.execute("SELECT location FROM units").fetchone() == ("BIN-C",)
         assert conn.execute("SELECT count(*) FROM moves").fetchone() == (4,)  # one late
+
+
+@pytest.mark.parametrize("odd", ["tab\there", "line\nbreak", "back\\slash", "\\N", "cr\rx",
+                                 "ünïcødé ✓"])
+def test_text_with_copy_specials_is_stored_exactly(pipeline: LedgerPipeline, ledger_url: str,
+                                                    odd: str) -> None:
+    plain = item_move("S1", 1, None, "BIN-A")
+    with connect(ledger_url, migrate_schema=False) as conn:
+        upsert_locations(conn, [Location(f"BIN {odd}", "WH1", "bin")])
+    strange = item_move(f"S-{odd}", 2, None, f"BIN {odd}", lot=odd, user=odd, task_id=odd,
+                        note_from_device=odd)
+    results = submit_all(pipeline, [[plain], [plain, strange]])
+    assert not results.failed and results.count(MoveStatus.APPLIED) == 2
+    with connect(ledger_url, migrate_schema=False) as conn:
+        row = conn.execute("SELECT sku, lot, to_location, user_id, task_id, payload "
+                           "FROM moves WHERE event_id = %s", (strange.event_id,)).fetchone()
+        assert row is not None
+        assert row[:5] == (f"S-{odd}", odd, f"BIN {odd}", odd, odd)
+        assert row[5]["note_from_device"] == odd
+        assert StockMoved.model_validate(row[5]) == strange
+        assert on_hand(conn)[(f"BIN {odd}", f"S-{odd}")] == 2
+        assert check_consistency(conn).ok
