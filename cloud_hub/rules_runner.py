@@ -62,12 +62,23 @@ class RulesRunner:
             sweep = time.monotonic() >= next_sweep
             if sweep:
                 next_sweep = time.monotonic() + self.settings.rules_interval_s
+                self.refresh_demand()
             if not pairs and not sweep:
                 continue
             try:
                 self.evaluate(None if sweep else pairs)
             except Exception:
                 log.exception("rule evaluation failed; the next run tries again")
+
+    def refresh_demand(self) -> None:
+        """On the schedule: bring demand_daily up to date, so a planning run adds minutes of
+        moves, not a day's."""
+        from cloud_hub.planning import demand_daily
+        try:
+            with self.pool.connection() as conn:
+                demand_daily.refresh(conn)
+        except Exception:
+            log.exception("demand_daily refresh failed; the next sweep tries again")
 
     def _publisher(self) -> object | None:
         if self.publisher is None and self.settings.mqtt_enabled:

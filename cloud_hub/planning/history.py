@@ -4,41 +4,52 @@ Rule kept here: a unit of stock is demand once, when it leaves storage — a pic
 from a storage location (not a dock door, staging or packing area) that goes out of the
 warehouse or to such a shipping location. Transfers, putaways and a later ship from the
 packing area are not demand. Days are UTC calendar days (date_bin on plain PostgreSQL; a
-TimescaleDB continuous aggregate when the extension is installed).
+TimescaleDB continuous aggregate when the extension is installed). The same SQL feeds the
+direct read here and the incremental `demand_daily` aggregate (demand_daily.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import psycopg
 
 SHIPPING_KINDS = ("dock_door", "staging", "packing")
 DEMAND_REASONS = ("pick", "ship")
+DAY_ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)  # any UTC midnight: buckets are UTC days
 
-# Item moves, plus the declared contents of handling units that leave the same way.
-_OUTBOUND = """
+
+def outbound_sql(bound: str) -> str:
+    """Item moves, plus the declared contents of handling units that leave the same way;
+    `bound` is an extra condition on `m` (a time window or a seq range). The payload is read
+    through jsonb whether the column is json or jsonb."""
+    return f"""
   SELECT m.warehouse, m.sku, m.quantity, m.occurred_at, m.from_location, m.to_location
     FROM moves m
    WHERE m.reason = ANY(%(reasons)s) AND m.sku IS NOT NULL AND m.quantity IS NOT NULL
-     AND m.occurred_at >= %(from)s AND m.occurred_at < %(end)s
+     AND {bound}
   UNION ALL
   SELECT m.warehouse, c->>'sku', (c->>'quantity')::numeric, m.occurred_at, m.from_location,
          m.to_location
-    FROM moves m CROSS JOIN LATERAL jsonb_array_elements(m.payload->'contents') c
+    FROM moves m
+         CROSS JOIN LATERAL jsonb_array_elements((m.payload->'contents')::jsonb) c
    WHERE m.reason = ANY(%(reasons)s) AND m.sku IS NULL AND m.unit_key IS NOT NULL
-     AND jsonb_typeof(m.payload->'contents') = 'array' AND c->>'sku' IS NOT NULL
-     AND m.occurred_at >= %(from)s AND m.occurred_at < %(end)s
+     AND jsonb_typeof((m.payload->'contents')::jsonb) = 'array' AND c->>'sku' IS NOT NULL
+     AND {bound}
 """
 
-DEMAND_SQL = f"""
+
+def daily_sql(bound: str) -> str:
+    """(warehouse, sku, day, quantity, lines) of demand among the moves matching `bound`."""
+    return f"""
 SELECT o.warehouse, o.sku,
-       (date_bin('1 day', o.occurred_at, %(origin)s) AT TIME ZONE 'UTC')::date
-         - %(start)s::date AS day,
-       sum(o.quantity)::float8 AS quantity
-  FROM ({_OUTBOUND}) o
+       (date_bin('1 day', o.occurred_at, %(origin)s) AT TIME ZONE 'UTC')::date AS day,
+       coalesce(sum(o.quantity), 0) AS quantity, count(*)::int4 AS lines
+  FROM ({outbound_sql(bound)}) o
   LEFT JOIN locations f ON f.code = o.from_location
   LEFT JOIN locations t ON t.code = o.to_location
  WHERE o.from_location IS NOT NULL
@@ -47,6 +58,14 @@ SELECT o.warehouse, o.sku,
    AND (%(warehouse)s::text IS NULL OR o.warehouse = %(warehouse)s)
  GROUP BY 1, 2, 3
 """
+
+
+def rule_params(warehouse: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {"reasons": list(DEMAND_REASONS), "shipping": list(SHIPPING_KINDS),
+            "origin": DAY_ORIGIN, "warehouse": warehouse, **extra}
+
+
+WINDOW = "m.occurred_at >= %(from)s AND m.occurred_at < %(end)s"
 
 
 @dataclass(frozen=True)
@@ -63,56 +82,82 @@ class DemandHistory:
         return int(self.quantities.shape[0])
 
 
-def demand_history(conn: psycopg.Connection, end: date, days: int,
-                   warehouse: str | None = None,
-                   keys: tuple[tuple[str, str], ...] | None = None) -> DemandHistory:
-    """The `days` whole UTC days before `end` (end excluded). Series with no demand appear only
-    when listed in `keys` (e.g. every SKU that has stock)."""
+def window(end: date, days: int) -> tuple[date, datetime, datetime]:
+    """The first day and the [from, end) instants of the `days` whole UTC days before `end`."""
     if days <= 0:
         raise ValueError("days must be positive")
     start = end - timedelta(days=days)
     origin = datetime(start.year, start.month, start.day, tzinfo=UTC)
-    params = {"reasons": list(DEMAND_REASONS), "shipping": list(SHIPPING_KINDS),
-              "from": origin, "end": origin + timedelta(days=days), "origin": origin,
-              "warehouse": warehouse}
-    params["start"] = start
+    return start, origin, origin + timedelta(days=days)
+
+
+def demand_history(conn: psycopg.Connection, end: date, days: int,
+                   warehouse: str | None = None,
+                   keys: tuple[tuple[str, str], ...] | None = None) -> DemandHistory:
+    """Read straight from `moves`: the `days` whole UTC days before `end` (end excluded).
+    Series with no demand appear only when listed in `keys` (e.g. every SKU that has stock).
+    Planning reads the `demand_daily` aggregate instead; this is its reference."""
+    start, first, stop = window(end, days)
+    params = rule_params(warehouse, start=start, **{"from": first, "end": stop})
     with conn.transaction():
         # Grouping a year of moves needs more than the default 4 MB to stay off the disk.
         conn.execute("SET LOCAL work_mem = '256MB'")
         conn.execute("SET LOCAL jit = off")
-        conn.execute(f"CREATE TEMP TABLE demand_days ON COMMIT DROP AS {DEMAND_SQL}", params)
+        conn.execute("CREATE TEMP TABLE demand_days ON COMMIT DROP AS "
+                     f"SELECT warehouse, sku, day - %(start)s::date AS day, quantity "
+                     f"FROM ({daily_sql(WINDOW)}) d", params)
         found = conn.execute("SELECT DISTINCT warehouse, sku FROM demand_days "
                              "ORDER BY 1, 2").fetchall()
-        cells = _copy_cells(conn)
-    index: dict[tuple[str, str], int] = {k: i for i, k in enumerate(keys or ())}
-    remap = np.fromiter((index.setdefault((sku, wh), len(index)) for wh, sku in found),
-                        dtype=np.int64, count=len(found))
-    matrix = np.zeros((days, len(index)), order="F")
-    if len(cells):
-        np.add.at(matrix, (cells["day"].astype(np.int64), remap[cells["col"]]), cells["q"])
+        index: dict[tuple[str, str], int] = {k: i for i, k in enumerate(keys or ())}
+        remap = np.fromiter((index.setdefault((sku, wh), len(index)) for wh, sku in found),
+                            dtype=np.int64, count=len(found))
+        matrix = np.zeros((days, len(index)), order="F")
+
+        def add(cells: np.ndarray) -> None:
+            np.add.at(matrix, (cells["day"].astype(np.int64), remap[cells["series"]]),
+                      cells["q"])
+
+        copy_cells(conn, "SELECT (dense_rank() OVER (ORDER BY warehouse, sku) - 1)::int4, "
+                   "day::int4, quantity::float8 FROM demand_days", {}, add)
     ordered = tuple(sorted(index, key=index.__getitem__))
     return DemandHistory(start, ordered, matrix)
 
 
 # One binary COPY row of (int4 series, int4 day, float8 quantity): a 2-byte field count, then
 # each field as a 4-byte length and its big-endian value (PostgreSQL COPY BINARY format).
-_CELL = np.dtype([("n", ">i2"), ("l1", ">i4"), ("col", ">i4"), ("l2", ">i4"), ("day", ">i4"),
-                  ("l3", ">i4"), ("q", ">f8")])
-_COPY_HEADER, _COPY_TRAILER = 19, 2
+CELL = np.dtype([("n", ">i2"), ("l1", ">i4"), ("series", ">i4"), ("l2", ">i4"), ("day", ">i4"),
+                 ("l3", ">i4"), ("q", ">f8")])
+_COPY_HEADER, _COPY_TRAILER = 19, b"\xff\xff"
+_CHUNK_BYTES = 8 << 20
 
 
-def _copy_cells(conn: psycopg.Connection) -> np.ndarray:
-    """Every (series, day, quantity) cell, read as one binary COPY straight into numpy: a year
-    of daily demand for 100k series is millions of rows, too many to build as Python tuples."""
-    query = ("COPY (SELECT (dense_rank() OVER (ORDER BY warehouse, sku) - 1)::int4, "
-             "day::int4, coalesce(quantity, 0)::float8 FROM demand_days) "
-             "TO STDOUT (FORMAT BINARY)")
-    with conn.cursor() as cur, cur.copy(query) as copy:
-        data = b"".join(bytes(block) for block in copy)
-    body = data[_COPY_HEADER:len(data) - _COPY_TRAILER]
-    if len(body) % _CELL.itemsize:
+def copy_cells(conn: psycopg.Connection, select: str, params: dict[str, Any],
+               consume: Callable[[np.ndarray], None]) -> int:
+    """Stream `select` (int4, int4, float8 rows) as one binary COPY into numpy, handing
+    `consume` ~8 MB of rows at a time: a year of daily demand for 100k series is tens of
+    millions of rows, too many to build as Python tuples or to hold twice as bytes."""
+    query = f"COPY ({select}) TO STDOUT (FORMAT BINARY)"
+    buf, header, rows = bytearray(), True, 0
+    with conn.cursor() as cur, cur.copy(query, params or None) as copy:
+        for block in copy:
+            buf += block
+            if header and len(buf) >= _COPY_HEADER:
+                del buf[:_COPY_HEADER]
+                header = False
+            if not header and len(buf) >= _CHUNK_BYTES:
+                rows += _consume_whole_rows(buf, consume)
+    rows += _consume_whole_rows(buf, consume)
+    if header or bytes(buf) != _COPY_TRAILER:
         raise RuntimeError("unexpected COPY BINARY layout reading demand history")
-    return np.frombuffer(body, dtype=_CELL)
+    return rows
+
+
+def _consume_whole_rows(buf: bytearray, consume: Callable[[np.ndarray], None]) -> int:
+    n = len(buf) // CELL.itemsize
+    if n:
+        consume(np.frombuffer(bytes(memoryview(buf)[:n * CELL.itemsize]), dtype=CELL))
+        del buf[:n * CELL.itemsize]
+    return n
 
 
 def timescale_installed(conn: psycopg.Connection) -> bool:
@@ -138,7 +183,8 @@ def enable_continuous_aggregate(conn: psycopg.Connection) -> bool:
     aggregates cannot hold the outer joins the demand rule needs.
 
     NOT exercised on this project's CI machine: TimescaleDB cannot be installed there, and on
-    plain PostgreSQL this returns False without touching anything."""
+    plain PostgreSQL this returns False without touching anything. Nothing reads this view yet:
+    planning reads `demand_daily` (demand_daily.py), which works with or without TimescaleDB."""
     if not timescale_installed(conn):
         return False
     conn.execute(CONTINUOUS_AGGREGATE_SQL)

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import psycopg
 from psycopg.rows import dict_row
 
-from cloud_hub.planning import store
+from cloud_hub.planning import demand_daily, store
 from cloud_hub.planning.actions import ActionSinks, DispatchReport, dispatch
 from cloud_hub.planning.classify import abc_classes, demand_cv, xyz_classes
 from cloud_hub.planning.forecast import ForecastConfig, Model, Pattern, forecast
@@ -71,10 +71,18 @@ def settings_for(conn: psycopg.Connection, keys: Sequence[tuple[str, str]]
 
 
 def run_planning(conn: psycopg.Connection, today: date, now: datetime, *, days: int = 365,
-                 warehouse: str | None = None, cfg: ForecastConfig | None = None) -> PlanningRun:
-    """Forecast every SKU × warehouse with demand or stock, store policies and suggestions."""
+                 warehouse: str | None = None, cfg: ForecastConfig | None = None,
+                 source: Literal["aggregate", "moves"] = "aggregate") -> PlanningRun:
+    """Forecast every SKU × warehouse with demand or stock, store policies and suggestions.
+    Demand comes from the `demand_daily` aggregate, brought up to date first; `source="moves"`
+    reads the raw moves instead (slow at scale: the reference the aggregate is checked against).
+    """
     stock = on_hand_by_series(conn, warehouse)
-    hist = demand_history(conn, today, days, warehouse, keys=tuple(sorted(stock)))
+    if source == "aggregate":
+        demand_daily.refresh(conn)
+        hist = demand_daily.read_history(conn, today, days, warehouse, keys=tuple(sorted(stock)))
+    else:
+        hist = demand_history(conn, today, days, warehouse, keys=tuple(sorted(stock)))
     if not hist.keys:
         return PlanningRun(0, ())
     fc = forecast(hist.quantities, hist.keys, cfg)

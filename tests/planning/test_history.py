@@ -1,15 +1,18 @@
-"""Demand history from the real ledger: what counts as demand, in which daily bucket."""
+"""Demand history from the real ledger: what counts as demand, in which daily bucket — read
+straight from the moves, from the refreshed demand_daily aggregate, and from an aggregate that
+was never refreshed (everything above its watermark is read from the moves)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 
 import psycopg
 import pytest
 
-from cloud_hub.planning.history import demand_history, enable_continuous_aggregate
+from cloud_hub.planning import demand_daily
+from cloud_hub.planning.history import DemandHistory, demand_history, enable_continuous_aggregate
 from cloud_hub.storage.database import connect
 from protocol import ItemLine
 from tests.planning.ledger_site import apply, at, move, pallet, site
@@ -24,8 +27,22 @@ def conn(fresh_db_url: str) -> Iterator[psycopg.Connection]:
         yield c
 
 
+Reader = Callable[..., DemandHistory]
+
+
+def _refreshed(conn: psycopg.Connection, *args: object, **kwargs: object) -> DemandHistory:
+    demand_daily.refresh(conn)
+    return demand_daily.read_history(conn, *args, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(params=["moves", "aggregate", "aggregate_never_refreshed"])
+def read(request: pytest.FixtureRequest) -> Reader:
+    return {"moves": demand_history, "aggregate": _refreshed,
+            "aggregate_never_refreshed": demand_daily.read_history}[request.param]
+
+
 def test_outbound_demand_per_day_excludes_transfers_and_double_counting(
-        conn: psycopg.Connection) -> None:
+        conn: psycopg.Connection, read: Reader) -> None:
     s3 = (ItemLine(sku="S3", quantity=Decimal(20)),)
     apply(conn, [
         move("WH1", "S1", 1000, None, "WH1-BIN-A", "receive", at(0)),
@@ -42,7 +59,7 @@ def test_outbound_demand_per_day_excludes_transfers_and_double_counting(
         pallet("WH1", "000000000000000017", s3, "WH1-BIN-A", None, "ship", at(5)),  # 20 × S3
         move("WH1", "S1", 9, "WH1-BIN-A", None, "ship", at(12)),  # after the window
     ])
-    hist = demand_history(conn, date(2025, 1, 11), 10)
+    hist = read(conn, date(2025, 1, 11), 10)
     assert hist.start == date(2025, 1, 1)
     series = {k: hist.quantities[:, i].tolist() for i, k in enumerate(hist.keys)}
     assert series == {
@@ -51,8 +68,7 @@ def test_outbound_demand_per_day_excludes_transfers_and_double_counting(
         ("S1", "WH2"): [0, 0, 0, 0, 4, 0, 0, 0, 0, 0],
         ("S3", "WH1"): [0, 0, 0, 0, 0, 20, 0, 0, 0, 0],
     }
-    only_wh2 = demand_history(conn, date(2025, 1, 11), 10, warehouse="WH2",
-                              keys=(("S9", "WH2"),))
+    only_wh2 = read(conn, date(2025, 1, 11), 10, warehouse="WH2", keys=(("S9", "WH2"),))
     assert only_wh2.keys == (("S9", "WH2"), ("S1", "WH2"))
     assert only_wh2.quantities[:, 0].sum() == 0
 
