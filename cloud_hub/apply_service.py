@@ -6,6 +6,7 @@ its moves and new balances published to the live feed and counted in the metrics
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -78,6 +79,25 @@ class ApplyService:
         if isinstance(box[0], BaseException):
             raise box[0]
         return box[0]
+
+    async def apply_async(self, moves: Sequence[StockMoved],
+                          applied_by: str | None) -> BatchResult:
+        """Submit and await the commit without holding up the event loop (the WebSocket
+        feed and every other request go on while the ledger writes)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[BatchResult] = loop.create_future()
+
+        def settle(result: BatchResult | BaseException) -> None:
+            if future.done():
+                return
+            if isinstance(result, BaseException):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+        self.submit(moves, applied_by,
+                    lambda result: loop.call_soon_threadsafe(settle, result))
+        return await future
 
     def close(self) -> None:
         self.pipeline.close()

@@ -113,7 +113,8 @@ async def post_moves(request: Request, service: ApplyDep, principal: Poster) -> 
         if foreign:
             raise HTTPException(403, f"gateway {principal.gateway} of {principal.warehouse} "
                                      f"may not post moves for {', '.join(sorted(foreign))}")
-    result = service.apply(decoded.events, principal.name) if decoded.events else None
+    result = await service.apply_async(decoded.events, principal.name) \
+        if decoded.events else None
     outcomes = [{"event_id": str(o.event_id), "status": o.status.value, "code": o.code,
                  "reason": o.reason} for o in (result.outcomes if result else ())]
     return {"applied": result.applied if result else 0, "late": result.late if result else 0,
