@@ -10,8 +10,10 @@ Reads add the visible moves above the watermark, so they equal a direct read of 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import psycopg
@@ -19,8 +21,8 @@ import psycopg
 from cloud_hub.planning.history import (
     WINDOW,
     DemandHistory,
-    copy_cells,
     daily_sql,
+    register_array_loaders,
     rule_params,
     window,
 )
@@ -47,7 +49,8 @@ _UPSERT = """
 INSERT INTO demand_daily (series, day, quantity, lines)
 SELECT s.id, t.day, t.quantity, t.lines
   FROM demand_tail t JOIN demand_series s USING (warehouse, sku)
-    ON CONFLICT (series, day) DO UPDATE
+ ORDER BY t.day, s.id
+    ON CONFLICT (day, series) DO UPDATE
    SET quantity = demand_daily.quantity + excluded.quantity,
        lines = demand_daily.lines + excluded.lines
 """
@@ -170,6 +173,7 @@ def _aggregate(conn: psycopg.Connection, after: int, through: int) -> int:
     """Add the demand of moves with seq in (after, through]; returns the cells touched."""
     conn.execute("SET LOCAL work_mem = '256MB'")
     conn.execute("SET LOCAL jit = off")
+    conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")
     conn.execute("CREATE TEMP TABLE demand_tail ON COMMIT DROP AS "
                  + daily_sql("m.seq > %(after)s AND m.seq <= %(through)s"),
                  rule_params(after=after, through=through))
@@ -202,7 +206,8 @@ def read_history(conn: psycopg.Connection, end: date, days: int,
         index = {k: i for i, k in enumerate(keys)}
         for _, wh, sku in series:
             index.setdefault((sku, wh), len(index))
-        col_of = np.full(max((r[0] or 0 for r in series), default=0) + 1, -1, dtype=np.int64)
+        top = conn.execute("SELECT coalesce(max(id), 0) FROM demand_series").fetchone()
+        col_of = np.full((top[0] if top else 0) + 1, -1, dtype=np.int64)  # -1: not read
         for sid, wh, sku in series:
             if sid is not None:
                 col_of[sid] = index[(sku, wh)]
@@ -210,17 +215,11 @@ def read_history(conn: psycopg.Connection, end: date, days: int,
         present = np.zeros(len(index), dtype=bool)
         present[:len(keys)] = True
 
-        def fill(cells: np.ndarray) -> None:
-            cols = col_of[cells["series"]]
-            matrix[cells["day"].astype(np.intp), cols] = cells["q"]  # one row per series × day
-            present[cols] = True
-
-        copy_cells(conn, "SELECT d.series, (d.day - %(start)s::date)::int4, "
-                   "d.quantity::float8 FROM demand_daily d "
-                   "WHERE d.day >= %(start)s AND d.day < %(stop)s "
-                   "AND (%(warehouse)s::text IS NULL OR d.series IN "
-                   "(SELECT id FROM demand_series WHERE warehouse = %(warehouse)s))",
-                   params, fill)
+        for series_ids, day, qty in _cell_blocks(conn, params):
+            cols = col_of[series_ids]
+            wanted = cols >= 0  # another warehouse's series, when reading one warehouse
+            matrix[day[wanted], cols[wanted]] = qty[wanted]  # one row per series × day
+            present[cols[wanted]] = True
     for wh, sku, day, qty, _lines in tail:
         col = index[(sku, wh)]
         matrix[(day - start).days, col] += float(qty)
@@ -228,6 +227,34 @@ def read_history(conn: psycopg.Connection, end: date, days: int,
     ordered = sorted(index, key=index.__getitem__)
     return DemandHistory(start, tuple(ordered[i] for i in np.flatnonzero(present)),
                          _keep_columns(matrix, present))
+
+
+_BLOCK_PAGES = 4096  # ~700k rows of demand_daily per query
+
+
+def _cell_blocks(conn: psycopg.Connection, params: dict[str, Any]
+                 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(series, day offset, quantity) of the window, as numpy arrays, one block of the table's
+    pages at a time (TID range scans, so each page is read once): three arrays per block
+    instead of one row per cell keep tens of millions of cells off Python's per-row path,
+    and the server's aggregate state small."""
+    row = conn.execute("SELECT pg_relation_size('demand_daily') / "
+                       "current_setting('block_size')::int").fetchone()
+    pages = int(row[0]) if row else 0
+    with conn.cursor(binary=True) as cur:
+        register_array_loaders(cur)
+        for first in range(0, max(pages, 1), _BLOCK_PAGES):
+            last = first + _BLOCK_PAGES
+            cur.execute(
+                "SELECT array_agg(series), array_agg((day - %(start)s::date)::int4), "
+                "array_agg(quantity::float8) FROM demand_daily "
+                "WHERE ctid >= %(first)s::tid AND (%(last)s::tid IS NULL OR ctid < %(last)s::tid) "
+                "AND day >= %(start)s AND day < %(stop)s",
+                params | {"first": f"({first},0)",
+                          "last": None if last >= pages else f"({last},0)"})
+            found = cur.fetchone()
+            if found and found[0] is not None:
+                yield found[0], found[1].astype(np.intp), found[2]
 
 
 def _keep_columns(matrix: np.ndarray, keep: np.ndarray) -> np.ndarray:

@@ -17,6 +17,10 @@ from typing import Any
 
 import numpy as np
 import psycopg
+from psycopg import postgres
+from psycopg.abc import Buffer
+from psycopg.adapt import Loader
+from psycopg.pq import Format
 
 SHIPPING_KINDS = ("dock_door", "staging", "packing")
 DEMAND_REASONS = ("pick", "ship")
@@ -158,6 +162,39 @@ def _consume_whole_rows(buf: bytearray, consume: Callable[[np.ndarray], None]) -
         consume(np.frombuffer(bytes(memoryview(buf)[:n * CELL.itemsize]), dtype=CELL))
         del buf[:n * CELL.itemsize]
     return n
+
+
+class _NumpyArrayLoader(Loader):
+    """A one-dimensional array without NULLs in PostgreSQL's binary format, as a numpy array
+    without a Python object per element: after a 20-byte header (ndim, has-nulls flag,
+    element type, length, lower bound) each element is a 4-byte length and its value."""
+
+    format = Format.BINARY
+    element: np.dtype = np.dtype(">i4")
+
+    def load(self, data: Buffer) -> np.ndarray:
+        head = np.frombuffer(data, ">i4", min(len(data) // 4, 5))
+        if len(head) == 0 or head[0] == 0:
+            return np.zeros(0, self.element.newbyteorder("="))
+        if head[0] != 1 or head[1] != 0:
+            raise ValueError("expected a one-dimensional array without NULLs")
+        cells = np.frombuffer(data, [("length", ">i4"), ("value", self.element)],
+                              int(head[3]), 20)
+        return cells["value"].astype(self.element.newbyteorder("="))
+
+
+class _Int4ArrayLoader(_NumpyArrayLoader):
+    element = np.dtype(">i4")
+
+
+class _Float8ArrayLoader(_NumpyArrayLoader):
+    element = np.dtype(">f8")
+
+
+def register_array_loaders(cur: psycopg.Cursor[Any]) -> None:
+    """int4[] and float8[] come back to this binary cursor as numpy arrays."""
+    for name, loader in (("int4", _Int4ArrayLoader), ("float8", _Float8ArrayLoader)):
+        cur.adapters.register_loader(postgres.types[name].array_oid, loader)
 
 
 def timescale_installed(conn: psycopg.Connection) -> bool:

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from cloud_hub.planning import demand_daily, store
-from cloud_hub.planning.history import daily_sql, rule_params
+from cloud_hub.planning.history import daily_sql, demand_history, rule_params
 from cloud_hub.planning.service import run_planning
 from cloud_hub.rules_runner import RulesRunner
 from cloud_hub.settings import HubSettings
@@ -86,7 +86,7 @@ def random_moves(rng: random.Random, n: int) -> list[StockMoved]:
 
 
 def test_the_aggregate_equals_a_full_recount_after_refreshes_with_moves_in_between(
-        conn: psycopg.Connection) -> None:
+        conn: psycopg.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(9)
     for _ in range(6):
         apply(conn, random_moves(rng, 40))
@@ -99,6 +99,14 @@ def test_the_aggregate_equals_a_full_recount_after_refreshes_with_moves_in_betwe
     assert demand_daily.refresh(conn).cells == 0  # nothing new: nothing added again
     assert demand_daily.rebuild(conn, chunk=50).through_seq == last_seq(conn)
     assert aggregated(conn) == totals
+    # Read back a page of the table at a time, it is the same history as read from the moves.
+    assert conn.execute("SELECT pg_relation_size('demand_daily') > 8192").fetchone() == (True,)
+    monkeypatch.setattr(demand_daily, "_BLOCK_PAGES", 1)
+    for wh in (None, "WH2"):
+        paged = demand_daily.read_history(conn, date(2025, 2, 1), 31, wh, keys=(("S9", "WH1"),))
+        direct = demand_history(conn, date(2025, 2, 1), 31, wh, keys=(("S9", "WH1"),))
+        assert paged.keys == direct.keys and len(paged.keys) > 2
+        assert (paged.quantities == direct.quantities).all()
 
 
 def test_concurrent_refreshers_count_each_move_once(

@@ -14,14 +14,13 @@ CREATE TABLE demand_series (
 );
 
 CREATE TABLE demand_daily (
-    series    integer NOT NULL REFERENCES demand_series(id),
+    series    integer NOT NULL,                -- demand_series.id (no foreign key: one writer)
     day       date NOT NULL,                 -- UTC calendar day of occurred_at
     quantity  numeric NOT NULL,              -- exact, like moves.quantity
     lines     integer NOT NULL,              -- demand moves (or pallet content lines) that day
-    PRIMARY KEY (series, day)
-);
--- New days are appended day after day, so a block range index answers a window cheaply.
-CREATE INDEX demand_daily_day ON demand_daily USING brin (day);
+    -- Day first: new days are appended at the end of the key, as they are to the table.
+    PRIMARY KEY (day, series)
+) WITH (fillfactor = 90);                    -- room to update today's rows in place
 
 CREATE TABLE demand_daily_state (
     one            boolean PRIMARY KEY DEFAULT true CHECK (one),
