@@ -133,12 +133,13 @@ class StandInHub:
         self.client.loop_stop()
 
 
-def beats(sub: Collector, after: int = 0, **having: object) -> Callable[[Collector], bool]:
-    """Five more heartbeats than `after` (each one a turn of the publisher's loop), the last
-    one showing `having`."""
+def beats(sub: Collector, after: int = 0, more: int = 5, **having: object
+          ) -> Callable[[Collector], bool]:
+    """`more` heartbeats after the first `after` (each one a turn of the publisher's loop),
+    the last one showing `having`."""
     def check(s: Collector) -> bool:
         got = s.payloads("/heartbeat")
-        return len(got) >= after + 5 and all(got[-1].get(k) == v for k, v in having.items())
+        return len(got) >= after + more and all(got[-1].get(k) == v for k, v in having.items())
     return check
 
 
@@ -177,8 +178,9 @@ def test_the_outbox_holds_while_no_hub_is_there_and_drains_when_one_announces(
             assert hub.wait_for(first)
             assert sub.wait_for(lambda s: s.event_ids() == first)
 
+            seen = len(sub.payloads("/heartbeat"))
             hub.vanish()  # its will deletes the claim: no hub left
-            assert sub.wait_for(lambda s: s.payloads("/heartbeat")[-1]["hubs_online"] == 0, 20)
+            assert sub.wait_for(beats(sub, seen, more=1, hubs_online=0), timeout=20)
             seen = len(sub.payloads("/heartbeat"))
             box.enqueue(events[300:])
             pub.wake()
