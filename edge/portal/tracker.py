@@ -17,7 +17,11 @@ from edge.portal.judge import confidence, credible, judged_whole, presence
 from edge.portal.track import INNER, OUTER, Track
 from edge.reads import TagRead
 
-_SWEEP_US = 250_000  # how often (in read time) pending crossings and silent tags are checked
+_SWEEP_US = 250_000  # how often (in read time) every track is looked at (settling, forgetting)
+# How often the tags that went silent are looked for; a pass is known this soon after its gap.
+# Cheap: each portal keeps its open tracks in the order they were last read, so the check
+# stops at the first tag not yet silent.
+_SILENCE_CHECK_US = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,16 +47,20 @@ class PortalTracker:
         self._portals: tuple[PortalConfig, ...] = config.portals
         index = {p.portal_id: i for i, p in enumerate(config.portals)}
         self._tracks: list[dict[str, Track]] = [{} for _ in config.portals]
-        # reader -> antenna -> (tracks of its portal, the portal's params, side): one lookup
-        self._points: dict[str, dict[int, tuple[dict[str, Track], PortalParams, int]]] = {}
+        # per portal, the tracks not closed, least recently read first
+        self._open: list[dict[str, Track]] = [{} for _ in config.portals]
+        # reader -> antenna -> (tracks of its portal, its open tracks, its params, side)
+        self._points: dict[str, dict[int, tuple[dict[str, Track], dict[str, Track],
+                                                PortalParams, int]]] = {}
         for ant in config.antennas:
             at = index[ant.portal_id]
-            point = (self._tracks[at], config.portals[at].params,
+            point = (self._tracks[at], self._open[at], config.portals[at].params,
                      INNER if ant.side == "inner" else OUTER)
             self._points.setdefault(ant.reader_id, {})[ant.antenna_id] = point
         self._passed: list[dict[str, tuple[int, int]]] = [{} for _ in config.portals]
         self._now = 0
         self._next_sweep = 0
+        self._next_check = 0
         self.unmapped_reads = 0
         self.suppressed = {"duplicate": 0, "cross_read": 0, "weak": 0, "u_turn": 0,
                            "unclear": 0}
@@ -74,13 +82,18 @@ class PortalTracker:
             self._now = t
             if t >= self._next_sweep:
                 out = self._sweep(t)
-        tracks, params, side = point
+            elif t >= self._next_check:
+                out = self._silences(t)
+        tracks, opened, params, side = point
         epc = read.epc_hex
         track = tracks.get(epc)
         if track is None or (track.closed and t - track.last_us > params.gap_us):
             track = tracks[epc] = Track(epc, t)
         elif track.closed:
             track.closed = False
+        else:
+            del opened[epc]
+        opened[epc] = track  # now the most recently read
         seen = read.seen_count
         if track.update(side, read.rssi_dbm, t, params, seen if seen > 1 else 1):
             self.suppressed["u_turn"] += 1
@@ -91,7 +104,9 @@ class PortalTracker:
         if now_us <= self._now:
             return []
         self._now = now_us
-        return self._sweep(now_us)
+        if now_us >= self._next_sweep:
+            return self._sweep(now_us)
+        return self._silences(now_us) if now_us >= self._next_check else []
 
     def flush(self) -> list[PortalPass]:
         """End of stream: confirm every pending crossing (as if all tags went silent)."""
@@ -99,11 +114,32 @@ class PortalTracker:
                               default=0) + 1
         return self.advance(far)
 
+    def _silences(self, now: int) -> list[PortalPass]:
+        """Decide and close the tracks gone silent, oldest first, up to the first still heard."""
+        self._next_check = now + _SILENCE_CHECK_US
+        out: list[PortalPass] = []
+        for portal, opened in enumerate(self._open):
+            p = self._portals[portal].params
+            silent: list[Track] = []
+            for tr in opened.values():
+                if now - tr.last_us <= p.gap_us:
+                    break
+                silent.append(tr)
+            for tr in silent:
+                passed = self._decide(portal, tr, now, p)
+                if passed is not None:
+                    out.append(passed)
+                tr.closed = True
+                del opened[tr.epc]
+        return out
+
     def _sweep(self, now: int) -> list[PortalPass]:
         self._next_sweep = now + _SWEEP_US
+        self._next_check = now + _SILENCE_CHECK_US
         out: list[PortalPass] = []
         for portal, tracks in enumerate(self._tracks):
             p = self._portals[portal].params
+            opened = self._open[portal]
             gap, forget = p.gap_us, p.gap_us + p.cross_window_us
             gone: list[str] = []
             for tr in tracks.values():
@@ -118,6 +154,7 @@ class PortalTracker:
                         out.append(passed)
                     if idle > gap:
                         tr.closed = True
+                        del opened[tr.epc]
             for epc in gone:
                 del tracks[epc]
             recent = self._passed[portal]

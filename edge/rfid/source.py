@@ -26,7 +26,7 @@ from edge.rfid.llrp import Handover, LlrpReader, tag_reads
 from protocol import StockMoved
 
 log = logging.getLogger(__name__)
-_IDLE_S = 0.2  # with no reads, read time is advanced this often
+IDLE_S = 0.02  # with no reads, read time is advanced this often (passes close this soon)
 
 
 class RfidSource:
@@ -118,7 +118,7 @@ class RfidSource:
     def _work(self) -> None:
         while True:
             try:
-                item = self._queue.get(timeout=_IDLE_S)
+                item = self._queue.get(timeout=IDLE_S)
             except queue.Empty:
                 self._idle()
                 continue
