@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 HeartbeatSource = Callable[[], Mapping[str, object]]
 HOLD_WARN_S = 10.0  # holding events for a hub longer than this is worth a warning
+# paho's select() is not woken by new events: this bounds how long they wait for it. The
+# outbox is asked again only when woken or when the window was full, so idle turns are cheap.
+IDLE_SELECT_S = 0.005
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,7 @@ class MqttPublisher:
         self._generation = 0
         self._connected = False
         self._cursor = 0
+        self._drained = False  # the last look into the outbox found nothing past the cursor
         self._in_flight: dict[int, Batch] = {}
         self._counters = _Counters()
         self._client_id = settings.client_id or f"edge-{gateway}-{uuid.uuid4().hex[:8]}"
@@ -198,6 +202,7 @@ class MqttPublisher:
         self._connected = True
         self._counters.connects += 1
         self._cursor = 0  # everything still in the outbox is unacknowledged: send it again
+        self._drained = False
         self._in_flight.clear()
         self._gate.reset()  # the broker may have lost every subscription: hear the hubs again
         if self.settings.wait_for_hub:
@@ -214,8 +219,8 @@ class MqttPublisher:
         next_heartbeat = time.monotonic()
         while not self._stop.is_set():
             self._fill_window(client)
-            # select() wakes at once for acks; new events wait at most 20 ms.
-            client.loop(timeout=0.0 if self._wake.is_set() else 0.02)
+            # select() wakes at once for acks; new events wait at most IDLE_SELECT_S.
+            client.loop(timeout=0.0 if self._wake.is_set() else IDLE_SELECT_S)
             if not self._apply_inbox():
                 return
             if time.monotonic() >= next_heartbeat:
@@ -223,15 +228,23 @@ class MqttPublisher:
                 next_heartbeat = time.monotonic() + self._heartbeat_s
 
     def _fill_window(self, client: mqtt.Client) -> None:
-        self._wake.clear()
+        # Producers store, then wake; a wake is cleared only when seen, before looking.
+        woken = self._wake.is_set()
+        if woken:
+            self._wake.clear()
         if not self._hub_listening():
+            self._drained = False  # look again once a hub is there
+            return
+        if self._drained and not woken:
             return
         while len(self._in_flight) < self.settings.window:
             try:
                 batch = self.outbox.next_batch(self._cursor, self.settings.batch_events)
             except OutboxError as exc:
                 self._counters.last_error = str(exc)
+                self._drained = False
                 return
+            self._drained = batch is None
             if batch is None:
                 return
             info = client.publish(self.moves_topic, batch.payload, qos=1)
