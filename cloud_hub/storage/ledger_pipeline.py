@@ -27,7 +27,7 @@ import psycopg
 
 from cloud_hub.ledger import LedgerState
 from cloud_hub.storage.ledger_cache import LedgerCache, WarehouseCache
-from cloud_hub.storage.ledger_plan import WritePlan, build_plan, write_plan
+from cloud_hub.storage.ledger_plan import WritePlan, build_plan, prepare_stage, write_plan
 from cloud_hub.storage.ledger_store import (
     BatchResult,
     Undo,
@@ -186,6 +186,7 @@ class LedgerPipeline:
     def _writer(self) -> psycopg.Connection:
         if self._write is None or self._write.closed or self._write.broken:
             self._write = self._connect()
+            prepare_stage(self._write)
         return self._write
 
     def _loop(self) -> None:

@@ -8,6 +8,7 @@ while batch N is still being written, and the state moves on underneath.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -164,6 +165,18 @@ def balance_lines(rows: Sequence[tuple[StockKey, str, Decimal]]) -> bytes:
 
 STAGE_SQL = ("CREATE TEMP TABLE IF NOT EXISTS balance_stage (location text, sku text, "
              "lot text, status text, warehouse text, quantity numeric) ON COMMIT DELETE ROWS")
+# Connections whose balance stage was created outside any transaction (so no rollback can
+# take it away): the apply pipeline prepares its writer connection once.
+_STAGED: weakref.WeakSet[psycopg.Connection] = weakref.WeakSet()
+
+
+def prepare_stage(conn: psycopg.Connection) -> None:
+    """Create the session's balance stage now, on an idle autocommit connection."""
+    conn.execute(STAGE_SQL)
+    if conn.autocommit and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+        _STAGED.add(conn)
+
+
 _UPSERT = """
 INSERT INTO balances (location, sku, lot, status, warehouse, quantity)
 SELECT s.location, s.sku, s.lot, s.status, {warehouse}, s.quantity
@@ -186,7 +199,8 @@ def write_balance_copy(conn: psycopg.Connection, rows: bytes, warehouses_known: 
     """Set each staged balance to its new value; a zero removes the row."""
     if not rows:
         return
-    conn.execute(STAGE_SQL)
+    if conn not in _STAGED:
+        conn.execute(STAGE_SQL)
     with conn.cursor() as cur, cur.copy("COPY balance_stage FROM STDIN") as copy:
         copy.write(rows)
     conn.execute(UPSERT_KNOWN if warehouses_known else UPSERT_LOOKUP)

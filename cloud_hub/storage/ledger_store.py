@@ -231,8 +231,10 @@ BUMP_SQL = ("INSERT INTO ledger_versions (warehouse, version) "
 
 def lock_and_bump(conn: psycopg.Connection, warehouses: Sequence[str]) -> dict[str, int]:
     """Take the shared global lock and each warehouse's apply lock; bump their versions."""
-    conn.execute(LOCK_SQL, (GLOBAL_LOCK, list(warehouses)))
-    return dict(conn.execute(BUMP_SQL, (list(warehouses),)).fetchall())
+    with conn.pipeline():  # one round trip for both
+        conn.execute(LOCK_SQL, (GLOBAL_LOCK, list(warehouses)))
+        bumped = conn.execute(BUMP_SQL, (list(warehouses),))
+    return dict(bumped.fetchall())
 
 
 def known_ids(conn: psycopg.Connection, ids: Sequence[UUID]) -> set[UUID]:
