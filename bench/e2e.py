@@ -266,10 +266,11 @@ def stages(feed: Feed, tap: Tap, truth: Path, scenario: Path, config: Path, db_u
                                  "p99_ms": round(pct(v, 0.99), 1), "n": len(v)}
                            for leg, v in legs.items()}
     # The emulator (firmware_bridge/llrp_emulator/app.py) takes its epoch, writes the truth
-    # file, then starts playing at scenario time 0: every read is stamped this much before it
-    # is played, which adds as much to every latency measured from read timestamps.
+    # file, then starts playing scenario time 0. While it plays from that moment (as it does
+    # today), every read is stamped this much before it is played, which adds as much to
+    # every latency measured from read timestamps.
     epoch_s = json.loads(truth.read_text())["epoch_us"] / 1e6
-    out["emulator_stamp_lead_ms"] = round((truth.stat().st_mtime - epoch_s) * 1000, 1)
+    out["emulator_started_after_epoch_ms"] = round((truth.stat().st_mtime - epoch_s) * 1000, 1)
     return out
 
 
