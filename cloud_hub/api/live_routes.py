@@ -39,10 +39,18 @@ async def live(ws: WebSocket, warehouse: str | None = None, zone: str | None = N
             if getter not in done:
                 getter.cancel()
                 break
-            if client.pending_drop_notice:
-                client.pending_drop_notice = False
-                await ws.send_json({"type": "dropped", "count": client.dropped})
-            await ws.send_json(getter.result())
+            message = getter.result()
+            while True:  # send what is queued without a task and a wait per message
+                if client.pending_drop_notice:
+                    client.pending_drop_notice = False
+                    await ws.send_json({"type": "dropped", "count": client.dropped})
+                await ws.send_json(message)
+                if client.closed_reason is not None:
+                    break
+                try:
+                    message = client.queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    break
         if client.closed_reason is not None:
             await ws.close(code=4408, reason=client.closed_reason[:120])
     except (WebSocketDisconnect, RuntimeError):
