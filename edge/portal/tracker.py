@@ -10,6 +10,7 @@ first). Time comes only from the reads.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 from edge.portal.config import Direction, PortalConfig, PortalParams, PortalsConfig
@@ -18,10 +19,9 @@ from edge.portal.track import INNER, OUTER, Track
 from edge.reads import TagRead
 
 _SWEEP_US = 250_000  # how often (in read time) every track is looked at (settling, forgetting)
-# How often the tags that went silent are looked for; a pass is known this soon after its gap.
-# Cheap: each portal keeps its open tracks in the order they were last read, so the check
-# stops at the first tag not yet silent.
-_SILENCE_CHECK_US = 20_000
+# A tag gone silent is decided at the first read (or advance) after its gap, not at the next
+# sweep: a heap holds when each open track could go silent at the earliest (its last read +
+# gap, as of when it was pushed), so a read only peeks at its top.
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,20 +47,20 @@ class PortalTracker:
         self._portals: tuple[PortalConfig, ...] = config.portals
         index = {p.portal_id: i for i, p in enumerate(config.portals)}
         self._tracks: list[dict[str, Track]] = [{} for _ in config.portals]
-        # per portal, the tracks not closed, least recently read first
-        self._open: list[dict[str, Track]] = [{} for _ in config.portals]
-        # reader -> antenna -> (tracks of its portal, its open tracks, its params, side)
-        self._points: dict[str, dict[int, tuple[dict[str, Track], dict[str, Track],
-                                                PortalParams, int]]] = {}
+        # reader -> antenna -> (tracks of its portal, the portal's index, params, side)
+        self._points: dict[str, dict[int, tuple[dict[str, Track], int, PortalParams,
+                                                int]]] = {}
         for ant in config.antennas:
             at = index[ant.portal_id]
-            point = (self._tracks[at], self._open[at], config.portals[at].params,
+            point = (self._tracks[at], at, config.portals[at].params,
                      INNER if ant.side == "inner" else OUTER)
             self._points.setdefault(ant.reader_id, {})[ant.antenna_id] = point
+        # (earliest silence, portal, epc) of the open tracks: plain values, so the garbage
+        # collector need not walk the heap
+        self._due: list[tuple[int, int, str]] = []
         self._passed: list[dict[str, tuple[int, int]]] = [{} for _ in config.portals]
         self._now = 0
         self._next_sweep = 0
-        self._next_check = 0
         self.unmapped_reads = 0
         self.suppressed = {"duplicate": 0, "cross_read": 0, "weak": 0, "u_turn": 0,
                            "unclear": 0}
@@ -82,18 +82,17 @@ class PortalTracker:
             self._now = t
             if t >= self._next_sweep:
                 out = self._sweep(t)
-            elif t >= self._next_check:
+            elif self._due and self._due[0][0] < t:
                 out = self._silences(t)
-        tracks, opened, params, side = point
+        tracks, portal, params, side = point
         epc = read.epc_hex
         track = tracks.get(epc)
         if track is None or (track.closed and t - track.last_us > params.gap_us):
             track = tracks[epc] = Track(epc, t)
+            heapq.heappush(self._due, (t + params.gap_us, portal, epc))
         elif track.closed:
             track.closed = False
-        else:
-            del opened[epc]
-        opened[epc] = track  # now the most recently read
+            heapq.heappush(self._due, (t + params.gap_us, portal, epc))
         seen = read.seen_count
         if track.update(side, read.rssi_dbm, t, params, seen if seen > 1 else 1):
             self.suppressed["u_turn"] += 1
@@ -106,7 +105,7 @@ class PortalTracker:
         self._now = now_us
         if now_us >= self._next_sweep:
             return self._sweep(now_us)
-        return self._silences(now_us) if now_us >= self._next_check else []
+        return self._silences(now_us)
 
     def flush(self) -> list[PortalPass]:
         """End of stream: confirm every pending crossing (as if all tags went silent)."""
@@ -115,31 +114,29 @@ class PortalTracker:
         return self.advance(far)
 
     def _silences(self, now: int) -> list[PortalPass]:
-        """Decide and close the tracks gone silent, oldest first, up to the first still heard."""
-        self._next_check = now + _SILENCE_CHECK_US
+        """Decide and close the tracks gone silent; look again later at those heard since."""
         out: list[PortalPass] = []
-        for portal, opened in enumerate(self._open):
+        due = self._due
+        while due and due[0][0] < now:
+            _, portal, epc = heapq.heappop(due)
+            tr = self._tracks[portal].get(epc)
+            if tr is None or tr.closed:
+                continue  # decided by a sweep meanwhile (or forgotten)
             p = self._portals[portal].params
-            silent: list[Track] = []
-            for tr in opened.values():
-                if now - tr.last_us <= p.gap_us:
-                    break
-                silent.append(tr)
-            for tr in silent:
-                passed = self._decide(portal, tr, now, p)
-                if passed is not None:
-                    out.append(passed)
-                tr.closed = True
-                del opened[tr.epc]
+            if now - tr.last_us <= p.gap_us:
+                heapq.heappush(due, (tr.last_us + p.gap_us, portal, epc))
+                continue
+            passed = self._decide(portal, tr, now, p)
+            if passed is not None:
+                out.append(passed)
+            tr.closed = True
         return out
 
     def _sweep(self, now: int) -> list[PortalPass]:
         self._next_sweep = now + _SWEEP_US
-        self._next_check = now + _SILENCE_CHECK_US
         out: list[PortalPass] = []
         for portal, tracks in enumerate(self._tracks):
             p = self._portals[portal].params
-            opened = self._open[portal]
             gap, forget = p.gap_us, p.gap_us + p.cross_window_us
             gone: list[str] = []
             for tr in tracks.values():
@@ -154,7 +151,6 @@ class PortalTracker:
                         out.append(passed)
                     if idle > gap:
                         tr.closed = True
-                        del opened[tr.epc]
             for epc in gone:
                 del tracks[epc]
             recent = self._passed[portal]
