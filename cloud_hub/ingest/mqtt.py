@@ -56,10 +56,9 @@ class MqttIngest:
         self.client.on_message = self._on_message
         self.presence = HubAnnouncer(self.client, client_id, settings.mqtt_shared_group,
                                      subscription(Channel.MOVES, settings.mqtt_shared_group))
-        # Reconnect fast: after a broker restart, a gateway that publishes before any hub has
-        # subscribed again loses those messages at a broker without persistence (the broker
-        # acknowledges and drops them). Fast re-subscription shrinks that window; it does not
-        # close it (see tests/system/test_faults.py).
+        # Reconnect fast: after a broker restart gateways hold their outboxes until a hub
+        # announces its subscription again (presence.py), so the sooner we are back, the
+        # shorter the stall.
         self.client.reconnect_delay_set(0.1, 0.5)
         # Two stages so decoding the next window overlaps the ledger transaction of this one.
         self.decoded: queue.Queue[tuple[list[mqtt.MQTTMessage], Sorted]] = queue.Queue(2)

@@ -63,12 +63,15 @@ class LlrpEmulator:
         """Wait for the readers to inventory, then play the reads (once, or forever on loop)."""
         probe = Playback(self.sim, self.servers, 0, self.settings, self._changed)
         await probe.wait_for_readers()
+        from_clock = self._epoch is None and not self.sim.scenario.start_time_us
         if self._epoch is None:
             self._epoch = self.sim.scenario.start_time_us or self._clock()
         if on_start is not None:
-            on_start(self._epoch)
+            on_start(self._epoch)  # e.g. writes the truth file: takes a while
         self.playback = Playback(self.sim, self.servers, self._epoch, self.settings,
                                  self._changed)
+        if from_clock:  # reads are stamped epoch + t: play them at that wall time, not later
+            self.playback.behind_s = max(0.0, (self._clock() - self._epoch) / 1e6)
         await self.playback.run()
 
     async def close(self) -> None:

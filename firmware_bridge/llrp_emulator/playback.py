@@ -53,6 +53,7 @@ class Playback:
         self._changed = state_changed
         self.reads = [r for r in sim.reads if r.reader_id in servers]
         self.loops_done = 0
+        self.behind_s = 0.0  # how far the epoch lay behind the wall clock when play began
 
     async def wait_for_readers(self) -> None:
         check = all if self.settings.start_when == "all" else any
@@ -88,7 +89,9 @@ class Playback:
 
     async def _real_time(self, epoch_us: int, speed: float) -> None:
         loop = asyncio.get_running_loop()
-        started = loop.time()
+        # The first pass starts as late as the epoch lies behind now: a read stamped
+        # epoch + t goes out at that wall time, never stamped before it is played.
+        started = loop.time() - (self.behind_s if self.loops_done == 0 else 0.0)
         for batch in batches(self.reads, self.settings.window_us, 5000):
             due = started + batch[-1].time_us / 1_000_000 / speed
             delay = due - loop.time()

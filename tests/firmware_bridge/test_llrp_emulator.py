@@ -303,3 +303,37 @@ def test_keepalive_is_sent_at_the_interval_the_client_set(llrp_emulator) -> None
     (closed,) = _read_until(sock, decoder, L.CloseConnectionResponse)[-1:]
     assert closed.status.ok and closed.message_id == 2
     sock.close()
+
+
+class _Recorder:
+    """Stands where a reader's LLRP server does: notes each sighting and when it went out."""
+
+    inventorying = True
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, float]] = []  # (stamp_us, wall_us when delivered)
+
+    def deliver(self, sightings: list[Any]) -> None:
+        now = time.time() * 1e6
+        self.sent += [(s.first_seen_us, now) for s in sightings]
+
+    async def drain(self) -> None:
+        return None
+
+
+def test_a_late_start_is_caught_up_so_no_read_is_stamped_before_it_is_played() -> None:
+    import asyncio
+
+    from firmware_bridge.llrp_emulator.playback import Playback
+
+    sim = simulate(parse_scenario(_site(PASSES[:1])), seed=3)
+    recorder = _Recorder()
+    epoch_us = int(time.time() * 1e6) - 300_000  # the truth file took 300 ms to write
+    playback = Playback(sim, {"gate-1": recorder}, epoch_us,  # type: ignore[dict-item]
+                        PlaybackSettings(speed=1.0, window_us=20_000), asyncio.Event())
+    playback.behind_s = 0.3
+    asyncio.run(playback._real_time(epoch_us, 1.0))
+    assert len(recorder.sent) == len(sim.reads)
+    early = [(sent - stamp) / 1000 for stamp, sent in recorder.sent]
+    assert min(early) > -5  # never out before its own time stamp
+    assert max(early) < 80  # nor much later than the 20 ms window it travels in
