@@ -26,6 +26,7 @@ test: venv services test-tools lint
 
 # The whole system with embedded defaults (PostgreSQL, broker, hub, emulators, edge, picker).
 demo: venv
+	bash deploy/ensure_mosquitto.sh
 	$(PY) -m cloud_hub demo --full
 
 # Only the ledger: embedded PostgreSQL, sample moves applied, stock printed.
