@@ -283,8 +283,10 @@ def main() -> None:
         else:
             with scratch_ledger() as url:
                 figures = ledger_run(url, args, True, keys)
+        # skus: the series with any demand in the ledger (a synthetic SKU may draw none)
         out = {"skus": figures.pop("series"), "days": args.days, "seconds": figures.pop("seconds"),
-               "peak_mb": figures.pop("peak_mb"), "source": "ledger", **figures}
+               "peak_mb": figures.pop("peak_mb"), "source": "ledger",
+               "skus_seeded": args.skus, **figures}
     out["process_peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(out))
 
