@@ -72,6 +72,19 @@ def synthetic(n: int, skus: int, locations: int, seed: int) -> list[StockMoved]:
     return moves
 
 
+def backend_cpu_s(pids: list[int]) -> float:
+    """CPU seconds (user + system) the given PostgreSQL backends used so far, from /proc
+    (the server runs on this machine in the bench's set-up; 0.0 when it cannot be read)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--events", type=int, default=200_000)
@@ -109,22 +122,35 @@ def main() -> None:
                 totals["applied"] += result.applied + result.late
                 totals["rejected"] += result.rejected
 
-            started = time.perf_counter()
+            backends: list[int] = []
+
+            def opened() -> psycopg.Connection:
+                new = connect(url)
+                backends.append(new.info.backend_pid)
+                return new
+
+            started, cpu0 = time.perf_counter(), time.process_time()
             stats: dict[str, int] = {}
             if args.plain:
                 cache = LedgerCache()  # as the hub holds one
+                backends.append(conn.info.backend_pid)
+                pg0 = backend_cpu_s(backends)
                 for batch in batches:
                     count(apply_batch(conn, batch, "bench", cache))
             else:  # the hub's path: the next batch is decided while this one is written
-                pipeline = LedgerPipeline(lambda: connect(url))
+                pg0 = 0.0  # its connections open inside the timed part
+                pipeline = LedgerPipeline(opened)
                 for batch in batches:
                     pipeline.submit(batch, "bench", count)
                 pipeline.flush()
                 stats = dict(pipeline.stats)
+            seconds = time.perf_counter() - started
+            python_cpu = time.process_time() - cpu0
+            pg_cpu = backend_cpu_s(backends) - pg0
+            if not args.plain:
                 pipeline.close()
             if errors:
                 raise errors[0]
-            seconds = time.perf_counter() - started
             check_started = time.perf_counter()
             report = check_consistency(conn)
             check_s = time.perf_counter() - check_started
@@ -137,6 +163,9 @@ def main() -> None:
                       "applied": totals["applied"], "rejected": totals["rejected"],
                       "batch": args.batch, "mode": "plain" if args.plain else "pipeline",
                       "pipeline": stats,
+                      # CPU per event in this process and in its PostgreSQL backends
+                      "cpu_us_per_event": {"python": round(python_cpu / args.events * 1e6, 1),
+                                           "postgres": round(pg_cpu / args.events * 1e6, 1)},
                       "rebuild_ok": report.ok, "rebuild_check_s": round(check_s, 2)}))
 
 

@@ -43,6 +43,7 @@ class Outcome:
     unit: UnitState | None = None
     note: str | None = None
     origin: str | None = None  # where the stock really came from (a unit's ledger location)
+    contents_changed: bool = False  # the unit's contents differ from before (not just its place)
 
 
 class _Rejected(Exception):
@@ -126,7 +127,8 @@ def _move_unit(state: LedgerState, move: StockMoved) -> Outcome:
     after = UnitState(key, move.to_location, move.occurred_at, move.event_id,
                       tuple(sorted(moved.items())))
     return Outcome(move.event_id, MoveStatus.APPLIED, deltas=deltas.result(), unit=after,
-                   note=note, origin=origin)
+                   note=note, origin=origin,
+                   contents_changed=after.contents != (unit.contents if unit else ()))
 
 
 def _check_unit_warehouse(state: LedgerState, move: StockMoved, origin: str | None) -> None:
@@ -178,7 +180,7 @@ def _move_item_with_unit(state: LedgerState, move: StockMoved) -> Outcome:
     kept = tuple(sorted((k, v) for k, v in contents.items() if v != ZERO))
     after = UnitState(unit.key, unit.location, unit.since, unit.last_event, kept)
     return Outcome(move.event_id, MoveStatus.APPLIED, deltas=outcome.deltas, unit=after,
-                   origin=move.from_location)
+                   origin=move.from_location, contents_changed=kept != unit.contents)
 
 
 def decide(state: LedgerState, move: StockMoved) -> Outcome:

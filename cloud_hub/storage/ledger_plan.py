@@ -41,7 +41,8 @@ class WritePlan:
     balances: list[tuple[StockKey, Decimal]] = field(default_factory=list)  # values after
     warehouse_of: dict[str, str] = field(default_factory=dict)  # location -> warehouse
     units: list[UnitRow] = field(default_factory=list)
-    contents: list[ContentRow] = field(default_factory=list)
+    contents: list[ContentRow] = field(default_factory=list)  # of the units in `restocked`
+    restocked: list[str] = field(default_factory=list)  # units whose contents rows are rewritten
 
 
 def payload_json(move: StockMoved) -> str:
@@ -99,6 +100,7 @@ def build_plan(state: LedgerState, moves: Sequence[StockMoved], outcomes: Sequen
     rejected: list[tuple[object, ...]] = []
     touched: dict[StockKey, None] = {}
     unit_moves: dict[str, StockMoved] = {}
+    restocked: set[str] = set()
     for move, outcome in zip(moves, outcomes, strict=True):
         if outcome.status is MoveStatus.REJECTED:
             rejected.append((move.event_id, move.occurred_at, move.warehouse, outcome.code,
@@ -109,6 +111,8 @@ def build_plan(state: LedgerState, moves: Sequence[StockMoved], outcomes: Sequen
             touched[key] = None
         if outcome.unit is not None and move.unit is not None:
             unit_moves[outcome.unit.key] = move
+            if outcome.contents_changed:
+                restocked.add(outcome.unit.key)
     plan.moves_copy = move_lines(kept, applied_by).encode()
     plan.rejected_copy = lines(rejected) if rejected else b""
     plan.ids_copy = "".join([f"{m.event_id}\n" for m in moves]).encode()
@@ -122,8 +126,10 @@ def build_plan(state: LedgerState, moves: Sequence[StockMoved], outcomes: Sequen
         assert unit is not None and ref is not None
         plan.units.append((key, ref.epc, ref.sscc, unit_moves[key].warehouse, unit.location,
                            unit.since, unit.last_event))
-        plan.contents += [(key, ck.sku, ck.lot, ck.status.value, qty)
-                          for ck, qty in unit.contents]
+        if key in restocked:  # a pallet moved whole keeps its contents rows as they are
+            plan.restocked.append(key)
+            plan.contents += [(key, ck.sku, ck.lot, ck.status.value, qty)
+                              for ck, qty in unit.contents]
     return plan
 
 
@@ -149,7 +155,7 @@ def write_plan(conn: psycopg.Connection, plan: WritePlan, gated: bool = True) ->
     write_balance_copy(conn, plan.balances_copy,
                        all(plan.warehouse_of.get(k.location) for k, _ in plan.balances),
                        any(q == 0 for _, q in plan.balances))
-    write_unit_rows(conn, plan.units, plan.contents)
+    write_unit_rows(conn, plan.units, plan.contents, plan.restocked)
 
 
 def balance_lines(rows: Sequence[tuple[StockKey, str, Decimal]]) -> bytes:
@@ -215,11 +221,13 @@ def write_balance_rows(conn: psycopg.Connection,
 
 
 def write_unit_rows(conn: psycopg.Connection, units: Sequence[UnitRow],
-                    contents: Sequence[ContentRow]) -> None:
-    """Replace each unit's row and its contents."""
+                    contents: Sequence[ContentRow],
+                    restocked: Sequence[str] | None = None) -> None:
+    """Replace each unit's row, and the contents rows of the units in `restocked` (default:
+    all of them) with `contents`."""
     if not units:
         return
-    keys = [u[0] for u in units]
+    keys = [u[0] for u in units] if restocked is None else list(restocked)
     conn.execute("""
         INSERT INTO units (unit_key, epc, sscc, warehouse, location, since, last_event)
         SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
@@ -229,7 +237,8 @@ def write_unit_rows(conn: psycopg.Connection, units: Sequence[UnitRow],
           warehouse = EXCLUDED.warehouse, location = EXCLUDED.location,
           since = EXCLUDED.since, last_event = EXCLUDED.last_event""",
                  [list(col) for col in zip(*units, strict=True)])
-    conn.execute("DELETE FROM unit_contents WHERE unit_key = ANY(%s)", (keys,))
+    if keys:
+        conn.execute("DELETE FROM unit_contents WHERE unit_key = ANY(%s)", (keys,))
     if contents:
         conn.execute("""
             INSERT INTO unit_contents (unit_key, sku, lot, status, quantity)

@@ -16,7 +16,7 @@ from cloud_hub.storage.database import connect
 from cloud_hub.storage.ledger_pipeline import LedgerPipeline
 from cloud_hub.storage.ledger_store import BatchResult, apply_batch
 from cloud_hub.storage.rebuild import check_consistency
-from protocol.events import StockMoved
+from protocol.events import StockMoved, StockStatus, UnitRef
 from tests.ledger.factories import SITE, item_move, line, unit_move
 from tests.ledger.test_postgres_ledger import _random_moves, on_hand
 
@@ -171,4 +171,39 @@ def test_text_with_copy_specials_is_stored_exactly(pipeline: LedgerPipeline, led
         assert row[5]["note_from_device"] == odd
         assert StockMoved.model_validate(row[5]) == strange
         assert on_hand(conn)[(f"BIN {odd}", f"S-{odd}")] == 2
+        assert check_consistency(conn).ok
+
+
+def test_pallet_contents_rows_follow_packing_picking_and_status_not_a_whole_move(
+        pipeline: LedgerPipeline, ledger_url: str) -> None:
+    """Contents rows are rewritten only when a move changes them; each step is checked in
+    the database, so a skipped rewrite shows as stale contents."""
+    pallet = UnitRef(sscc="012345678901234567")
+
+    def contents() -> list[tuple[str, str, Decimal]]:
+        with connect(ledger_url, migrate_schema=False) as conn:
+            return conn.execute("SELECT sku, status, quantity FROM unit_contents "
+                                "ORDER BY sku").fetchall()
+
+    steps: list[tuple[list[StockMoved], list[tuple[str, str, Decimal]]]] = [
+        ([unit_move(pallet.sscc or "", None, "BIN-A", t=1, contents=(line("S1", 10),))],
+         [("S1", "available", Decimal(10))]),
+        ([unit_move(pallet.sscc or "", "BIN-A", "BIN-B", t=2)],  # moved whole
+         [("S1", "available", Decimal(10))]),
+        ([item_move("S1", 3, "BIN-B", "BIN-C", t=3, unit=pallet)],  # picked from it
+         [("S1", "available", Decimal(7))]),
+        ([unit_move(pallet.sscc or "", "BIN-B", "BIN-C", t=4).model_copy(
+            update={"to_status": StockStatus.QUARANTINE})],  # moved into quarantine
+         [("S1", "quarantine", Decimal(7))]),
+        ([item_move("S2", 5, None, "BIN-A", t=5),  # received loose, then packed onto it
+          item_move("S2", 2, "BIN-A", "BIN-C", t=6, unit=pallet)],
+         [("S1", "quarantine", Decimal(7)), ("S2", "available", Decimal(2))]),
+        ([unit_move(pallet.sscc or "", "BIN-C", "BIN-A", t=7)],  # moved whole again
+         [("S1", "quarantine", Decimal(7)), ("S2", "available", Decimal(2))]),
+    ]
+    for batch, expected in steps:
+        results = submit_all(pipeline, [batch])
+        assert not results.failed and results.count(MoveStatus.REJECTED) == 0, results.done
+        assert contents() == expected
+    with connect(ledger_url, migrate_schema=False) as conn:
         assert check_consistency(conn).ok
