@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import sys
 import threading
 import time
 from collections import Counter
@@ -46,6 +47,18 @@ log = logging.getLogger("stockpulse.ledger")
 
 Done = Callable[[BatchResult | BaseException], None]
 PRECHECK_SECONDS = 10.0  # after a duplicate surprised us, ask the gate first for this long
+# The GIL hand-over interval the pipeline needs (CPython's default is 5 ms). The writer thread
+# makes about ten round trips per batch; each time PostgreSQL answers, the writer waits for
+# the GIL while the deciding thread computes, up to one interval, and PostgreSQL idles
+# meanwhile. bench/ledger_apply.py --events 100000: 12.2k events/s at 5 ms, 13.8k at 1 ms,
+# 14.5k at 0.2 ms, 14.9k at 0.05 ms.
+SWITCH_INTERVAL_S = 0.0001
+
+
+def favour_waiting_threads(interval: float = SWITCH_INTERVAL_S) -> None:
+    """Lower the process's GIL switch interval to `interval` (never raise it)."""
+    if sys.getswitchinterval() > interval:
+        sys.setswitchinterval(interval)
 
 
 class _Conflict(Exception):
@@ -75,6 +88,7 @@ class LedgerPipeline:
     def __init__(self, connect: Callable[[], psycopg.Connection], depth: int = 2,
                  cache: LedgerCache | None = None) -> None:
         self.cache = cache or LedgerCache()
+        favour_waiting_threads()
         self._connect = connect
         self._read: psycopg.Connection | None = None  # prepare's loads (autocommit)
         self._write: psycopg.Connection | None = None
