@@ -40,6 +40,8 @@ class HubSettings(BaseSettings):
     gateway_offline_after_s: int = 60
     rules_enabled: bool = True
     rules_interval_s: float = Field(default=300.0, gt=0)  # scheduled sweep of every SKU
+    # serve: survivors of a full GC are frozen; all are rescanned this often (0: no freezing)
+    gc_rescan_s: float = Field(default=3600.0, ge=0)
     rules_debounce_ms: int = Field(default=500, gt=0)  # after moves: gather, then evaluate
     bootstrap_admin_password: str | None = None
 

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
+from cloud_hub import gc_pauses
 from cloud_hub.api import (
     auth_routes,
     catalog_routes,
@@ -38,6 +39,10 @@ def create_app(settings: HubSettings) -> FastAPI:
         metrics = Metrics()
         metrics.gauge("stockpulse_websocket_clients", lambda: len(live.clients))
         metrics.gauge("stockpulse_websocket_dropped", lambda: live.dropped_total)
+        if (pauses := gc_pauses.current()) is not None:
+            metrics.gauge("stockpulse_gc_full_collections", lambda: pauses.full_collections)
+            metrics.gauge("stockpulse_gc_last_full_ms", lambda: pauses.last_full_ms)
+            metrics.gauge("stockpulse_gc_max_full_ms", lambda: pauses.max_full_ms)
         app.state.pool, app.state.live, app.state.metrics = pool, live, metrics
         app.state.apply_service = ApplyService(pool, live, metrics)
         rules = None
