@@ -2,6 +2,9 @@
 
 Prints one JSON line last: {"events", "seconds", "events_per_s", "duplicates_ignored",
 "rebuild_ok", ...}. Uses a throw-away database on TEST_PG_ADMIN_URL (default: loopback).
+The process runs as the hub's does: the apply pipeline (unless --plain) and the hub's garbage
+collector policy (unless --no-gc-freeze). cpu_us_per_event splits the CPU between this process
+and its PostgreSQL backends (read from /proc: the server must run on this machine).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg
 
+from cloud_hub import gc_pauses
 from cloud_hub.storage.catalog import Location, upsert_locations
 from cloud_hub.storage.database import connect
 from cloud_hub.storage.ledger_cache import LedgerCache
@@ -93,9 +97,14 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=1_000)
     ap.add_argument("--redeliver", type=float, default=0.01)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-gc-freeze", action="store_true",
+                    help="leave CPython's garbage collector as it is (the hub freezes the "
+                    "survivors of full collections: cloud_hub/gc_pauses.py)")
     ap.add_argument("--plain", action="store_true",
                     help="apply batch after batch with apply_batch, without the pipeline")
     args = ap.parse_args()
+    if not args.no_gc_freeze:  # as `python -m cloud_hub serve` does
+        gc_pauses.install()
     name = f"sp_bench_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(ADMIN, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -162,6 +171,7 @@ def main() -> None:
                       "duplicates_ignored": totals["duplicates"],
                       "applied": totals["applied"], "rejected": totals["rejected"],
                       "batch": args.batch, "mode": "plain" if args.plain else "pipeline",
+                      "gc_freeze": not args.no_gc_freeze,
                       "pipeline": stats,
                       # CPU per event in this process and in its PostgreSQL backends
                       "cpu_us_per_event": {"python": round(python_cpu / args.events * 1e6, 1),
