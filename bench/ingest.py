@@ -100,9 +100,8 @@ async def measure_latency(base: str, token: str, port: int, count: int, rate: fl
                 msg = json.loads(await asyncio.wait_for(ws.recv(), 10))
             except TimeoutError:
                 break
-            if msg.get("type") == "move":
-                sent = await asyncio.to_thread(lambda m=msg: m)  # keep the loop responsive
-                latencies.append(time.time() - _sent_at(sent))
+            if msg.get("type") == "move":  # stamped on receipt, before anything else
+                latencies.append(time.time() - _sent_at(msg))
         await asyncio.to_thread(pub.wait, 60)
     return latencies
 
