@@ -28,7 +28,7 @@ from cloud_hub import gc_pauses
 from cloud_hub.storage.catalog import Location, upsert_locations
 from cloud_hub.storage.database import connect
 from cloud_hub.storage.ledger_cache import LedgerCache
-from cloud_hub.storage.ledger_pipeline import LedgerPipeline
+from cloud_hub.storage.ledger_pipeline import WRITERS, LedgerPipeline
 from cloud_hub.storage.ledger_store import BatchResult, apply_batch
 from cloud_hub.storage.rebuild import check_consistency
 from protocol import ItemLine, Source, StockMoved, UnitRef
@@ -100,6 +100,8 @@ def main() -> None:
     ap.add_argument("--no-gc-freeze", action="store_true",
                     help="leave CPython's garbage collector as it is (the hub freezes the "
                     "survivors of full collections: cloud_hub/gc_pauses.py)")
+    ap.add_argument("--writers", type=int, default=WRITERS,
+                    help="writer connections of the pipeline (overlapping consecutive batches)")
     ap.add_argument("--plain", action="store_true",
                     help="apply batch after batch with apply_batch, without the pipeline")
     args = ap.parse_args()
@@ -148,7 +150,7 @@ def main() -> None:
                     count(apply_batch(conn, batch, "bench", cache))
             else:  # the hub's path: the next batch is decided while this one is written
                 pg0 = 0.0  # its connections open inside the timed part
-                pipeline = LedgerPipeline(opened)
+                pipeline = LedgerPipeline(opened, writers=args.writers)
                 for batch in batches:
                     pipeline.submit(batch, "bench", count)
                 pipeline.flush()
@@ -171,6 +173,7 @@ def main() -> None:
                       "duplicates_ignored": totals["duplicates"],
                       "applied": totals["applied"], "rejected": totals["rejected"],
                       "batch": args.batch, "mode": "plain" if args.plain else "pipeline",
+                      "writers": None if args.plain else args.writers,
                       "gc_freeze": not args.no_gc_freeze,
                       "pipeline": stats,
                       # CPU per event in this process and in its PostgreSQL backends

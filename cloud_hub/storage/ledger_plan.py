@@ -142,6 +142,14 @@ def write_plan(conn: psycopg.Connection, plan: WritePlan, gated: bool = True) ->
     """Write a plan inside the caller's transaction. Unless `gated` (the caller already
     recorded the ids), its event ids go into event_ids first: a unique violation there
     means one of them was applied before, and the transaction must not go on."""
+    write_history(conn, plan, gated)
+    write_state(conn, plan)
+
+
+def write_history(conn: psycopg.Connection, plan: WritePlan, gated: bool = True) -> None:
+    """The append-only part of a plan: the exactly-once gate (unless `gated`), the moves and
+    the rejected moves. It reads no ledger state, so it may be written before the
+    warehouse's apply lock is taken (the pipeline does, while the batch before commits)."""
     with conn.cursor() as cur:
         if not gated and plan.ids_copy:
             with cur.copy("COPY event_ids (event_id) FROM STDIN") as copy:
@@ -152,6 +160,10 @@ def write_plan(conn: psycopg.Connection, plan: WritePlan, gated: bool = True) ->
         if plan.rejected_copy:
             with cur.copy(f"COPY rejected_moves ({REJECTED_COLUMNS}) FROM STDIN") as copy:
                 copy.write(plan.rejected_copy)
+
+
+def write_state(conn: psycopg.Connection, plan: WritePlan) -> None:
+    """The derived part of a plan: balances and units, under the warehouse's apply lock."""
     write_balance_copy(conn, plan.balances_copy,
                        all(plan.warehouse_of.get(k.location) for k, _ in plan.balances),
                        any(q == 0 for _, q in plan.balances))

@@ -229,9 +229,13 @@ BUMP_SQL = ("INSERT INTO ledger_versions (warehouse, version) "
             "DO UPDATE SET version = ledger_versions.version + 1 RETURNING warehouse, version")
 
 
-def lock_and_bump(conn: psycopg.Connection, warehouses: Sequence[str]) -> dict[str, int]:
-    """Take the shared global lock and each warehouse's apply lock; bump their versions."""
-    with conn.pipeline():  # one round trip for both
+def lock_and_bump(conn: psycopg.Connection, warehouses: Sequence[str],
+                  lock_wait_ms: int | None = None) -> dict[str, int]:
+    """Take the shared global lock and each warehouse's apply lock; bump their versions.
+    With `lock_wait_ms`, waiting longer for the locks raises LockNotAvailable."""
+    with conn.pipeline():  # one round trip for all
+        if lock_wait_ms is not None:
+            conn.execute("SELECT set_config('lock_timeout', %s, true)", (f"{lock_wait_ms}ms",))
         conn.execute(LOCK_SQL, (GLOBAL_LOCK, list(warehouses)))
         bumped = conn.execute(BUMP_SQL, (list(warehouses),))
     return dict(bumped.fetchall())

@@ -135,9 +135,9 @@ def test_a_broken_connection_fails_one_batch_and_the_ones_behind_it_still_apply(
         pipeline: LedgerPipeline, ledger_url: str) -> None:
     sscc = "000000000000000031"
     submit_all(pipeline, [[unit_move(sscc, None, "BIN-A", t=0, contents=(line("S", 4),))]])
-    writer_pid = pipeline._writer().info.backend_pid
-    with connect(ledger_url, migrate_schema=False) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", (writer_pid,))
+    with connect(ledger_url, migrate_schema=False) as admin:  # as a server restart would
+        for writer_pid in pipeline.writer_pids():
+            admin.execute("SELECT pg_terminate_backend(%s)", (writer_pid,))
     batches = [[unit_move(sscc, "BIN-A", "BIN-B", t=10)],
                [unit_move(sscc, "BIN-B", "BIN-C", t=20)],
                [item_move("S", 1, None, "BIN-A")]]
