@@ -111,10 +111,12 @@ _STOP = object()
 
 class LedgerPipeline:
     def __init__(self, connect: Callable[[], psycopg.Connection], depth: int = 2,
-                 cache: LedgerCache | None = None, writers: int = WRITERS) -> None:
+                 cache: LedgerCache | None = None, writers: int = WRITERS,
+                 lock_wait_ms: int = LOCK_WAIT_MS) -> None:
         self.cache = cache or LedgerCache()
         favour_waiting_threads()
         self._connect = connect
+        self._lock_wait_ms = lock_wait_ms
         self._read: psycopg.Connection | None = None  # prepare's loads (autocommit)
         self._writes: list[psycopg.Connection | None] = [None] * writers
         self._lock = threading.RLock()  # the cache, _ahead and _plain
@@ -321,7 +323,7 @@ class LedgerPipeline:
                 self._wait_turn(job, or_stale=True)
                 if job.stale:
                     raise _Undone
-                versions = lock_and_bump(conn, [wh], LOCK_WAIT_MS)
+                versions = lock_and_bump(conn, [wh], self._lock_wait_ms)
                 if versions[wh] != job.expected_version:
                     raise _Conflict("version")
                 write_state(conn, job.plan)
