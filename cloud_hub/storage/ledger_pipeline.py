@@ -288,6 +288,21 @@ class LedgerPipeline:
                 self._idle.notify_all()
 
     def _run(self, job: _Job, index: int) -> BatchResult:
+        try:
+            return self._run_once(job, index)
+        except psycopg.OperationalError:
+            conn = self._writes[index]
+            if conn is None or not conn.broken:
+                raise
+            # The connection was lost (a server restart, a killed backend), typically before
+            # this batch could use it. One more try on a new connection is safe: the gate
+            # turns anything of it that did commit into duplicates.
+            log.warning("ledger writer %d lost its connection; trying the batch again", index)
+            self.stats["reconnects"] += 1
+            self._wait_turn(job)
+            return self._plain_apply(job, index)
+
+    def _run_once(self, job: _Job, index: int) -> BatchResult:
         if job.plan is not None and not job.stale:
             try:
                 return self._commit(job, index)
