@@ -133,7 +133,8 @@ def facts_for(conn: psycopg.Connection, pairs: Iterable[tuple[str, str]], today:
             "FROM balances b JOIN p USING (warehouse, sku) WHERE b.lot <> '' "
             "GROUP BY 1, 2, 3 HAVING sum(b.quantity) > 0) "
             "SELECT l.*, (SELECT max((m.payload->'item'->>'expiry')::date) FROM moves m "
-            "WHERE m.sku = l.sku AND m.lot = l.lot AND m.payload->'item' ? 'expiry') AS expiry "
+            "WHERE m.sku = l.sku AND m.lot = l.lot "
+            "AND m.payload->'item'->>'expiry' IS NOT NULL) AS expiry "
             "FROM lots l", (whs, skus))
         for r in cur.fetchall():
             if r["expiry"] is not None:
