@@ -70,6 +70,12 @@ def _check_locations(state: LedgerState, move: StockMoved) -> None:
                             f"not {move.warehouse!r}")
 
 
+def _cannot_leave(key: StockKey, have: Decimal, qty: Decimal) -> _Rejected:
+    return _Rejected(RejectCode.NEGATIVE_STOCK,
+                     f"{key.location} holds {have} of {key.sku} lot {key.lot or '-'} "
+                     f"({key.status}); {qty} cannot leave it")
+
+
 class _Deltas:
     """Accumulates balance changes and refuses any that would leave a balance negative."""
 
@@ -80,9 +86,7 @@ class _Deltas:
     def take(self, key: StockKey, qty: Decimal) -> None:
         have = self.state.balance(key) + self.changes[key]
         if have < qty:
-            raise _Rejected(RejectCode.NEGATIVE_STOCK,
-                            f"{key.location} holds {have} of {key.sku} lot {key.lot or '-'} "
-                            f"({key.status}); {qty} cannot leave it")
+            raise _cannot_leave(key, have, qty)
         self.changes[key] -= qty
 
     def put(self, key: StockKey, qty: Decimal) -> None:
@@ -142,16 +146,23 @@ def _check_unit_warehouse(state: LedgerState, move: StockMoved, origin: str | No
 
 
 def _move_item(state: LedgerState, move: StockMoved) -> Outcome:
+    """Loose stock leaves one balance and joins another: at most two deltas (most events are
+    these, so they skip the _Deltas accumulator; the quantity is positive by contract)."""
     assert move.item is not None
     ck = content_key(move.item)
     qty = move.item.quantity
-    deltas = _Deltas(state)
-    if move.from_location is not None:
-        deltas.take(ck.at(move.from_location), qty)
-    if move.to_location is not None:
-        deltas.put(ck.with_status(move.to_status).at(move.to_location), qty)
-    return Outcome(move.event_id, MoveStatus.APPLIED, deltas=deltas.result(),
-                   origin=move.from_location)
+    source, target = move.from_location, move.to_location
+    deltas: tuple[tuple[StockKey, Decimal], ...] = ()
+    if source is not None:
+        key = ck.at(source)
+        have = state.balance(key)
+        if have < qty:
+            raise _cannot_leave(key, have, qty)
+        deltas = ((key, -qty),)
+    if target is not None:
+        key = ck.with_status(move.to_status).at(target)
+        deltas = () if deltas and deltas[0][0] == key else (*deltas, (key, qty))
+    return Outcome(move.event_id, MoveStatus.APPLIED, deltas=deltas, origin=source)
 
 
 def _move_item_with_unit(state: LedgerState, move: StockMoved) -> Outcome:

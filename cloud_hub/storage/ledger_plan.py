@@ -54,10 +54,10 @@ def _n(value: str | None) -> str:
     return "\\N" if value is None else text(value)
 
 
-def _move_fields(move: StockMoved, outcome: Outcome,
-                 applied_by: str | None) -> tuple[str | None, ...]:
+def _move_fields(move: StockMoved, outcome: Outcome, applied_by: str | None,
+                 event_id: str | None = None) -> tuple[str | None, ...]:
     item, src, unit = move.item, move.source, move.unit
-    return (str(move.event_id), move.occurred_at.isoformat(), move.warehouse, src.kind,
+    return (event_id or str(move.event_id), move.occurred_at.isoformat(), move.warehouse, src.kind,
             src.device_id, src.read_point, unit.key if unit else None,
             item.sku_key if item else None, (item.lot or "") if item else None,
             str(item.quantity) if item else None, item.status if item else None,
@@ -74,11 +74,15 @@ def move_line(move: StockMoved, outcome: Outcome, applied_by: str | None) -> str
 _NULL = "\x00"  # stands for NULL until the end: no field can hold it (the protocol refuses it)
 
 
-def move_lines(rows: Sequence[tuple[StockMoved, Outcome]], applied_by: str | None) -> str:
+def move_lines(rows: Sequence[tuple[StockMoved, Outcome]], applied_by: str | None,
+               ids: Sequence[str] | None = None) -> str:
     """Many moves rows at once. The hot path: fields are joined raw and the whole text is
-    checked once; only if some field holds a special character is each one escaped."""
-    heads = ["\t".join([_NULL if f is None else f for f in _move_fields(m, o, applied_by)])
-             for m, o in rows]
+    checked once; only if some field holds a special character is each one escaped.
+    `ids`, when given, are the rows' event ids as text."""
+    texts = ids or [str(m.event_id) for m, _ in rows]
+    heads = ["\t".join([_NULL if f is None else f
+                         for f in _move_fields(m, o, applied_by, event_id)])
+             for (m, o), event_id in zip(rows, texts, strict=True)]
     joined = "\n".join(heads)
     if joined.count("\t") != 18 * len(heads) or joined.count("\n") != len(heads) - 1 \
             or _SPECIAL.search(joined):
@@ -96,26 +100,29 @@ def build_plan(state: LedgerState, moves: Sequence[StockMoved], outcomes: Sequen
                applied_by: str | None) -> WritePlan:
     """The rows for `moves` decided as `outcomes`; `state` has absorbed them already."""
     plan = WritePlan(moves, outcomes)
+    ids = [str(m.event_id) for m in moves]
+    kept_ids: list[str] = []
     kept: list[tuple[StockMoved, Outcome]] = []
     rejected: list[tuple[object, ...]] = []
     touched: dict[StockKey, None] = {}
     unit_moves: dict[str, StockMoved] = {}
     restocked: set[str] = set()
-    for move, outcome in zip(moves, outcomes, strict=True):
+    for move, outcome, event_id in zip(moves, outcomes, ids, strict=True):
         if outcome.status is MoveStatus.REJECTED:
             rejected.append((move.event_id, move.occurred_at, move.warehouse, outcome.code,
                              outcome.reason, applied_by, payload_json(move)))
             continue
         kept.append((move, outcome))
+        kept_ids.append(event_id)
         for key, _ in outcome.deltas:
             touched[key] = None
         if outcome.unit is not None and move.unit is not None:
             unit_moves[outcome.unit.key] = move
             if outcome.contents_changed:
                 restocked.add(outcome.unit.key)
-    plan.moves_copy = move_lines(kept, applied_by).encode()
+    plan.moves_copy = move_lines(kept, applied_by, kept_ids).encode()
     plan.rejected_copy = lines(rejected) if rejected else b""
-    plan.ids_copy = "".join([f"{m.event_id}\n" for m in moves]).encode()
+    plan.ids_copy = ("\n".join(ids) + "\n").encode() if ids else b""
     plan.balances = [(k, state.balances[k]) for k in touched]
     plan.warehouse_of = warehouse_of(state, {k.location for k in touched})
     plan.balances_copy = balance_lines(

@@ -93,6 +93,17 @@ def test_quarantine_release_changes_status_in_place() -> None:
     assert state.on_hand() == {StockKey("BIN-A", "S", "L1", AV): 5}
 
 
+def test_a_move_to_the_place_it_came_from_needs_the_stock_and_changes_nothing() -> None:
+    state = site_state()
+    apply(state, item_move("S", 3, None, "BIN-A"))
+    over = apply(state, item_move("S", 5, "BIN-A", "BIN-A"))
+    assert over.status is MoveStatus.REJECTED and over.code == RejectCode.NEGATIVE_STOCK
+    assert over.reason == "BIN-A holds 3 of S lot L1 (available); 5 cannot leave it"
+    same = apply(state, item_move("S", 3, "BIN-A", "BIN-A"))
+    assert same.status is MoveStatus.APPLIED and same.deltas == ()
+    assert state.on_hand() == {StockKey("BIN-A", "S", "L1", AV): 3}
+
+
 def test_partial_state_asks_for_rows_instead_of_guessing_zero() -> None:
     state = LedgerState(locations={c: LocationInfo(c, "WH1") for c in SITE}, complete=False)
     with pytest.raises(NotLoaded) as raised:
