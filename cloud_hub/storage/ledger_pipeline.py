@@ -64,9 +64,9 @@ PRECHECK_SECONDS = 10.0  # after a duplicate surprised us, ask the gate first fo
 # meanwhile. bench/ledger_apply.py --events 100000: 12.2k events/s at 5 ms, 13.8k at 1 ms,
 # 14.5k at 0.2 ms, 14.9k at 0.05 ms.
 SWITCH_INTERVAL_S = 0.0001
-# Writer connections. Two let PostgreSQL use both cores of the 2-core machine: the 200k
-# replay of write plans (no deciding) took 45 us/event of wall time on one connection and 30
-# on two; a third has no batch to overlap with at depth 2.
+# Writer connections. Two let PostgreSQL use both cores of the 2-core machine: replaying the
+# write plans of 100k bench events (no deciding) took 45 us/event of wall time on one
+# connection and 30 on two; a third has no batch to overlap with at depth 2.
 WRITERS = 2
 # How long a batch decided ahead waits for its warehouse's lock before it gives up and goes
 # the plain way. Another process holding that lock may be blocked on rows the batch behind
@@ -322,9 +322,9 @@ class LedgerPipeline:
         return self._plain_apply(job, index)
 
     def _commit(self, job: _Job, index: int) -> BatchResult:
-        """Write a batch decided ahead: its history as soon as the batch before has its turn
-        (so moves.seq follows the order of applying), then, in its own turn, the lock, the
-        version check and its state. It leaves in its turn, whatever happens."""
+        """Write a batch decided ahead: its history as soon as the batch before has written
+        its own (so moves.seq follows the order of applying), then, in its own turn, the
+        lock, the version check and its state. It leaves in its turn, whatever happens."""
         assert job.plan is not None and job.held is not None
         wh = job.warehouses[0]
         conn = self._writer(index)
