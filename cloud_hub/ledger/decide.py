@@ -44,6 +44,9 @@ class Outcome:
     note: str | None = None
     origin: str | None = None  # where the stock really came from (a unit's ledger location)
     contents_changed: bool = False  # the unit's contents differ from before (not just its place)
+    # ... and it held contents before, which are gone or changed (an adapter storing contents
+    # rows must remove the old ones; a unit that held nothing has none to remove)
+    replaced_contents: bool = False
 
 
 class _Rejected(Exception):
@@ -130,9 +133,11 @@ def _move_unit(state: LedgerState, move: StockMoved) -> Outcome:
             deltas.put(ck.at(move.to_location), qty)
     after = UnitState(key, move.to_location, move.occurred_at, move.event_id,
                       tuple(sorted(moved.items())))
+    before = unit.contents if unit else ()
+    changed = after.contents != before
     return Outcome(move.event_id, MoveStatus.APPLIED, deltas=deltas.result(), unit=after,
-                   note=note, origin=origin,
-                   contents_changed=after.contents != (unit.contents if unit else ()))
+                   note=note, origin=origin, contents_changed=changed,
+                   replaced_contents=changed and bool(before))
 
 
 def _check_unit_warehouse(state: LedgerState, move: StockMoved, origin: str | None) -> None:
@@ -191,7 +196,8 @@ def _move_item_with_unit(state: LedgerState, move: StockMoved) -> Outcome:
     kept = tuple(sorted((k, v) for k, v in contents.items() if v != ZERO))
     after = UnitState(unit.key, unit.location, unit.since, unit.last_event, kept)
     return Outcome(move.event_id, MoveStatus.APPLIED, deltas=outcome.deltas, unit=after,
-                   origin=move.from_location, contents_changed=kept != unit.contents)
+                   origin=move.from_location, contents_changed=kept != unit.contents,
+                   replaced_contents=kept != unit.contents and bool(unit.contents))
 
 
 def decide(state: LedgerState, move: StockMoved) -> Outcome:

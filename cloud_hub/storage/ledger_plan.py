@@ -43,6 +43,7 @@ class WritePlan:
     units: list[UnitRow] = field(default_factory=list)
     contents: list[ContentRow] = field(default_factory=list)  # of the units in `restocked`
     restocked: list[str] = field(default_factory=list)  # units whose contents rows are rewritten
+    cleared: list[str] = field(default_factory=list)  # ... of which the stored rows go first
 
 
 def payload_json(move: StockMoved) -> str:
@@ -107,6 +108,7 @@ def build_plan(state: LedgerState, moves: Sequence[StockMoved], outcomes: Sequen
     touched: dict[StockKey, None] = {}
     unit_moves: dict[str, StockMoved] = {}
     restocked: set[str] = set()
+    cleared: set[str] = set()
     for move, outcome, event_id in zip(moves, outcomes, ids, strict=True):
         if outcome.status is MoveStatus.REJECTED:
             rejected.append((move.event_id, move.occurred_at, move.warehouse, outcome.code,
@@ -120,6 +122,8 @@ def build_plan(state: LedgerState, moves: Sequence[StockMoved], outcomes: Sequen
             unit_moves[outcome.unit.key] = move
             if outcome.contents_changed:
                 restocked.add(outcome.unit.key)
+            if outcome.replaced_contents:
+                cleared.add(outcome.unit.key)
     plan.moves_copy = move_lines(kept, applied_by, kept_ids).encode()
     plan.rejected_copy = lines(rejected) if rejected else b""
     plan.ids_copy = ("\n".join(ids) + "\n").encode() if ids else b""
@@ -135,6 +139,8 @@ def build_plan(state: LedgerState, moves: Sequence[StockMoved], outcomes: Sequen
                            unit.since, unit.last_event))
         if key in restocked:  # a pallet moved whole keeps its contents rows as they are
             plan.restocked.append(key)
+            if key in cleared:  # a unit that held nothing before has no rows to delete
+                plan.cleared.append(key)
             plan.contents += [(key, ck.sku, ck.lot, ck.status.value, qty)
                               for ck, qty in unit.contents]
     return plan
@@ -174,7 +180,7 @@ def write_state(conn: psycopg.Connection, plan: WritePlan) -> None:
     write_balance_copy(conn, plan.balances_copy,
                        all(plan.warehouse_of.get(k.location) for k, _ in plan.balances),
                        any(q == 0 for _, q in plan.balances))
-    write_unit_rows(conn, plan.units, plan.contents, plan.restocked)
+    write_unit_rows(conn, plan.units, plan.contents, plan.cleared)
 
 
 def balance_lines(rows: Sequence[tuple[StockKey, str, Decimal]]) -> bytes:
@@ -241,12 +247,12 @@ def write_balance_rows(conn: psycopg.Connection,
 
 def write_unit_rows(conn: psycopg.Connection, units: Sequence[UnitRow],
                     contents: Sequence[ContentRow],
-                    restocked: Sequence[str] | None = None) -> None:
-    """Replace each unit's row, and the contents rows of the units in `restocked` (default:
-    all of them) with `contents`."""
+                    cleared: Sequence[str] | None = None) -> None:
+    """Replace each unit's row; delete the stored contents rows of the units in `cleared`
+    (default: all of them), then add `contents`."""
     if not units:
         return
-    keys = [u[0] for u in units] if restocked is None else list(restocked)
+    keys = [u[0] for u in units] if cleared is None else list(cleared)
     conn.execute("""
         INSERT INTO units (unit_key, epc, sscc, warehouse, location, since, last_event)
         SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
@@ -257,7 +263,10 @@ def write_unit_rows(conn: psycopg.Connection, units: Sequence[UnitRow],
           since = EXCLUDED.since, last_event = EXCLUDED.last_event""",
                  [list(col) for col in zip(*units, strict=True)])
     if keys:
-        conn.execute("DELETE FROM unit_contents WHERE unit_key = ANY(%s)", (keys,))
+        # planned for these keys each time: a plan cached while the table was small would
+        # scan all of it (see KEY_LOOKUP in ledger_store)
+        conn.execute("DELETE FROM unit_contents WHERE unit_key = ANY(%s)", (keys,),
+                     prepare=False)
     if contents:
         conn.execute("""
             INSERT INTO unit_contents (unit_key, sku, lot, status, quantity)

@@ -86,6 +86,14 @@ def _unique(moves: Iterable[StockMoved]) -> tuple[list[StockMoved], list[UUID]]:
     return first, repeats
 
 
+# Lookups of a batch's keys (`= ANY(array)`) are planned afresh each time, never prepared:
+# psycopg prepares a statement after its fifth run, and the plan PostgreSQL then keeps was
+# made for the table as it was — for a units table that started empty, a sequential scan
+# it went on using at 20,000 rows (about 5 ms a batch in bench/ledger_apply.py, where the
+# planner has no statistics: autovacuum is off on the bench machine). Planning costs less.
+KEY_LOOKUP_PREPARE = False
+
+
 class _Loader:
     """Fills a partial LedgerState from the database, a set of rows at a time."""
 
@@ -101,7 +109,7 @@ class _Loader:
             self.state.locations[code] = None
         rows = self.conn.execute(
             "SELECT code, warehouse FROM locations WHERE code = ANY(%s) AND active", (want,),
-            binary=True)
+            binary=True, prepare=KEY_LOOKUP_PREPARE)
         for code, warehouse in rows:
             self.state.locations[code] = LocationInfo(code, warehouse)
 
@@ -112,13 +120,13 @@ class _Loader:
         found: dict[str, tuple[str | None, object, UUID]] = {}
         for key, loc, since, last in self.conn.execute(
                 "SELECT unit_key, location, since, last_event FROM units "
-                "WHERE unit_key = ANY(%s)", (want,)):
+                "WHERE unit_key = ANY(%s)", (want,), prepare=KEY_LOOKUP_PREPARE):
             found[key] = (loc, since, last)
         contents: dict[str, list[tuple[ContentKey, Decimal]]] = {k: [] for k in found}
         if found:
             for key, sku, lot, status, qty in self.conn.execute(
                     "SELECT unit_key, sku, lot, status, quantity FROM unit_contents "
-                    "WHERE unit_key = ANY(%s)", (list(found),)):
+                    "WHERE unit_key = ANY(%s)", (list(found),), prepare=KEY_LOOKUP_PREPARE):
                 contents[key].append((ContentKey(sku, lot, StockStatus(status)), qty))
         for key in want:
             if key in found:
@@ -143,7 +151,7 @@ class _Loader:
             "JOIN unnest(%s::text[], %s::text[], %s::text[], %s::text[]) AS k(l, s, t, st) "
             "ON b.location = k.l AND b.sku = k.s AND b.lot = k.t AND b.status = k.st",
             ([k.location for k in want], [k.sku for k in want], [k.lot for k in want],
-             [str(k.status) for k in want]), binary=True)
+             [str(k.status) for k in want]), binary=True, prepare=KEY_LOOKUP_PREPARE)
         for loc, sku, lot, status, qty in rows:
             self.state.balances[StockKey(loc, sku, lot, StockStatus(status))] = qty
 

@@ -85,6 +85,21 @@ def test_pick_from_a_unit_reduces_its_contents() -> None:
     assert over.status is MoveStatus.REJECTED and over.code == RejectCode.NEGATIVE_STOCK
 
 
+def test_a_unit_move_says_whether_it_replaced_stored_contents() -> None:
+    """Adapters keep a unit's contents as rows: only a unit that held something has old rows
+    to remove when its contents change."""
+    state = site_state()
+    sscc = "000000000000000017"
+    arrived = apply(state, unit_move(sscc, None, "BIN-A", contents=(line("S", 2),)))
+    assert arrived.contents_changed and not arrived.replaced_contents
+    whole = apply(state, unit_move(sscc, "BIN-A", "BIN-B", t=1))
+    assert not whole.contents_changed and not whole.replaced_contents
+    emptied = apply(state, item_move("S", 2, "BIN-B", "DOCK-1", unit={"sscc": sscc}))
+    assert emptied.contents_changed and emptied.replaced_contents
+    refilled = apply(state, item_move("S", 1, "DOCK-1", "BIN-B", unit={"sscc": sscc}))
+    assert refilled.contents_changed and not refilled.replaced_contents
+
+
 def test_quarantine_release_changes_status_in_place() -> None:
     state = site_state()
     apply(state, item_move("S", 5, None, "BIN-A", to_status="quarantine"))

@@ -196,3 +196,26 @@ def test_a_location_created_later_is_seen_by_a_cached_writer(conn: psycopg.Conne
     assert first.rejected == 1
     upsert_locations(conn, [Location("NEW-BIN", "WH1", "bin")])
     assert apply_batch(conn, [item_move("S", 1, None, "NEW-BIN")], "t", cache).applied == 1
+
+
+def test_a_pallets_stored_contents_follow_picks_and_refills(conn: psycopg.Connection) -> None:
+    from cloud_hub.storage.ledger_cache import LedgerCache
+    cache = LedgerCache()
+    sscc = "000000000000000017"
+
+    def stored() -> list[tuple[str, Decimal]]:
+        return conn.execute("SELECT sku, quantity FROM unit_contents WHERE unit_key = %s "
+                            "ORDER BY sku", (f"sscc:{sscc}",)).fetchall()
+
+    apply_batch(conn, [unit_move(sscc, None, "BIN-A", contents=(line("S1", 5), line("S2", 2)))],
+                "t", cache)
+    assert stored() == [("S1", 5), ("S2", 2)]
+    apply_batch(conn, [item_move("S1", 5, "BIN-A", "DOCK-1", unit={"sscc": sscc}),
+                       unit_move(sscc, "BIN-A", "BIN-B", t=1)], "t", cache)
+    assert stored() == [("S2", 2)]
+    apply_batch(conn, [item_move("S2", 2, "BIN-B", "DOCK-1", unit={"sscc": sscc})], "t", cache)
+    assert stored() == []
+    apply_batch(conn, [item_move("S1", 3, "DOCK-1", "BIN-B", unit={"sscc": sscc})], "t", cache)
+    assert stored() == [("S1", 3)]
+    report = check_consistency(conn)
+    assert report.ok, report.unit_differences
