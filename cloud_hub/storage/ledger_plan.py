@@ -19,6 +19,7 @@ import psycopg
 
 from cloud_hub.ledger import LedgerState, MoveStatus, Outcome, StockKey
 from cloud_hub.storage.copy_text import lines, text
+from cloud_hub.storage.move_rows import rest_json
 from protocol.events import StockMoved
 
 MOVE_COLUMNS = ("event_id, occurred_at, warehouse, source_kind, device_id, read_point, unit_key, "
@@ -47,7 +48,8 @@ class WritePlan:
 
 
 def payload_json(move: StockMoved) -> str:
-    """The event as stored in moves.payload: the same JSON the wire carries."""
+    """The event as stored in rejected_moves.payload: the same JSON the wire carries (a
+    moves row keeps only what its columns lack: move_rows.rest_json)."""
     return move.model_dump_json(by_alias=True, exclude_none=True)
 
 
@@ -68,8 +70,8 @@ def _move_fields(move: StockMoved, outcome: Outcome, applied_by: str | None,
 
 def move_line(move: StockMoved, outcome: Outcome, applied_by: str | None) -> str:
     """One moves row in COPY text format, every field escaped (the careful path)."""
-    head = "\t".join([_n(f) for f in _move_fields(move, outcome, applied_by)])
-    return f"{head}\t{text(payload_json(move))}\n"
+    return "\t".join([_n(f) for f in (*_move_fields(move, outcome, applied_by),
+                                       rest_json(move))]) + "\n"
 
 
 _NULL = "\x00"  # stands for NULL until the end: no field can hold it (the protocol refuses it)
@@ -88,8 +90,9 @@ def move_lines(rows: Sequence[tuple[StockMoved, Outcome]], applied_by: str | Non
     if joined.count("\t") != 18 * len(heads) or joined.count("\n") != len(heads) - 1 \
             or _SPECIAL.search(joined):
         return "".join([move_line(m, o, applied_by) for m, o in rows])
-    body = "".join([f"{h}\t{payload_json(m).replace(BACKSLASH, BACKSLASH * 2)}\n"
-                    for h, (m, _) in zip(heads, rows, strict=True)])
+    rests = [rest_json(m) for m, _ in rows]  # None for most: the columns hold the event
+    body = "".join([f"{h}\t{_NULL if r is None else r.replace(BACKSLASH, BACKSLASH * 2)}\n"
+                    for h, r in zip(heads, rests, strict=True)])
     return body.replace(_NULL, "\\N")
 
 

@@ -13,6 +13,7 @@ import psycopg
 
 from cloud_hub.ledger import ContentKey, LedgerState, StockKey, UnitState, apply
 from cloud_hub.storage.ledger_store import GLOBAL_LOCK, write_balances, write_units
+from cloud_hub.storage.move_rows import EVENT_COLUMNS, event_from_row
 from protocol.events import StockMoved, StockStatus
 
 
@@ -31,9 +32,9 @@ def fold_history(conn: psycopg.Connection) -> tuple[LedgerState, dict[str, Stock
     count = 0
     with conn.cursor(name="fold_history") as cur:
         cur.itersize = 5000
-        cur.execute("SELECT payload FROM moves ORDER BY seq")
-        for (payload,) in cur:
-            move = StockMoved.model_validate(payload)
+        cur.execute(f"SELECT {EVENT_COLUMNS} FROM moves ORDER BY seq")
+        for row in cur:
+            move = event_from_row(row)
             apply(state, move)
             if move.unit is not None:
                 last_move[move.unit.key] = move
