@@ -55,6 +55,35 @@ def test_a_rescan_puts_frozen_objects_back_under_collection(
     assert gc.get_freeze_count() > 0
 
 
+def test_the_young_generation_is_collected_less_often_while_installed() -> None:
+    def young_collections_while_making(n: int) -> int:
+        seen: list[int] = []
+
+        def count(phase: str, info: dict[str, int]) -> None:
+            if phase == "start" and info["generation"] == 0:
+                seen.append(1)
+
+        gc.collect()
+        gc.callbacks.append(count)
+        try:
+            kept = [Node() for _ in range(n)]
+        finally:
+            gc.callbacks.remove(count)
+        del kept
+        return len(seen)
+
+    gc_pauses.uninstall()
+    before = gc.get_threshold()
+    assert young_collections_while_making(3000) >= 1  # CPython's 700 by default
+    gc_pauses.install()
+    try:
+        assert gc.get_threshold() == (gc_pauses.YOUNG_THRESHOLD, *before[1:])
+        assert young_collections_while_making(3000) == 0
+    finally:
+        gc_pauses.uninstall()
+    assert gc.get_threshold() == before
+
+
 def test_uninstall_leaves_nothing_frozen(pauses: gc_pauses.GcPauses) -> None:
     gc.collect()
     gc_pauses.uninstall()
