@@ -18,7 +18,7 @@ from uuid import UUID
 import psycopg
 
 from cloud_hub.ledger import LedgerState, MoveStatus, Outcome, StockKey
-from cloud_hub.storage.copy_text import lines, text
+from cloud_hub.storage.copy_text import array_literal, lines, text
 from cloud_hub.storage.move_rows import rest_json
 from protocol.events import StockMoved
 
@@ -264,14 +264,14 @@ def write_unit_rows(conn: psycopg.Connection, units: Sequence[UnitRow],
           epc = COALESCE(EXCLUDED.epc, units.epc), sscc = COALESCE(EXCLUDED.sscc, units.sscc),
           warehouse = EXCLUDED.warehouse, location = EXCLUDED.location,
           since = EXCLUDED.since, last_event = EXCLUDED.last_event""",
-                 [list(col) for col in zip(*units, strict=True)])
+                 [array_literal(col) for col in zip(*units, strict=True)])
     if keys:
         # planned for these keys each time: a plan cached while the table was small would
-        # scan all of it (see KEY_LOOKUP in ledger_store)
+        # scan all of it (see KEY_LOOKUP_PREPARE in ledger_store)
         conn.execute("DELETE FROM unit_contents WHERE unit_key = ANY(%s)", (keys,),
                      prepare=False)
     if contents:
         conn.execute("""
             INSERT INTO unit_contents (unit_key, sku, lot, status, quantity)
             SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::numeric[])""",
-                     [list(col) for col in zip(*contents, strict=True)])
+                     [array_literal(col) for col in zip(*contents, strict=True)])

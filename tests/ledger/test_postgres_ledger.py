@@ -219,3 +219,15 @@ def test_a_pallets_stored_contents_follow_picks_and_refills(conn: psycopg.Connec
     assert stored() == [("S1", 3)]
     report = check_consistency(conn)
     assert report.ok, report.unit_differences
+
+
+@pytest.mark.parametrize("odd", ['quo"te', "back\\slash", "a,b{c}", "NULL", "tab\there",
+                                 " spaced "])
+def test_a_pallets_contents_with_array_specials_are_stored_exactly(conn: psycopg.Connection,
+                                                                   odd: str) -> None:
+    pallet = unit_move("000000000000000017", None, "BIN-A",
+                       contents=(line(f"S{odd}", 2, lot=odd),))
+    assert apply_batch(conn, [pallet], "t").applied == 1
+    assert conn.execute("SELECT sku, lot, quantity FROM unit_contents").fetchall() == [
+        (f"S{odd}".strip(), odd.strip(), 2)]
+    assert check_consistency(conn).ok
