@@ -31,9 +31,11 @@ class RejectCode:
     UNIT_NOT_AT_LOCATION = "unit_not_at_location"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Outcome:
-    """What one move did: its status and, when applied, the balance deltas and unit after."""
+    """What one move did: its status and, when applied, the balance deltas and unit after.
+    Treated as immutable, but not frozen: a frozen dataclass's __init__ sets each field through
+    object.__setattr__, 1.8 us an outcome on the bench machine against 0.5 (one per event)."""
 
     event_id: UUID
     status: MoveStatus

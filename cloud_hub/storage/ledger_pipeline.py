@@ -27,11 +27,12 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from uuid import UUID
 
 import psycopg
 
-from cloud_hub.ledger import LedgerState
+from cloud_hub.ledger import LedgerState, StockKey
 from cloud_hub.storage.ledger_cache import LedgerCache, WarehouseCache
 from cloud_hub.storage.ledger_plan import (
     WritePlan,
@@ -224,8 +225,9 @@ class LedgerPipeline:
         ahead = self._ahead.setdefault(wh, [])
         job.expected_version = held.version + 1 + len(ahead)
         job.held = held  # from here on, job.undo says what to take back on failure
-        outcomes = decide_batch(_Loader(self._reader(), state), fresh, job.undo)
-        job.plan = build_plan(state, fresh, outcomes, job.applied_by)
+        after: dict[StockKey, Decimal] = {}
+        outcomes = decide_batch(_Loader(self._reader(), state), fresh, job.undo, after)
+        job.plan = build_plan(state, fresh, outcomes, job.applied_by, after)
         self.cache.remember(m.event_id for m in fresh)
         ahead.append(job)
 

@@ -101,8 +101,10 @@ _SPECIAL = re.compile(r"[\\\r]")  # with the tab and line counts: nothing to esc
 
 
 def build_plan(state: LedgerState, moves: Sequence[StockMoved], outcomes: Sequence[Outcome],
-               applied_by: str | None) -> WritePlan:
-    """The rows for `moves` decided as `outcomes`; `state` has absorbed them already."""
+               applied_by: str | None, after: dict[StockKey, Decimal] | None = None) -> WritePlan:
+    """The rows for `moves` decided as `outcomes`; `state` has absorbed them already.
+    `after`, when decide_batch collected it, holds the touched balances' new values: looking
+    each one up again in a large state costs a cache miss or more per key."""
     plan = WritePlan(moves, outcomes)
     ids = [str(m.event_id) for m in moves]
     kept_ids: list[str] = []
@@ -119,8 +121,9 @@ def build_plan(state: LedgerState, moves: Sequence[StockMoved], outcomes: Sequen
             continue
         kept.append((move, outcome))
         kept_ids.append(event_id)
-        for key, _ in outcome.deltas:
-            touched[key] = None
+        if after is None:
+            for key, _ in outcome.deltas:
+                touched[key] = None
         if outcome.unit is not None and move.unit is not None:
             unit_moves[outcome.unit.key] = move
             if outcome.contents_changed:
@@ -130,8 +133,9 @@ def build_plan(state: LedgerState, moves: Sequence[StockMoved], outcomes: Sequen
     plan.moves_copy = move_lines(kept, applied_by, kept_ids).encode()
     plan.rejected_copy = lines(rejected) if rejected else b""
     plan.ids_copy = ("\n".join(ids) + "\n").encode() if ids else b""
-    plan.balances = [(k, state.balances[k]) for k in touched]
-    plan.warehouse_of = warehouse_of(state, {k.location for k in touched})
+    plan.balances = list(after.items()) if after is not None else \
+        [(k, state.balances[k]) for k in touched]
+    plan.warehouse_of = warehouse_of(state, {k.location for k, _ in plan.balances})
     plan.balances_copy = balance_lines(
         [(k, plan.warehouse_of.get(k.location, ""), q) for k, q in plan.balances])
     for key in sorted(unit_moves):

@@ -190,10 +190,11 @@ Undo = tuple[dict[StockKey, Decimal | None], dict[str, UnitState | object | None
 _ABSENT = object()
 
 
-def decide_batch(loader: _Loader, moves: Sequence[StockMoved],
-                 undo: Undo | None = None) -> list[Outcome]:
+def decide_batch(loader: _Loader, moves: Sequence[StockMoved], undo: Undo | None = None,
+                 after: dict[StockKey, Decimal] | None = None) -> list[Outcome]:
     """Run the pure core over the batch, loading rows on demand (rare after _preload).
-    With `undo`, the value each touched row had before the batch is recorded there."""
+    With `undo`, the value each touched row had before the batch is recorded there; with
+    `after`, the value it has after it (in the order first touched), for build_plan."""
     _preload(loader, moves)
     state = loader.state
     outcomes = []
@@ -212,6 +213,9 @@ def decide_batch(loader: _Loader, moves: Sequence[StockMoved],
             if outcome.unit is not None and outcome.unit.key not in before_units:
                 before_units[outcome.unit.key] = state.units.get(outcome.unit.key, _ABSENT)
         absorb(state, outcome)
+        if after is not None:  # read while the row is still in the CPU's cache
+            for key, _ in outcome.deltas:
+                after[key] = state.balances[key]
         outcomes.append(outcome)
     return outcomes
 
@@ -304,8 +308,9 @@ def apply_batch(conn: psycopg.Connection, moves: Iterable[StockMoved],
             fresh = [m for m in unique if m.event_id not in seen]
             repeats += [m.event_id for m in unique if m.event_id in seen]
             state = _state_for(conn, cache, versions)
-            outcomes = decide_batch(_Loader(conn, state), fresh)
-            plan = build_plan(state, fresh, outcomes, applied_by)
+            after: dict[StockKey, Decimal] = {}
+            outcomes = decide_batch(_Loader(conn, state), fresh, after=after)
+            plan = build_plan(state, fresh, outcomes, applied_by, after)
             write_plan(conn, plan, gated=False)
     except BaseException:
         if cache is not None:
