@@ -39,6 +39,8 @@ class WritePlan:
     moves_copy: bytes = b""
     rejected_copy: bytes = b""
     balances_copy: bytes = b""  # the balance stage's rows
+    balances_located: bool = True  # every staged row's warehouse is known
+    balances_zero: bool = False  # some staged row became zero (its row is deleted)
     balances: list[tuple[StockKey, Decimal]] = field(default_factory=list)  # values after
     warehouse_of: dict[str, str] = field(default_factory=dict)  # location -> warehouse
     units: list[UnitRow] = field(default_factory=list)
@@ -135,7 +137,10 @@ def build_plan(state: LedgerState, moves: Sequence[StockMoved], outcomes: Sequen
     plan.ids_copy = ("\n".join(ids) + "\n").encode() if ids else b""
     plan.balances = list(after.items()) if after is not None else \
         [(k, state.balances[k]) for k in touched]
-    plan.warehouse_of = warehouse_of(state, {k.location for k, _ in plan.balances})
+    places = {k.location for k, _ in plan.balances}
+    plan.warehouse_of = warehouse_of(state, places)
+    plan.balances_located = len(plan.warehouse_of) == len(places)
+    plan.balances_zero = not all([q for _, q in plan.balances])
     plan.balances_copy = balance_lines(
         [(k, plan.warehouse_of.get(k.location, ""), q) for k, q in plan.balances])
     for key in sorted(unit_moves):
@@ -184,9 +189,7 @@ def write_history(conn: psycopg.Connection, plan: WritePlan, gated: bool = True)
 
 def write_state(conn: psycopg.Connection, plan: WritePlan) -> None:
     """The derived part of a plan: balances and units, under the warehouse's apply lock."""
-    write_balance_copy(conn, plan.balances_copy,
-                       all(plan.warehouse_of.get(k.location) for k, _ in plan.balances),
-                       any(q == 0 for _, q in plan.balances))
+    write_balance_copy(conn, plan.balances_copy, plan.balances_located, plan.balances_zero)
     write_unit_rows(conn, plan.units, plan.contents, plan.cleared)
 
 
