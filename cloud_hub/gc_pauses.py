@@ -24,8 +24,9 @@ from typing import Any
 
 # CPython collects its youngest generation every 700 net allocations of tracked objects. The
 # apply path allocates a few such objects per event (outcomes, keys, plan rows) that nearly
-# all die by reference counting within their batch; with 700, collections walked them anyway
-# and promoted every tenth batch of survivors into the middle generation, walked again there:
+# all die by reference counting within their batch; with 700, collections came every few
+# events, moved what was alive at that moment into the middle generation, and every tenth
+# walked that again:
 # in an 18 s run of bench/ledger_apply.py (200k events) gc.callbacks counted 1,314 young,
 # 119 middle and 11 full collections, 2.3-2.8 s in all with every thread stopped. With 10,000:
 # 33 young and 3 middle ones, 1.0-1.3 s, no full one. A young collection then took up to
