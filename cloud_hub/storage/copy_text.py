@@ -23,22 +23,26 @@ def text(value: str) -> str:
     return value.translate(_ESCAPES) if _SPECIAL.search(value) else value
 
 
-def field(value: object) -> str:
-    if value is None:
-        return "\\N"
+def _plain(value: object) -> str:
+    """A value's text form for PostgreSQL, before any escaping."""
     if isinstance(value, Enum):
-        return text(str(value.value))
+        return str(value.value)
     if isinstance(value, str):
-        return text(value)
+        return value
     if isinstance(value, bool):
         return "t" if value else "f"
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            raise ValueError("COPY of a naive datetime into timestamptz would guess its zone")
+            raise ValueError("a naive datetime written into timestamptz would guess its zone")
         return value.isoformat()
     if isinstance(value, (UUID, Decimal, int, float)):
         return str(value)
-    raise TypeError(f"no COPY text form for {type(value).__name__}")
+    raise TypeError(f"no PostgreSQL text form for {type(value).__name__}")
+
+
+def field(value: object) -> str:
+    """One COPY field: NULL as \\N, anything else escaped as text."""
+    return "\\N" if value is None else text(_plain(value))
 
 
 def line(values: Sequence[object]) -> str:
@@ -52,16 +56,10 @@ def lines(rows: Iterable[Sequence[object]]) -> bytes:
 def _element(value: object) -> str:
     if value is None:
         return "NULL"
-    if isinstance(value, Enum):
-        value = value.value
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("a naive datetime in a timestamptz array would guess its zone")
-        value = value.isoformat()
-    text = str(value)
-    if "\\" in text or '"' in text:
-        text = text.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{text}"'
+    plain = _plain(value)
+    if "\\" in plain or '"' in plain:
+        plain = plain.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{plain}"'
 
 
 def array_literal(values: Iterable[object]) -> str:

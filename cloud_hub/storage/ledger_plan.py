@@ -44,9 +44,8 @@ class WritePlan:
     balances: list[tuple[StockKey, Decimal]] = field(default_factory=list)  # values after
     warehouse_of: dict[str, str] = field(default_factory=dict)  # location -> warehouse
     units: list[UnitRow] = field(default_factory=list)
-    contents: list[ContentRow] = field(default_factory=list)  # of the units in `restocked`
-    restocked: list[str] = field(default_factory=list)  # units whose contents rows are rewritten
-    cleared: list[str] = field(default_factory=list)  # ... of which the stored rows go first
+    contents: list[ContentRow] = field(default_factory=list)  # of units whose contents changed
+    cleared: list[str] = field(default_factory=list)  # ... and whose stored rows go first
 
 
 def payload_json(move: StockMoved) -> str:
@@ -103,16 +102,15 @@ _SPECIAL = re.compile(r"[\\\r]")  # with the tab and line counts: nothing to esc
 
 
 def build_plan(state: LedgerState, moves: Sequence[StockMoved], outcomes: Sequence[Outcome],
-               applied_by: str | None, after: dict[StockKey, Decimal] | None = None) -> WritePlan:
+               applied_by: str | None, after: dict[StockKey, Decimal]) -> WritePlan:
     """The rows for `moves` decided as `outcomes`; `state` has absorbed them already.
-    `after`, when decide_batch collected it, holds the touched balances' new values: looking
-    each one up again in a large state costs a cache miss or more per key."""
+    `after` (collected by decide_batch) holds the touched balances' new values: looking each
+    one up again in a large state costs a cache miss or more per key."""
     plan = WritePlan(moves, outcomes)
     ids = [str(m.event_id) for m in moves]
     kept_ids: list[str] = []
     kept: list[tuple[StockMoved, Outcome]] = []
     rejected: list[tuple[object, ...]] = []
-    touched: dict[StockKey, None] = {}
     unit_moves: dict[str, StockMoved] = {}
     restocked: set[str] = set()
     cleared: set[str] = set()
@@ -123,9 +121,6 @@ def build_plan(state: LedgerState, moves: Sequence[StockMoved], outcomes: Sequen
             continue
         kept.append((move, outcome))
         kept_ids.append(event_id)
-        if after is None:
-            for key, _ in outcome.deltas:
-                touched[key] = None
         if outcome.unit is not None and move.unit is not None:
             unit_moves[outcome.unit.key] = move
             if outcome.contents_changed:
@@ -135,8 +130,7 @@ def build_plan(state: LedgerState, moves: Sequence[StockMoved], outcomes: Sequen
     plan.moves_copy = move_lines(kept, applied_by, kept_ids).encode()
     plan.rejected_copy = lines(rejected) if rejected else b""
     plan.ids_copy = ("\n".join(ids) + "\n").encode() if ids else b""
-    plan.balances = list(after.items()) if after is not None else \
-        [(k, state.balances[k]) for k in touched]
+    plan.balances = list(after.items())
     places = {k.location for k, _ in plan.balances}
     plan.warehouse_of = warehouse_of(state, places)
     plan.balances_located = len(plan.warehouse_of) == len(places)
@@ -150,7 +144,6 @@ def build_plan(state: LedgerState, moves: Sequence[StockMoved], outcomes: Sequen
         plan.units.append((key, ref.epc, ref.sscc, unit_moves[key].warehouse, unit.location,
                            unit.since, unit.last_event))
         if key in restocked:  # a pallet moved whole keeps its contents rows as they are
-            plan.restocked.append(key)
             if key in cleared:  # a unit that held nothing before has no rows to delete
                 plan.cleared.append(key)
             plan.contents += [(key, ck.sku, ck.lot, ck.status.value, qty)
