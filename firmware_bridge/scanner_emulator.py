@@ -216,7 +216,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"scanner_emulator: {exc}", file=sys.stderr)
         return 2
     done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
+
+    def _terminate(_signum: int, _frame: object) -> None:
+        # A read of stdin is retried after a handler returns (PEP 475), so setting `done`
+        # alone would leave a --stdin emulator blocked until its parent closes the pipe.
+        done.set()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
     with PtyScanner(profile) as scanner:
         if args.link:
             args.link.unlink(missing_ok=True)

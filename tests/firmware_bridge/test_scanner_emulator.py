@@ -134,3 +134,16 @@ def test_command_line_emulator_sends_stdin_scans_to_a_pyserial_reader() -> None:
             assert port.read_until(b"\n") == b"\x02]C1010950600013435210LOT42\x1d17270131\n"
         proc.stdin.close()
         assert proc.wait(timeout=10) == 0
+
+
+@pytest.mark.integration
+def test_sigterm_stops_an_emulator_waiting_for_stdin_scans() -> None:
+    # The demo's supervisor stops its children with SIGTERM while it still holds their stdin.
+    command = [sys.executable, "-m", "firmware_bridge.scanner_emulator", "--stdin",
+               "--start-delay", "0"]
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          text=True) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("SCANNER_PORT=")
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
