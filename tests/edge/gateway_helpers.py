@@ -36,6 +36,9 @@ class Collector:
         self.events: list[StockMoved] = []
         self.messages: list[mqtt.MQTTMessage] = []
         self._cond = threading.Condition()
+        # called on the network thread as each message arrives, before it is decoded and
+        # before a waiting test wakes
+        self.on_each: Callable[[mqtt.MQTTMessage], None] | None = None
         # persistent: the broker keeps our session and queues QoS 1 messages while we are
         # away, so nothing published between a broker restart and our reconnect is missed.
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2,
@@ -54,6 +57,8 @@ class Collector:
     def _on_message(self, _c: object, _u: object, msg: mqtt.MQTTMessage) -> None:
         with self._cond:
             self.messages.append(msg)
+            if self.on_each is not None:
+                self.on_each(msg)
             if msg.topic.endswith("/moves"):
                 self.events.extend(decode_message(msg.payload).events)
             self._cond.notify_all()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import uuid
 from collections import Counter
 from pathlib import Path
 
+import paho.mqtt.client as mqtt
 import pytest
 from gateway_helpers import Collector, GatewayProcess, make_event, private_broker, sscc
 
@@ -56,10 +58,24 @@ def test_gateway_sigkilled_mid_publish_resends_everything_on_restart(
     with PtyScanner() as scanner:
         gateway = GatewayProcess(_config(tmp_path, wh, port, scanner.path, batch_events=20,
                                          window=2), tmp_path / "gateway.log")
+        frozen = threading.Event()
+        batches = Counter[str]()
+
+        def freeze_mid_publish(msg: mqtt.MQTTMessage) -> None:
+            # SIGSTOP from the subscriber's network thread as the 50th batch of 20 arrives,
+            # before decoding it: decoding and waking the test thread first could let a fast
+            # gateway drain the whole backlog before the kill.
+            batches[msg.topic.rsplit("/", 1)[-1]] += 1
+            if batches["moves"] >= 50 and not frozen.is_set():
+                assert gateway.proc is not None
+                gateway.proc.send_signal(signal.SIGSTOP)
+                frozen.set()
+
+        sub.on_each = freeze_mid_publish
         gateway.start()
         try:
-            assert sub.wait_for(lambda s: len(s.events) >= 1_000, timeout=60)
-            gateway.kill()  # SIGKILL mid-publish
+            assert frozen.wait(60)
+            gateway.kill()  # SIGKILL where it was stopped: mid-publish
             left = SqliteOutbox(tmp_path / "outbox.sqlite")
             assert 0 < left.depth < len(events), "the kill must land mid-publish"
             left.close()
