@@ -136,8 +136,9 @@ class _Loader:
                                                   tuple(sorted(contents[key])))
             else:
                 self.state.units[key] = None
-        self.locations(u.location for u in self.state.units.values()
-                       if u is not None and u.location is not None)
+        # only the units just read: the state may hold a whole cache of units whose
+        # locations were loaded when they were
+        self.locations(loc for loc, _since, _last in found.values() if loc is not None)
 
     def balances(self, keys: Iterable[StockKey]) -> None:
         if self.state.stock_complete:
