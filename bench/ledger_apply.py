@@ -89,6 +89,30 @@ def backend_cpu_s(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+class Progress:
+    """Prints the rate and CPU per event of each stretch of `every` events to stderr."""
+
+    def __init__(self, every: int, backends: list[int]) -> None:
+        self.every, self.backends = every, backends
+        self.done = self.mark_done = 0
+        self.mark = self._now()
+
+    def _now(self) -> tuple[float, float, float]:
+        return time.perf_counter(), time.process_time(), backend_cpu_s(self.backends)
+
+    def batch_done(self, events: int) -> None:
+        self.done += events
+        if not self.every or self.done - self.mark_done < self.every:
+            return
+        now, n = self._now(), self.done - self.mark_done
+        wall, python, pg = (b - a for a, b in zip(self.mark, now, strict=True))
+        print(json.dumps({"events_done": self.done, "events_per_s": round(n / wall),
+                          "cpu_us_per_event": {"python": round(python / n * 1e6, 1),
+                                               "postgres": round(pg / n * 1e6, 1)}}),
+              file=sys.stderr, flush=True)
+        self.mark, self.mark_done = now, self.done
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--events", type=int, default=200_000)
@@ -104,6 +128,9 @@ def main() -> None:
                     help="writer connections of the pipeline (overlapping consecutive batches)")
     ap.add_argument("--plain", action="store_true",
                     help="apply batch after batch with apply_batch, without the pipeline")
+    ap.add_argument("--progress", type=int, default=0, metavar="EVENTS",
+                    help="also print a JSON line to stderr every EVENTS applied events: the "
+                    "rate and CPU per event of that stretch (how the rate moves as tables grow)")
     args = ap.parse_args()
     if not args.no_gc_freeze:  # as `python -m cloud_hub serve` does
         gc_pauses.install()
@@ -132,6 +159,7 @@ def main() -> None:
                 totals["duplicates"] += len(result.duplicates)
                 totals["applied"] += result.applied + result.late
                 totals["rejected"] += result.rejected
+                progress.batch_done(len(result.outcomes))  # new events, as events_per_s counts
 
             backends: list[int] = []
 
@@ -146,10 +174,12 @@ def main() -> None:
                 cache = LedgerCache()  # as the hub holds one
                 backends.append(conn.info.backend_pid)
                 pg0 = backend_cpu_s(backends)
+                progress = Progress(args.progress, backends)
                 for batch in batches:
                     count(apply_batch(conn, batch, "bench", cache))
             else:  # the hub's path: the next batch is decided while this one is written
                 pg0 = 0.0  # its connections open inside the timed part
+                progress = Progress(args.progress, backends)
                 pipeline = LedgerPipeline(opened, writers=args.writers)
                 for batch in batches:
                     pipeline.submit(batch, "bench", count)
