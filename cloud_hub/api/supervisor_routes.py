@@ -74,18 +74,22 @@ def resolve_rejected(event_id: uuid.UUID, body: Resolution, pool: PoolDep, servi
 
 
 @router.get("/dead-letters")
-def list_dead_letters(pool: PoolDep, _: Reader, include_resolved: bool = False,
+def list_dead_letters(pool: PoolDep, _: Reader, warehouse: str | None = None,
+                      include_resolved: bool = False,
                       limit: int = Query(200, ge=1, le=5000)) -> list[dict[str, Any]]:
+    """Messages the hub could not read. With `warehouse`: those that came on its topics, and
+    those whose topic was not one of ours (warehouse null: they could be anybody's)."""
     with pool.connection() as conn:
         rows = conn.execute(
-            "SELECT id, received_at, topic, source, reason, raw, resolved_at, resolved_by "
-            "FROM dead_letters WHERE (%s OR resolved_at IS NULL) ORDER BY id DESC LIMIT %s",
-            (include_resolved, limit)).fetchall()
-    return [{"id": i, "received_at": t, "topic": topic, "source": src, "reason": reason,
-             "raw_base64": base64.b64encode(raw).decode(),
+            "SELECT id, received_at, topic, warehouse, source, reason, raw, resolved_at, "
+            "resolved_by FROM dead_letters WHERE (%s::text IS NULL OR warehouse = %s "
+            "OR warehouse IS NULL) AND (%s OR resolved_at IS NULL) ORDER BY id DESC LIMIT %s",
+            (warehouse, warehouse, include_resolved, limit)).fetchall()
+    return [{"id": i, "received_at": t, "topic": topic, "warehouse": wh, "source": src,
+             "reason": reason, "raw_base64": base64.b64encode(raw).decode(),
              "raw_text": raw[:2000].decode("utf-8", "replace"),
              "resolved_at": rat, "resolved_by": rby}
-            for i, t, topic, src, reason, raw, rat, rby in rows]
+            for i, t, topic, wh, src, reason, raw, rat, rby in rows]
 
 
 @router.post("/dead-letters/{letter_id}/resolve")

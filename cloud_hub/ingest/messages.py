@@ -24,6 +24,7 @@ class DeadLetter:
     topic: str
     reason: str
     raw: bytes
+    warehouse: str | None  # the topic's; None when the topic is not one of ours
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ def sort_messages(messages: list[tuple[str, bytes]]) -> Sorted:
         try:
             topic = parse_topic(topic_name)
         except ContractError as exc:
-            out.dead.append(DeadLetter(topic_name, str(exc), payload))
+            out.dead.append(DeadLetter(topic_name, str(exc), payload, None))
             continue
         if topic.channel is Channel.MOVES and topic.gateway is not None:
             _sort_moves(out, topic_name, topic.warehouse, topic.gateway, payload)
@@ -65,18 +66,19 @@ def _sort_moves(out: Sorted, topic_name: str, warehouse: str, gateway: str,
     try:
         decoded = decode_message(payload)
     except ContractError as exc:
-        out.dead.append(DeadLetter(topic_name, str(exc), payload))
+        out.dead.append(DeadLetter(topic_name, str(exc), payload, warehouse))
         return
     for bad in decoded.rejected:
         raw = json.dumps(bad.raw, default=str).encode()
-        out.dead.append(DeadLetter(topic_name, f"event {bad.index} of batch: {bad.reason}", raw))
+        out.dead.append(DeadLetter(topic_name, f"event {bad.index} of batch: {bad.reason}", raw,
+                                   warehouse))
     sender = f"gateway:{warehouse}/{gateway}"
     for event in decoded.events:
         if event.warehouse != warehouse:
             out.dead.append(DeadLetter(
                 topic_name, f"event {event.event_id} is for warehouse {event.warehouse!r} but "
                 f"came on a topic of warehouse {warehouse!r}",
-                json.dumps(event.model_dump(mode="json", by_alias=True)).encode()))
+                json.dumps(event.model_dump(mode="json", by_alias=True)).encode(), warehouse))
         else:
             out.events_by_sender[sender].append(event)
 
@@ -92,7 +94,7 @@ def _sort_news(out: Sorted, topic_name: str, warehouse: str, gateway: str, chann
             raise ValueError("not a JSON object")
     except ValueError as exc:
         out.dead.append(DeadLetter(topic_name, f"{channel.value} payload is not a JSON object: "
-                                               f"{exc}", payload))
+                                               f"{exc}", payload, warehouse))
         return
     out.news.append(GatewayNews(warehouse, gateway, channel, body))
 

@@ -213,9 +213,9 @@ class MqttIngest:
         with self.service.pool.connection() as conn, conn.transaction():
             if sorted_.dead:
                 conn.cursor().executemany(
-                    "INSERT INTO dead_letters (topic, source, reason, raw) "
-                    "VALUES (%s, 'mqtt', %s, %s)",
-                    [(d.topic, d.reason, d.raw) for d in sorted_.dead])
+                    "INSERT INTO dead_letters (topic, warehouse, source, reason, raw) "
+                    "VALUES (%s, %s, 'mqtt', %s, %s)",
+                    [(d.topic, d.warehouse, d.reason, d.raw) for d in sorted_.dead])
             for news in sorted_.news:
                 _upsert_gateway(conn, news, now)
         self.service.metrics.inc("stockpulse_dead_letters_total", len(sorted_.dead))

@@ -64,12 +64,15 @@ def waiting(conn: psycopg.Connection, warehouse: str | None) -> dict[str, object
                   "SELECT event_id, received_at, code, reason FROM rejected_moves WHERE "
                   "resolved_at IS NULL AND (%s::text IS NULL OR warehouse = %s) "
                   "ORDER BY received_at DESC LIMIT %s", (warehouse, warehouse, RECENT))]
-    # dead letters could not be read, so they belong to no warehouse: all are shown
-    row = conn.execute("SELECT count(*) FROM dead_letters WHERE resolved_at IS NULL").fetchone()
-    letters = [{"id": i, "received_at": iso(at), "topic": t, "reason": r}
-               for i, at, t, r in conn.execute(
-                   "SELECT id, received_at, topic, reason FROM dead_letters WHERE resolved_at "
-                   "IS NULL ORDER BY received_at DESC LIMIT %s", (RECENT,))]
+    # a dead letter belongs to its topic's warehouse; one whose topic was not ours (NULL)
+    # could be anybody's, so every warehouse sees it
+    mine = "resolved_at IS NULL AND (%s::text IS NULL OR warehouse = %s OR warehouse IS NULL)"
+    row = conn.execute(f"SELECT count(*) FROM dead_letters WHERE {mine}",
+                       (warehouse, warehouse)).fetchone()
+    letters = [{"id": i, "received_at": iso(at), "topic": t, "warehouse": w, "reason": r}
+               for i, at, t, w, r in conn.execute(
+                   f"SELECT id, received_at, topic, warehouse, reason FROM dead_letters WHERE "
+                   f"{mine} ORDER BY received_at DESC LIMIT %s", (warehouse, warehouse, RECENT))]
     return {"rejected": {"open": sum(by_code.values()), "by_code": by_code, "recent": recent},
             "dead_letters": {"open": row[0] if row else 0, "recent": letters}}
 

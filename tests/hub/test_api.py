@@ -88,6 +88,23 @@ def test_post_moves_then_query_stock_units_and_history(hub: Hub) -> None:
         assert bad["applied"] == 0 and "event_id" in bad["invalid"][0]["reason"]
 
 
+def test_dead_letters_listed_for_one_warehouse(hub: Hub) -> None:
+    tag = uuid.uuid4().hex[:8]
+    mine, theirs = f"A{tag}", f"B{tag}"
+    with connect(hub.settings.database_url) as conn:
+        for name, wh in ((f"stockpulse/v1/{mine}/gw/moves", mine),
+                         (f"stockpulse/v1/{theirs}/gw/moves", theirs),
+                         (f"junk/{tag}", None)):
+            conn.execute("INSERT INTO dead_letters (topic, warehouse, reason, raw) "
+                         "VALUES (%s, %s, 'unreadable', %s)", (name, wh, b"\xff"))
+    with hub.client() as c:
+        listed = c.get("/api/v1/dead-letters", params={"warehouse": mine}).json()
+        everyone = c.get("/api/v1/dead-letters").json()
+    ours = {(d["topic"], d["warehouse"]) for d in listed if tag in d["topic"]}
+    assert ours == {(f"stockpulse/v1/{mine}/gw/moves", mine), (f"junk/{tag}", None)}
+    assert sum(tag in d["topic"] for d in everyone) == 3
+
+
 def test_rejected_move_corrected_and_reapplied(hub: Hub) -> None:
     sup = hub.login("sam", "supervisor-pass")
     move = item_move("S-REJ", 3, None, "NO-SUCH-BIN")

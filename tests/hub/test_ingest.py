@@ -93,7 +93,8 @@ def test_event_for_another_warehouse_is_a_dead_letter(
     pub.close()
     with connect(fresh_db_url) as conn:
         assert wait_for(conn, "SELECT count(*) FROM dead_letters", 1) == 1
-        assert "OTHER" in conn.execute("SELECT reason FROM dead_letters").fetchone()[0]
+        reason, letter_wh = conn.execute("SELECT reason, warehouse FROM dead_letters").fetchone()
+        assert "OTHER" in reason and letter_wh == wh  # the topic's warehouse, not the event's
         mine = f"FROM gateways WHERE warehouse = '{wh}'"  # wh is our own uuid-made id
         assert wait_for(conn, f"SELECT queue_depth {mine}", 7) == 7
         assert conn.execute(f"SELECT state {mine}").fetchone()[0] == "online"
