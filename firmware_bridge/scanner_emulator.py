@@ -224,20 +224,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
-    with PtyScanner(profile) as scanner:
-        if args.link:
-            args.link.unlink(missing_ok=True)
-            args.link.symlink_to(scanner.path)
-        print(f"SCANNER_PORT={scanner.path}", flush=True)
-        try:
+    try:  # Ctrl-C or SIGTERM at any point ends it quietly, the pty closed
+        with PtyScanner(profile) as scanner:
+            if args.link:
+                args.link.unlink(missing_ok=True)
+                args.link.symlink_to(scanner.path)
+            print(f"SCANNER_PORT={scanner.path}", flush=True)
             done.wait(args.start_delay)
             scanner.play(steps, args.interval)
             if args.stdin:
                 _relay_stdin(scanner)
             if not args.exit_when_done:
                 done.wait()
-        except KeyboardInterrupt:
-            pass
+    except KeyboardInterrupt:
+        pass
     return 0
 
 
