@@ -197,9 +197,10 @@ def _move_item_with_unit(state: LedgerState, move: StockMoved) -> Outcome:
                         f"{move.from_location} or {move.to_location}")
     kept = tuple(sorted((k, v) for k, v in contents.items() if v != ZERO))
     after = UnitState(unit.key, unit.location, unit.since, unit.last_event, kept)
+    changed = kept != unit.contents
     return Outcome(move.event_id, MoveStatus.APPLIED, deltas=outcome.deltas, unit=after,
-                   origin=move.from_location, contents_changed=kept != unit.contents,
-                   replaced_contents=kept != unit.contents and bool(unit.contents))
+                   origin=move.from_location, contents_changed=changed,
+                   replaced_contents=changed and bool(unit.contents))
 
 
 def decide(state: LedgerState, move: StockMoved) -> Outcome:

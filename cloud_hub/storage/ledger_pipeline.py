@@ -226,7 +226,7 @@ class LedgerPipeline:
         job.expected_version = held.version + 1 + len(ahead)
         job.held = held  # from here on, job.undo says what to take back on failure
         after: dict[StockKey, Decimal] = {}
-        outcomes = decide_batch(_Loader(self._reader(), state), fresh, job.undo, after)
+        outcomes = decide_batch(_Loader(self._reader(), state), fresh, after, job.undo)
         job.plan = build_plan(state, fresh, outcomes, job.applied_by, after)
         self.cache.remember(m.event_id for m in fresh)
         ahead.append(job)

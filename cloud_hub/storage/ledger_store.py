@@ -192,11 +192,11 @@ Undo = tuple[dict[StockKey, Decimal | None], dict[str, UnitState | object | None
 _ABSENT = object()
 
 
-def decide_batch(loader: _Loader, moves: Sequence[StockMoved], undo: Undo | None = None,
-                 after: dict[StockKey, Decimal] | None = None) -> list[Outcome]:
+def decide_batch(loader: _Loader, moves: Sequence[StockMoved], after: dict[StockKey, Decimal],
+                 undo: Undo | None = None) -> list[Outcome]:
     """Run the pure core over the batch, loading rows on demand (rare after _preload).
-    With `undo`, the value each touched row had before the batch is recorded there; with
-    `after`, the value it has after it (in the order first touched), for build_plan."""
+    `after` receives the value each touched row has after the batch (in the order first
+    touched), for build_plan; with `undo`, the value it had before is recorded there."""
     _preload(loader, moves)
     state = loader.state
     outcomes = []
@@ -215,9 +215,8 @@ def decide_batch(loader: _Loader, moves: Sequence[StockMoved], undo: Undo | None
             if outcome.unit is not None and outcome.unit.key not in before_units:
                 before_units[outcome.unit.key] = state.units.get(outcome.unit.key, _ABSENT)
         absorb(state, outcome)
-        if after is not None:  # read while the row is still in the CPU's cache
-            for key, _ in outcome.deltas:
-                after[key] = state.balances[key]
+        for key, _ in outcome.deltas:  # read while the row is still in the CPU's cache
+            after[key] = state.balances[key]
         outcomes.append(outcome)
     return outcomes
 
@@ -311,7 +310,7 @@ def apply_batch(conn: psycopg.Connection, moves: Iterable[StockMoved],
             repeats += [m.event_id for m in unique if m.event_id in seen]
             state = _state_for(conn, cache, versions)
             after: dict[StockKey, Decimal] = {}
-            outcomes = decide_batch(_Loader(conn, state), fresh, after=after)
+            outcomes = decide_batch(_Loader(conn, state), fresh, after)
             plan = build_plan(state, fresh, outcomes, applied_by, after)
             write_plan(conn, plan, gated=False)
     except BaseException:

@@ -93,4 +93,3 @@ def event_from_row(row: Sequence[Any]) -> StockMoved:
         event["item"] = {"sku": sku, "lot": lot or None, "quantity": quantity,
                          "status": status, **rest.get("item", {})}
     return StockMoved.model_validate(event)
-
