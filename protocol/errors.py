@@ -14,3 +14,11 @@ class ContractError(ValueError):
         self.reason = reason
         self.field = field
         super().__init__(f"{field}: {reason}" if field else reason)
+
+
+class LabelError(ContractError):
+    """A scan no label can be (empty, too long, control characters), or one that claims a
+    format — a symbology identifier, GS1 element strings, HRI — and breaks it.
+
+    `field` names the AI as "(01)" or the symbology identifier when one is to blame.
+    """
