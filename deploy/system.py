@@ -22,6 +22,7 @@ import httpx
 
 from deploy.local_broker import LocalBroker, free_port, wait_port
 from deploy.supervisor import ROOT, Child, ChildFailed, Supervisor, python_env
+from protocol.labels import with_check_digit
 
 DEMO_DIR = ROOT / "deploy" / "demo"
 GATEWAY_TEMPLATE = DEMO_DIR / "gateway.yaml"
@@ -215,9 +216,7 @@ def make_camera_video(path: Path, frames: int = 90) -> Path:
 
 def sscc(serial: int, company_prefix: str = "0614141") -> str:
     """An 18-digit SSCC (extension 1) with its GS1 mod-10 check digit."""
-    body = f"1{company_prefix}{serial:0{16 - len(company_prefix)}d}"
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return body + str((10 - total % 10) % 10)
+    return with_check_digit(f"1{company_prefix}{serial:0{16 - len(company_prefix)}d}")
 
 
 def wait_port_open(port: int, timeout: float = 10.0) -> None:

@@ -12,8 +12,9 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 
-from edge.gs1 import Gs1Error, parse_gs1
+from protocol.labels import Label, LabelError, read_label
 
 EXIT_BAD_INPUT = 2
 
@@ -43,11 +44,27 @@ def cmd_parse_gs1(barcode: str) -> int:
     # A shell cannot pass a raw GS byte easily; accept the common "\x1d" and "<GS>" spellings.
     text = barcode.replace("\\x1d", "\x1d").replace("<GS>", "\x1d")
     try:
-        label = parse_gs1(text)
-    except Gs1Error as exc:
+        label = read_label(text, today=date.today())
+    except LabelError as exc:
         return _fail(f"not a valid GS1 barcode: {exc}")
-    print(json.dumps({"ais": label.as_dict()}))
+    if not label.is_gs1:
+        why = f" ({label.note})" if label.note else ""
+        return _fail(f"not a GS1 barcode: it reads as plain text {label.text!r}{why}")
+    print(json.dumps(_label_json(label)))
     return 0
+
+
+def _label_json(label: Label) -> dict[str, object]:
+    """The AIs as people read them, then the typed fields the label has (dates ISO)."""
+    out: dict[str, object] = {"kind": str(label.kind), "symbology": label.symbology,
+                              "ais": label.as_dict()}
+    for name in ("gtin", "content_gtin", "sscc", "lot", "serial", "production_date",
+                 "packaging_date", "best_before", "sell_by", "expiry", "quantity",
+                 "net_weight_kg"):
+        value = getattr(label, name)
+        if value is not None:
+            out[name] = value if isinstance(value, str) else str(value)
+    return out
 
 
 def cmd_decode_epc(hex_text: str) -> int:

@@ -187,7 +187,7 @@ class PdaSession:
     # --- look-up -------------------------------------------------------------------------
     def look_up(self, raw: str) -> lookup.LookupView:
         planned = lookup.plan(restore_gs(raw, self.settings.gs_substitute),
-                              self.settings.warehouse)
+                              self.settings.warehouse, self.clock().date())
         if isinstance(planned, Feedback):
             return lookup.LookupView(raw.strip(), (), planned)
         answers = []

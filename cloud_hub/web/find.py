@@ -1,17 +1,21 @@
 """Find where things are: one query string read as a SKU, GTIN, lot, EPC, SSCC or location.
 
-Rule kept here: the query is only ever a bound parameter; identifiers are normalised the way
-scanners send them (GS1 element strings `(00)`/`00` + SSCC, GTIN-8/12/13/14 zero-padded).
+Rule kept here: the query is only ever a bound parameter; a scanned label is read by the one
+label reader (protocol.labels: AIM ids, GS separators, HRI brackets, check digits), and typed
+digits of a GTIN's or an SSCC's length are searched as one even with a wrong check digit (the
+catalog does not check them), zero-padded to 14 for GTINs.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 import psycopg
 
 from cloud_hub.web.payloads import number
+from protocol.labels import LabelError, read_label
 
 FIND_LIMIT = 500
 HIT_KEYS = ("kind", "match", "location", "unit_key", "sku", "lot", "status", "quantity")
@@ -25,19 +29,22 @@ class FindTerms:
     epc: str | None
 
 
-def read_terms(query: str) -> FindTerms:
-    """What a query could be. Pure: no database."""
+def read_terms(query: str, today: date) -> FindTerms:
+    """What a query could be. Pure: no database, no clock."""
     text = query.strip()
-    digits = re.sub(r"[()\s]", "", text)
-    sscc = None
-    if digits.isdigit():
-        if len(digits) == 20 and digits.startswith("00"):
-            digits = digits[2:]
-        if len(digits) == 18:
-            sscc = digits
-    gtin = text if text.isdigit() and len(text) in (8, 12, 13, 14) else None
+    try:
+        label = read_label(text, today=today)
+    except LabelError:
+        label = None
+    if label is not None and label.is_gs1:
+        sscc, gtin = label.sscc, label.gtin
+    else:
+        text = label.text if label is not None else text  # a plain label's AIM id dropped
+        digits = text.isascii() and text.isdigit()
+        sscc = text if digits and len(text) == 18 else None
+        gtin = text.zfill(14) if digits and len(text) in (8, 12, 13, 14) else None
     epc = text.upper() if re.fullmatch(r"[0-9A-Fa-f]{8,128}", text) else None
-    return FindTerms(text, sscc, gtin.zfill(14) if gtin else None, epc)
+    return FindTerms(text, sscc, gtin, epc)
 
 
 FIND_SQL = """
@@ -76,7 +83,7 @@ SELECT * FROM (
 
 
 def find(conn: psycopg.Connection, warehouse: str, query: str) -> list[dict[str, object]]:
-    terms = read_terms(query)
+    terms = read_terms(query, datetime.now(UTC).date())
     if not terms.text:
         return []
     params = {"text": terms.text, "sscc": terms.sscc, "gtin": terms.gtin14, "epc": terms.epc,

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from cloud_hub.storage.catalog import Location
 from protocol.events import ItemLine, Source, StockMoved, UnitRef
+from protocol.labels import with_check_digit
 
 BIN_W, BIN_D = 1.2, 1.0  # metres: one pallet position seen from above
 AISLE = 3.0
@@ -45,12 +46,6 @@ class Site:
 
     def codes(self, kind: str) -> list[str]:
         return [loc.code for loc in self.locations if loc.kind == kind]
-
-
-def sscc_with_check(body17: str) -> str:
-    """GS1 General Specifications §7.9.1: mod-10 check digit, weights 3,1 from the right."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body17)))
-    return body17 + str((10 - total % 10) % 10)
 
 
 def _zone(code: str, wh: str, x: float, y: float, w: float, d: float,
@@ -144,7 +139,7 @@ def _units(wh: str, rng: random.Random, bins: list[str], stages: list[str],
         status = "damaged" if roll < 0.01 else "quarantine" if roll < 0.04 else "available"
         age = rng.choice((rng.uniform(0, 3600), rng.uniform(0, 86400),
                           rng.uniform(0, 7 * 86400), rng.uniform(0, 60 * 86400)))
-        units.append(SiteUnit(sscc=sscc_with_check(f"0123456{i:010d}"), location=loc,
+        units.append(SiteUnit(sscc=with_check_digit(f"0123456{i:010d}"), location=loc,
                               sku=f"SKU-{rng.randrange(1, 400):04d}",
                               lot=f"L{rng.randrange(1, 60):03d}",
                               quantity=rng.randrange(1, 120), status=status, age_s=age))

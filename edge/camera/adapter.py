@@ -17,10 +17,11 @@ from datetime import UTC, datetime
 
 from edge.camera.decoder import FrameError, Symbol, formats_of, read_frame
 from edge.camera.tracker import Detection, LabelMove, TrackerState, observe
-from edge.gs1 import Gs1Error, label_subject, parse_gs1
+from edge.gs1 import label_subject
 from edge.outbox import OutboxError
 from edge.settings import CameraSettings
 from protocol import ItemLine, Source, SourceKind, StockMoved, UnitRef
+from protocol.labels import LabelError, read_label
 
 log = logging.getLogger(__name__)
 
@@ -162,10 +163,11 @@ class CameraAdapter:
             if len(self._labels) >= MAX_CACHED_LABELS:
                 self._labels.clear()
             try:
-                if not symbol.gs1:
-                    raise Gs1Error("not GS1 content")
-                self._labels[symbol.text] = label_subject(parse_gs1(symbol.text))
-            except Gs1Error as exc:
+                if not symbol.gs1:  # zxing-cpp saw no FNC1: a plain symbol, whatever it says
+                    raise LabelError("not GS1 content")
+                label = read_label(symbol.text, today=self._clock().date())
+                self._labels[symbol.text] = label_subject(label)
+            except LabelError as exc:
                 log.warning("camera %s: label %r ignored: %s", self.id, symbol.text[:64], exc)
                 self._labels[symbol.text] = None
         return self._labels[symbol.text]

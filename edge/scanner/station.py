@@ -11,10 +11,11 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from edge.gs1 import Gs1Error, label_subject, parse_gs1
+from edge.gs1 import label_subject
 from edge.settings import ScannerSettings
 from protocol import ItemLine, Source, SourceKind, StockMoved
 from protocol.codec import describe
+from protocol.labels import LabelError, read_label
 
 
 class LabelRejected(ValueError):
@@ -25,8 +26,8 @@ def station_move(text: str, station: ScannerSettings, warehouse: str, *, event_i
                  now: datetime) -> StockMoved:
     """One scan at `station` -> the StockMoved it means (unit or item to the station)."""
     try:
-        subject = label_subject(parse_gs1(text))
-    except Gs1Error as exc:
+        subject = label_subject(read_label(text, today=now.date()))
+    except LabelError as exc:
         raise LabelRejected(str(exc)) from None
     is_item = isinstance(subject, ItemLine)
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import quote
 
 from pda_app.flows.feedback import Feedback, Local
@@ -31,9 +32,9 @@ class LookupView:
     feedback: Feedback
 
 
-def plan(raw: str, warehouse: str | None = None) -> tuple[Query, ...] | Feedback:
+def plan(raw: str, warehouse: str | None, today: date) -> tuple[Query, ...] | Feedback:
     """The hub queries that answer a scan, or the feedback when the scan cannot be read."""
-    seen = read_scan(raw)
+    seen = read_scan(raw, today)
     if not seen.readable:
         return Feedback.error(Local.UNREADABLE, f"Could not read that ({seen.error})")
     where = (("warehouse", warehouse),) if warehouse else ()

@@ -153,7 +153,7 @@ def refresh(flow: TaskFlow, task: Task) -> TaskFlow:
 def _answer_prompt(flow: TaskFlow, prompt: Instruction, raw: str, today: date) -> TaskFlow:
     step = flow.step
     assert step is not None  # SCANNING always has a step
-    seen = read_scan(raw)
+    seen = read_scan(raw, today)
     try:
         got, filled, note = checks.check(prompt, step, flow.task.kind, seen, flow.got, today)
     except Refusal as refusal:

@@ -18,6 +18,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from protocol import Reason, Source, SourceKind, StockMoved, UnitRef, decode_message
+from protocol.labels import with_check_digit
 
 
 def make_event(warehouse: str, n: int, unit: str | None = None) -> StockMoved:
@@ -135,9 +136,7 @@ def private_broker(workdir: Path) -> Iterator[PrivateBroker]:
 
 def sscc(n: int, prefix: str = "10614141") -> str:
     """A valid SSCC (GS1 mod-10 check digit) numbered n."""
-    body = f"{prefix}{n:09d}"
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return body + str((10 - total % 10) % 10)
+    return with_check_digit(f"{prefix}{n:09d}")
 
 
 class GatewayProcess:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import cv2
 import numpy as np
 import zxingcpp
@@ -24,7 +26,7 @@ def test_gs1_128_label_on_a_frame_fills_item_lot_and_quantity() -> None:
     frame = _frame_with(f"(01){GTIN}(10)L1(30)5", zxingcpp.BarcodeFormat.Code128, gs1=True)
     found = decode_frame(frame)
     assert found == [f"]C101{GTIN}10L1\x1d305"]
-    seen = read_scan(found[0])
+    seen = read_scan(found[0], date(2026, 5, 1))
     assert (seen.gtin, seen.lot, seen.quantity) == (GTIN, "L1", 5)
 
 

@@ -15,6 +15,7 @@ from pda_app.settings import parse
 from tests.pda.tasks_factory import GTIN
 
 GS = "\x1d"
+TODAY = date(2026, 5, 1)
 
 
 @pytest.mark.parametrize(("raw", "fields"), [
@@ -30,6 +31,15 @@ GS = "\x1d"
     ("3074257bf7194e4000001a85", {"epc": "3074257BF7194E4000001A85"}),
     ("epc:3074257BF7194E4000001A85", {"epc": "3074257BF7194E4000001A85"}),
     ("A-01-02\n", {"text": "A-01-02", "gtin": None, "error": None}),
+    # AIM ids (ISO/IEC 15424): a plain symbology's id is not part of the text ...
+    ("]C0A-01-02\r", {"text": "A-01-02", "gtin": None, "error": None}),
+    ("]d1A-01-02\r", {"text": "A-01-02", "gtin": None, "error": None}),
+    # ... and EAN/UPC or ITF-14 ids carry a GTIN
+    ("]E04006381333931", {"gtin": "04006381333931"}),
+    ("]I104006381333931", {"gtin": "04006381333931"}),
+    # a pallet label's AI 02 (contents) is the item to pick from it
+    (f"]C100106141411234567897{GS}02{GTIN}{GS}3712",
+     {"sscc": "106141411234567897", "gtin": GTIN, "quantity": Decimal(12)}),
     (f"{GS}{GS}", {"error": "empty scan"}),
     ("0109506000134353", {"gtin": None}),  # AI 01 with a wrong check digit
     ("(01)123", {"gtin": None}),
@@ -37,14 +47,14 @@ GS = "\x1d"
     ("bad\x07bell", {"error": "scan holds control characters"}),
 ])
 def test_read_scan(raw: str, fields: dict[str, object]) -> None:
-    seen = read_scan(raw)
+    seen = read_scan(raw, TODAY)
     for name, value in fields.items():
         assert getattr(seen, name) == value, (name, seen)
 
 
 @pytest.mark.parametrize("raw", ["0109506000134353", "(01)123", "A" * 600, "", "]C1\x1d"])
 def test_broken_labels_are_unreadable_never_guessed(raw: str) -> None:
-    assert not read_scan(raw).readable
+    assert not read_scan(raw, TODAY).readable
 
 
 @pytest.mark.parametrize(("text", "value"), [
@@ -60,19 +70,19 @@ def test_restore_gs_from_the_field_and_a_configured_stand_in() -> None:
 
 
 def test_plan_asks_the_unit_for_a_pallet_label() -> None:
-    assert plan("00106141411234567897", "WH1") == (
+    assert plan("00106141411234567897", "WH1", TODAY) == (
         Query("/api/v1/units/106141411234567897", (), "unit"),)
 
 
 def test_plan_asks_search_for_both_gtin_forms_and_stock_for_text() -> None:
-    gtin = plan(GTIN, "WH1")
+    gtin = plan(GTIN, "WH1", TODAY)
     assert isinstance(gtin, tuple) and [q.params[0][1] for q in gtin] == [GTIN, GTIN[1:]]
-    text = plan("A-01-02", None)
+    text = plan("A-01-02", None, TODAY)
     assert isinstance(text, tuple) and [q.role for q in text] == ["search", "stock"]
 
 
 def test_plan_refuses_an_unreadable_scan() -> None:
-    refused = plan("0109506000134353")
+    refused = plan("0109506000134353", None, TODAY)
     assert not isinstance(refused, tuple) and refused.tone is Tone.ERROR
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -10,7 +10,8 @@ import pytest
 from cloud_hub.web.find import read_terms
 from cloud_hub.web.pages import asset_path
 from cloud_hub.web.payloads import LAYOUT_COLUMNS, layout_row, number, worst_status
-from cloud_hub.web.sitegen import arrival_moves, generate_site, sscc_with_check
+from cloud_hub.web.sitegen import arrival_moves, generate_site
+from protocol.labels import with_check_digit
 
 
 @pytest.mark.parametrize(("query", "sscc", "gtin14", "epc"), [
@@ -26,7 +27,7 @@ from cloud_hub.web.sitegen import arrival_moves, generate_site, sscc_with_check
 def test_a_query_is_read_as_every_identifier_it_could_be(query: str, sscc: str | None,
                                                          gtin14: str | None,
                                                          epc: str | None) -> None:
-    terms = read_terms(query)
+    terms = read_terms(query, date(2026, 5, 1))
     assert (terms.text, terms.sscc, terms.gtin14, terms.epc) == (query.strip(), sscc, gtin14, epc)
 
 
@@ -53,7 +54,7 @@ def test_layout_rows_name_the_gateway_and_zone_type() -> None:
 
 def test_sscc_check_digit_follows_gs1() -> None:
     # GS1 General Specifications' worked example: 37610425002123456 -> check digit 9
-    assert sscc_with_check("37610425002123456") == "376104250021234569"
+    assert with_check_digit("37610425002123456") == "376104250021234569"
 
 
 def test_the_same_arguments_give_the_same_site() -> None:
