@@ -27,7 +27,8 @@ MAX_LABEL_CHARS = 512
 _FRAMING = "\r\n\t "  # what scanners append (suffix, terminator) or a keyboard adds
 # Dates are ours to check (elements.py); biip would otherwise read the clock and refuse first.
 _CONFIG = ParseConfig(gs1_element_strings_verify_date=False)
-# biip's own failures on hostile input: found by fuzzing, e.g. IndexError on a cut-off field.
+# What biip may raise on hostile input (the old edge reader's fuzz run met IndexError), so a
+# caller only ever sees LabelError.
 _BIIP_FAILURES = (biip.ParseError, ValueError, IndexError, KeyError, TypeError)
 
 # ISO/IEC 15424 symbology identifiers used in the GS1 system (GenSpecs Figure 5.1.2-2):
