@@ -101,6 +101,19 @@ class LocalBroker:
 
 
 PRODUCTION_CONF = DEPLOY / "mosquitto" / "mosquitto.conf"
+IMAGE_DYNSEC_PLUGIN = "/usr/lib/mosquitto_dynamic_security.so"  # eclipse-mosquitto:2
+
+
+def dynsec_plugin() -> Path:
+    """This machine's dynamic-security plugin (Debian's mosquitto package ships it under the
+    multiarch library directory)."""
+    candidates = [Path(IMAGE_DYNSEC_PLUGIN), *sorted(Path("/usr/lib").glob(
+        "*/mosquitto_dynamic_security.so")), Path("/usr/local/lib/mosquitto_dynamic_security.so")]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("mosquitto_dynamic_security.so not found: install Mosquitto 2.0 "
+                            "(Debian: apt-get install mosquitto)")
 
 
 def production_config(*, port: int, tls_port: int, auth_dir: Path, certs_dir: Path,
@@ -111,7 +124,8 @@ def production_config(*, port: int, tls_port: int, auth_dir: Path, certs_dir: Pa
     file changes shape instead of silently testing something else.
     """
     text = PRODUCTION_CONF.read_text()
-    rewrites = {"/mosquitto/auth/": f"{auth_dir}/", "/mosquitto/certs/": f"{certs_dir}/",
+    rewrites = {f"\nplugin {IMAGE_DYNSEC_PLUGIN}\n": f"\nplugin {dynsec_plugin()}\n",
+                "/mosquitto/auth/": f"{auth_dir}/", "/mosquitto/certs/": f"{certs_dir}/",
                 "/mosquitto/data/": f"{workdir}/", "\nlog_dest stdout\n": "\nlog_dest stderr\n",
                 "\nlistener 1883\n": f"\nlistener {port} 127.0.0.1\n",
                 "\nlistener 8883\n": f"\nlistener {tls_port} 127.0.0.1\n"}

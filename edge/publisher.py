@@ -39,6 +39,13 @@ HOLD_WARN_S = 10.0  # holding events for a hub longer than this is worth a warni
 IDLE_SELECT_S = 0.005
 
 
+def default_client_id(username: str | None, gateway: str) -> str:
+    """A production broker binds a gateway's user to one client id, its user name
+    (deploy/gen_mosquitto_auth.py), so nobody else can take this gateway's session. Without a
+    user (a development broker) the id is random: two gateways of one name never meet."""
+    return username or f"edge-{gateway}-{uuid.uuid4().hex[:8]}"
+
+
 @dataclass(frozen=True, slots=True)
 class PublisherStats:
     connected: bool
@@ -92,7 +99,7 @@ class MqttPublisher:
         self._drained = False  # the last look into the outbox found nothing past the cursor
         self._in_flight: dict[int, Batch] = {}
         self._counters = _Counters()
-        self._client_id = settings.client_id or f"edge-{gateway}-{uuid.uuid4().hex[:8]}"
+        self._client_id = settings.client_id or default_client_id(settings.username, gateway)
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -191,6 +198,10 @@ class MqttPublisher:
                 if kind == "connack" and value == 0:
                     return self._on_connected(client)
                 self._counters.last_error = f"broker refused or closed: {kind} rc={value}"
+                if kind == "connack" and value in (0x85, 0x86, 0x87):  # MQTT 5 §3.2.2.2
+                    self._counters.last_error += (
+                        f" (check the user name and password; the client id {self._client_id!r}"
+                        " must be the user name the broker binds it to)")
                 log.warning("%s", self._counters.last_error)
                 self._drop_connection()
                 return False

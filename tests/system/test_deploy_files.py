@@ -4,6 +4,8 @@ config against tuning.conf, the example gateway config, and the systemd units.""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
 import shlex
@@ -18,10 +20,12 @@ import yaml
 
 from cloud_hub.settings import HubSettings
 from deploy.gen_mosquitto_auth import (
+    DYNSEC_FILE,
     AuthConfigError,
     GatewayId,
-    acl_text,
+    dynsec_config,
     generate,
+    hash_password,
     load_inventory,
     parse_gateway,
 )
@@ -192,12 +196,23 @@ def test_acl_generator_refuses_bad_gateway_lists() -> None:
         parse_gateway("WH1/gw/extra")
     with pytest.raises(AuthConfigError):
         parse_gateway("WH1/#")
+    passwords = {"hub": "h", "healthcheck": "c", "gw@WH1": "g", "gw-a@WH1": "a"}
     with pytest.raises(AuthConfigError):
-        acl_text([GatewayId("WH1", "gw"), GatewayId("WH1", "gw")])
-    acl = acl_text([GatewayId("WH1", "gw-a")])
-    assert "topic write stockpulse/v1/WH1/gw-a/moves" in acl
-    assert not [line for line in acl.splitlines() if "#" in line.split(" ", 2)[-1]
-                and line.startswith("topic write")], "a gateway may never write a wildcard"
+        dynsec_config([GatewayId("WH1", "gw"), GatewayId("WH1", "gw")], passwords)
+    config = dynsec_config([GatewayId("WH1", "gw-a")], passwords)
+    assert config["defaultACLAccess"] == {"publishClientSend": False,
+                                          "publishClientReceive": False,
+                                          "subscribe": False, "unsubscribe": True}
+    roles = {r["rolename"]: r["acls"] for r in config["roles"]}  # type: ignore[attr-defined]
+    gateway = {(a["acltype"], a["topic"]) for a in roles["gateway:gw-a@WH1"]}
+    assert ("publishClientSend", "stockpulse/v1/WH1/gw-a/moves") in gateway
+    writes = [t for kind, t in gateway if kind == "publishClientSend"]
+    assert writes and not [t for t in writes if "#" in t or "+" in t], \
+        "a gateway may never write a wildcard"
+    assert not [t for kind, t in gateway if kind.startswith("subscribe") and "moves" in t]
+    clients = {c["username"]: c for c in config["clients"]}  # type: ignore[attr-defined]
+    assert clients["gw-a@WH1"]["clientid"] == "gw-a@WH1"
+    assert "clientid" not in clients["hub"]  # replicas connect with their own ids
 
 
 def test_dev_ca_script_refuses_to_write_keys_git_would_commit() -> None:
@@ -245,7 +260,6 @@ def test_systemd_analyze_verify_finds_nothing(unit: Path, tmp_path: Path) -> Non
     assert out.returncode == 0 and not out.stderr.strip(), out.stderr
 
 
-@pytest.mark.skipif(shutil.which("mosquitto_passwd") is None, reason="no mosquitto_passwd")
 def test_acl_generator_keeps_passwords_rotates_on_request_and_hashes(tmp_path: Path) -> None:
     gateways = [GatewayId("WH1", "gw-a")]
     first = {u: p.read_text() for u, p in generate(tmp_path, gateways).items()}
@@ -255,7 +269,9 @@ def test_acl_generator_keeps_passwords_rotates_on_request_and_hashes(tmp_path: P
     rotated = {u: p.read_text() for u, p in
                generate(tmp_path, gateways, frozenset({"gw-a@WH1"})).items()}
     assert rotated["gw-a@WH1"] != first["gw-a@WH1"] and rotated["hub"] == first["hub"]
-    passwd = (tmp_path / "passwd").read_text()
+    text = (tmp_path / DYNSEC_FILE).read_text()
     password = rotated["gw-a@WH1"].split("EDGE_MQTT_PASSWORD=")[1].strip()
-    assert password not in passwd and "gw-a@WH1:$7$" in passwd  # salted PBKDF2 hashes only
-    assert (tmp_path / "passwd").stat().st_mode & 0o077 == 0
+    assert password not in text  # salted PBKDF2 hashes only
+    client = next(c for c in json.loads(text)["clients"] if c["username"] == "gw-a@WH1")
+    assert client["password"] == hash_password(password, base64.b64decode(client["salt"]))
+    assert (tmp_path / DYNSEC_FILE).stat().st_mode & 0o077 == 0

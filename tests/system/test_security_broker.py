@@ -32,7 +32,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from deploy.gen_mosquitto_auth import HUB_USER, GatewayId, generate
 from deploy.local_broker import LocalBroker, free_port, production_config
-from protocol import Channel, encode_batch, topic, warehouse_topic
+from protocol import MAX_PAYLOAD_BYTES, Channel, encode_batch, topic, warehouse_topic
 from tests.hub_fixtures import ROOT, running_hub
 from tests.ledger.factories import item_move
 
@@ -83,24 +83,28 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 class Client:
-    """A paho client whose connection result and messages are handed to queues."""
+    """A paho client whose connection result, SUBACKs and messages are handed to queues.
+
+    paho's own reconnect is put off for an hour: a closed connection stays closed, so a test
+    that reuses a gateway's client id never meets an old connection coming back.
+    """
 
     def __init__(self, site: Site, user: str | None, password: str | None, *,
-                 protocol: int = mqtt.MQTTv311, tls: bool = False) -> None:
+                 client_id: str, protocol: int = mqtt.MQTTv311, tls: bool = False) -> None:
         self.connack: queue.Queue[mqtt.ReasonCode] = queue.Queue()
         self.messages: queue.Queue[tuple[str, bytes]] = queue.Queue()
         self.acks: queue.Queue[tuple[int, mqtt.ReasonCode]] = queue.Queue()
-        self.subscribed = threading.Event()
+        self.subacks: queue.Queue[list[mqtt.ReasonCode]] = queue.Queue()
         self.disconnected = threading.Event()
-        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"sec-{uuid.uuid4().hex[:10]}",
-                        protocol=protocol)
+        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol)
+        c.reconnect_delay_set(3600, 3600)
         if user is not None:
             c.username_pw_set(user, password)
         if tls:
             c.tls_set(ca_certs=str(site.certs / "ca.crt"))
         c.on_connect = lambda _c, _u, _f, rc, _p: self.connack.put(rc)
         c.on_message = lambda _c, _u, m: self.messages.put((m.topic, m.payload))
-        c.on_subscribe = lambda *_a: self.subscribed.set()
+        c.on_subscribe = lambda _c, _u, _mid, rcs, _p: self.subacks.put(list(rcs))
         c.on_publish = lambda _c, _u, mid, rc, _p: self.acks.put((mid, rc))
         c.on_disconnect = lambda *_a: self.disconnected.set()
         self.client = c
@@ -110,9 +114,10 @@ class Client:
     def result(self) -> mqtt.ReasonCode:
         return self.connack.get(timeout=TIMEOUT)
 
-    def subscribe(self, *filters: str) -> None:
+    def subscribe(self, *filters: str) -> list[mqtt.ReasonCode]:
+        """Subscribe at QoS 1 and return the broker's answer for each filter."""
         self.client.subscribe([(f, 1) for f in filters])
-        assert self.subscribed.wait(TIMEOUT), "no SUBACK"
+        return self.subacks.get(timeout=TIMEOUT)
 
     def publish(self, name: str, payload: bytes) -> None:
         self.client.publish(name, payload, qos=1).wait_for_publish(TIMEOUT)
@@ -127,12 +132,17 @@ class Client:
 
 @pytest.fixture
 def connect(site: Site) -> Iterator[object]:
+    """Connect as `user`; a gateway uses the client id its user is bound to unless told."""
     made: list[Client] = []
+    gateways = {site.gw_a.username, site.gw_b.username}
 
-    def make(user: str | None, password: str | None = None, **kw: object) -> Client:
+    def make(user: str | None, password: str | None = None, *, client_id: str | None = None,
+             **kw: object) -> Client:
         if password is None and user is not None:
             password = site.passwords[user]
-        made.append(Client(site, user, password, **kw))  # type: ignore[arg-type]
+        if client_id is None:
+            client_id = user if user in gateways else f"sec-{uuid.uuid4().hex[:10]}"
+        made.append(Client(site, user, password, client_id=client_id, **kw))  # type: ignore[arg-type]
         return made[-1]
 
     yield make
@@ -183,6 +193,85 @@ def test_v5_gateway_is_told_not_authorized(site: Site, connect) -> None:
     assert reason.is_failure and reason.getName() == "Not authorized"
 
 
+@pytest.mark.parametrize("protocol", [mqtt.MQTTv311, mqtt.MQTTv5], ids=["mqtt311", "mqtt5"])
+def test_a_gateway_may_not_subscribe_to_moves_shared_or_not(site: Site, connect,
+                                                             protocol: int) -> None:
+    """Issue 18, critical 3: a gateway that joined the hubs' shared group was handed half of
+    every warehouse's moves (acknowledged, never applied). Every such filter is refused
+    (SUBACK failure) and the hub gets every move."""
+    wh = site.gw_a.warehouse
+    hub = connect(HUB_USER)
+    assert not hub.result().is_failure
+    assert not any(rc.is_failure for rc in hub.subscribe("$share/hub/stockpulse/v1/+/+/moves"))
+    spy = connect(site.gw_a.username, protocol=protocol)
+    assert not spy.result().is_failure
+    other = topic(wh, site.gw_b.gateway, Channel.MOVES)
+    filters = ["$share/hub/stockpulse/v1/+/+/moves", "stockpulse/v1/+/+/moves",
+               f"stockpulse/v1/{wh}/#", other, "#", "$share/hub/#", "$share/spy/#"]
+    answers = spy.subscribe(*filters)
+    assert [rc.is_failure for rc in answers] == [True] * len(filters), answers
+    sender = connect(site.gw_b.username)
+    assert not sender.result().is_failure
+    sent = [f"move {i}".encode() for i in range(20)]
+    for payload in sent:
+        sender.publish(other, payload)
+    assert [hub.next_message() for _ in sent] == [(other, p) for p in sent]
+    assert spy.messages.empty() and not spy.disconnected.is_set()
+
+
+def test_a_gateway_may_use_only_its_own_client_id(site: Site, connect) -> None:
+    """Issue 18, critical 3: a gateway that connected with the hub's (guessable) client id
+    knocked the hub off, and the two took turns. The broker binds a gateway's user to one
+    client id, its user name, and refuses every other one."""
+    wh = site.gw_a.warehouse
+    hub_id = f"stockpulse-hub-{uuid.uuid4().hex[:6]}"
+    hub = connect(HUB_USER, client_id=hub_id)
+    assert not hub.result().is_failure
+    hub.subscribe(f"stockpulse/v1/{wh}/+/status")
+    gw_b = connect(site.gw_b.username)
+    assert not gw_b.result().is_failure
+    for stolen in (hub_id, site.gw_b.username, f"edge-{site.gw_a.gateway}-0a1b2c3d",
+                   "healthcheck"):
+        thief = connect(site.gw_a.username, client_id=stolen)
+        assert thief.result().is_failure, f"a gateway connected as {stolen!r}"
+    assert connect("healthcheck", client_id=hub_id).result().is_failure
+    assert not hub.disconnected.is_set() and not gw_b.disconnected.is_set()
+    status = topic(wh, site.gw_b.gateway, Channel.STATUS)
+    gw_b.publish(status, b"still connected")
+    assert hub.next_message() == (status, b"still connected")
+    assert not connect(site.gw_a.username).result().is_failure  # its own id is welcome
+    assert not hub.disconnected.is_set() and not gw_b.disconnected.is_set()
+
+
+def test_the_broker_refuses_a_message_over_the_protocols_limit(site: Site, connect) -> None:
+    """Issue 18: a 10 MB move payload was stored whole (and served back 172 MB at a time).
+    A payload over protocol.MAX_PAYLOAD_BYTES is never routed, one of exactly that size is,
+    and a client sending megabytes is cut off before the broker reads them."""
+    name = topic(site.gw_a.warehouse, site.gw_a.gateway, Channel.MOVES)
+    hub = connect(HUB_USER)
+    hub.result()
+    hub.subscribe(name)
+    big = connect(site.gw_a.username)
+    assert not big.result().is_failure
+    # MQTT 3.1.1 has no refusal: the broker acknowledges, drops the message (and Mosquitto
+    # 2.0.11 then closes the connection). The hub's queue is first-in first-out, so had the
+    # big one been routed it would arrive before the next one.
+    big.client.publish(name, b"x" * (MAX_PAYLOAD_BYTES + 1), qos=1)
+    big.acks.get(timeout=TIMEOUT)
+    big.close()
+    gw = connect(site.gw_a.username)
+    assert not gw.result().is_failure
+    gw.publish(name, b"y" * MAX_PAYLOAD_BYTES)
+    got_topic, got = hub.next_message()
+    assert (got_topic, got[:1], len(got)) == (name, b"y", MAX_PAYLOAD_BYTES)
+    gw.close()
+    flood = connect(site.gw_a.username)
+    assert not flood.result().is_failure
+    flood.client.publish(name, b"z" * (4 * 1024 * 1024), qos=1)
+    assert flood.disconnected.wait(TIMEOUT), "the broker read a 4 MiB message to the end"
+    assert hub.messages.empty()
+
+
 def test_gateway_reads_only_its_own_commands_and_cannot_raise_alerts(site: Site, connect
                                                                       ) -> None:
     wh = site.gw_a.warehouse
@@ -195,7 +284,9 @@ def test_gateway_reads_only_its_own_commands_and_cannot_raise_alerts(site: Site,
     assert forger.disconnected.wait(TIMEOUT)
     gw = connect(site.gw_a.username)
     gw.result()
-    gw.subscribe("stockpulse/v1/#")  # granted, but only what the ACL lets it read arrives
+    own, everything = gw.subscribe(topic(wh, site.gw_a.gateway, Channel.COMMANDS),
+                                   "stockpulse/v1/#")
+    assert not own.is_failure and everything.is_failure
     hub.publish(topic(wh, site.gw_b.gateway, Channel.COMMANDS), b"light B")
     hub.publish(topic(wh, site.gw_a.gateway, Channel.COMMANDS), b"light A")
     hub.publish(warehouse_topic(wh, Channel.ALERTS), b"real alert")
@@ -292,14 +383,16 @@ def test_edge_over_tls_and_a_hub_with_credentials_through_the_acl(
                                                 "kind": "bin"}).raise_for_status()
             forged = item_move("SKU-F", 1, None, f"{wh}-BIN", wh=wh)
             real = item_move("SKU-R", 2, None, f"{wh}-BIN", wh=wh)
-            forger = connect(site.gw_a.username)
+            # Gateway B (the edge holds gateway A's one client id) forges A's topic, then
+            # sends a real move on its own.
+            forger = connect(site.gw_b.username)
             forger.result()
-            forger.client.publish(topic(wh, site.gw_b.gateway, Channel.MOVES),
-                                  encode_batch([forged]), qos=1)
+            forger.client.publish(topic(wh, gw, Channel.MOVES), encode_batch([forged]), qos=1)
             assert forger.disconnected.wait(TIMEOUT)
-            sender = connect(site.gw_a.username)
+            forger.close()
+            sender = connect(site.gw_b.username)
             sender.result()
-            sender.publish(topic(wh, gw, Channel.MOVES), encode_batch([real]))
+            sender.publish(topic(wh, site.gw_b.gateway, Channel.MOVES), encode_batch([real]))
 
             def applied() -> set[str]:
                 items = api.get("/api/v1/moves", params={"warehouse": wh}).json()["items"]
