@@ -1,6 +1,6 @@
 """Hub settings: HUB_* environment variables (or a .env-style file), built once in main.
 
-Rule kept here: outside development a placeholder secret is refused at start-up.
+Rule kept here: outside development a placeholder or guessable secret is refused at start-up.
 """
 
 from __future__ import annotations
@@ -10,11 +10,15 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cloud_hub.secret_strength import CHOSEN_PASSWORD_BITS, MACHINE_SECRET_BITS, weakness
+
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-secret-not-for-production"}
 
 
 class HubSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore")
+    # hide_input_in_errors: a refused setting's error never echoes the secrets beside it
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore",
+                                      hide_input_in_errors=True)
 
     environment: Literal["development", "production"] = "development"
     database_url: str | None = None
@@ -44,6 +48,17 @@ class HubSettings(BaseSettings):
     gc_rescan_s: float = Field(default=3600.0, ge=0)
     rules_debounce_ms: int = Field(default=500, gt=0)  # after moves: gather, then evaluate
     bootstrap_admin_password: str | None = None
+    # HTTP exposure (cloud_hub/api/hardening.py): /docs, /redoc and /openapi.json when true;
+    # unset: on in development, off in production.
+    docs_enabled: bool | None = None
+    # GET /metrics needs "Authorization: Bearer <this>" when set; unset: open in development,
+    # answered 404 in production (a scraper must be given a token).
+    metrics_token: str | None = Field(default=None, repr=False)
+
+    @property
+    def docs_on(self) -> bool:
+        return self.environment == "development" if self.docs_enabled is None \
+            else self.docs_enabled
 
     @model_validator(mode="after")
     def _no_placeholders_in_production(self) -> HubSettings:
@@ -53,4 +68,17 @@ class HubSettings(BaseSettings):
                                  "characters in production (it is a placeholder or too short)")
             if self.bootstrap_admin_password in PLACEHOLDER_SECRETS | {"admin"}:
                 raise ValueError("HUB_BOOTSTRAP_ADMIN_PASSWORD is a placeholder; choose a real one")
+            _refuse_weak_secrets(self)
         return self
+
+
+def _refuse_weak_secrets(settings: HubSettings) -> None:
+    """Production secrets must be hard to guess, not only long (issue 18: 32 × "a" passed)."""
+    checks = [("HUB_SECRET_KEY", settings.secret_key, MACHINE_SECRET_BITS),
+              ("HUB_METRICS_TOKEN", settings.metrics_token, MACHINE_SECRET_BITS),
+              ("HUB_MQTT_PASSWORD", settings.mqtt_password, MACHINE_SECRET_BITS),
+              ("HUB_BOOTSTRAP_ADMIN_PASSWORD", settings.bootstrap_admin_password,
+               CHOSEN_PASSWORD_BITS)]
+    for name, value, bits in checks:
+        if value is not None and (why := weakness(value, min_bits=bits)):
+            raise ValueError(f"{name} is too weak for production: {why}")

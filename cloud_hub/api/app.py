@@ -6,13 +6,14 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import PlainTextResponse
 
 from cloud_hub import gc_pauses
 from cloud_hub.api import (
     auth_routes,
     catalog_routes,
+    hardening,
     ledger_routes,
     live_routes,
     problems,
@@ -69,9 +70,11 @@ def create_app(settings: HubSettings) -> FastAPI:
             await asyncio.to_thread(pool.close)
 
     app = FastAPI(title="StockPulse hub", version="0.1.0", lifespan=lifespan,
-                  description="Real-time warehouse ledger fed by RFID, scanners and cameras.")
+                  description="Real-time warehouse ledger fed by RFID, scanners and cameras.",
+                  **hardening.docs_urls(settings))
     app.state.settings = settings
     problems.install(app)
+    hardening.install(app)
     for module in (auth_routes, catalog_routes, ledger_routes, supervisor_routes, live_routes):
         app.include_router(module.router)
     for router in extra_routers():
@@ -86,7 +89,8 @@ def create_app(settings: HubSettings) -> FastAPI:
                 "mqtt": "disabled" if ingest is None else
                 ("connected" if ingest.connected.is_set() else "connecting")}
 
-    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
+    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse,
+             dependencies=[Depends(hardening.metrics_access)])
     def metrics() -> str:
         return app.state.metrics.render()  # type: ignore[no-any-return]
 

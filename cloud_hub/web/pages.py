@@ -15,6 +15,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html",
                ".png": "image/png", ".svg": "image/svg+xml", ".json": "application/json"}
 PAGES = {"map": "map.html", "dashboard": "dashboard.html", "login": "login.html"}
+MAX_ASSET_CHARS = 200  # our assets are short relative paths; a longer one is none of them
 
 pages_router = APIRouter(include_in_schema=False)
 
@@ -46,8 +47,13 @@ def web_root() -> RedirectResponse:
 
 def asset_path(relative: str) -> Path | None:
     """The file under STATIC that `relative` names, or None when it is outside or missing."""
-    candidate = (STATIC / relative).resolve()
-    if not candidate.is_relative_to(STATIC) or not candidate.is_file():
+    if len(relative) > MAX_ASSET_CHARS or "\x00" in relative:
+        return None
+    try:
+        candidate = (STATIC / relative).resolve()
+        if not candidate.is_relative_to(STATIC) or not candidate.is_file():
+            return None
+    except (OSError, ValueError, RuntimeError):  # a name too long, a NUL, a symlink loop
         return None
     return candidate
 

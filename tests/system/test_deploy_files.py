@@ -110,6 +110,7 @@ def test_production_settings_need_the_secrets_file(tmp_path: Path,
         monkeypatch.setenv(key, value)
     settings = HubSettings()
     assert settings.environment == "production" and len(settings.secret_key) >= 32
+    assert settings.metrics_token and not settings.docs_on  # scraped with a token; no docs
     assert f":{db_env['POSTGRES_PASSWORD']}@timescaledb:" in (settings.database_url or "")
     assert (tmp_path / "hub.env").stat().st_mode & 0o077 == 0
     before = (tmp_path / "hub.env").read_text()

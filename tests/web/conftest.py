@@ -25,6 +25,7 @@ from cloud_hub.storage.database import connect
 from cloud_hub.web.sitegen import Site, arrival_moves, generate_site
 from protocol import encode_batch
 from tests.hub_fixtures import Hub, running_hub
+from tests.web.screens import wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -94,15 +95,26 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
+# Reports every Content-Security-Policy violation (blocked inline style or script, a fetch
+# to another origin) to the test; Playwright's init scripts are not subject to the CSP.
+REPORT_CSP_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (e) =>
+  window.__cspViolation(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ` +
+                        `${e.sourceFile}:${e.lineNumber}`));"""
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport=VIEWPORT)
+    violations: list[str] = []
+    context.expose_function("__cspViolation", lambda text: violations.append(text))
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     yield pg
     context.close()
     assert not errors, f"the page threw: {errors}"
+    assert not violations, f"the page broke its Content-Security-Policy: {violations}"
 
 
 def sign_in(page: Page, base_url: str, next_path: str, user: tuple[str, str] = MANAGER) -> None:
@@ -114,4 +126,4 @@ def sign_in(page: Page, base_url: str, next_path: str, user: tuple[str, str] = M
 
 def open_map(page: Page, sh: SiteHub) -> None:
     sign_in(page, sh.hub.base_url, f"/map?warehouse={sh.warehouse}")
-    page.wait_for_function("window.__map && window.__map.ready", timeout=15000)
+    wait_for(page, "window.__map && window.__map.ready", timeout=15000)

@@ -1,12 +1,34 @@
-"""Checking screenshots a person would see: saved as artifacts, and not blank."""
+"""Checking what a person would see: screenshots saved as artifacts (and not blank), pixels,
+and waiting for the page's state under its Content-Security-Policy."""
 
 from __future__ import annotations
 
+import re
+import time
 from pathlib import Path
 
 import cv2
 import numpy as np
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
+
+_FUNCTION = re.compile(r"^\s*(\([\w\s,\[\]{}]*\)|\w+)\s*=>")
+# One page.evaluate whose promise settles when the predicate holds (checked every animation
+# frame) or the time is up. The predicate is part of this function's source, which DevTools
+# compiles; Playwright's wait_for_function compiles a predicate with eval inside the page,
+# which the pages' CSP (script-src 'self', no 'unsafe-eval') refuses.
+_WAIT = """([arg, ms]) => new Promise((resolve, reject) => {
+  const predicate = %s;
+  const deadline = performance.now() + ms;
+  const poll = () => {
+    let value;
+    try { value = predicate(arg); } catch (e) { reject(e); return; }
+    if (value) resolve(true);
+    else if (performance.now() > deadline) resolve(false);
+    else requestAnimationFrame(poll);
+  };
+  poll();
+})"""
 
 
 def save_screenshot(page: Page, path: Path) -> np.ndarray:
@@ -32,3 +54,19 @@ def pixel(page: Page, x: float, y: float) -> tuple[int, int, int]:
 def hex_rgb(colour: str) -> tuple[int, int, int]:
     n = int(colour.lstrip("#"), 16)
     return (n >> 16) & 255, (n >> 8) & 255, n & 255
+
+
+def wait_for(page: Page, predicate: str, arg: object = None, timeout: float = 5000) -> None:
+    """Wait until the JavaScript `predicate` (an expression, or a function of `arg`) is true
+    in the page, for at most `timeout` ms; a navigation meanwhile starts the wait again."""
+    function = predicate if _FUNCTION.match(predicate) else f"() => ({predicate})"
+    deadline = time.monotonic() + timeout / 1000
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            if page.evaluate(_WAIT % function, [arg, left * 1000]):
+                return
+        except PlaywrightError as exc:  # the page navigated away while we waited
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+            page.wait_for_load_state()
+    raise AssertionError(f"timed out after {timeout:.0f} ms waiting for: {predicate}")

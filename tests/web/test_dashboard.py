@@ -18,7 +18,7 @@ from protocol.events import ItemLine, Source, StockMoved
 from protocol.topics import Channel, topic
 from tests.hub.mqtt_tools import Publisher
 from tests.web.conftest import SiteHub, sign_in
-from tests.web.screens import save_screenshot
+from tests.web.screens import save_screenshot, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.ui]
 
@@ -64,11 +64,11 @@ def test_dashboard_draws_todays_figures(page: Page, site_hub: SiteHub,
         publisher.close()
     add_work_and_alerts(site_hub.db_url, site_hub.warehouse)
     sign_in(page, site_hub.hub.base_url, f"/dashboard?warehouse={site_hub.warehouse}")
-    page.wait_for_function("window.__dashboard && window.__dashboard.ready", timeout=15000)
+    wait_for(page, "window.__dashboard && window.__dashboard.ready", timeout=15000)
     with site_hub.api() as api:  # the dead letter is written after the broker's ack: wait
         assert api.get("/api/v1/dead-letters").json()
     page.reload()
-    page.wait_for_function("window.__dashboard && window.__dashboard.ready", timeout=15000)
+    wait_for(page, "window.__dashboard && window.__dashboard.ready", timeout=15000)
     data = page.evaluate("window.__dashboard.data")
     totals = data["moves"]["totals"]
     assert totals["rfid"] == 3 and totals["barcode"] == 1 and totals["vision"] == 1

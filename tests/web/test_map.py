@@ -16,7 +16,7 @@ from protocol.events import Source, StockMoved, UnitRef
 from protocol.topics import Channel, topic
 from tests.hub.mqtt_tools import Publisher
 from tests.web.conftest import SiteHub, open_map, sign_in
-from tests.web.screens import hex_rgb, pixel, save_screenshot
+from tests.web.screens import hex_rgb, pixel, save_screenshot, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.ui]
 QUARANTINE = "#ffb300"
@@ -49,12 +49,28 @@ def test_map_draws_the_seeded_site(page: Page, site_hub: SiteHub, artifacts_dir:
     save_screenshot(page, artifacts_dir / "web_map_site.png")
 
 
+def test_the_map_works_under_a_strict_content_security_policy(page: Page,
+                                                              site_hub: SiteHub) -> None:
+    """Issue 18: the pages had no security headers. They now carry a CSP with no inline
+    script or style; the map works under it (the page fixture fails on any violation) and
+    its legend keeps its colours (they were style attributes, which that CSP refuses)."""
+    response = page.goto(f"{site_hub.hub.base_url}/login")
+    assert response is not None
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp
+    assert "unsafe" not in csp and "frame-ancestors 'none'" in csp
+    open_map(page, site_hub)
+    swatches = page.evaluate("Array.from(document.querySelectorAll('#legend .sw'), "
+                             "(s) => getComputedStyle(s).backgroundColor)")
+    assert swatches and "rgba(0, 0, 0, 0)" not in swatches, swatches
+
+
 def test_mqtt_move_moves_the_pallet_within_a_second(page: Page, site_hub: SiteHub,
                                                      mqtt_broker: tuple[str, int],
                                                      artifacts_dir: Path) -> None:
     open_map(page, site_hub)
-    page.wait_for_function("document.getElementById('conn').textContent === 'live'",
-                           timeout=10000)
+    wait_for(page, "document.getElementById('conn').textContent === 'live'",
+             timeout=10000)
     unit = site_hub.site.units[0]
     key = f"sscc:{unit.sscc}"
     where_now = page.evaluate("k => __map.unit(k).location", key)
@@ -69,9 +85,10 @@ def test_mqtt_move_moves_the_pallet_within_a_second(page: Page, site_hub: SiteHu
         started = time.monotonic()
         publisher.publish(topic(site_hub.warehouse, "gw-dock-1", Channel.MOVES),
                           encode_event(move))
-        page.wait_for_function(
+        wait_for(
+            page,
             "([k, to]) => { const u = __map.unit(k); return u && u.location === to && !u.moving; }",
-            arg=[key, target], timeout=1000, polling=20)
+            arg=[key, target], timeout=1000)
         elapsed = time.monotonic() - started
     finally:
         publisher.close()
@@ -83,24 +100,24 @@ def test_mqtt_move_moves_the_pallet_within_a_second(page: Page, site_hub: SiteHu
     assert page.evaluate("c => __map.unitsAt(c)", where_now) == []
     # nothing is left behind: the old bin shows empty, no trail of the move remains
     old = page.evaluate("c => __map.screenRect(c)", where_now)
-    page.wait_for_function("([x, y]) => { const d = document.getElementById('map').getContext('2d')"
-                           ".getImageData(x, y, 1, 1).data; return d[0] + d[1] + d[2] === 765; }",
-                           arg=[round(old["x"] + old["w"] / 2), round(old["y"] + old["h"] / 2)],
-                           timeout=2000)
-    page.wait_for_function(f"({ORANGE_PIXELS})() === 0", timeout=1500)
+    wait_for(page, "([x, y]) => { const d = document.getElementById('map').getContext('2d')"
+             ".getImageData(x, y, 1, 1).data; return d[0] + d[1] + d[2] === 765; }",
+             arg=[round(old["x"] + old["w"] / 2), round(old["y"] + old["h"] / 2)],
+             timeout=2000)
+    wait_for(page, f"({ORANGE_PIXELS})() === 0", timeout=1500)
     save_screenshot(page, artifacts_dir / "web_map_after_move.png")
 
 
 def test_gateway_status_shows_on_its_door(page: Page, site_hub: SiteHub,
                                           mqtt_broker: tuple[str, int]) -> None:
     open_map(page, site_hub)
-    page.wait_for_function("document.getElementById('conn').textContent === 'live'",
-                           timeout=10000)
+    wait_for(page, "document.getElementById('conn').textContent === 'live'",
+             timeout=10000)
     publisher = Publisher(*mqtt_broker)
     try:
         publisher.publish(topic(site_hub.warehouse, "gw-dock-2", Channel.STATUS),
                           b'{"state": "offline"}')
-        page.wait_for_function("__map.gateway('gw-dock-2')?.state === 'offline'", timeout=5000)
+        wait_for(page, "__map.gateway('gw-dock-2')?.state === 'offline'", timeout=5000)
     finally:
         publisher.close()
     portal = page.evaluate("c => __map.screenRect(c)", "PT02")
@@ -113,7 +130,7 @@ def test_find_highlights_where_it_is(page: Page, site_hub: SiteHub) -> None:
     unit = site_hub.site.units[5]
     page.fill("#find-q", unit.sscc)
     page.press("#find-q", "Enter")
-    page.wait_for_function("__map.hits.length > 0", timeout=5000)
+    wait_for(page, "__map.hits.length > 0", timeout=5000)
     assert page.evaluate("__map.highlighted()") == [unit.location]
     assert page.locator("#results li").first.inner_text().startswith(unit.location)
     with site_hub.api() as api:
@@ -121,8 +138,8 @@ def test_find_highlights_where_it_is(page: Page, site_hub: SiteHub) -> None:
             "/api/v1/stock", params={"sku": unit.sku, "warehouse": site_hub.warehouse}).json()}
     page.fill("#find-q", unit.sku)
     page.press("#find-q", "Enter")
-    page.wait_for_function("s => __map.hits.length > 0 && __map.hits[0].match === s",
-                           arg=unit.sku, timeout=5000)
+    wait_for(page, "s => __map.hits.length > 0 && __map.hits[0].match === s",
+             arg=unit.sku, timeout=5000)
     assert set(page.evaluate("__map.highlighted()")) == expected
     assert page.locator("#results li").count() >= len(expected)
 
@@ -137,8 +154,8 @@ def test_clicking_a_bin_shows_what_the_api_says(page: Page, site_hub: SiteHub,
     assert canvas is not None
     page.mouse.click(canvas["x"] + rect["x"] + rect["w"] * 0.2,
                      canvas["y"] + rect["y"] + rect["h"] * 0.2)
-    page.wait_for_function("c => __map.detail && __map.detail.location.code === c",
-                           arg=unit.location, timeout=5000)
+    wait_for(page, "c => __map.detail && __map.detail.location.code === c",
+             arg=unit.location, timeout=5000)
     with site_hub.api() as api:
         stock = api.get("/api/v1/stock", params={"location": unit.location}).json()
         units = api.get("/api/v1/units", params={"location": unit.location}).json()
@@ -160,18 +177,18 @@ def test_sign_in_is_for_managers_and_supervisors(page: Page, site_hub: SiteHub) 
     page.goto(f"{site_hub.hub.base_url}/map")
     page.wait_for_url("**/login?next=*", timeout=5000)
     sign_in(page, site_hub.hub.base_url, "/map", ("pete", "picker-password"))
-    page.wait_for_function("document.getElementById('error').textContent.length > 0",
-                           timeout=5000)
+    wait_for(page, "document.getElementById('error').textContent.length > 0",
+             timeout=5000)
     assert "managers and supervisors" in page.inner_text("#error")
     sign_in(page, site_hub.hub.base_url, "/map", ("maria", "wrong-password"))
-    page.wait_for_function("document.getElementById('error').textContent.includes('Wrong')",
-                           timeout=5000)
+    wait_for(page, "document.getElementById('error').textContent.includes('Wrong')",
+             timeout=5000)
 
 
 def test_a_late_move_does_not_teleport_the_pallet(page: Page, site_hub: SiteHub) -> None:
     open_map(page, site_hub)
-    page.wait_for_function("document.getElementById('conn').textContent === 'live'",
-                           timeout=10000)
+    wait_for(page, "document.getElementById('conn').textContent === 'live'",
+             timeout=10000)
     unit = site_hub.site.units[7]
     key = f"sscc:{unit.sscc}"
     where_now = page.evaluate("k => __map.unit(k).location", key)
@@ -189,6 +206,6 @@ def test_a_late_move_does_not_teleport_the_pallet(page: Page, site_hub: SiteHub)
                          headers={"Content-Type": "application/json"}).json()
         assert reply["late"] == 1, reply
         assert api.get(f"/api/v1/units/{unit.sscc}").json()["location"] == where_now
-    page.wait_for_function("n => __map.counts.move > n", arg=seen, timeout=5000)
+    wait_for(page, "n => __map.counts.move > n", arg=seen, timeout=5000)
     assert page.evaluate("k => __map.unit(k).location", key) == where_now
     assert page.evaluate("k => __map.unit(k).moving", key) is False

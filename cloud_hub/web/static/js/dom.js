@@ -1,4 +1,5 @@
-// Tiny DOM helpers: every piece of data goes in as text, never as HTML.
+// Tiny DOM helpers: every piece of data goes in as text, never as HTML, and styles go in
+// through the CSSOM (node.style), never as a style attribute, which the CSP refuses.
 
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -6,6 +7,7 @@ export function el(tag, attrs = {}, ...children) {
     if (v == null || v === false) continue;
     if (k === "class") node.className = v;
     else if (k === "dataset") Object.assign(node.dataset, v);
+    else if (k === "style") Object.assign(node.style, v);
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else node.setAttribute(k, v === true ? "" : String(v));
   }

@@ -259,7 +259,7 @@ function wirePointer() {
 }
 
 function legend() {
-  const sw = (colour, label) => el("span", {}, el("span", { class: "sw", style: `background:${colour}` }), label);
+  const sw = (colour, label) => el("span", {}, el("span", { class: "sw", style: { background: colour } }), label);
   $("legend").replaceChildren(
     el("h4", {}, "Pallets: time since last move"), el("div", { class: "row" }, DWELL.map((d, i) => sw(BUCKET_COLOURS[i], d.label))),
     el("h4", {}, "Status"), el("div", { class: "row" }, Object.values(STATUS).map((s) => sw(s.colour, s.label))),
