@@ -1,10 +1,11 @@
 """The production broker config refuses what it must: deploy/mosquitto/mosquitto.conf with the
-ACL and password file from deploy/gen_mosquitto_auth.py, run privately on free ports.
+dynamic-security config from deploy/gen_mosquitto_auth.py, run privately on free ports.
 
-Gateways speak MQTT 3.1.1 like edge.publisher. Mosquitto 2.0 answers a denied publish with a
-PUBACK (3.1.1: success, the protocol has no refusal; 5.0: "Not authorized") and then closes the
-connection; the message is never routed. So "refused" is shown by the connection being closed
-and the hub never receiving the message, while the gateway's own topics do arrive.
+Most clients here speak MQTT 3.1.1 (the edge speaks 5). Mosquitto 2.0 answers a denied publish
+with a PUBACK (3.1.1: success, the protocol has no refusal; 5.0: "Not authorized") and then
+closes the connection; the message is never routed. So "refused" is shown by the connection
+being closed and the hub never receiving the message, while the gateway's own topics do
+arrive. A refused SUBSCRIBE or CONNECT is answered with a failure code.
 """
 
 from __future__ import annotations
