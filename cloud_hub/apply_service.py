@@ -21,16 +21,12 @@ from cloud_hub.live import LiveHub, Message
 from cloud_hub.metrics import Metrics
 from cloud_hub.storage.ledger_pipeline import Done, LedgerPipeline
 from cloud_hub.storage.ledger_store import BatchResult
+from cloud_hub.storage.location_tree import ANCESTORS_SQL
 from protocol.events import StockMoved
 
 log = logging.getLogger("stockpulse.apply")
 
-ZONES_SQL = """
-WITH RECURSIVE up(start, code, parent, kind) AS (
-    SELECT code, code, parent, kind FROM locations WHERE code = ANY(%s)
-    UNION ALL
-    SELECT up.start, l.code, l.parent, l.kind FROM locations l JOIN up ON l.code = up.parent)
-SELECT start, code FROM up WHERE kind = 'zone'"""
+ZONES_SQL = f"SELECT start, code FROM ({ANCESTORS_SQL}) a WHERE kind = 'zone'"
 
 
 class ApplyService:

@@ -54,6 +54,9 @@ class HubSettings(BaseSettings):
     # GET /metrics needs "Authorization: Bearer <this>" when set; unset: open in development,
     # answered 404 in production (a scraper must be given a token).
     metrics_token: str | None = Field(default=None, repr=False)
+    # Longest a statement of an API request may run (0: no limit). The ledger writer, MQTT
+    # ingest and the rules runner have their own connections, never bound by it.
+    api_statement_timeout_ms: int = Field(default=30_000, ge=0)
 
     @property
     def docs_on(self) -> bool:

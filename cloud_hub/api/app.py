@@ -31,7 +31,12 @@ def create_app(settings: HubSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url = resolve_url(settings.database_url)
-        pool = await asyncio.to_thread(open_pool, url)
+        # Requests get statements cut at api_statement_timeout_ms; ingest's side writes, the
+        # live feed's reads and the rules runner share a pool that is not (the ledger
+        # pipeline opens its own connections).
+        pool = await asyncio.to_thread(open_pool, url,
+                                       statement_timeout_ms=settings.api_statement_timeout_ms)
+        background = await asyncio.to_thread(open_pool, url, 1, 4)
         if settings.bootstrap_admin_password:
             with pool.connection() as conn:
                 bootstrap_admin(conn, settings.bootstrap_admin_password)
@@ -45,11 +50,11 @@ def create_app(settings: HubSettings) -> FastAPI:
             metrics.gauge("stockpulse_gc_last_full_ms", lambda: pauses.last_full_ms)
             metrics.gauge("stockpulse_gc_max_full_ms", lambda: pauses.max_full_ms)
         app.state.pool, app.state.live, app.state.metrics = pool, live, metrics
-        app.state.apply_service = ApplyService(pool, live, metrics)
+        app.state.apply_service = ApplyService(background, live, metrics)
         rules = None
         if settings.rules_enabled:
             from cloud_hub.rules_runner import RulesRunner
-            rules = RulesRunner(pool, settings)
+            rules = RulesRunner(background, settings)
             app.state.apply_service.listeners.append(rules.moves_applied)
             rules.start()
         app.state.rules = rules
@@ -68,6 +73,7 @@ def create_app(settings: HubSettings) -> FastAPI:
                 await asyncio.to_thread(rules.stop)
             await asyncio.to_thread(app.state.apply_service.close)
             await asyncio.to_thread(pool.close)
+            await asyncio.to_thread(background.close)
 
     app = FastAPI(title="StockPulse hub", version="0.1.0", lifespan=lifespan,
                   description="Real-time warehouse ledger fed by RFID, scanners and cameras.",

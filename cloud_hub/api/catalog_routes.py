@@ -2,47 +2,30 @@
 
 from __future__ import annotations
 
-import csv
-import io
+from collections import Counter
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from cloud_hub.api.deps import MasterData, PoolDep, Reader
-from cloud_hub.storage.catalog import Location, Sku, remove_location, upsert_locations, upsert_skus
-from protocol.codec import describe
+from cloud_hub.api.location_rows import (
+    CodeStr,
+    CsvRefused,
+    CsvRow,
+    LocationIn,
+    RowError,
+    duplicates,
+    parse_csv,
+)
+from cloud_hub.storage import location_tree
+from cloud_hub.storage.catalog import Sku, remove_location, upsert_checked, upsert_skus
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
-CodeStr = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-/ ]+$")]
-Kind = Literal["zone", "aisle", "rack", "bin", "dock_door", "portal", "staging", "area", "packing"]
 MAX_CSV_BYTES = 20 * 1024 * 1024
-
-
-class LocationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    code: CodeStr
-    warehouse: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
-    kind: Kind
-    parent: CodeStr | None = None
-    name: str = Field(default="", max_length=200)
-    x: float | None = Field(default=None, allow_inf_nan=False)
-    y: float | None = Field(default=None, allow_inf_nan=False)
-    width: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    depth: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    capacity: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=6)
-    attributes: dict[str, Any] = Field(default_factory=dict)
-    active: bool = True
-
-    @model_validator(mode="after")
-    def _not_own_parent(self) -> LocationIn:
-        if self.parent == self.code:
-            raise ValueError(f"location {self.code} cannot be its own parent")
-        return self
-
-    def to_location(self) -> Location:
-        return Location(**self.model_dump())
+MAX_LISTED_ERRORS = 1000
 
 
 class SkuIn(BaseModel):
@@ -67,34 +50,17 @@ def _location_dict(row: tuple[Any, ...]) -> dict[str, Any]:
     return out
 
 
-ANCESTORS_SQL = """
-WITH RECURSIVE up(start, code, parent) AS (
-    SELECT code, code, parent FROM locations WHERE code = ANY(%s)
-    UNION SELECT up.start, l.code, l.parent FROM locations l JOIN up ON l.code = up.parent)
-SELECT start, code FROM up"""
-
-
-def _check_parents(pool: PoolDep, items: list[LocationIn]) -> None:
-    """Parents must exist (in the request or the table) and no location may become its
-    own ancestor."""
-    codes = {i.code for i in items}
-    wanted = {i.parent for i in items if i.parent and i.parent not in codes}
-    parent_of = {i.code: i.parent for i in items}
+def _write_checked(pool: PoolDep, items: list[LocationIn]) -> int:
+    """All or nothing: each code once, every parent known, in the same warehouse, and no
+    location its own ancestor (checked against the stored tree) — or 422 naming each."""
+    twice = sorted(c for c, n in Counter(i.code for i in items).items() if n > 1)
+    if twice:
+        raise HTTPException(422, f"location(s) given more than once: {', '.join(twice)}")
     with pool.connection() as conn:
-        have = {r[0] for r in conn.execute("SELECT code FROM locations WHERE code = ANY(%s)",
-                                           (list(wanted),))}
-        stored: dict[str, set[str]] = {}
-        for start, code in conn.execute(ANCESTORS_SQL, ([p for p in parent_of.values() if p],)):
-            stored.setdefault(start, set()).add(code)
-    if wanted - have:
-        raise HTTPException(422, f"unknown parent location(s): {', '.join(sorted(wanted - have))}")
-    for code in parent_of:
-        seen, at = {code}, parent_of[code]
-        while at is not None:
-            if at in seen or code in stored.get(at, ()):
-                raise HTTPException(422, f"location {code} would become its own ancestor")
-            seen.add(at)
-            at = parent_of.get(at)
+        written, problems = upsert_checked(conn, [i.to_location() for i in items])
+    if problems:
+        raise HTTPException(422, location_tree.describe(problems))
+    return written
 
 
 @router.get("/locations")
@@ -123,19 +89,14 @@ def get_location(code: str, pool: PoolDep, _: Reader) -> dict[str, Any]:
 def create_locations(body: LocationIn | list[LocationIn], pool: PoolDep,
                      _: MasterData) -> dict[str, int]:
     items = body if isinstance(body, list) else [body]
-    _check_parents(pool, items)
-    with pool.connection() as conn, conn.transaction():
-        written = upsert_locations(conn, [i.to_location() for i in items])
-    return {"written": written}
+    return {"written": _write_checked(pool, items)}
 
 
 @router.put("/locations/{code}")
 def update_location(code: str, body: LocationIn, pool: PoolDep, _: MasterData) -> dict[str, Any]:
     if body.code != code:
         raise HTTPException(422, f"body code {body.code!r} does not match the path {code!r}")
-    _check_parents(pool, [body])
-    with pool.connection() as conn, conn.transaction():
-        upsert_locations(conn, [body.to_location()])
+    _write_checked(pool, [body])
     return body.model_dump(mode="json")
 
 
@@ -149,37 +110,49 @@ def delete_location(code: str, pool: PoolDep, _: MasterData) -> dict[str, str]:
 
 
 @router.post("/locations/import")
-async def import_locations(request: Request, pool: PoolDep, _: MasterData) -> dict[str, Any]:
-    """CSV with a header row naming LocationIn fields; bad rows are reported, good ones kept."""
+async def import_locations(request: Request, pool: PoolDep, _: MasterData,
+                           create_warehouses: bool = False) -> dict[str, Any]:
+    """CSV whose header names LocationIn columns (code, warehouse and kind at least). Rows that
+    pass are written; every other row is listed with its line, code, column and reason — a
+    bad value, a code on two rows, a parent that is unknown, in another warehouse or would
+    close a loop (checked against the stored locations), a warehouse that does not exist
+    (unless `create_warehouses`). Re-sending the corrected file is safe: rows are upserts."""
     raw = await request.body()
     if len(raw) > MAX_CSV_BYTES:
         raise HTTPException(413, f"CSV over {MAX_CSV_BYTES} bytes")
     try:
-        text = raw.decode("utf-8-sig")
+        rows, errors = parse_csv(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise HTTPException(422, "CSV must be UTF-8 text") from None
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or not {"code", "warehouse", "kind"} <= set(reader.fieldnames):
-        raise HTTPException(422, "CSV header must name at least code, warehouse, kind")
-    good: list[LocationIn] = []
-    errors: list[dict[str, Any]] = []
-    for line_no, row in enumerate(reader, start=2):
-        clean = {k: v for k, v in row.items() if k and v not in (None, "")}
-        try:
-            good.append(LocationIn.model_validate(clean))
-        except ValidationError as exc:
-            errors.append({"line": line_no, "code": row.get("code"), "error": describe(exc)})
-    known = {g.code for g in good}
+    except CsvRefused as exc:
+        raise HTTPException(422, str(exc)) from None
+    rows, twice = duplicates(rows)
+    written, refused = await run_in_threadpool(_import_rows, pool, rows, errors + twice,
+                                               create_warehouses)
+    refused.sort(key=lambda e: e.line)
+    return {"written": written, "rejected": len(refused),
+            "errors": [e.as_dict() for e in refused[:MAX_LISTED_ERRORS]],
+            "errors_truncated": len(refused) > MAX_LISTED_ERRORS}
+
+
+def _import_rows(pool: PoolDep, rows: list[CsvRow], errors: list[RowError],
+                 create_warehouses: bool) -> tuple[int, list[RowError]]:
     with pool.connection() as conn:
-        have = {r[0] for r in conn.execute(
-            "SELECT code FROM locations WHERE code = ANY(%s)",
-            ([g.parent for g in good if g.parent],))}
-    for g in [g for g in good if g.parent and g.parent not in known | have]:
-        errors.append({"code": g.code, "error": f"parent {g.parent!r} is not known"})
-        good.remove(g)
-    with pool.connection() as conn, conn.transaction():
-        written = upsert_locations(conn, [g.to_location() for g in good]) if good else 0
-    return {"written": written, "rejected": len(errors), "errors": errors}
+        if not create_warehouses:
+            wanted = sorted({r.location.warehouse for r in rows})
+            known = {w for (w,) in conn.execute("SELECT code FROM warehouses WHERE code = "
+                                                "ANY(%s)", (wanted,))}
+            errors += [RowError(r.line, r.location.code, "warehouse",
+                                f"warehouse {r.location.warehouse!r} does not exist (check the "
+                                "spelling, or import with ?create_warehouses=true)")
+                       for r in rows if r.location.warehouse not in known]
+            rows = [r for r in rows if r.location.warehouse in known]
+        refused = {e.code for e in errors if e.code}
+        written, problems = upsert_checked(conn, [r.location.to_location() for r in rows],
+                                           refused=refused, partial=True)
+    errors += [RowError(r.line, r.location.code, "parent", problems[r.location.code])
+               for r in rows if r.location.code in problems]
+    return written, errors
 
 
 @router.get("/skus")

@@ -65,6 +65,15 @@ def install(app: FastAPI) -> None:
     async def integrity_error(_: Request, exc: psycopg.IntegrityError) -> JSONResponse:
         return problem(409, f"conflicts with existing data: {exc.diag.message_primary}")
 
+    @app.exception_handler(psycopg.errors.QueryCanceled)
+    async def too_long(_: Request, exc: psycopg.errors.QueryCanceled) -> JSONResponse:
+        # statement_timeout (HUB_API_STATEMENT_TIMEOUT_MS) cut it: the hub is fine, the
+        # question was too big or waited too long for a lock.
+        log.warning("query cancelled: %s", exc.diag.message_primary)
+        return problem(503, "the query took longer than the hub allows "
+                            "(HUB_API_STATEMENT_TIMEOUT_MS); narrow it or retry",
+                       headers={"Retry-After": "5"})
+
     @app.exception_handler(psycopg.OperationalError)
     async def db_down(_: Request, exc: psycopg.OperationalError) -> JSONResponse:
         log.warning("database unavailable: %s", exc)

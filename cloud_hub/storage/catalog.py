@@ -6,14 +6,18 @@ deleted, so the move history always names real places.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import psycopg
 from psycopg.types.json import Jsonb
 
+from cloud_hub.storage.location_tree import Place, check_parents, stored_places
+
 GLOBAL_LOCK = 0x5350_4C47  # "SPLG": ledger applies take it shared, rebuilds exclusively
+TREE_LOCK = 0x5350_4C54  # "SPLT": location writes, so two imports cannot close a loop together
 
 LOCATION_KINDS = ("zone", "aisle", "rack", "bin", "dock_door", "portal", "staging", "area",
                   "packing")
@@ -58,6 +62,9 @@ def ensure_warehouses(conn: psycopg.Connection, codes: Iterable[str]) -> None:
 
 def _order_parents_first(locations: Sequence[Location]) -> list[Location]:
     by_code = {loc.code: loc for loc in locations}
+    if len(by_code) != len(locations):  # which of the two was meant? say so, drop neither
+        twice = sorted(c for c, n in Counter(loc.code for loc in locations).items() if n > 1)
+        raise ValueError(f"location(s) given twice: {', '.join(twice)}")
     ordered: list[Location] = []
     seen: set[str] = set()
 
@@ -90,6 +97,23 @@ def upsert_locations(conn: psycopg.Connection, locations: Sequence[Location]) ->
         f"ON CONFLICT (code) DO UPDATE SET {updates}", rows)
     conn.execute(BUMP_ALL)  # hubs' cached location rows are stale now
     return len(rows)
+
+
+def upsert_checked(conn: psycopg.Connection, locations: Sequence[Location], *,
+                   refused: Collection[str] = (), partial: bool = False
+                   ) -> tuple[int, dict[str, str]]:
+    """Check every location's parents against the stored tree (location_tree) and write them,
+    in one transaction under the tree lock: (how many were written, code -> why refused).
+    Without `partial` one refusal writes nothing; with it the others are written."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (TREE_LOCK,))
+        incoming = {loc.code: Place(loc.warehouse, loc.parent) for loc in locations}
+        stored = stored_places(conn, {loc.parent for loc in locations if loc.parent})
+        problems = check_parents(incoming, stored, refused)
+        if problems and not partial:
+            return 0, problems
+        good = [loc for loc in locations if loc.code not in problems]
+        return (upsert_locations(conn, good) if good else 0), problems
 
 
 def upsert_skus(conn: psycopg.Connection, skus: Sequence[Sku]) -> int:

@@ -58,11 +58,18 @@ def connect(url: str, migrate_schema: bool = True) -> psycopg.Connection:
     return conn
 
 
-def open_pool(url: str, min_size: int = 1, max_size: int = 8) -> ConnectionPool:
-    """A pool of autocommit connections; the schema is migrated before it opens."""
+def open_pool(url: str, min_size: int = 1, max_size: int = 8,
+              statement_timeout_ms: int = 0) -> ConnectionPool:
+    """A pool of autocommit connections; the schema is migrated before it opens. With
+    `statement_timeout_ms`, PostgreSQL cancels any statement of its connections that runs
+    longer (QueryCanceled); `pool.conninfo` does not carry it, so connections made from it
+    elsewhere (the ledger pipeline's) are not bound."""
     with connect(url) as conn:
         migrate(conn)
+    kwargs: dict[str, object] = {"autocommit": True}
+    if statement_timeout_ms:
+        kwargs["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
     pool = ConnectionPool(url, min_size=min_size, max_size=max_size, open=False,
-                          kwargs={"autocommit": True})
+                          kwargs=kwargs)
     pool.open(wait=True, timeout=30)
     return pool

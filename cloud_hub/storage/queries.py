@@ -13,6 +13,8 @@ from uuid import UUID
 
 import psycopg
 
+from cloud_hub.storage.location_tree import SUBTREE_SQL
+
 
 @dataclass(frozen=True, slots=True)
 class StockRow:
@@ -84,11 +86,7 @@ def stock_at(conn: psycopg.Connection, location: str) -> list[StockRow]:
 
 def stock_under(conn: psycopg.Connection, location: str) -> list[StockRow]:
     """What a location and everything below it (zone › aisle › rack › bin) holds."""
-    return _stock(conn, """location IN (
-        WITH RECURSIVE tree(code) AS (
-            SELECT code FROM locations WHERE code = %s
-            UNION ALL SELECT l.code FROM locations l JOIN tree t ON l.parent = t.code)
-        SELECT code FROM tree)""", (location,))
+    return _stock(conn, f"location IN ({SUBTREE_SQL})", (location,))
 
 
 def stock_summary(conn: psycopg.Connection, warehouse: str | None = None,

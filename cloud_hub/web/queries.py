@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 
+from cloud_hub.storage.location_tree import SUBTREE_SQL
 from cloud_hub.web.payloads import LAYOUT_COLUMNS, iso, number
 
 MOVE_COLUMNS = ("seq", "event_id", "occurred_at", "received_at", "source_kind", "device_id",
@@ -75,10 +76,7 @@ def _move_dict(row: tuple[Any, ...]) -> dict[str, object]:
 
 
 def _subtree(conn: psycopg.Connection, code: str) -> list[str]:
-    return [r[0] for r in conn.execute(
-        "WITH RECURSIVE tree(code) AS (SELECT %s::text UNION ALL "
-        "SELECT l.code FROM locations l JOIN tree t ON l.parent = t.code) "
-        "SELECT code FROM tree", (code,))]
+    return [r[0] for r in conn.execute(SUBTREE_SQL, (code,))]
 
 
 def location_detail(conn: psycopg.Connection, code: str,
