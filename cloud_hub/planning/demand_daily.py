@@ -2,16 +2,14 @@
 after a watermark, and the demand history planning reads from it.
 
 Rule kept here: `demand_daily` counts exactly the moves with seq <= `through_seq`, each once.
-The watermark only passes a seq when no transaction that may still commit a move with that seq
-is open, and it moves in the same transaction as the rows it covers, one refresher at a time.
-Reads add the visible moves above the watermark, so they equal a direct read of `moves`.
+The watermark (storage/seq_watermark) only passes a seq when no transaction that may still
+commit a move with that seq is open. Reads add the visible moves above the watermark, so they
+equal a direct read of `moves`.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -26,25 +24,19 @@ from cloud_hub.planning.history import (
     rule_params,
     window,
 )
+from cloud_hub.storage import seq_watermark
+from cloud_hub.storage.seq_watermark import (
+    CHUNK_SEQS,
+    WAIT_S,
+    Refresh,
+    SequenceCached,
+    Watermark,
+)
 
 LOCK_KEY = 0x5350_4444  # "SPDD": one refresher at a time
-WAIT_S = 2.0
-CHUNK_SEQS = 1_000_000
+__all__ = ["CHUNK_SEQS", "WAIT_S", "Refresh", "SequenceCached", "read_history", "rebuild",
+           "refresh"]
 
-_SEQUENCE = "pg_get_serial_sequence('moves', 'seq')"
-# Whoever may still commit a move holds ROW EXCLUSIVE on moves from before it draws a seq
-# until its transaction ends (prepared transactions too: their pid is NULL).
-_WRITERS = """
-SELECT coalesce(array_agg(DISTINCT virtualtransaction), '{}') FROM pg_locks
- WHERE locktype = 'relation' AND relation = 'moves'::regclass
-   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-   AND mode = 'RowExclusiveLock' AND granted AND pid IS DISTINCT FROM pg_backend_pid()
-"""
-_STILL_OPEN = """
-SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'relation'
-                  AND relation = 'moves'::regclass AND mode = 'RowExclusiveLock'
-                  AND virtualtransaction = ANY(%s))
-"""
 _UPSERT = """
 INSERT INTO demand_daily (series, day, quantity, lines)
 SELECT s.id, t.day, t.quantity, t.lines
@@ -55,52 +47,14 @@ SELECT s.id, t.day, t.quantity, t.lines
        lines = demand_daily.lines + excluded.lines
 """
 
-
-class SequenceCached(RuntimeError):
-    """moves.seq hands out cached blocks, so a seq below the bound can still appear later."""
-
-
-@dataclass(frozen=True)
-class Refresh:
-    through_seq: int  # the watermark after this refresh
-    cells: int  # (series, day) rows inserted or added to
-    chunks: int  # transactions it took
-    open_writers: int  # writers still open at the end of the wait (0: caught up)
-
-
-@dataclass(frozen=True)
-class _State:
-    through_seq: int
-    pending_seq: int | None
-    pending_writers: list[str]
+MARK = Watermark("demand_daily", "demand_daily_state", LOCK_KEY)
 
 
 def refresh(conn: psycopg.Connection, *, wait_s: float = WAIT_S,
             chunk: int = CHUNK_SEQS) -> Refresh:
-    """Add the moves committed since the watermark. Waits up to `wait_s` for the writers that
-    were open when it started (apply transactions last milliseconds); if some still are, it
-    stops below what they may hold and remembers them, so the next refresh can pass them.
-    The backlog is added `chunk` seqs per transaction (a first backfill is one long loop)."""
-    state = _read_state(conn)
-    target, pending, still_open = _settled_bound(conn, state, wait_s)
-    cells = chunks = 0
-    through = state.through_seq
-    while True:
-        with conn.transaction():
-            _read_committed(conn)
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-            through = _read_state(conn).through_seq  # after the lock: what the last one left
-            upper = min(target, through + chunk)
-            if upper > through:
-                cells += _aggregate(conn, through, upper)
-                chunks += 1
-                through = upper
-            conn.execute(
-                "UPDATE demand_daily_state SET through_seq = %s, refreshed_at = now(), "
-                "pending_seq = %s, pending_writers = %s",
-                (through, *(pending if pending and pending[0] > through else (None, None))))
-        if through >= target:
-            return Refresh(through, cells, chunks, still_open)
+    """Add the demand of the moves committed since the watermark (seq_watermark.refresh:
+    waits up to `wait_s` for open writers, `chunk` seqs per transaction)."""
+    return seq_watermark.refresh(conn, MARK, _aggregate, wait_s=wait_s, chunk=chunk)
 
 
 def rebuild(conn: psycopg.Connection, *, wait_s: float = WAIT_S,
@@ -112,61 +66,6 @@ def rebuild(conn: psycopg.Connection, *, wait_s: float = WAIT_S,
         conn.execute("UPDATE demand_daily_state SET through_seq = 0, pending_seq = NULL, "
                      "pending_writers = NULL")
     return refresh(conn, wait_s=wait_s, chunk=chunk)
-
-
-def _read_committed(conn: psycopg.Connection) -> None:
-    """The state must be read with a snapshot taken after the lock: under REPEATABLE READ a
-    second refresher would see the watermark from before the first one committed."""
-    level = conn.execute("SELECT current_setting('transaction_isolation')").fetchone()
-    if level is None or level[0] != "read committed":
-        raise RuntimeError("demand_daily.refresh needs a READ COMMITTED connection")
-
-
-def _read_state(conn: psycopg.Connection) -> _State:
-    row = conn.execute("SELECT through_seq, pending_seq, pending_writers "
-                       "FROM demand_daily_state").fetchone()
-    if row is None:
-        raise RuntimeError("demand_daily_state has no row; run the migrations")
-    return _State(int(row[0]), row[1], list(row[2] or ()))
-
-
-def _settled_bound(conn: psycopg.Connection, state: _State, wait_s: float
-                   ) -> tuple[int, tuple[int, list[str]] | None, int]:
-    """(a seq no later commit can fall at or below, the bound to remember for the next
-    refresh, writers still open). The last seq handed out is read BEFORE the open writers:
-    whoever drew a seq up to it is then either finished (visible) or in that list."""
-    cached = conn.execute(f"SELECT seqcache FROM pg_sequence WHERE seqrelid = {_SEQUENCE}::regclass"
-                          ).fetchone()
-    if cached is not None and cached[0] > 1:
-        raise SequenceCached("moves.seq has CACHE > 1: sessions hold seqs they use later, so "
-                             "no watermark on seq is safe; demand_daily needs CACHE 1")
-    target = state.through_seq
-    pending: tuple[int, list[str]] | None = None
-    if state.pending_seq is not None:
-        if _still_open(conn, state.pending_writers):
-            pending = (state.pending_seq, state.pending_writers)
-        else:
-            target = max(target, state.pending_seq)
-    row = conn.execute(f"SELECT coalesce(pg_sequence_last_value({_SEQUENCE}), 0)").fetchone()
-    last = int(row[0]) if row else 0
-    writers = _open_writers(conn)
-    deadline = time.monotonic() + wait_s
-    # Polled: PostgreSQL offers no SQL wait on another session's transaction end.
-    while writers and _still_open(conn, writers) and time.monotonic() < deadline:
-        time.sleep(0.005)
-    if not writers or not _still_open(conn, writers):
-        return max(target, last), pending, 0
-    return target, pending or (last, writers), len(writers)
-
-
-def _open_writers(conn: psycopg.Connection) -> list[str]:
-    row = conn.execute(_WRITERS).fetchone()
-    return list(row[0]) if row else []
-
-
-def _still_open(conn: psycopg.Connection, writers: list[str]) -> bool:
-    row = conn.execute(_STILL_OPEN, (writers,)).fetchone()
-    return bool(row and row[0])
 
 
 def _aggregate(conn: psycopg.Connection, after: int, through: int) -> int:
@@ -193,7 +92,7 @@ def read_history(conn: psycopg.Connection, end: date, days: int,
     params = rule_params(warehouse, start=start, stop=end, **{"from": first, "end": stop})
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        through = _read_state(conn).through_seq
+        through = seq_watermark.read_state(conn, MARK).through_seq
         tail = conn.execute(daily_sql("m.seq > %(after)s AND " + WINDOW),
                             params | {"after": through}).fetchall()
         keys = tuple(keys or ())
