@@ -12,6 +12,7 @@ from fastapi import Depends, HTTPException, Request
 from cloud_hub.api.deps import Principal, require_permission
 from cloud_hub.auth.roles import Permission
 from cloud_hub.work.pg_apply import LedgerRefused
+from cloud_hub.work.pg_receiving import ReceiptRefused
 from cloud_hub.work.pg_tasks import TaskConflict, TaskNotFound
 from cloud_hub.work.service import Actor, WorkService
 from protocol.events import StockMoved
@@ -56,6 +57,8 @@ def http_errors() -> Iterator[None]:
         raise HTTPException(409, str(exc)) from None
     except LedgerRefused as exc:
         raise HTTPException(409, f"the stock ledger refused this: {exc}") from None
+    except ReceiptRefused as exc:
+        raise HTTPException(409, exc.reason) from None
 
 
 Manager = Annotated[Principal, Depends(require_permission(Permission.MANAGE_MASTER_DATA))]

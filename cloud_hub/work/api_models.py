@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from cloud_hub.work.picking import LotPolicy, WaveBy
+from cloud_hub.work.receiving import DEFAULT_OVER_TOLERANCE_PCT
 from protocol.events import SourceKind, UnitRef
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
@@ -41,6 +42,9 @@ class ReceiptIn(_In):
     supplier: Annotated[str, StringConstraints(max_length=200)] = ""
     quarantine: bool = False
     lines: list[ReceiptLineIn] = Field(min_length=1, max_length=5000)
+    # Beyond this share over a line, a receipt needs a supervisor (receiving.py).
+    over_tolerance_pct: Decimal = Field(DEFAULT_OVER_TOLERANCE_PCT, ge=0, le=1000,
+                                        max_digits=8, decimal_places=3)
 
 
 class ArrivalIn(_In):

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from cloud_hub.api.deps import PoolDep, Reader
-from cloud_hub.work.api_deps import Manager, Mover, Resolver, ServiceDep, http_errors
+from cloud_hub.work.api_deps import Manager, Mover, Resolver, ServiceDep, actor, http_errors
 from cloud_hub.work.api_models import (
     ActIn,
     ArrivalIn,
@@ -67,7 +67,7 @@ def new_receipt(body: ReceiptIn, pool: PoolDep, _: Manager) -> dict[str, Any]:
     receipt = ExpectedReceipt(body.receipt_id, body.warehouse, body.dock, tuple(
         ReceiptLine(ln.line_id, ln.sku, ln.quantity, ln.lot, ln.expiry,
                     tuple(ExpectedUnit(u.unit.key, u.quantity) for u in ln.units))
-        for ln in body.lines), body.quarantine, body.supplier)
+        for ln in body.lines), body.quarantine, body.supplier, body.over_tolerance_pct)
     with http_errors(), pool.connection() as conn:
         task_id = create_receipt(conn, receipt, _now())
     return {"receipt_id": body.receipt_id, "task_id": task_id}
@@ -96,7 +96,8 @@ def arrival(receipt_id: str, body: ArrivalIn, service: ServiceDep,
         return service.arrival(receipt_id, event_id=body.event_id, unit=body.unit, sku=body.sku,
                                lot=body.lot, quantity=body.quantity, location=body.location,
                                occurred_at=body.occurred_at, device_id=body.device_id,
-                               source_kind=body.source_kind, user=who.name)
+                               source_kind=body.source_kind, user=who.name,
+                               may_exceed=actor(who).supervises)
 
 
 @router.post("/receipts/{receipt_id}/close")

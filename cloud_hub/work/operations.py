@@ -42,16 +42,18 @@ class WorkOperations:
 
     def arrival(self, receipt_id: str, *, event_id: UUID, unit: UnitRef | None, sku: str | None,
                 lot: str | None, quantity: Any, location: str | None, occurred_at: datetime,
-                device_id: str, source_kind: SourceKind, user: str) -> dict[str, Any]:
+                device_id: str, source_kind: SourceKind, user: str,
+                may_exceed: bool = False) -> dict[str, Any]:
         """A pallet seen by the inbound portal or scanned at the dock: match it to the receipt,
-        receive it into the ledger (quarantined when the receipt says so), plan its putaway."""
+        receive it into the ledger (quarantined when the receipt says so), plan its putaway.
+        Beyond the receipt's tolerance only when `may_exceed` (a supervisor calls)."""
         with self.pool.connection() as conn, conn.transaction():
             receipt = load_receipt(conn, receipt_id)
             dock = location or receipt.dock
             match, putaway = record_arrival(
                 conn, receipt, Arrival(unit.key if unit else None, sku, lot, quantity),
                 seen_by=f"{source_kind}:{device_id}", occurred_at=occurred_at, location=dock,
-                policy=self._policy(conn))
+                policy=self._policy(conn), may_exceed=may_exceed)
             moves: list[StockMoved] = []
             if match.kind in (MatchKind.MATCHED, MatchKind.OVER) and match.sku:
                 line = receipt.line(match.line_id or "")

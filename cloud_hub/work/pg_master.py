@@ -1,5 +1,5 @@
 """Reading the warehouse for the work rules out of PostgreSQL: bins, SKU profiles, bin loads
-and pickable stock (with lot expiry and the handling units it sits in).
+and pickable stock (with lot expiry from `storage.lots` and the handling units it sits in).
 
 Rule kept here: these reads translate rows into the core's frozen values and nothing else;
 locations and SKUs are the ledger's master data (tables `locations`, `skus`).
@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime
 from decimal import Decimal
 
 import psycopg
 
+from cloud_hub.storage import lots
 from cloud_hub.work.model import ZERO, Bin, BinKind, BinLoad, SkuProfile, StockLine
 from protocol.events import StockStatus
 
+_UNKNOWN = lots.LotInfo(None, None)
 _KINDS = {"bin": BinKind.STORAGE, "rack": BinKind.STORAGE, "dock_door": BinKind.DOCK,
           "staging": BinKind.STAGING, "packing": BinKind.STAGING}
 
@@ -83,25 +84,17 @@ def load_loads(conn: psycopg.Connection, warehouse: str,
     return {loc: BinLoad(used[loc], frozenset(contents[loc])) for loc in used}
 
 
-def record_lot(conn: psycopg.Connection, sku: str, lot: str, expiry: date | None,
-               received_at: datetime) -> None:
-    conn.execute("INSERT INTO work_lots (sku, lot, expiry, received_at) VALUES (%s,%s,%s,%s) "
-                 "ON CONFLICT (sku, lot) DO UPDATE SET expiry = COALESCE(work_lots.expiry, "
-                 "EXCLUDED.expiry), received_at = LEAST(work_lots.received_at, "
-                 "EXCLUDED.received_at)", (sku, lot, expiry, received_at))
-
-
 def load_pickable(conn: psycopg.Connection, warehouse: str,
                   skus: Iterable[str]) -> list[StockLine]:
     """Available stock of these SKUs in storage bins, split into what sits inside handling
     units (picked out of the unit) and loose stock, with lot expiry and receipt time."""
     sku_list = sorted(set(skus))
     rows = conn.execute(
-        "SELECT b.location, b.sku, b.lot, b.quantity, l.expiry, l.received_at "
+        "SELECT b.location, b.sku, b.lot, b.quantity "
         "FROM balances b JOIN locations loc ON loc.code = b.location "
-        "LEFT JOIN work_lots l ON l.sku = b.sku AND l.lot = b.lot "
         "WHERE b.warehouse = %s AND b.status = 'available' AND b.sku = ANY(%s) "
         "AND loc.kind IN ('bin', 'rack')", (warehouse, sku_list)).fetchall()
+    known = lots.lot_infos(conn, {(sku, lot) for _, sku, lot, _ in rows if lot})
     in_units: dict[tuple[str, str, str], list[tuple[str, Decimal]]] = defaultdict(list)
     for loc, sku, lot, key, qty in conn.execute(
             "SELECT u.location, c.sku, c.lot, u.unit_key, c.quantity FROM units u "
@@ -110,7 +103,9 @@ def load_pickable(conn: psycopg.Connection, warehouse: str,
             (warehouse, sku_list)):
         in_units[(loc, sku, lot)].append((key, qty))
     out: list[StockLine] = []
-    for loc, sku, lot, qty, expiry, received in rows:
+    for loc, sku, lot, qty in rows:
+        info = known.get((sku, lot), _UNKNOWN)
+        expiry, received = info.expiry, info.received_at
         loose = qty
         for key, inside in sorted(in_units.get((loc, sku, lot), [])):
             take = min(inside, loose)

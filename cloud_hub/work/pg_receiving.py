@@ -2,11 +2,13 @@
 (by the PDA or a dock scan or portal), putaway tasks with a suggested bin, quarantine release.
 
 Rule kept here: every arrival is recorded with how it matched (matched / over / duplicate /
-unexpected), so closing a receipt always reports every discrepancy.
+unexpected), so closing a receipt always reports every discrepancy; a closed receipt takes no
+arrival, and an excess beyond the receipt's tolerance only with a supervisor's acceptance.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,8 +18,8 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from cloud_hub.work.model import ZERO, Bin, BinKind, SkuProfile
-from cloud_hub.work.pg_master import load_bins, load_loads, load_profiles, record_lot
-from cloud_hub.work.pg_tasks import TaskConflict, TaskNotFound, insert_task
+from cloud_hub.work.pg_master import load_bins, load_loads, load_profiles
+from cloud_hub.work.pg_tasks import TaskConflict, TaskNotFound, insert_task, load_task, save_task
 from cloud_hub.work.putaway import PutawayPolicy, suggest
 from cloud_hub.work.receiving import (
     Arrival,
@@ -32,7 +34,15 @@ from cloud_hub.work.receiving import (
 )
 from cloud_hub.work.steps import StepLink, WorkTask, unit_ref
 from protocol.events import StockStatus
-from protocol.tasks import Instruction, Task, TaskKind, TaskState, TaskStep
+from protocol.tasks import (
+    Instruction,
+    ResultCode,
+    StepState,
+    Task,
+    TaskKind,
+    TaskState,
+    TaskStep,
+)
 
 UNIT_PROMPTS = (Instruction.SCAN_UNIT, Instruction.ENTER_QUANTITY)
 LOOSE_PROMPTS = (Instruction.SCAN_ITEM, Instruction.ENTER_LOT, Instruction.ENTER_QUANTITY)
@@ -46,9 +56,18 @@ def _lines_json(receipt: ExpectedReceipt) -> list[dict[str, Any]]:
             for ln in receipt.lines]
 
 
+class ReceiptRefused(RuntimeError):
+    """The receipt takes no such arrival: it is closed, or the excess is beyond its tolerance
+    and no supervisor accepted it. `code` is what the PDA is told."""
+
+    def __init__(self, code: ResultCode, reason: str) -> None:
+        self.code, self.reason = code, reason
+        super().__init__(reason)
+
+
 def load_receipt(conn: psycopg.Connection, receipt_id: str) -> ExpectedReceipt:
-    row = conn.execute("SELECT warehouse, dock, lines, quarantine, supplier FROM work_receipts "
-                       "WHERE receipt_id = %s", (receipt_id,)).fetchone()
+    row = conn.execute("SELECT warehouse, dock, lines, quarantine, supplier, over_tolerance_pct, "
+                       "state FROM work_receipts WHERE receipt_id = %s", (receipt_id,)).fetchone()
     if row is None:
         raise TaskNotFound(f"receipt {receipt_id}")
     lines = tuple(ReceiptLine(
@@ -56,7 +75,8 @@ def load_receipt(conn: psycopg.Connection, receipt_id: str) -> ExpectedReceipt:
         date.fromisoformat(ln["expiry"]) if ln["expiry"] else None,
         tuple(ExpectedUnit(u["unit_key"], Decimal(u["quantity"])) for u in ln["units"]))
         for ln in row[2])
-    return ExpectedReceipt(receipt_id, row[0], row[1], lines, row[3], row[4])
+    return ExpectedReceipt(receipt_id, row[0], row[1], lines, row[3], row[4], row[5],
+                           closed=row[6] == "closed")
 
 
 def create_receipt(conn: psycopg.Connection, receipt: ExpectedReceipt, now: datetime) -> str:
@@ -66,9 +86,10 @@ def create_receipt(conn: psycopg.Connection, receipt: ExpectedReceipt, now: date
                         (receipt.receipt_id,)).fetchone():
             raise TaskConflict(f"receipt {receipt.receipt_id} exists")
         conn.execute("INSERT INTO work_receipts (receipt_id, warehouse, dock, supplier, "
-                     "quarantine, lines) VALUES (%s,%s,%s,%s,%s,%s)",
+                     "quarantine, lines, over_tolerance_pct) VALUES (%s,%s,%s,%s,%s,%s,%s)",
                      (receipt.receipt_id, receipt.warehouse, receipt.dock, receipt.supplier,
-                      receipt.quarantine, Jsonb(_lines_json(receipt))))
+                      receipt.quarantine, Jsonb(_lines_json(receipt)),
+                      receipt.over_tolerance_pct))
         status = StockStatus.QUARANTINE if receipt.quarantine else None
         steps, links = [], {}
         for line in receipt.lines:
@@ -100,22 +121,37 @@ def _so_far(conn: psycopg.Connection, receipt_id: str) -> ReceivedSoFar:
     return ReceivedSoFar(by_line, frozenset(units))
 
 
+def _lock(conn: psycopg.Connection, receipt_id: str) -> None:
+    """Arrivals and closing of one receipt, one at a time."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('stockpulse:receipt:' || %s))",
+                 (receipt_id,))
+
+
 def record_arrival(conn: psycopg.Connection, receipt: ExpectedReceipt, arrival: Arrival, *,
                    seen_by: str, occurred_at: datetime, location: str,
-                   policy: PutawayPolicy) -> tuple[ArrivalMatch, str | None]:
+                   policy: PutawayPolicy, may_exceed: bool = False
+                   ) -> tuple[ArrivalMatch, str | None]:
     """Match an arrival, remember it, and (when it is stock we expected) create its putaway
-    task. Ledger moves are the caller's: the PDA's confirmation or the portal's event."""
-    conn.execute("SELECT pg_advisory_xact_lock(hashtext('stockpulse:receipt:' || %s))",
-                 (receipt.receipt_id,))
+    task. Ledger moves are the caller's: the PDA's confirmation or the portal's event.
+    Raises ReceiptRefused when the receipt is closed, or the arrival takes a line beyond the
+    receipt's tolerance and the caller may not accept that (`may_exceed`: a supervisor)."""
+    _lock(conn, receipt.receipt_id)
+    if load_receipt(conn, receipt.receipt_id).closed:  # read after the lock: closing waits
+        raise ReceiptRefused(ResultCode.TASK_CANCELLED, f"receipt {receipt.receipt_id} is "
+                             "closed: nothing more is received on it")
     match = match_arrival(receipt, _so_far(conn, receipt.receipt_id), arrival)
+    if match.kind is MatchKind.OVER_LIMIT:
+        if not may_exceed:
+            raise ReceiptRefused(ResultCode.QUANTITY_OVER,
+                                 f"{match.message}: a supervisor must accept the excess")
+        match = replace(match, kind=MatchKind.OVER,
+                        message=f"{match.message}; accepted by {seen_by}")
     conn.execute("INSERT INTO work_receipt_arrivals (receipt_id, line_id, unit_key, sku, lot, "
                  "quantity, match, seen_by, occurred_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)",
                  (receipt.receipt_id, match.line_id, match.unit_key, match.sku, match.lot,
                   match.quantity, str(match.kind), seen_by, occurred_at))
     if match.kind not in (MatchKind.MATCHED, MatchKind.OVER) or match.sku is None:
         return match, None
-    line = receipt.line(match.line_id or "")
-    record_lot(conn, match.sku, match.lot, line.expiry if line else None, occurred_at)
     task_id = _putaway_task(conn, receipt, match, location, occurred_at, policy)
     return match, task_id
 
@@ -145,9 +181,12 @@ def _putaway_task(conn: psycopg.Connection, receipt: ExpectedReceipt, match: Arr
 
 
 def close_receipt(conn: psycopg.Connection, receipt_id: str) -> list[dict[str, Any]]:
-    """Close the receipt and report every over, under and unexpected delivery."""
+    """Close the receipt, cancel its receive task's open steps (nothing more is received on
+    it) and report every over, under and unexpected delivery."""
     with conn.transaction():
+        _lock(conn, receipt_id)
         receipt = load_receipt(conn, receipt_id)
+        _cancel_receiving(conn, receipt_id)
         unexpected = [ArrivalMatch(MatchKind.UNEXPECTED, None, sku, lot, qty, key)
                       for sku, lot, qty, key in conn.execute(
                           "SELECT sku, lot, quantity, unit_key FROM work_receipt_arrivals "
@@ -160,6 +199,19 @@ def close_receipt(conn: psycopg.Connection, receipt_id: str) -> list[dict[str, A
         conn.execute("UPDATE work_receipts SET state = 'closed', discrepancies = %s "
                      "WHERE receipt_id = %s", (Jsonb(found), receipt_id))
         return found
+
+
+def _cancel_receiving(conn: psycopg.Connection, receipt_id: str) -> None:
+    for (task_id,) in conn.execute(
+            "SELECT task_id FROM work_tasks WHERE kind = 'receive' AND reference = %s AND "
+            "state NOT IN ('done', 'cancelled', 'skipped') FOR UPDATE", (receipt_id,)).fetchall():
+        work = load_task(conn, task_id)
+        steps = tuple(st.model_copy(update={"state": StepState.SKIPPED})
+                      if st.state in (StepState.PENDING, StepState.PARTIAL) else st
+                      for st in work.task.steps)
+        save_task(conn, WorkTask(work.task.model_copy(update={
+            "steps": steps, "state": TaskState.CANCELLED,
+            "note": f"receipt {receipt_id} was closed"}), work.links))
 
 
 def received_quantity(conn: psycopg.Connection, receipt_id: str) -> Decimal:

@@ -18,6 +18,7 @@ from uuid import NAMESPACE_URL, uuid5
 import psycopg
 from psycopg.types.json import Jsonb
 
+from cloud_hub.storage import lots
 from cloud_hub.work.model import ZERO, BinKind, StockLine
 from cloud_hub.work.orders import Order, OrderLine
 from cloud_hub.work.pg_apply import apply_moves
@@ -84,6 +85,7 @@ def build_wave(conn: psycopg.Connection, *, wave_id: str, warehouse: str, rule: 
                policy: LotPolicy, staging: str | None, today: date, now: datetime,
                lines_per_task: int = 40, zone_of: dict[str, str] | None = None) -> dict[str, Any]:
     """Release reserved orders into a wave: pick tasks in walking order, FEFO/FIFO lots."""
+    lots.catch_up(conn)  # lot expiry is read from the projection plus its tail: keep it short
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtext('stockpulse:wave:' || %s))",
                      (warehouse,))

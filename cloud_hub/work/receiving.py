@@ -15,6 +15,10 @@ from enum import StrEnum
 
 from cloud_hub.work.model import ZERO
 
+# How far over a line's quantity a receipt may go before a supervisor must accept the excess:
+# enough for a supplier rounding up to full cases, not for the same goods booked twice.
+DEFAULT_OVER_TOLERANCE_PCT = Decimal(10)
+
 
 @dataclass(frozen=True, slots=True)
 class ExpectedUnit:
@@ -44,6 +48,8 @@ class ExpectedReceipt:
     lines: tuple[ReceiptLine, ...]
     quarantine: bool = False  # received stock waits for quality release
     supplier: str = ""
+    over_tolerance_pct: Decimal = DEFAULT_OVER_TOLERANCE_PCT
+    closed: bool = False  # closed receipts receive nothing more
 
     def line(self, line_id: str) -> ReceiptLine | None:
         return next((ln for ln in self.lines if ln.line_id == line_id), None)
@@ -61,7 +67,8 @@ class Arrival:
 
 class MatchKind(StrEnum):
     MATCHED = "matched"
-    OVER = "over"  # matches a line but exceeds what it expects
+    OVER = "over"  # matches a line but exceeds what it expects (within the tolerance)
+    OVER_LIMIT = "over_limit"  # would exceed the line by more than the receipt's tolerance
     DUPLICATE = "duplicate"  # this unit was already received
     UNEXPECTED = "unexpected"  # matches no line
 
@@ -99,23 +106,31 @@ def match_arrival(receipt: ExpectedReceipt, so_far: ReceivedSoFar,
             for unit in line.units:
                 if unit.unit_key == arrival.unit_key:
                     qty = arrival.quantity if arrival.quantity is not None else unit.quantity
-                    return _against_line(line, so_far, qty, arrival.unit_key)
+                    return _against_line(receipt, line, so_far, qty, arrival.unit_key)
     if arrival.sku is not None:
         for line in receipt.lines:
             same_lot = arrival.lot is None or arrival.lot == line.lot
             if line.sku == arrival.sku and same_lot and not line.units:
-                return _against_line(line, so_far, arrival.quantity or ZERO, arrival.unit_key)
+                return _against_line(receipt, line, so_far, arrival.quantity or ZERO,
+                                     arrival.unit_key)
         for line in receipt.lines:  # a SKU on the ASN but not this lot, or announced on pallets
             if line.sku == arrival.sku and (arrival.lot is None or arrival.lot == line.lot):
-                return _against_line(line, so_far, arrival.quantity or ZERO, arrival.unit_key)
+                return _against_line(receipt, line, so_far, arrival.quantity or ZERO,
+                                     arrival.unit_key)
     return ArrivalMatch(MatchKind.UNEXPECTED, None, arrival.sku, arrival.lot or "",
                         arrival.quantity or ZERO, arrival.unit_key,
                         f"not on receipt {receipt.receipt_id}")
 
 
-def _against_line(line: ReceiptLine, so_far: ReceivedSoFar, qty: Decimal,
-                  unit_key: str | None) -> ArrivalMatch:
+def _against_line(receipt: ExpectedReceipt, line: ReceiptLine, so_far: ReceivedSoFar,
+                  qty: Decimal, unit_key: str | None) -> ArrivalMatch:
     after = so_far.line_qty(line.line_id) + qty
+    limit = line.quantity * (1 + receipt.over_tolerance_pct / 100)
+    if after > limit:
+        return ArrivalMatch(MatchKind.OVER_LIMIT, line.line_id, line.sku, line.lot, qty, unit_key,
+                            f"line {line.line_id}: {after} of {line.quantity} would be received, "
+                            f"more than the {receipt.over_tolerance_pct}% over the receipt "
+                            f"{receipt.receipt_id} allows")
     kind = MatchKind.OVER if after > line.quantity else MatchKind.MATCHED
     message = (f"line {line.line_id}: {after} of {line.quantity} received"
                + (" (over)" if kind is MatchKind.OVER else ""))

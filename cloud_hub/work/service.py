@@ -19,7 +19,7 @@ from cloud_hub.work.operations import WorkOperations
 from cloud_hub.work.pg_apply import LedgerRefused, apply_moves
 from cloud_hub.work.pg_counts import adjustment, count_outcome, create_count_task
 from cloud_hub.work.pg_master import gtin_map, load_bin, load_loads, load_profiles
-from cloud_hub.work.pg_receiving import load_receipt, record_arrival
+from cloud_hub.work.pg_receiving import ReceiptRefused, load_receipt, record_arrival
 from cloud_hub.work.pg_rules import load_policy
 from cloud_hub.work.pg_tasks import (
     ACTIVE,
@@ -103,16 +103,21 @@ class WorkService(WorkOperations):
                     store_answer(conn, conf.idempotency_key, conf.task_id, "confirm",
                                  result.model_dump(mode="json"))
             except LedgerRefused as refused:
-                result, moves = self._refused(conn, conf, refused), []
+                result, moves = self._refused(conn, conf, ResultCode.INVALID, "the stock ledger "
+                                              f"refused this ({refused.code}): {refused.reason}"
+                                              ), []
+            except ReceiptRefused as refused:
+                result, moves = self._refused(conn, conf, refused.code, refused.reason), []
         self._published(moves)
         return result
 
-    def _refused(self, conn: psycopg.Connection, conf: StepConfirmation,
-                 refused: LedgerRefused) -> ConfirmationResult:
+    def _refused(self, conn: psycopg.Connection, conf: StepConfirmation, code: ResultCode,
+                 message: str) -> ConfirmationResult:
+        """A confirmation refused after its checks passed (by the ledger or the receipt):
+        nothing of it was kept; the refusal is the key's answer."""
         result = ConfirmationResult(
             idempotency_key=conf.idempotency_key, task_id=conf.task_id, step_id=conf.step_id,
-            status="rejected", code=ResultCode.INVALID,
-            message=f"the stock ledger refused this ({refused.code}): {refused.reason}")
+            status="rejected", code=code, message=message)
         with conn.transaction():
             stored = stored_answer(conn, conf.idempotency_key)
             if stored is not None:
@@ -164,7 +169,8 @@ class WorkService(WorkOperations):
                     conn, receipt, Arrival(effect.unit_key, step.sku, step.lot or "",
                                            effect.quantity),
                     seen_by=f"pda:{conf.device_id}", occurred_at=conf.occurred_at,
-                    location=effect.location, policy=self._policy(conn))
+                    location=effect.location, policy=self._policy(conn),
+                    may_exceed=actor.supervises)
                 follow += [putaway] if putaway else []
             elif isinstance(effect, Counted):
                 result, extra = self._counted(conn, task, effect, conf, actor, result)

@@ -91,7 +91,8 @@ def confirm(work: WorkTask, conf: StepConfirmation, ctx: ConfirmContext) -> Deci
 
 def _check_task(task: Task, step: TaskStep, user: str) -> None:
     if task.state is TaskState.CANCELLED:
-        raise Refused(ResultCode.TASK_CANCELLED, "this task was cancelled; leave it")
+        why = f" ({task.note})" if task.note else ""
+        raise Refused(ResultCode.TASK_CANCELLED, f"this task was cancelled{why}; leave it")
     if task.assigned_to is not None and task.assigned_to != user:
         raise Refused(ResultCode.TASK_REASSIGNED, f"this task now belongs to {task.assigned_to}")
     if task.state in CLOSED_TASKS or step.state not in OPEN_STEPS:

@@ -105,11 +105,15 @@ RECEIPT = ExpectedReceipt("R1", "WH", "DOCK-1", (
     (ReceivedSoFar({}), Arrival(unit_key="sscc:001"), MatchKind.MATCHED, "1"),
     (ReceivedSoFar({"1": D(10)}, frozenset({"sscc:001"})), Arrival(unit_key="sscc:001"),
      MatchKind.DUPLICATE, None),
+    (ReceivedSoFar({"1": D(20)}), Arrival(unit_key="sscc:002", quantity=D(2)),
+     MatchKind.OVER, "1"),  # 22 of 20: within the receipt's 10 % tolerance
     (ReceivedSoFar({"1": D(20)}), Arrival(unit_key="sscc:002", quantity=D(5)),
-     MatchKind.OVER, "1"),
+     MatchKind.OVER_LIMIT, "1"),  # 25 of 20: beyond it, a supervisor must accept
     (ReceivedSoFar({}), Arrival(unit_key="sscc:999"), MatchKind.UNEXPECTED, None),
     (ReceivedSoFar({}), Arrival(sku="SKU-2", lot="L7", quantity=D(5)), MatchKind.MATCHED, "2"),
-    (ReceivedSoFar({}), Arrival(sku="SKU-2", lot="L7", quantity=D(6)), MatchKind.OVER, "2"),
+    (ReceivedSoFar({}), Arrival(sku="SKU-2", lot="L7", quantity=D("5.5")), MatchKind.OVER, "2"),
+    (ReceivedSoFar({}), Arrival(sku="SKU-2", lot="L7", quantity=D(6)), MatchKind.OVER_LIMIT,
+     "2"),
     (ReceivedSoFar({}), Arrival(sku="SKU-2", lot="OTHER", quantity=D(1)),
      MatchKind.UNEXPECTED, None),
     (ReceivedSoFar({}), Arrival(sku="NOPE", quantity=D(1)), MatchKind.UNEXPECTED, None),

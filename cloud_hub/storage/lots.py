@@ -1,0 +1,124 @@
+"""The lots the ledger has seen — SKU + lot → expiry and first receipt — the one source that
+FEFO picking and expiry alerts read, fed by every applied event that names a lot's expiry
+(receipts, opening stock, moves, pallet contents), with every expiry reported kept.
+
+Rule kept here: `lots` is a projection of `moves` (seq_watermark), never written by the apply
+path. A lot's expiry is the earliest any event reported; a different expiry for the same lot is
+recorded in `lot_expiry_reports` (the view `lot_expiry_conflicts` lists such lots), not
+written over the first, so picking and alerts err on the early side until someone resolves
+it. Reads add the moves above the watermark, so they equal a read of all moves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TypeVar
+
+import psycopg
+
+from cloud_hub.storage import seq_watermark
+from cloud_hub.storage.seq_watermark import Refresh, Watermark
+
+LOCK_KEY = 0x5350_4C4F  # "SPLO": one refresher at a time
+MARK = Watermark("lots", "lots_state", LOCK_KEY)
+CATCH_UP_AFTER = 100_000  # seqs behind: a reader refreshes first rather than scan the tail
+
+Key = tuple[str, str]  # (sku, lot)
+_T = TypeVar("_T", date, datetime)
+
+# Each (sku, lot) an applied move names with an expiry or receives: the item and the
+# declared contents of a unit alike (a moves row keeps expiry and contents in `payload`).
+_SEEN = """
+SELECT m.seq, m.event_id, m.occurred_at, m.reason = 'receive' AS received,
+       s.sku, s.lot, s.expiry
+  FROM moves m
+ CROSS JOIN LATERAL (
+        SELECT m.sku, m.lot, (m.payload->'item'->>'expiry')::date WHERE m.sku IS NOT NULL
+        UNION ALL
+        SELECT coalesce(e->>'sku', 'gtin:' || (e->>'gtin')), coalesce(e->>'lot', ''),
+               (e->>'expiry')::date FROM json_array_elements(m.payload->'contents') e
+       ) s(sku, lot, expiry)
+ WHERE {where} AND (m.payload IS NOT NULL OR m.reason = 'receive') AND s.lot <> ''
+   AND (s.expiry IS NOT NULL OR m.reason = 'receive')"""
+_REPORTS = """
+INSERT INTO lot_expiry_reports (sku, lot, expiry, first_event, first_seq, occurred_at)
+SELECT DISTINCT ON (sku, lot, expiry) sku, lot, expiry, event_id, seq, occurred_at
+  FROM lot_tail WHERE expiry IS NOT NULL ORDER BY sku, lot, expiry, seq
+    ON CONFLICT DO NOTHING"""
+_UPSERT = """
+INSERT INTO lots (sku, lot, expiry, first_seen_at, received_at)
+SELECT sku, lot, min(expiry), min(occurred_at), min(occurred_at) FILTER (WHERE received)
+  FROM lot_tail GROUP BY sku, lot ORDER BY sku, lot
+    ON CONFLICT (sku, lot) DO UPDATE
+   SET expiry = least(lots.expiry, excluded.expiry),
+       first_seen_at = least(lots.first_seen_at, excluded.first_seen_at),
+       received_at = least(lots.received_at, excluded.received_at)"""
+_KEYS = "(s.sku, s.lot) IN (SELECT * FROM unnest(%(skus)s::text[], %(lots)s::text[]))"
+
+
+@dataclass(frozen=True, slots=True)
+class LotInfo:
+    expiry: date | None  # None: no event said when the lot expires
+    received_at: datetime | None  # its first receipt (FIFO among equal expiries)
+
+
+def refresh(conn: psycopg.Connection, *, wait_s: float = seq_watermark.WAIT_S,
+            chunk: int = seq_watermark.CHUNK_SEQS) -> Refresh:
+    """Fold the moves committed since the watermark into `lots` and `lot_expiry_reports`."""
+    return seq_watermark.refresh(conn, MARK, _fold, wait_s=wait_s, chunk=chunk)
+
+
+def catch_up(conn: psycopg.Connection) -> None:
+    """Refresh (without waiting for open writers) when the watermark is far behind, so the
+    tail a reader adds stays short even when no scheduled refresh runs. Only outside a
+    transaction: the refresh commits its own."""
+    if conn.info.transaction_status is not psycopg.pq.TransactionStatus.IDLE:
+        return
+    row = conn.execute("SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence("
+                       "'moves', 'seq')), 0) - (SELECT through_seq FROM lots_state)").fetchone()
+    if row is not None and row[0] is not None and row[0] > CATCH_UP_AFTER:
+        refresh(conn, wait_s=0)
+
+
+def _fold(conn: psycopg.Connection, after: int, through: int) -> int:
+    conn.execute("CREATE TEMP TABLE lot_tail ON COMMIT DROP AS "
+                 + _SEEN.format(where="m.seq > %(after)s AND m.seq <= %(through)s"),
+                 {"after": after, "through": through})
+    conn.execute(_REPORTS)
+    changed = conn.execute(_UPSERT).rowcount
+    conn.execute("DROP TABLE lot_tail")
+    return changed
+
+
+def lot_infos(conn: psycopg.Connection, keys: Iterable[Key]) -> dict[Key, LotInfo]:
+    """What is known of these lots: the projection, plus the moves above its watermark (read
+    after the watermark, so a refresh committing in between can only repeat a move, and the
+    earliest-wins merge makes a repeat harmless)."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    params = {"skus": [k[0] for k in wanted], "lots": [k[1] for k in wanted],
+              "after": seq_watermark.read_state(conn, MARK).through_seq}
+    found: dict[Key, LotInfo] = {}
+    for sku, lot, expiry, received in conn.execute(
+            "SELECT s.sku, s.lot, s.expiry, s.received_at FROM lots s WHERE " + _KEYS, params):
+        found[(sku, lot)] = LotInfo(expiry, received)
+    tail = ("SELECT sku, lot, min(expiry), min(occurred_at) FILTER (WHERE received) FROM ("
+            + _SEEN.format(where="m.seq > %(after)s AND " + _KEYS) + ") t GROUP BY sku, lot")
+    for sku, lot, expiry, received in conn.execute(tail, params):
+        old = found.get((sku, lot), LotInfo(None, None))
+        found[(sku, lot)] = LotInfo(_earliest(old.expiry, expiry),
+                                    _earliest(old.received_at, received))
+    return found
+
+
+def expiries(conn: psycopg.Connection, keys: Iterable[Key]) -> dict[Key, date]:
+    """The expiry of each of these lots that has one."""
+    return {k: info.expiry for k, info in lot_infos(conn, keys).items()
+            if info.expiry is not None}
+
+
+def _earliest(a: _T | None, b: _T | None) -> _T | None:
+    return b if a is None else a if b is None else min(a, b)
