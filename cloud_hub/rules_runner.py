@@ -31,6 +31,7 @@ class RulesRunner:
         self.thread = threading.Thread(target=self._run, name="rules", daemon=True)
         self.publisher: object | None = None
         self.runs = 0
+        self.invalid_version: int | None = None  # the stored rule set that failed to load
 
     def start(self) -> None:
         self.thread.start()
@@ -71,14 +72,17 @@ class RulesRunner:
                 log.exception("rule evaluation failed; the next run tries again")
 
     def refresh_demand(self) -> None:
-        """On the schedule: bring demand_daily up to date, so a planning run adds minutes of
-        moves, not a day's."""
+        """On the schedule: bring the projections that follow the moves up to date
+        (demand_daily, lots), so their readers add minutes of moves, not a day's."""
         from cloud_hub.planning import demand_daily
-        try:
-            with self.pool.connection() as conn:
-                demand_daily.refresh(conn)
-        except Exception:
-            log.exception("demand_daily refresh failed; the next sweep tries again")
+        from cloud_hub.storage import lots
+        for projection in (demand_daily, lots):
+            try:
+                with self.pool.connection() as conn:
+                    projection.refresh(conn)
+            except Exception:
+                log.exception("%s refresh failed; the next sweep tries again",
+                              projection.__name__)
 
     def _publisher(self) -> object | None:
         if self.publisher is None and self.settings.mqtt_enabled:
@@ -95,12 +99,19 @@ class RulesRunner:
         """Evaluate the stored rule set over `pairs` (None: every SKU with stock or a policy)."""
         from cloud_hub.planning import service, store
         from cloud_hub.planning.actions import ActionSinks, WebhookSender
-        from cloud_hub.planning.rules import load_rules
+        from cloud_hub.planning.rules import RulesError, load_rules
         with self.pool.connection() as conn:
             current = store.current_rule_set(conn)
             if current is None:
                 return 0
-            rules = load_rules(current[1])
+            try:
+                rules = load_rules(current[1])
+            except RulesError as exc:  # stored before a check it fails existed
+                if self.invalid_version != current[0]:
+                    log.warning("rule set %s no longer validates, nothing is evaluated until "
+                                "corrected rules are stored: %s", current[0], exc)
+                self.invalid_version = current[0]
+                return 0
             if pairs is None:
                 pairs = {(wh, sku) for wh, sku in conn.execute(
                     "SELECT warehouse, sku FROM balances UNION "

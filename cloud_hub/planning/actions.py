@@ -1,5 +1,5 @@
 """Action adapters for rules: stored alert (PostgreSQL), MQTT alert message, webhook POST with
-retries, replenishment suggestion and recount request; and the dispatcher that runs them.
+retries, replenishment suggestion and recount (count tasks); and the dispatcher that runs them.
 
 Rule kept here: one action failing (broker down, webhook 500 after retries) is reported in the
 dispatch report and never stops the others; an alert is published on MQTT only when it is new
@@ -21,7 +21,7 @@ import httpx
 import paho.mqtt.client as mqtt
 import psycopg
 
-from cloud_hub.planning import store
+from cloud_hub.planning import recount, store
 from cloud_hub.planning.rules import Action, ActionKind
 from protocol.topics import Channel, warehouse_topic
 
@@ -158,6 +158,8 @@ def dispatch(actions: Sequence[Action], sinks: ActionSinks, now: datetime) -> Di
 def _run(action: Action, sinks: ActionSinks, now: datetime) -> str:
     if action.kind is ActionKind.ALERT:
         alert = store.store_alert(sinks.conn, action, now)
+        if alert is None:
+            return "alerted on this count before (acknowledged)"
         if not alert.new:
             return f"alert {alert.id} still open ({alert.occurrences} occurrences)"
         if sinks.publisher is None:
@@ -174,6 +176,5 @@ def _run(action: Action, sinks: ActionSinks, now: datetime) -> str:
             raise ActionFailed("no replenishment planner configured")
         return f"suggestion {sinks.suggest(sinks.conn, action, now)}"
     if action.kind is ActionKind.SCHEDULE_RECOUNT:
-        new = store.request_recount(sinks.conn, action, now)
-        return "recount requested" if new else "recount already requested"
+        return recount.schedule(sinks.conn, action, now)
     raise ActionFailed(f"no adapter for {action.kind}")

@@ -193,7 +193,11 @@ def evaluate_rules(pool: PoolDep, settings: SettingsDep, _: Planner,
         current = store.current_rule_set(conn)
         if current is None:
             raise HTTPException(409, "no rules stored yet: PUT /api/v1/planning/rules first")
-        rules = load_rules(current[1])
+        try:
+            rules = load_rules(current[1])
+        except RulesError as exc:
+            raise HTTPException(409, f"the stored rules (version {current[0]}) no longer "
+                                     f"validate; PUT corrected rules: {exc}") from None
         pairs = [(wh, sku) for wh, sku in conn.execute(
             "SELECT warehouse, sku FROM balances WHERE (%s::text IS NULL OR warehouse = %s) "
             "UNION SELECT warehouse, sku FROM planning_status "

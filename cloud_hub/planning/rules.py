@@ -15,6 +15,7 @@ from enum import StrEnum
 import yaml
 
 from cloud_hub.planning.expr import Expression, ExpressionError, Value, parse
+from cloud_hub.planning.facts import FACT_NAMES, FACTS, subjects_of
 
 
 class ActionKind(StrEnum):
@@ -33,15 +34,12 @@ class Severity(StrEnum):
 _NEEDS_TARGET = {ActionKind.ALERT: "an audience, e.g. 'alert: supervisors'",
                  ActionKind.WEBHOOK: "a URL, e.g. 'webhook: https://erp.example/hook'"}
 
-FACT_NAMES: frozenset[str] = frozenset({
-    "on_hand", "available", "allocated", "on_order", "in_transit", "safety_stock",
-    "reorder_point", "max_level", "demand_daily", "days_of_supply", "days_to_stockout",
-    "days_to_expiry", "lot_quantity", "count_variance_pct", "count_variance",
-    "idle_days", "unit_cost", "stock_value", "abc_class", "xyz_class", "quantity",
-})
 _KNOWN_KEYS = {"name", "when", "then", "severity", "message", "enabled", "description"}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.\-]{0,79}$")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+# PostgreSQL text holds neither NUL nor a lone UTF-16 surrogate (YAML's "\0", "\ud800").
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+MAX_NODES = 20_000  # YAML aliases can make a small text a huge tree: stop walking there
 
 
 @dataclass(frozen=True)
@@ -70,12 +68,17 @@ class RulesError(ValueError):
 
 def load_rules(text: str, known_names: frozenset[str] = FACT_NAMES) -> tuple[Rule, ...]:
     """Parse YAML `rules: [...]` (or a bare list). Collects every problem before raising."""
+    if _UNSTORABLE.search(text):
+        raise RulesError(["the text holds a NUL or an unpaired surrogate character, which "
+                          "cannot be stored"])
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise RulesError([f"not valid YAML{where}: {getattr(exc, 'problem', exc)}"]) from None
+    if (bad := _unstorable(doc)) is not None:
+        raise RulesError([bad])
     items = doc.get("rules") if isinstance(doc, dict) else doc
     if doc is None or (isinstance(doc, dict) and "rules" not in doc):
         raise RulesError(["expected a top-level 'rules:' list"])
@@ -96,6 +99,27 @@ def load_rules(text: str, known_names: frozenset[str] = FACT_NAMES) -> tuple[Rul
     if problems:
         raise RulesError(problems)
     return tuple(rules)
+
+
+def _unstorable(doc: object) -> str | None:
+    """A problem when some text in the parsed document cannot be stored (or the document is
+    too big to check); None when all of it can."""
+    stack, seen = [doc], 0
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > MAX_NODES:
+            return f"the document has more than {MAX_NODES} values (YAML aliases?)"
+        if isinstance(node, str) and _UNSTORABLE.search(node):
+            where = ascii(node[:40])
+            return (f"text {where} holds a NUL (\\0) or an unpaired surrogate (\\ud800-"
+                    "\\udfff) character, which cannot be stored")
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return None
 
 
 def _rule(raw: object, i: int, known: frozenset[str], problems: list[str]) -> Rule | None:
@@ -139,8 +163,13 @@ def _when(raw: object, label: str, known: frozenset[str], problems: list[str]
         return None
     unknown = sorted(expr.names - known)
     if unknown:
-        problems.append(f"{label}: key 'when': unknown name(s) {', '.join(unknown)} "
-                        f"(known: {', '.join(sorted(known))})")
+        problems.append(f"{label}: key 'when': unknown name(s) {', '.join(unknown)}: no fact "
+                        f"by that name is supplied (known: {', '.join(sorted(known))})")
+        return None
+    if len(subjects_of(expr.names)) > 1:
+        named = ", ".join(f"{n} ({FACTS[n].subject})" for n in sorted(expr.names) if n in FACTS)
+        problems.append(f"{label}: key 'when': {named} are facts of different subjects, which "
+                        "never meet in one evaluation: the rule could never fire")
         return None
     return expr
 
@@ -181,6 +210,7 @@ class Fact:
     warehouse: str
     values: Mapping[str, Value] = field(default_factory=dict)
     sku: str | None = None
+    once: bool = False  # a past event (a count): alert on it once, never again after ack
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,14 @@ from psycopg.rows import dict_row
 from cloud_hub.planning import demand_daily, store
 from cloud_hub.planning.actions import ActionSinks, DispatchReport, dispatch
 from cloud_hub.planning.classify import abc_classes, demand_cv, xyz_classes
+from cloud_hub.planning.fact_reads import facts_for
 from cloud_hub.planning.forecast import ForecastConfig, Model, Pattern, forecast
 from cloud_hub.planning.history import demand_history
 from cloud_hub.planning.policy import PolicyInputs, round_order_quantity
 from cloud_hub.planning.replenish import StockArrays, Suggestion, SuggestionKind, plan
 from cloud_hub.planning.rules import Action, Evaluation, Fact, Rule, evaluate
+
+__all__ = ["facts_for", "on_moves_applied", "run_planning", "run_rules", "suggest_for_action"]
 
 DEFAULTS: dict[str, float | str] = {
     "supplier": "", "lead_time_days": 7.0, "lead_time_sd_days": 0.0, "service_level": 0.95,
@@ -105,54 +108,6 @@ def run_planning(conn: psycopg.Connection, today: date, now: datetime, *, days: 
         for i, (sku, wh) in enumerate(hist.keys)))
     saved = store.save_suggestions(conn, result.suggestions)
     return PlanningRun(len(hist.keys), tuple(saved))
-
-
-def facts_for(conn: psycopg.Connection, pairs: Iterable[tuple[str, str]], today: date
-              ) -> list[Fact]:
-    """Facts per (warehouse, sku): stock and the stored policy; per lot on hand: expiry."""
-    pairs = sorted(set(pairs))
-    if not pairs:
-        return []
-    whs, skus = [p[0] for p in pairs], [p[1] for p in pairs]
-    facts: list[Fact] = []
-    with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(
-            "WITH p(warehouse, sku) AS (SELECT * FROM unnest(%s::text[], %s::text[])) "
-            "SELECT p.warehouse, p.sku, coalesce(sum(b.quantity), 0)::float8 AS on_hand, "
-            "coalesce(sum(b.quantity) FILTER (WHERE b.status = 'available'), 0)::float8 "
-            "AS available, s.safety_stock, s.reorder_point, s.max_level, s.demand_daily, "
-            "s.abc_class, s.xyz_class FROM p "
-            "LEFT JOIN balances b ON b.warehouse = p.warehouse AND b.sku = p.sku "
-            "LEFT JOIN planning_status s ON s.warehouse = p.warehouse AND s.sku = p.sku "
-            "GROUP BY p.warehouse, p.sku, s.warehouse, s.sku", (whs, skus))
-        for r in cur.fetchall():
-            facts.append(_sku_fact(r))
-        cur.execute(
-            "WITH p(warehouse, sku) AS (SELECT * FROM unnest(%s::text[], %s::text[])), "
-            "lots AS (SELECT b.warehouse, b.sku, b.lot, sum(b.quantity)::float8 AS qty "
-            "FROM balances b JOIN p USING (warehouse, sku) WHERE b.lot <> '' "
-            "GROUP BY 1, 2, 3 HAVING sum(b.quantity) > 0) "
-            "SELECT l.*, (SELECT max((m.payload->'item'->>'expiry')::date) FROM moves m "
-            "WHERE m.sku = l.sku AND m.lot = l.lot "
-            "AND m.payload->'item'->>'expiry' IS NOT NULL) AS expiry "
-            "FROM lots l", (whs, skus))
-        for r in cur.fetchall():
-            if r["expiry"] is not None:
-                facts.append(Fact(f"lot:{r['sku']}/{r['lot']}", r["warehouse"],
-                                  {"days_to_expiry": (r["expiry"] - today).days,
-                                   "lot_quantity": r["qty"]}, sku=r["sku"]))
-    return facts
-
-
-def _sku_fact(r: dict[str, Any]) -> Fact:
-    values: dict[str, float | str] = {"on_hand": r["on_hand"], "available": r["available"]}
-    if r["safety_stock"] is not None:
-        demand = float(r["demand_daily"])
-        values |= {"safety_stock": r["safety_stock"], "reorder_point": r["reorder_point"],
-                   "max_level": r["max_level"], "demand_daily": demand,
-                   "days_of_supply": r["available"] / demand if demand > 0 else 1e9,
-                   "abc_class": r["abc_class"] or "C", "xyz_class": r["xyz_class"] or "Z"}
-    return Fact(f"sku:{r['sku']}", r["warehouse"], values, sku=r["sku"])
 
 
 def suggest_for_action(conn: psycopg.Connection, action: Action, now: datetime) -> str:

@@ -1,5 +1,5 @@
-"""PostgresPlanningStore: suggestions, alerts, rule sets, computed policies and recount requests
-in the planning_* tables (migration 201_planning.sql).
+"""PostgresPlanningStore: suggestions, alerts, rule sets and computed policies in the
+planning_* tables (migration 201_planning.sql; recount requests: planning/recount.py).
 
 Rule kept here: state changes of a suggestion go through the pure transitions in `replenish`
 (load, decide, write back under a row lock); an alert that is already open for the same rule
@@ -137,10 +137,16 @@ class StoredAlert:
     new: bool = False
 
 
-def store_alert(conn: psycopg.Connection, action: Action, now: datetime) -> StoredAlert:
-    """Open an alert, or count one more occurrence of the open alert for this rule/subject."""
+def store_alert(conn: psycopg.Connection, action: Action, now: datetime) -> StoredAlert | None:
+    """Open an alert, or count one more occurrence of the open alert for this rule/subject.
+    None for a fact about a past event (`Fact.once`) already alerted on and acknowledged."""
     fact = action.fact
     with conn.cursor(row_factory=dict_row) as cur:
+        if fact.once and cur.execute(
+                "SELECT 1 FROM planning_alerts WHERE rule = %s AND warehouse = %s AND subject = "
+                "%s AND acknowledged_at IS NOT NULL", (action.rule, fact.warehouse,
+                                                       fact.subject)).fetchone():
+            return None
         cur.execute(
             "INSERT INTO planning_alerts (rule, warehouse, subject, sku, severity, audience, "
             "message, facts, raised_at, last_seen_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
@@ -189,16 +195,6 @@ def record_failures(conn: psycopg.Connection, failures: Sequence[RuleFailure],
         conn.cursor().executemany(
             "INSERT INTO planning_rule_failures (rule, subject, error, failed_at) "
             "VALUES (%s, %s, %s, %s)", [(f.rule, f.subject, f.error, now) for f in failures])
-
-
-def request_recount(conn: psycopg.Connection, action: Action, now: datetime) -> bool:
-    """Ask for a recount (the counts module reads planning_recount_requests); True if new."""
-    cur = conn.execute(
-        "INSERT INTO planning_recount_requests (warehouse, subject, sku, rule, requested_at) "
-        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (warehouse, subject) WHERE done_at IS NULL "
-        "DO NOTHING", (action.fact.warehouse, action.fact.subject, action.fact.sku,
-                       action.rule, now))
-    return cur.rowcount == 1
 
 
 def save_rule_set(conn: psycopg.Connection, source: str, user: str | None) -> int:

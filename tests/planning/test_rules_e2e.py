@@ -128,4 +128,7 @@ rules:
     assert by_rule[("hook flaky", ActionKind.WEBHOOK)].ok  # 503 then 200 on the 3rd attempt
     assert conn.execute("SELECT subject FROM planning_recount_requests").fetchall() == [
         ("sku:S2",)]
+    count = conn.execute("SELECT doc->'steps'->0->>'location' FROM work_tasks "
+                         "WHERE kind = 'count' AND state = 'open'").fetchall()
+    assert count == [(f"{wh}-BIN-B",)]  # a real count task where the stock is
     assert date(2025, 2, 1) == now.date()

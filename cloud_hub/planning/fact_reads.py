@@ -1,0 +1,99 @@
+"""Rule facts read from the ledger: per SKU × warehouse, per lot on hand, per recent count.
+
+Rule kept here: this module supplies every name in `facts.FACTS` and no other (a test checks
+both ways); a fact the ledger cannot tell (no unit cost, no policy yet) is left out, never
+guessed, so a rule using it is skipped for that subject instead of firing on a made-up value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from cloud_hub.planning.rules import Fact
+from cloud_hub.storage import lots
+
+COUNT_DAYS = 7  # counts older than this are history, not news
+
+_PAIRS = "WITH p(warehouse, sku) AS (SELECT * FROM unnest(%(whs)s::text[], %(skus)s::text[]))"
+_SKU_SQL = _PAIRS + """
+SELECT p.warehouse, p.sku, coalesce(b.on_hand, 0)::float8 AS on_hand,
+       coalesce(b.available, 0)::float8 AS available,
+       s.safety_stock, s.reorder_point, s.max_level, s.demand_daily, s.abc_class, s.xyz_class,
+       (SELECT coalesce(sum(l.reserved - l.shipped), 0)::float8 FROM work_order_lines l
+         WHERE l.warehouse = p.warehouse AND l.sku = p.sku AND l.open) AS allocated,
+       coalesce((SELECT ps.unit_cost FROM planning_settings ps
+                  WHERE ps.warehouse = p.warehouse AND ps.sku = p.sku),
+                (SELECT k.unit_value FROM skus k WHERE k.sku = p.sku))::float8 AS unit_cost,
+       (SELECT max(m.occurred_at) FROM moves m WHERE m.sku = p.sku
+           AND m.warehouse = p.warehouse AND m.reason IN ('pick', 'ship')) AS last_out,
+       (SELECT min(m.occurred_at) FROM moves m WHERE m.sku = p.sku
+           AND m.warehouse = p.warehouse) AS first_move
+  FROM p
+  LEFT JOIN LATERAL (SELECT sum(quantity) AS on_hand,
+                            sum(quantity) FILTER (WHERE status = 'available') AS available
+                       FROM balances WHERE warehouse = p.warehouse AND sku = p.sku) b ON true
+  LEFT JOIN planning_status s ON s.warehouse = p.warehouse AND s.sku = p.sku"""
+_LOT_SQL = _PAIRS + """
+SELECT b.warehouse, b.sku, b.lot, sum(b.quantity)::float8 AS qty
+  FROM balances b JOIN p USING (warehouse, sku) WHERE b.lot <> ''
+ GROUP BY 1, 2, 3 HAVING sum(b.quantity) > 0"""
+_COUNT_SQL = _PAIRS + """
+SELECT DISTINCT ON (c.warehouse, c.location, c.sku, c.lot)
+       c.task_id, c.step_id, c.warehouse, c.sku, c.expected::float8 AS expected,
+       c.counted::float8 AS counted, c.variance::float8 AS variance
+  FROM work_counts c JOIN p USING (warehouse, sku)
+ WHERE c.counted IS NOT NULL AND c.expected IS NOT NULL AND c.counted_at >= %(since)s
+ ORDER BY c.warehouse, c.location, c.sku, c.lot, c.counted_at DESC"""
+
+
+def facts_for(conn: psycopg.Connection, pairs: Iterable[tuple[str, str]], today: date
+              ) -> list[Fact]:
+    """Facts per (warehouse, sku): stock, orders, cost, idleness and the stored policy; per
+    lot on hand with a known expiry: days to expiry; per count of the last days: variance."""
+    pairs = sorted(set(pairs))
+    if not pairs:
+        return []
+    params = {"whs": [p[0] for p in pairs], "skus": [p[1] for p in pairs],
+              "since": datetime.combine(today - timedelta(days=COUNT_DAYS), time(), UTC)}
+    facts: list[Fact] = []
+    with conn.cursor(row_factory=dict_row) as cur:
+        facts += [_sku_fact(r, today) for r in cur.execute(_SKU_SQL, params).fetchall()]
+        on_hand = cur.execute(_LOT_SQL, params).fetchall()
+        expiry = lots.expiries(conn, {(r["sku"], r["lot"]) for r in on_hand})
+        facts += [Fact(f"lot:{r['sku']}/{r['lot']}", r["warehouse"],
+                       {"days_to_expiry": (day - today).days, "lot_quantity": r["qty"]},
+                       sku=r["sku"])
+                  for r in on_hand if (day := expiry.get((r["sku"], r["lot"]))) is not None]
+        facts += [_count_fact(r) for r in cur.execute(_COUNT_SQL, params).fetchall()]
+    return facts
+
+
+def _sku_fact(r: dict[str, Any], today: date) -> Fact:
+    values: dict[str, float | str] = {"on_hand": r["on_hand"], "available": r["available"],
+                                      "allocated": r["allocated"]}
+    if r["unit_cost"] is not None:
+        values |= {"unit_cost": r["unit_cost"], "stock_value": r["on_hand"] * r["unit_cost"]}
+    since = r["last_out"] or r["first_move"]
+    if since is not None:
+        values["idle_days"] = (today - since.date()).days
+    if r["safety_stock"] is not None:
+        demand = float(r["demand_daily"])
+        values |= {"safety_stock": r["safety_stock"], "reorder_point": r["reorder_point"],
+                   "max_level": r["max_level"], "demand_daily": demand,
+                   "days_of_supply": r["available"] / demand if demand > 0 else 1e9,
+                   "abc_class": r["abc_class"] or "C", "xyz_class": r["xyz_class"] or "Z"}
+    return Fact(f"sku:{r['sku']}", r["warehouse"], values, sku=r["sku"])
+
+
+def _count_fact(r: dict[str, Any]) -> Fact:
+    expected, variance = r["expected"], r["variance"]
+    pct = variance / expected * 100 if expected else (0.0 if variance == 0 else
+                                                        100.0 if variance > 0 else -100.0)
+    return Fact(f"count:{r['task_id']}/{r['step_id']}", r["warehouse"],
+                {"count_variance": variance, "count_variance_pct": pct,
+                 "counted": r["counted"], "expected": expected}, sku=r["sku"], once=True)
