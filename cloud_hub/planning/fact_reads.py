@@ -7,13 +7,14 @@ guessed, so a rule using it is skipped for that subject instead of firing on a m
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
 
+from cloud_hub.planning.facts import Subject, subjects_of
 from cloud_hub.planning.rules import Fact
 from cloud_hub.storage import lots
 
@@ -29,15 +30,18 @@ SELECT p.warehouse, p.sku, coalesce(b.on_hand, 0)::float8 AS on_hand,
        coalesce((SELECT ps.unit_cost FROM planning_settings ps
                   WHERE ps.warehouse = p.warehouse AND ps.sku = p.sku),
                 (SELECT k.unit_value FROM skus k WHERE k.sku = p.sku))::float8 AS unit_cost,
-       (SELECT max(m.occurred_at) FROM moves m WHERE m.sku = p.sku
-           AND m.warehouse = p.warehouse AND m.reason IN ('pick', 'ship')) AS last_out,
-       (SELECT min(m.occurred_at) FROM moves m WHERE m.sku = p.sku
-           AND m.warehouse = p.warehouse) AS first_move
+       {idle}
   FROM p
   LEFT JOIN LATERAL (SELECT sum(quantity) AS on_hand,
                             sum(quantity) FILTER (WHERE status = 'available') AS available
                        FROM balances WHERE warehouse = p.warehouse AND sku = p.sku) b ON true
   LEFT JOIN planning_status s ON s.warehouse = p.warehouse AND s.sku = p.sku"""
+# Two index probes per SKU into the moves (moves_sku): only when a rule asks for idle_days.
+_IDLE = """(SELECT max(m.occurred_at) FROM moves m WHERE m.sku = p.sku
+           AND m.warehouse = p.warehouse AND m.reason IN ('pick', 'ship')) AS last_out,
+       (SELECT min(m.occurred_at) FROM moves m WHERE m.sku = p.sku
+           AND m.warehouse = p.warehouse) AS first_move"""
+_NO_IDLE = "NULL::timestamptz AS last_out, NULL::timestamptz AS first_move"
 _LOT_SQL = _PAIRS + """
 SELECT b.warehouse, b.sku, b.lot, sum(b.quantity)::float8 AS qty
   FROM balances b JOIN p USING (warehouse, sku) WHERE b.lot <> ''
@@ -51,25 +55,33 @@ SELECT DISTINCT ON (c.warehouse, c.location, c.sku, c.lot)
  ORDER BY c.warehouse, c.location, c.sku, c.lot, c.counted_at DESC"""
 
 
-def facts_for(conn: psycopg.Connection, pairs: Iterable[tuple[str, str]], today: date
-              ) -> list[Fact]:
+def facts_for(conn: psycopg.Connection, pairs: Iterable[tuple[str, str]], today: date,
+              names: Collection[str] | None = None) -> list[Fact]:
     """Facts per (warehouse, sku): stock, orders, cost, idleness and the stored policy; per
-    lot on hand with a known expiry: days to expiry; per count of the last days: variance."""
+    lot on hand with a known expiry: days to expiry; per count of the last days: variance.
+    With `names` (what the rules use), subjects and costly facts no rule names are not read."""
     pairs = sorted(set(pairs))
     if not pairs:
         return []
+    subjects = {Subject.SKU, Subject.LOT, Subject.COUNT} if names is None else \
+        subjects_of(names)
     params = {"whs": [p[0] for p in pairs], "skus": [p[1] for p in pairs],
               "since": datetime.combine(today - timedelta(days=COUNT_DAYS), time(), UTC)}
     facts: list[Fact] = []
+    idle = _IDLE if names is None or "idle_days" in names else _NO_IDLE
     with conn.cursor(row_factory=dict_row) as cur:
-        facts += [_sku_fact(r, today) for r in cur.execute(_SKU_SQL, params).fetchall()]
-        on_hand = cur.execute(_LOT_SQL, params).fetchall()
-        expiry = lots.expiries(conn, {(r["sku"], r["lot"]) for r in on_hand})
-        facts += [Fact(f"lot:{r['sku']}/{r['lot']}", r["warehouse"],
-                       {"days_to_expiry": (day - today).days, "lot_quantity": r["qty"]},
-                       sku=r["sku"])
-                  for r in on_hand if (day := expiry.get((r["sku"], r["lot"]))) is not None]
-        facts += [_count_fact(r) for r in cur.execute(_COUNT_SQL, params).fetchall()]
+        if Subject.SKU in subjects:
+            rows = cur.execute(_SKU_SQL.format(idle=idle), params).fetchall()
+            facts += [_sku_fact(r, today) for r in rows]
+        if Subject.LOT in subjects:
+            on_hand = cur.execute(_LOT_SQL, params).fetchall()
+            expiry = lots.expiries(conn, {(r["sku"], r["lot"]) for r in on_hand})
+            facts += [Fact(f"lot:{r['sku']}/{r['lot']}", r["warehouse"],
+                           {"days_to_expiry": (day - today).days, "lot_quantity": r["qty"]},
+                           sku=r["sku"])
+                      for r in on_hand if (day := expiry.get((r["sku"], r["lot"]))) is not None]
+        if Subject.COUNT in subjects:
+            facts += [_count_fact(r) for r in cur.execute(_COUNT_SQL, params).fetchall()]
     return facts
 
 

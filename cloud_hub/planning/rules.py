@@ -57,6 +57,11 @@ class Rule:
     message: str = ""
     enabled: bool = True
 
+    @property
+    def fact_names(self) -> frozenset[str]:
+        """The fact names its condition and its message's {placeholders} read."""
+        return self.when.names | frozenset(_PLACEHOLDER.findall(self.message))
+
 
 class RulesError(ValueError):
     """The rules text is not valid; `problems` lists each one, naming the rule and key."""
