@@ -114,7 +114,7 @@ def seed(db_url: str, doors: int) -> None:
     with connect(db_url) as conn:
         upsert_locations(conn, [Location(f"{WH}-{k}{i}", WH, "area", x=i * 30.0, y=y)
                                 for i in range(doors) for k, y in (("D", 0.0), ("IN", 3.0))])
-        create_user(conn, "bench", "bench-password", ["manager"])
+        create_user(conn, "bench", "bench-password", ["manager"], [WH])
 
 
 def last_reads(truth_path: Path, scenario: Path) -> tuple[dict[str, float], dict[str, float]]:
@@ -157,7 +157,10 @@ def run(args: argparse.Namespace, work: Path, db_url: str) -> dict[str, Any]:
 
         token = httpx.post(f"http://127.0.0.1:{port}/api/v1/auth/token", timeout=30, json={
             "username": "bench", "password": "bench-password"}).json()["access_token"]
-        feed = Feed(f"ws://127.0.0.1:{port}/api/v1/live?warehouse={WH}&token={token}")
+        ticket = httpx.post(f"http://127.0.0.1:{port}/api/v1/live/tickets", timeout=30,
+                            json={"warehouse": WH}, headers={"Authorization": f"Bearer {token}"}
+                            ).json()["ticket"]
+        feed = Feed(f"ws://127.0.0.1:{port}/api/v1/live?ticket={ticket}")
         truth = work / "truth.json"
         emulator, ports = start_emulator(sup, scenario, speed=1.0, epoch="now",
                                          truth_out=truth, extra=("--exit-when-done",))

@@ -91,7 +91,10 @@ def wait_count(conn: psycopg.Connection, target: int, timeout: float) -> tuple[i
 async def measure_latency(base: str, token: str, port: int, count: int, rate: float) -> list[float]:
     import websockets
     latencies: list[float] = []
-    url = base.replace("http", "ws") + f"/api/v1/live?warehouse={WH}&token={token}"
+    import httpx
+    ticket = httpx.post(f"{base}/api/v1/live/tickets", json={"warehouse": WH}, timeout=30,
+                        headers={"Authorization": f"Bearer {token}"}).json()["ticket"]
+    url = base.replace("http", "ws") + f"/api/v1/live?ticket={ticket}"
     async with websockets.connect(url, max_queue=None) as ws:
         pub = spawn_publisher(port, "latency", count, 1, rate)
         deadline = time.monotonic() + count / rate + 60

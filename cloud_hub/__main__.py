@@ -30,9 +30,35 @@ def cmd_serve(settings: HubSettings, args: argparse.Namespace) -> int:
 
 def cmd_users_add(settings: HubSettings, args: argparse.Namespace) -> int:
     from cloud_hub.auth.store import create_user
+    warehouses = ["*"] if args.all_warehouses else (args.warehouse or [])
+    if not warehouses and "admin" not in args.role:
+        raise ValueError("say which warehouses the user may act on: --warehouse WH1 "
+                         "(repeat for more) or --all-warehouses")
     with _conn(settings) as conn:
-        create_user(conn, args.name, args.password, args.role)
-    print(f"user {args.name} with roles {', '.join(args.role)} saved")
+        create_user(conn, args.name, args.password, args.role, warehouses)
+    print(f"user {args.name} with roles {', '.join(args.role)} on "
+          f"{', '.join(warehouses) or 'every warehouse (admin)'} saved")
+    return 0
+
+
+def cmd_users_revoke(settings: HubSettings, args: argparse.Namespace) -> int:
+    from cloud_hub.auth.store import revoke_user, update_user
+    with _conn(settings) as conn:
+        if args.deactivate and update_user(conn, args.name, active=False) is None:
+            raise ValueError(f"no user {args.name!r}")
+        revoked = revoke_user(conn, args.name, datetime.now(UTC))
+    if revoked is None:
+        raise ValueError(f"no user {args.name!r}")
+    print(f"user {args.name}: {revoked} token(s) revoked; every older token ends now"
+          + ("; the user is inactive" if args.deactivate else ""))
+    return 0
+
+
+def cmd_gateways_revoke(settings: HubSettings, args: argparse.Namespace) -> int:
+    from cloud_hub.auth.store import revoke_gateway
+    with _conn(settings) as conn:
+        revoked = revoke_gateway(conn, args.warehouse, args.gateway, datetime.now(UTC))
+    print(f"gateway {args.warehouse}/{args.gateway}: {revoked} token(s) revoked")
     return 0
 
 
@@ -86,7 +112,15 @@ def parser() -> argparse.ArgumentParser:
     ua.add_argument("--role", action="append", required=True,
                     choices=["picker", "supervisor", "manager", "admin"])
     ua.add_argument("--password", required=True)
+    ua.add_argument("--warehouse", action="append", metavar="WH",
+                    help="a warehouse the user may see and act on (repeat for more)")
+    ua.add_argument("--all-warehouses", action="store_true",
+                    help="every warehouse, present and future (admins always have all)")
     ua.set_defaults(func=cmd_users_add)
+    ur = users.add_parser("revoke", help="end every token of a user now")
+    ur.add_argument("name")
+    ur.add_argument("--deactivate", action="store_true", help="and make the user inactive")
+    ur.set_defaults(func=cmd_users_revoke)
     gws = sub.add_parser("gateways", help="manage gateway credentials").add_subparsers(
         dest="action", required=True)
     ga = gws.add_parser("add", help="register a gateway and print its token")
@@ -94,6 +128,10 @@ def parser() -> argparse.ArgumentParser:
     ga.add_argument("gateway")
     ga.add_argument("--days", type=int, default=365)
     ga.set_defaults(func=cmd_gateways_add)
+    gr = gws.add_parser("revoke", help="end every token of a gateway now")
+    gr.add_argument("warehouse")
+    gr.add_argument("gateway")
+    gr.set_defaults(func=cmd_gateways_revoke)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     c = sub.add_parser("check", help="compare balances with a rebuild from the moves")
     c.add_argument("--rebuild", action="store_true", help="replace balances with the rebuild")

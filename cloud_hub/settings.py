@@ -57,6 +57,14 @@ class HubSettings(BaseSettings):
     # Longest a statement of an API request may run (0: no limit). The ledger writer, MQTT
     # ingest and the rules runner have their own connections, never bound by it.
     api_statement_timeout_ms: int = Field(default=30_000, ge=0)
+    # sign-in limits: failures per user name and per address in a window, then a lockout
+    login_max_failures: int = Field(default=5, gt=0)
+    login_max_failures_per_address: int = Field(default=50, gt=0)
+    login_window_s: int = Field(default=900, gt=0)
+    login_lockout_s: int = Field(default=300, gt=0)
+    login_hash_slots: int = Field(default=2, gt=0)  # password hashes at once (scrypt, 16 MiB)
+    login_hash_queue: int = Field(default=16, ge=0)  # sign-ins waiting for one; more get 503
+    live_ticket_ttl_s: int = Field(default=30, gt=0, le=300)  # WebSocket tickets: single use
 
     @property
     def docs_on(self) -> bool:

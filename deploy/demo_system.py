@@ -117,7 +117,7 @@ def _database(demo: DemoRun) -> str:
 
 def _seed(demo: DemoRun) -> str:
     from cloud_hub.auth.store import create_user
-    from cloud_hub.demo_site import demo_locations, demo_skus
+    from cloud_hub.demo_site import WAREHOUSE, demo_locations, demo_skus
     from cloud_hub.storage.catalog import upsert_locations, upsert_skus
     from cloud_hub.storage.database import connect
 
@@ -129,7 +129,7 @@ def _seed(demo: DemoRun) -> str:
         for name, (password, roles) in DEMO_USERS.items():
             # outside development the demo users get passwords nobody is shown
             demo.passwords[name] = password if development else secrets.token_urlsafe(18)
-            create_user(conn, name, demo.passwords[name], roles)
+            create_user(conn, name, demo.passwords[name], roles, [WAREHOUSE])
     return "warehouse WH1, 3 users"
 
 

@@ -47,6 +47,15 @@ class Hub:
         headers = {"Authorization": f"Bearer {token or self.token}"}
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
 
+    def live_url(self, warehouse: str | None = None, token: str | None = None,
+                 **params: str) -> str:
+        """The live WebSocket's URL with a fresh single-use ticket bought with `token`."""
+        with self.client(token) as c:
+            r = c.post("/api/v1/live/tickets", json={"warehouse": warehouse})
+            r.raise_for_status()
+        query = "&".join(f"{k}={v}" for k, v in {**params, "ticket": r.json()["ticket"]}.items())
+        return self.base_url.replace("http://", "ws://") + f"/api/v1/live?{query}"
+
     def login(self, name: str, password: str) -> str:
         r = httpx.post(f"{self.base_url}/api/v1/auth/token",
                        json={"username": name, "password": password}, timeout=30)

@@ -11,11 +11,13 @@ from fastapi.responses import PlainTextResponse
 
 from cloud_hub import gc_pauses
 from cloud_hub.api import (
+    admin_routes,
     auth_routes,
     catalog_routes,
     hardening,
     ledger_routes,
     live_routes,
+    log_redaction,
     problems,
     supervisor_routes,
 )
@@ -81,7 +83,9 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.state.settings = settings
     problems.install(app)
     hardening.install(app)
-    for module in (auth_routes, catalog_routes, ledger_routes, supervisor_routes, live_routes):
+    log_redaction.install()  # access logs never carry a token or a live ticket
+    for module in (auth_routes, catalog_routes, ledger_routes, supervisor_routes, live_routes,
+                   admin_routes):
         app.include_router(module.router)
     for router in extra_routers():
         app.include_router(router)

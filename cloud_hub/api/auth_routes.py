@@ -1,14 +1,28 @@
-"""Sign-in: username and password for a bearer token; who am I."""
+"""Sign-in: username and password for a bearer token, with limits; who am I.
+
+Rule kept here: sign-in is throttled per user name and per address (429 with Retry-After once
+locked out), does the same password work for unknown users as for known ones, and hashes on
+a few threads only (HashGate: beyond its queue, 503 with Retry-After), so a burst of sign-ins
+cannot starve the hub's other requests.
+"""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from cloud_hub.api.deps import CurrentPrincipal, PoolDep, SettingsDep
-from cloud_hub.auth.store import AuthError, login
+from cloud_hub.api.access import SHARED, Access, guard, public
+from cloud_hub.api.deps import PoolDep, SettingsDep
+from cloud_hub.auth.hash_gate import GateFull, HashGate
+from cloud_hub.auth.policy import ALL_WAREHOUSES, Scope
+from cloud_hub.auth.signin import LockedOut, SignInLimits, sign_in
+from cloud_hub.auth.store import AuthError, IssuedToken
+from cloud_hub.auth.throttle import Limits
+from cloud_hub.settings import HubSettings
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -24,22 +38,68 @@ class TokenOut(BaseModel):
     expires_at: datetime
     roles: list[str]
     username: str
+    warehouses: list[str] = Field(description="['*']: every warehouse")
 
 
-@router.post("/token", response_model=TokenOut)
-def sign_in(body: Credentials, pool: PoolDep, settings: SettingsDep) -> TokenOut:
-    try:
+class MeOut(BaseModel):
+    name: str
+    roles: list[str]
+    kind: str
+    warehouse: str | None
+    gateway: str | None
+    warehouses: list[str] = Field(description="['*']: every warehouse")
+
+
+def limits(settings: HubSettings) -> SignInLimits:
+    window, lockout = (timedelta(seconds=settings.login_window_s),
+                       timedelta(seconds=settings.login_lockout_s))
+    return SignInLimits(Limits(settings.login_max_failures, window, lockout),
+                        Limits(settings.login_max_failures_per_address, window, lockout))
+
+
+def hash_gate(request: Request, settings: HubSettings) -> HashGate:
+    gate = getattr(request.app.state, "hash_gate", None)
+    if gate is None:  # made on first use, on the event loop that serves it
+        gate = HashGate(settings.login_hash_slots, settings.login_hash_queue)
+        request.app.state.hash_gate = gate
+    return gate  # type: ignore[no-any-return]
+
+
+def scope_list(scope: Scope) -> list[str]:
+    return [ALL_WAREHOUSES] if scope.everything else sorted(scope.warehouses)
+
+
+@router.post("/token", response_model=TokenOut,
+             responses={429: {"description": "locked out for a while (Retry-After)"},
+                        503: {"description": "too many sign-ins at once (Retry-After)"}})
+async def sign_in_route(body: Credentials, request: Request, pool: PoolDep,
+                        settings: SettingsDep,
+                        _: Annotated[None, public("signing in is how a token is got")]
+                        ) -> TokenOut:
+    address = request.client.host if request.client else "unknown"
+
+    def attempt() -> IssuedToken:
         with pool.connection() as conn:
-            issued = login(conn, body.username, body.password, now=datetime.now(UTC),
-                           ttl=timedelta(seconds=settings.token_ttl_s),
-                           secret_key=settings.secret_key)
+            return sign_in(conn, body.username, body.password, address,
+                           now=datetime.now(UTC), ttl=timedelta(seconds=settings.token_ttl_s),
+                           secret_key=settings.secret_key, limits=limits(settings))
+    try:
+        issued = await hash_gate(request, settings).run(attempt)
     except AuthError as exc:
         raise HTTPException(401, str(exc)) from None
+    except LockedOut as exc:
+        wait = max(1, math.ceil(exc.retry_after.total_seconds()))
+        raise HTTPException(429, f"too many failed sign-ins; try again in {wait} s",
+                            headers={"Retry-After": str(wait)}) from None
+    except GateFull as exc:
+        raise HTTPException(503, str(exc), headers={"Retry-After": "1"}) from None
+    who = issued.principal
     return TokenOut(access_token=issued.token, expires_at=issued.expires_at,
-                    roles=list(issued.principal.roles), username=issued.principal.name)
+                    roles=list(who.roles), username=who.name, warehouses=scope_list(who.scope))
 
 
-@router.get("/me")
-def me(principal: CurrentPrincipal) -> dict[str, object]:
-    return {"name": principal.name, "roles": list(principal.roles), "kind": principal.kind,
-            "warehouse": principal.warehouse, "gateway": principal.gateway}
+@router.get("/me", response_model=MeOut)
+def me(access: Annotated[Access, guard(None, SHARED)]) -> MeOut:
+    who = access.principal
+    return MeOut(name=who.name, roles=list(who.roles), kind=who.kind, warehouse=who.warehouse,
+                 gateway=who.gateway, warehouses=scope_list(who.scope))

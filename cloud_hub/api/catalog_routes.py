@@ -10,7 +10,17 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from cloud_hub.api.deps import MasterData, PoolDep, Reader
+from cloud_hub.api.access import (
+    IN_BODY,
+    IN_QUERY,
+    IN_ROWS,
+    SHARED,
+    Access,
+    guard,
+    looked_up,
+)
+from cloud_hub.api.access_resources import LOCATION
+from cloud_hub.api.deps import PoolDep
 from cloud_hub.api.location_rows import (
     CodeStr,
     CsvRefused,
@@ -20,12 +30,15 @@ from cloud_hub.api.location_rows import (
     duplicates,
     parse_csv,
 )
+from cloud_hub.auth.roles import Permission
 from cloud_hub.storage import location_tree
 from cloud_hub.storage.catalog import Sku, remove_location, upsert_checked, upsert_skus
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 MAX_CSV_BYTES = 20 * 1024 * 1024
 MAX_LISTED_ERRORS = 1000
+ReadsLocation = Annotated[Access, guard(Permission.READ, looked_up(LOCATION))]
+EditsLocation = Annotated[Access, guard(Permission.MANAGE_MASTER_DATA, looked_up(LOCATION))]
 
 
 class SkuIn(BaseModel):
@@ -64,9 +77,10 @@ def _write_checked(pool: PoolDep, items: list[LocationIn]) -> int:
 
 
 @router.get("/locations")
-def list_locations(pool: PoolDep, _: Reader, warehouse: str | None = None,
+def list_locations(pool: PoolDep, access: Annotated[Access, guard(Permission.READ, IN_QUERY)],
                    kind: str | None = None, limit: int = Query(1000, ge=1, le=50_000),
                    offset: int = Query(0, ge=0)) -> list[dict[str, Any]]:
+    warehouse = access.warehouse
     with pool.connection() as conn:
         rows = conn.execute(
             f"SELECT {LOCATION_COLS} FROM locations WHERE (%s::text IS NULL OR warehouse = %s) "
@@ -76,7 +90,7 @@ def list_locations(pool: PoolDep, _: Reader, warehouse: str | None = None,
 
 
 @router.get("/locations/{code}")
-def get_location(code: str, pool: PoolDep, _: Reader) -> dict[str, Any]:
+def get_location(code: str, pool: PoolDep, _: ReadsLocation) -> dict[str, Any]:
     with pool.connection() as conn:
         row = conn.execute(f"SELECT {LOCATION_COLS} FROM locations WHERE code = %s",
                            (code,)).fetchone()
@@ -87,13 +101,16 @@ def get_location(code: str, pool: PoolDep, _: Reader) -> dict[str, Any]:
 
 @router.post("/locations", status_code=201)
 def create_locations(body: LocationIn | list[LocationIn], pool: PoolDep,
-                     _: MasterData) -> dict[str, int]:
+                     _: Annotated[Access, guard(Permission.MANAGE_MASTER_DATA, IN_BODY)]
+                     ) -> dict[str, int]:
     items = body if isinstance(body, list) else [body]
     return {"written": _write_checked(pool, items)}
 
 
 @router.put("/locations/{code}")
-def update_location(code: str, body: LocationIn, pool: PoolDep, _: MasterData) -> dict[str, Any]:
+def update_location(code: str, body: LocationIn, pool: PoolDep,
+                    _: Annotated[Access, guard(Permission.MANAGE_MASTER_DATA, looked_up(
+                        LOCATION, missing_ok=True, body=True))]) -> dict[str, Any]:
     if body.code != code:
         raise HTTPException(422, f"body code {body.code!r} does not match the path {code!r}")
     _write_checked(pool, [body])
@@ -101,7 +118,7 @@ def update_location(code: str, body: LocationIn, pool: PoolDep, _: MasterData) -
 
 
 @router.delete("/locations/{code}")
-def delete_location(code: str, pool: PoolDep, _: MasterData) -> dict[str, str]:
+def delete_location(code: str, pool: PoolDep, _: EditsLocation) -> dict[str, str]:
     try:
         with pool.connection() as conn, conn.transaction():
             return {"code": code, "result": remove_location(conn, code)}
@@ -110,7 +127,9 @@ def delete_location(code: str, pool: PoolDep, _: MasterData) -> dict[str, str]:
 
 
 @router.post("/locations/import")
-async def import_locations(request: Request, pool: PoolDep, _: MasterData,
+async def import_locations(request: Request, pool: PoolDep,
+                           access: Annotated[Access, guard(Permission.MANAGE_MASTER_DATA,
+                                                           IN_ROWS)],
                            create_warehouses: bool = False) -> dict[str, Any]:
     """CSV whose header names LocationIn columns (code, warehouse and kind at least). Rows that
     pass are written; every other row is listed with its line, code, column and reason — a
@@ -127,6 +146,7 @@ async def import_locations(request: Request, pool: PoolDep, _: MasterData,
     except CsvRefused as exc:
         raise HTTPException(422, str(exc)) from None
     rows, twice = duplicates(rows)
+    access.admit(r.location.warehouse for r in rows)  # every row in the caller's warehouses
     written, refused = await run_in_threadpool(_import_rows, pool, rows, errors + twice,
                                                create_warehouses)
     refused.sort(key=lambda e: e.line)
@@ -156,7 +176,8 @@ def _import_rows(pool: PoolDep, rows: list[CsvRow], errors: list[RowError],
 
 
 @router.get("/skus")
-def list_skus(pool: PoolDep, _: Reader, q: str | None = None,
+def list_skus(pool: PoolDep, _: Annotated[Access, guard(Permission.READ, SHARED)],
+              q: str | None = None,
               limit: int = Query(500, ge=1, le=10_000),
               offset: int = Query(0, ge=0)) -> list[dict[str, Any]]:
     with pool.connection() as conn:
@@ -170,7 +191,9 @@ def list_skus(pool: PoolDep, _: Reader, q: str | None = None,
 
 
 @router.post("/skus", status_code=201)
-def create_skus(body: SkuIn | list[SkuIn], pool: PoolDep, _: MasterData) -> dict[str, int]:
+def create_skus(body: SkuIn | list[SkuIn], pool: PoolDep,
+                _: Annotated[Access, guard(Permission.MANAGE_MASTER_DATA, SHARED)]
+                ) -> dict[str, int]:
     items = body if isinstance(body, list) else [body]
     with pool.connection() as conn, conn.transaction():
         return {"written": upsert_skus(conn, [Sku(**i.model_dump()) for i in items])}

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from cloud_hub.api.deps import ApplyDep, PoolDep, Poster, Reader
+from cloud_hub.api.access import IN_EVENTS, IN_QUERY, Access, guard, looked_up
+from cloud_hub.api.access_resources import UNIT
+from cloud_hub.api.deps import ApplyDep, PoolDep
+from cloud_hub.auth.roles import Permission
 from cloud_hub.storage import queries
 from protocol.codec import MAX_PAYLOAD_BYTES, decode_message
 
 router = APIRouter(prefix="/api/v1", tags=["ledger"])
 MAX_POST_BYTES = 16 * MAX_PAYLOAD_BYTES
+Reads = Annotated[Access, guard(Permission.READ, IN_QUERY)]
 
 
 def _jsonable(row: object) -> dict[str, Any]:
@@ -25,11 +29,11 @@ def _jsonable(row: object) -> dict[str, Any]:
 
 
 @router.get("/stock")
-def stock(pool: PoolDep, _: Reader, sku: str | None = None, location: str | None = None,
-          lot: str | None = None, warehouse: str | None = None,
-          include_children: bool = False) -> list[dict[str, Any]]:
+def stock(pool: PoolDep, access: Reads, sku: str | None = None, location: str | None = None,
+          lot: str | None = None, include_children: bool = False) -> list[dict[str, Any]]:
     if not sku and not location:
         raise HTTPException(422, "give sku or location (or both)")
+    warehouse = access.warehouse
     with pool.connection() as conn:
         if sku:
             rows = queries.stock_by_sku(conn, sku, warehouse, lot)
@@ -39,22 +43,23 @@ def stock(pool: PoolDep, _: Reader, sku: str | None = None, location: str | None
             rows = queries.stock_under(conn, location or "")
         else:
             rows = queries.stock_at(conn, location or "")
-    return [_jsonable(r) for r in rows if lot is None or r.lot == lot]
+    return [_jsonable(r) for r in rows if (lot is None or r.lot == lot)
+            and warehouse in (None, r.warehouse)]
 
 
 @router.get("/stock/summary")
-def stock_summary(pool: PoolDep, _: Reader, warehouse: str | None = None,
-                  limit: int = Query(1000, ge=1, le=50_000),
+def stock_summary(pool: PoolDep, access: Reads, limit: int = Query(1000, ge=1, le=50_000),
                   offset: int = Query(0, ge=0)) -> list[dict[str, Any]]:
     with pool.connection() as conn:
-        rows = queries.stock_summary(conn, warehouse, limit, offset)
+        rows = queries.stock_summary(conn, access.warehouse, limit, offset)
     return [{"warehouse": w, "sku": s, "on_hand": float(q)} for w, s, q in rows]
 
 
 @router.get("/units")
-def list_units(pool: PoolDep, _: Reader, warehouse: str | None = None,
-               location: str | None = None, limit: int = Query(5000, ge=1, le=50_000),
+def list_units(pool: PoolDep, access: Reads, location: str | None = None,
+               limit: int = Query(5000, ge=1, le=50_000),
                offset: int = Query(0, ge=0)) -> list[dict[str, Any]]:
+    warehouse = access.warehouse
     with pool.connection() as conn:
         rows = conn.execute("""
             SELECT u.unit_key, u.epc, u.sscc, u.warehouse, u.location, u.since,
@@ -71,7 +76,8 @@ def list_units(pool: PoolDep, _: Reader, warehouse: str | None = None,
 
 
 @router.get("/units/{identifier}")
-def get_unit(identifier: str, pool: PoolDep, _: Reader) -> dict[str, Any]:
+def get_unit(identifier: str, pool: PoolDep,
+             _: Annotated[Access, guard(Permission.READ, looked_up(UNIT))]) -> dict[str, Any]:
     with pool.connection() as conn:
         unit = queries.where_is(conn, identifier)
         if unit is None:
@@ -84,9 +90,9 @@ def get_unit(identifier: str, pool: PoolDep, _: Reader) -> dict[str, Any]:
 
 
 @router.get("/moves")
-def list_moves(pool: PoolDep, _: Reader, start: datetime | None = None,
-               end: datetime | None = None, warehouse: str | None = None,
-               location: str | None = None, after_seq: int = Query(0, ge=0),
+def list_moves(pool: PoolDep, access: Reads, start: datetime | None = None,
+               end: datetime | None = None, location: str | None = None,
+               after_seq: int = Query(0, ge=0),
                limit: int = Query(500, ge=1, le=5000)) -> dict[str, Any]:
     for name, value in (("start", start), ("end", end)):
         if value is not None and value.tzinfo is None:
@@ -94,26 +100,24 @@ def list_moves(pool: PoolDep, _: Reader, start: datetime | None = None,
     lo = start or datetime(1970, 1, 1, tzinfo=UTC)
     hi = end or datetime(9999, 1, 1, tzinfo=UTC)
     with pool.connection() as conn:
-        rows = queries.moves_between(conn, lo, hi, warehouse=warehouse, location=location,
+        rows = queries.moves_between(conn, lo, hi, warehouse=access.warehouse, location=location,
                                      after_seq=after_seq, limit=limit)
     return {"items": [_jsonable(r) for r in rows],
             "next_after_seq": rows[-1].seq if len(rows) == limit else None}
 
 
 @router.post("/moves")
-async def post_moves(request: Request, service: ApplyDep, principal: Poster) -> dict[str, Any]:
+async def post_moves(request: Request, service: ApplyDep,
+                     access: Annotated[Access, guard(Permission.POST_MOVES, IN_EVENTS)]
+                     ) -> dict[str, Any]:
     """One StockMoved, a JSON array, or {"events": [...]}: the same validation and
     idempotency as MQTT ingest. Events that fail validation are reported, not applied."""
     body = await request.body()
     if len(body) > MAX_POST_BYTES:
         raise HTTPException(413, f"body is over {MAX_POST_BYTES} bytes; send smaller batches")
     decoded = decode_message(body) if len(body) <= MAX_PAYLOAD_BYTES else _decode_big(body)
-    if principal.kind == "device":
-        foreign = {e.warehouse for e in decoded.events} - {principal.warehouse}
-        if foreign:
-            raise HTTPException(403, f"gateway {principal.gateway} of {principal.warehouse} "
-                                     f"may not post moves for {', '.join(sorted(foreign))}")
-    result = await service.apply_async(decoded.events, principal.name) \
+    access.admit(e.warehouse for e in decoded.events)  # as decoded: what would be applied
+    result = await service.apply_async(decoded.events, access.name) \
         if decoded.events else None
     outcomes = [{"event_id": str(o.event_id), "status": o.status.value, "code": o.code,
                  "reason": o.reason} for o in (result.outcomes if result else ())]
@@ -147,10 +151,10 @@ def _decode_big(body: bytes) -> Any:
 
 
 @router.get("/search")
-def search(pool: PoolDep, _: Reader, q: str = Query(min_length=1, max_length=128),
-           warehouse: str | None = None, limit: int = Query(200, ge=1, le=2000)) -> list[dict]:
+def search(pool: PoolDep, access: Reads, q: str = Query(min_length=1, max_length=128),
+           limit: int = Query(200, ge=1, le=2000)) -> list[dict]:
     """Find stock and units by SKU, GTIN, lot, EPC, SSCC or location code."""
-    term = q.strip()
+    term, warehouse = q.strip(), access.warehouse
     with pool.connection() as conn:
         rows = conn.execute("""
             SELECT 'sku' AS kind, b.sku, b.location, b.lot, b.quantity, NULL FROM balances b

@@ -1,36 +1,81 @@
-"""WebSocket /api/v1/live: committed moves and balance changes, filtered by warehouse/zone."""
+"""WebSocket /api/v1/live: committed moves and balance changes, filtered by warehouse/zone;
+POST /api/v1/live/tickets: the single-use ticket a client opens it with.
+
+Rule kept here: the socket is opened with a ticket, never a bearer token (URLs are logged);
+the ticket fixes whose feed it is and which warehouse it shows (cloud_hub.api.access).
+"""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, Field
 
-from cloud_hub.api.deps import principal_for
-from cloud_hub.auth.roles import Permission, permissions
+from cloud_hub.api.access import (
+    IN_BODY_OPTIONAL,
+    Access,
+    Credentials,
+    guard,
+    live_access,
+    ticketed,
+)
+from cloud_hub.api.deps import PoolDep, SettingsDep
+from cloud_hub.auth.roles import Permission
+from cloud_hub.auth.tickets import issue_ticket
 from cloud_hub.live import LiveFilter, LiveHub
 
 router = APIRouter(tags=["live"])
 
 
+class TicketIn(BaseModel):
+    warehouse: str | None = Field(None, min_length=1, max_length=64,
+                                  description="the warehouse to follow; needed unless the "
+                                              "caller may read only one, or all")
+
+
+class TicketOut(BaseModel):
+    ticket: str
+    expires_at: datetime
+    warehouse: str | None = Field(description="null: every warehouse")
+
+
+@router.post("/api/v1/live/tickets", response_model=TicketOut, status_code=201)
+def new_ticket(pool: PoolDep, settings: SettingsDep, credentials: Credentials,
+               access: Annotated[Access, guard(Permission.READ, IN_BODY_OPTIONAL)],
+               body: TicketIn | None = None) -> TicketOut:
+    """A ticket for `GET /api/v1/live?ticket=…` (WebSocket): single use, valid for seconds."""
+    assert credentials is not None  # the guard let the caller in with its bearer token
+    with pool.connection() as conn:
+        ticket, expires = issue_ticket(conn, credentials.credentials, access.warehouse,
+                                       now=datetime.now(UTC),
+                                       ttl=timedelta(seconds=settings.live_ticket_ttl_s),
+                                       secret_key=settings.secret_key)
+    return TicketOut(ticket=ticket, expires_at=expires, warehouse=access.warehouse)
+
+
+def _redeem(ws: WebSocket, ticket: str | None, warehouse: str | None) -> Access:
+    with ws.app.state.pool.connection() as conn:
+        return live_access(conn, ws.app.state.settings.secret_key, Permission.READ, ticket,
+                           warehouse)
+
+
 @router.websocket("/api/v1/live")
-async def live(ws: WebSocket, warehouse: str | None = None, zone: str | None = None,
-               token: str | None = None) -> None:
+async def live(ws: WebSocket, _: Annotated[None, ticketed(Permission.READ)],
+               ticket: str | None = None, warehouse: str | None = None,
+               zone: str | None = None) -> None:
     app = ws.app
-    header = ws.headers.get("authorization", "")
-    token = token or (header[7:].strip() if header.lower().startswith("bearer ") else None)
     try:
-        principal = await asyncio.to_thread(principal_for, app.state.pool, app.state.settings,
-                                            token)
+        access = await asyncio.to_thread(_redeem, ws, ticket, warehouse)
     except HTTPException as exc:
-        await ws.close(code=4401, reason=str(exc.detail)[:120])
-        return
-    if Permission.READ not in permissions(principal.roles):
-        await ws.close(code=4403, reason="this role may not read the live feed")
+        code = 4401 if exc.status_code == 401 else 4403
+        await ws.close(code=code, reason=str(exc.detail)[:120])
         return
     await ws.accept()
     hub: LiveHub = app.state.live
-    client = hub.subscribe(LiveFilter(warehouse, zone))
+    client = hub.subscribe(LiveFilter(access.warehouse, zone))
     reader = asyncio.create_task(_drain_incoming(ws))
     try:
         while client.closed_reason is None and not reader.done():

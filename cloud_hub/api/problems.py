@@ -20,7 +20,8 @@ from protocol.errors import ContractError
 log = logging.getLogger("stockpulse.hub")
 TITLES = {400: "Bad request", 401: "Not signed in", 403: "Forbidden", 404: "Not found",
           405: "Method not allowed", 409: "Conflict", 413: "Payload too large",
-          415: "Unsupported media type", 422: "Invalid input", 503: "Unavailable"}
+          415: "Unsupported media type", 422: "Invalid input", 429: "Too many requests",
+          503: "Unavailable"}
 
 
 def problem(status: int, detail: str, title: str | None = None,

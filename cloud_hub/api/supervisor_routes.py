@@ -6,16 +6,20 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from cloud_hub.api.deps import ApplyDep, PoolDep, Reader, Resolver
+from cloud_hub.api.access import IN_QUERY, Access, guard, looked_up
+from cloud_hub.api.access_resources import DEAD_LETTER, REJECTED_MOVE
+from cloud_hub.api.deps import ApplyDep, PoolDep
+from cloud_hub.auth.roles import Permission
 from protocol.codec import decode_event
 
 router = APIRouter(prefix="/api/v1", tags=["supervisor"])
 CORRECTION_NS = uuid.UUID("5f1c0e2a-6b1d-4c55-9d0e-2f8f4a7c9b10")
+Reads = Annotated[Access, guard(Permission.READ, IN_QUERY)]
 
 
 class Resolution(BaseModel):
@@ -26,9 +30,9 @@ class Resolution(BaseModel):
 
 
 @router.get("/rejected")
-def list_rejected(pool: PoolDep, _: Reader, warehouse: str | None = None,
-                  include_resolved: bool = False,
+def list_rejected(pool: PoolDep, access: Reads, include_resolved: bool = False,
                   limit: int = Query(200, ge=1, le=5000)) -> list[dict[str, Any]]:
+    warehouse = access.warehouse
     with pool.connection() as conn:
         rows = conn.execute(
             "SELECT event_id, received_at, occurred_at, warehouse, code, reason, applied_by, "
@@ -43,7 +47,8 @@ def list_rejected(pool: PoolDep, _: Reader, warehouse: str | None = None,
 
 @router.post("/rejected/{event_id}/resolve")
 def resolve_rejected(event_id: uuid.UUID, body: Resolution, pool: PoolDep, service: ApplyDep,
-                     who: Resolver) -> dict[str, Any]:
+                     who: Annotated[Access, guard(Permission.RESOLVE, looked_up(REJECTED_MOVE))]
+                     ) -> dict[str, Any]:
     with pool.connection() as conn:
         row = conn.execute("SELECT payload, resolved_at FROM rejected_moves WHERE event_id = %s",
                            (event_id,)).fetchone()
@@ -58,7 +63,9 @@ def resolve_rejected(event_id: uuid.UUID, body: Resolution, pool: PoolDep, servi
         corrected_id = uuid.uuid5(CORRECTION_NS, f"{event_id}:{sorted(body.corrections.items())}")
         payload["event_id"] = str(corrected_id)
         payload["corrects"] = str(event_id)
-        result = service.apply([decode_event(payload)], who.name)
+        event = decode_event(payload)
+        who.admit([event.warehouse])  # a correction may not carry it into another warehouse
+        result = service.apply([event], who.name)
         status = result.outcomes[0] if result.outcomes else None
         if status is not None and status.status.value == "rejected":
             return {"resolved": False, "event_id": str(corrected_id), "code": status.code,
@@ -74,11 +81,11 @@ def resolve_rejected(event_id: uuid.UUID, body: Resolution, pool: PoolDep, servi
 
 
 @router.get("/dead-letters")
-def list_dead_letters(pool: PoolDep, _: Reader, warehouse: str | None = None,
-                      include_resolved: bool = False,
+def list_dead_letters(pool: PoolDep, access: Reads, include_resolved: bool = False,
                       limit: int = Query(200, ge=1, le=5000)) -> list[dict[str, Any]]:
     """Messages the hub could not read. With `warehouse`: those that came on its topics, and
     those whose topic was not one of ours (warehouse null: they could be anybody's)."""
+    warehouse = access.warehouse
     with pool.connection() as conn:
         rows = conn.execute(
             "SELECT id, received_at, topic, warehouse, source, reason, raw, resolved_at, "
@@ -93,7 +100,9 @@ def list_dead_letters(pool: PoolDep, _: Reader, warehouse: str | None = None,
 
 
 @router.post("/dead-letters/{letter_id}/resolve")
-def resolve_dead_letter(letter_id: int, pool: PoolDep, who: Resolver) -> dict[str, Any]:
+def resolve_dead_letter(letter_id: int, pool: PoolDep,
+                        who: Annotated[Access, guard(Permission.RESOLVE, looked_up(DEAD_LETTER))]
+                        ) -> dict[str, Any]:
     with pool.connection() as conn:
         cur = conn.execute("UPDATE dead_letters SET resolved_at = %s, resolved_by = %s "
                            "WHERE id = %s AND resolved_at IS NULL",
@@ -104,7 +113,8 @@ def resolve_dead_letter(letter_id: int, pool: PoolDep, who: Resolver) -> dict[st
 
 
 @router.get("/gateways")
-def list_gateways(pool: PoolDep, _: Reader, warehouse: str | None = None) -> list[dict[str, Any]]:
+def list_gateways(pool: PoolDep, access: Reads) -> list[dict[str, Any]]:
+    warehouse = access.warehouse
     with pool.connection() as conn:
         rows = conn.execute(
             "SELECT warehouse, gateway, state, last_heartbeat, last_status_at, queue_depth, info "

@@ -1,6 +1,7 @@
 """Roles and what they may do: one table, checked on every write.
 
-Rule kept here: a role list grants the union of its roles' permissions; admin has all.
+Rule kept here: a role list grants the union of its roles' permissions; admin has all. Where
+a caller may use them (its warehouses) is cloud_hub.auth.policy's business.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ class Role(StrEnum):
 
 class Permission(StrEnum):
     READ = "read"
+    MONITOR = "monitor"  # the live map and the dashboard
     CONFIRM_TASKS = "confirm_tasks"
     POST_MOVES = "post_moves"
+    RUN_WORK = "run_work"  # receipt arrivals, shipping, waves, counts, replenishment tasks
     RESOLVE = "resolve"  # rejected moves, dead letters, count approvals
     MANAGE_MASTER_DATA = "manage_master_data"  # locations, SKUs, receipts, orders
     PLAN = "plan"  # planning, rules
@@ -28,11 +31,13 @@ class Permission(StrEnum):
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.PICKER: frozenset({Permission.READ, Permission.CONFIRM_TASKS}),
-    Role.SUPERVISOR: frozenset({Permission.READ, Permission.CONFIRM_TASKS, Permission.POST_MOVES,
-                                Permission.RESOLVE}),
-    Role.MANAGER: frozenset({Permission.READ, Permission.CONFIRM_TASKS, Permission.POST_MOVES,
-                             Permission.RESOLVE, Permission.MANAGE_MASTER_DATA, Permission.PLAN}),
+    Role.SUPERVISOR: frozenset({Permission.READ, Permission.MONITOR, Permission.CONFIRM_TASKS,
+                                Permission.POST_MOVES, Permission.RUN_WORK, Permission.RESOLVE}),
+    Role.MANAGER: frozenset({Permission.READ, Permission.MONITOR, Permission.CONFIRM_TASKS,
+                             Permission.POST_MOVES, Permission.RUN_WORK, Permission.RESOLVE,
+                             Permission.MANAGE_MASTER_DATA, Permission.PLAN}),
     Role.ADMIN: frozenset(Permission),
+    # a gateway posts moves (and heartbeats, over MQTT) for its own warehouse and nothing else
     Role.DEVICE: frozenset({Permission.POST_MOVES}),
 }
 

@@ -2,7 +2,8 @@
 decisions, purchase-order drafts (CSV / JSON), ABC/XYZ, dead stock, KPIs, alerts and rules.
 
 Rule kept here: routes are thin — they read the clock and the caller, then call `service`,
-`store` and `reports`; reading needs the `read` permission, changing anything needs `plan`.
+`store` and `reports`; reading needs the `read` permission, changing anything needs `plan`
+(acknowledging an alert: `resolve`), each within the caller's warehouses (api.access).
 """
 
 from __future__ import annotations
@@ -13,11 +14,21 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import httpx
-from fastapi import APIRouter, Body, Depends, HTTPException, Query
+from fastapi import APIRouter, Body, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from cloud_hub.api.deps import PoolDep, Principal, Reader, SettingsDep, require_permission
+from cloud_hub.api.access import (
+    EVERY,
+    IN_BODY_OPTIONAL,
+    IN_QUERY,
+    SHARED,
+    Access,
+    guard,
+    looked_up,
+)
+from cloud_hub.api.access_resources import ALERT, SUGGESTION
+from cloud_hub.api.deps import PoolDep, SettingsDep
 from cloud_hub.auth.roles import Permission
 from cloud_hub.planning import reports, service, store
 from cloud_hub.planning.actions import ActionFailed, ActionSinks, MqttAlertPublisher, WebhookSender
@@ -29,7 +40,7 @@ from cloud_hub.planning.replenish import SuggestionStateError
 from cloud_hub.planning.rules import RulesError, load_rules
 
 router = APIRouter(prefix="/api/v1/planning", tags=["planning"])
-Planner = Annotated[Principal, Depends(require_permission(Permission.PLAN))]
+Reads = Annotated[Access, guard(Permission.READ, IN_QUERY)]
 
 
 def _now() -> datetime:
@@ -47,35 +58,37 @@ class Decision(BaseModel):
 
 
 @router.post("/run")
-def run(body: RunRequest, pool: PoolDep, _: Planner) -> dict[str, Any]:
+def run(body: RunRequest, pool: PoolDep,
+        access: Annotated[Access, guard(Permission.PLAN, IN_BODY_OPTIONAL)]) -> dict[str, Any]:
     now = _now()
     with pool.connection() as conn:
         result = service.run_planning(conn, now.date(), now, days=body.days,
-                                      warehouse=body.warehouse)
+                                      warehouse=access.warehouse)
     return {"series": result.series, "suggestions": len(result.suggestions)}
 
 
 @router.get("/forecasts")
-def forecasts(pool: PoolDep, _: Reader, warehouse: str | None = None,
+def forecasts(pool: PoolDep, access: Reads,
               sku: Annotated[list[str] | None, Query()] = None,
               limit: int = Query(1000, ge=1, le=100_000)) -> list[dict[str, Any]]:
     with pool.connection() as conn:
-        return store.load_status(conn, warehouse, sku, limit)
+        return store.load_status(conn, access.warehouse, sku, limit)
 
 
 @router.get("/suggestions")
-def suggestions(pool: PoolDep, _: Reader, warehouse: str | None = None,
+def suggestions(pool: PoolDep, access: Reads,
                 state: Literal["proposed", "edited", "accepted", "rejected"] | None = None,
                 limit: int = Query(500, ge=1, le=10_000), offset: int = Query(0, ge=0)
                 ) -> list[dict[str, Any]]:
     with pool.connection() as conn:
         return [asdict(s) for s in store.list_suggestions(
-            conn, warehouse=warehouse, state=state, limit=limit, offset=offset)]
+            conn, warehouse=access.warehouse, state=state, limit=limit, offset=offset)]
 
 
 @router.post("/suggestions/{suggestion_id}/{decision}")
 def decide(suggestion_id: int, decision: Literal["accept", "edit", "reject"], pool: PoolDep,
-           who: Planner, body: Annotated[Decision | None, Body()] = None) -> dict[str, Any]:
+           who: Annotated[Access, guard(Permission.PLAN, looked_up(SUGGESTION))],
+           body: Annotated[Decision | None, Body()] = None) -> dict[str, Any]:
     body = body or Decision()
     if decision == "edit" and body.quantity is None:
         raise HTTPException(422, "an edit needs a positive 'quantity'")
@@ -91,10 +104,10 @@ def decide(suggestion_id: int, decision: Literal["accept", "edit", "reject"], po
 
 
 @router.get("/purchase-orders")
-def purchase_orders(pool: PoolDep, _: Reader, warehouse: str | None = None,
+def purchase_orders(pool: PoolDep, access: Reads,
                     format: Literal["json", "csv"] = "json") -> Response:
     with pool.connection() as conn:
-        accepted = store.list_suggestions(conn, warehouse=warehouse, state="accepted",
+        accepted = store.list_suggestions(conn, warehouse=access.warehouse, state="accepted",
                                           limit=10_000)
     drafts = build_drafts(accepted, _now().date())
     if format == "csv":
@@ -105,17 +118,17 @@ def purchase_orders(pool: PoolDep, _: Reader, warehouse: str | None = None,
 
 
 @router.get("/classification")
-def classification(pool: PoolDep, _: Reader, warehouse: str | None = None,
+def classification(pool: PoolDep, access: Reads,
                    limit: int = Query(10_000, ge=1, le=100_000)) -> list[dict[str, Any]]:
     with pool.connection() as conn:
-        rows = store.load_status(conn, warehouse, None, limit)
+        rows = store.load_status(conn, access.warehouse, None, limit)
     return [{"warehouse": r["warehouse"], "sku": r["sku"], "abc": r["abc_class"],
              "xyz": r["xyz_class"], "count_interval_days":
              count_interval_days(r["abc_class"] or "C")} for r in rows]
 
 
 @router.get("/dead-stock")
-def dead_stock(pool: PoolDep, _: Reader, warehouse: str | None = None,
+def dead_stock(pool: PoolDep, access: Reads,
                dead_days: int = Query(180, ge=1, le=3650),
                slow_days: int | None = Query(None, ge=1, le=3650,
                                              description="default: 90, or dead_days if less")
@@ -125,36 +138,38 @@ def dead_stock(pool: PoolDep, _: Reader, warehouse: str | None = None,
         raise HTTPException(422, "slow_days must not exceed dead_days")
     today = _now().date()
     with pool.connection() as conn:
-        items = reports.stock_items(conn, warehouse)
+        items = reports.stock_items(conn, access.warehouse)
     return {"items": [asdict(s) for s in dead_and_slow(items, today, dead_days, slow_days)],
             "ageing": [asdict(b) for b in ageing(items, today)]}
 
 
 @router.get("/kpis")
-def kpis(pool: PoolDep, _: Reader, start: date | None = None, end: date | None = None,
-         by: GroupBy = GroupBy.ALL, warehouse: str | None = None) -> dict[str, Any]:
+def kpis(pool: PoolDep, access: Reads, start: date | None = None, end: date | None = None,
+         by: GroupBy = GroupBy.ALL) -> dict[str, Any]:
     end = end or _now().date() + timedelta(days=1)
     start = start or end - timedelta(days=30)
     if not start < end or (end - start).days > 3 * 366:
         raise HTTPException(422, "the period must end after it starts and span at most 3 years")
     with pool.connection() as conn:
-        inputs = reports.kpi_inputs(conn, start, end, warehouse=warehouse)
-        counts = reports.cycle_counts(conn, start, end)
+        inputs = reports.kpi_inputs(conn, start, end, warehouse=access.warehouse)
+        counts = reports.cycle_counts(conn, start, end, access.warehouse)
     result = compute_kpis(inputs, counts, by)
     return {"start": start, "end": end, "by": by.value,
             "groups": {k: asdict(v) for k, v in result.items()}}
 
 
 @router.get("/alerts")
-def alerts(pool: PoolDep, _: Reader, warehouse: str | None = None, open_only: bool = True,
+def alerts(pool: PoolDep, access: Reads, open_only: bool = True,
            limit: int = Query(200, ge=1, le=5000)) -> list[dict[str, Any]]:
     with pool.connection() as conn:
-        return [asdict(a) for a in store.list_alerts(conn, warehouse=warehouse,
+        return [asdict(a) for a in store.list_alerts(conn, warehouse=access.warehouse,
                                                     open_only=open_only, limit=limit)]
 
 
 @router.post("/alerts/{alert_id}/acknowledge")
-def acknowledge(alert_id: int, pool: PoolDep, who: Reader) -> dict[str, Any]:
+def acknowledge(alert_id: int, pool: PoolDep,
+                who: Annotated[Access, guard(Permission.RESOLVE, looked_up(ALERT))]
+                ) -> dict[str, Any]:
     try:
         with pool.connection() as conn:
             return asdict(store.acknowledge_alert(conn, alert_id, who.name, _now()))
@@ -163,7 +178,8 @@ def acknowledge(alert_id: int, pool: PoolDep, who: Reader) -> dict[str, Any]:
 
 
 @router.get("/rules")
-def get_rules(pool: PoolDep, _: Reader) -> dict[str, Any]:
+def get_rules(pool: PoolDep,
+              _: Annotated[Access, guard(Permission.READ, SHARED)]) -> dict[str, Any]:
     with pool.connection() as conn:
         current = store.current_rule_set(conn)
     return {"version": None, "source": ""} if current is None else {
@@ -171,7 +187,7 @@ def get_rules(pool: PoolDep, _: Reader) -> dict[str, Any]:
 
 
 @router.put("/rules")
-def put_rules(pool: PoolDep, who: Planner,
+def put_rules(pool: PoolDep, who: Annotated[Access, guard(Permission.PLAN, EVERY)],
               source: Annotated[str, Body(media_type="text/plain", max_length=200_000)]
               ) -> dict[str, Any]:
     try:
@@ -184,10 +200,11 @@ def put_rules(pool: PoolDep, who: Planner,
 
 
 @router.post("/rules/evaluate")
-def evaluate_rules(pool: PoolDep, settings: SettingsDep, _: Planner,
-                   warehouse: str | None = None) -> dict[str, Any]:
+def evaluate_rules(pool: PoolDep, settings: SettingsDep,
+                   access: Annotated[Access, guard(Permission.PLAN, IN_QUERY)]
+                   ) -> dict[str, Any]:
     """Run the current rules over every SKU × warehouse with stock or a policy, now."""
-    now = _now()
+    now, warehouse = _now(), access.warehouse
     publisher = None
     with pool.connection() as conn:
         current = store.current_rule_set(conn)

@@ -94,16 +94,18 @@ def kpi_inputs(conn: psycopg.Connection, start: date, end: date, dead_days: int 
         sku_class=np.array([classes.get(k) or "C" for k in keys]), dead=dead)
 
 
-def cycle_counts(conn: psycopg.Connection, start: date, end: date) -> CycleCounts | None:
-    """Counted lines in the period from the counts module's work_counts table, when present:
-    a line is accurate when the count matched the ledger's snapshot."""
+def cycle_counts(conn: psycopg.Connection, start: date, end: date,
+                 warehouse: str | None = None) -> CycleCounts | None:
+    """Counted lines in the period (of one warehouse, or all) from the counts module's
+    work_counts table, when present: a line is accurate when the count matched the ledger's
+    snapshot."""
     if conn.execute("SELECT to_regclass('work_counts')").fetchone() == (None,):
         return None
     rows = conn.execute(
         "SELECT c.warehouse, coalesce(s.abc_class, 'C'), c.counted = c.snapshot FROM work_counts c"
         " LEFT JOIN planning_status s ON s.warehouse = c.warehouse AND s.sku = c.sku "
-        "WHERE c.counted IS NOT NULL AND c.counted_at >= %s AND c.counted_at < %s",
-        (start, end)).fetchall()
+        "WHERE c.counted IS NOT NULL AND c.counted_at >= %s AND c.counted_at < %s "
+        "AND (%s::text IS NULL OR c.warehouse = %s)", (start, end, warehouse, warehouse)).fetchall()
     return CycleCounts(np.array([r[0] for r in rows], dtype=str),
                        np.array([r[1] for r in rows], dtype=str),
                        np.array([bool(r[2]) for r in rows], dtype=bool))

@@ -7,9 +7,12 @@ pages carry no data: they fetch it with the signed-in user's token.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, RedirectResponse
+
+from cloud_hub.api.access import public
 
 STATIC = Path(__file__).resolve().parent / "static"
 MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html",
@@ -18,6 +21,8 @@ PAGES = {"map": "map.html", "dashboard": "dashboard.html", "login": "login.html"
 MAX_ASSET_CHARS = 200  # our assets are short relative paths; a longer one is none of them
 
 pages_router = APIRouter(include_in_schema=False)
+Page = Annotated[None, public("pages and assets carry no data: they fetch it with the "
+                             "signed-in user's token, through routes that check it")]
 
 
 def _page(name: str) -> FileResponse:
@@ -26,22 +31,22 @@ def _page(name: str) -> FileResponse:
 
 
 @pages_router.get("/map")
-def map_page() -> FileResponse:
+def map_page(_: Page) -> FileResponse:
     return _page("map")
 
 
 @pages_router.get("/dashboard")
-def dashboard_page() -> FileResponse:
+def dashboard_page(_: Page) -> FileResponse:
     return _page("dashboard")
 
 
 @pages_router.get("/login")
-def login_page() -> FileResponse:
+def login_page(_: Page) -> FileResponse:
     return _page("login")
 
 
 @pages_router.get("/web/")
-def web_root() -> RedirectResponse:
+def web_root(_: Page) -> RedirectResponse:
     return RedirectResponse("/map")
 
 
@@ -59,7 +64,7 @@ def asset_path(relative: str) -> Path | None:
 
 
 @pages_router.get("/web/{relative:path}")
-def asset(relative: str) -> FileResponse:
+def asset(relative: str, _: Page) -> FileResponse:
     path = asset_path(relative)
     if path is None or path.suffix not in MEDIA_TYPES:
         raise HTTPException(status_code=404, detail="no such asset")

@@ -11,15 +11,17 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
-from cloud_hub.api.deps import PoolDep, Principal, require_roles
+from cloud_hub.api.access import IN_QUERY, IN_QUERY_REQUIRED, SHARED, Access, guard, looked_up
+from cloud_hub.api.access_resources import LOCATION
+from cloud_hub.api.deps import PoolDep
+from cloud_hub.auth.roles import Permission
 from cloud_hub.web import dashboard, find, queries
 from cloud_hub.web.pages import pages_router
 
-Viewer = Annotated[Principal, Depends(require_roles("manager", "supervisor"))]
-Warehouse = Annotated[str, Query(min_length=1, max_length=64)]
+Views = Annotated[Access, guard(Permission.MONITOR, IN_QUERY_REQUIRED)]
 
 router = APIRouter()
 router.include_router(pages_router)
@@ -32,30 +34,34 @@ def _json(value: object) -> Response:
 
 
 @data.get("/map/warehouses")
-def map_warehouses(pool: PoolDep, _: Viewer) -> dict[str, list[str]]:
-    """Warehouses that have locations to draw."""
+def map_warehouses(pool: PoolDep, access: Annotated[Access, guard(Permission.MONITOR, SHARED)]
+                   ) -> dict[str, list[str]]:
+    """Warehouses that have locations to draw, of those the caller may see."""
+    scope = access.principal.scope
     with pool.connection() as conn:
-        return {"warehouses": queries.warehouses(conn)}
+        return {"warehouses": [w for w in queries.warehouses(conn) if scope.allows(w)]}
 
 
 @data.get("/map/layout")
-def map_layout(pool: PoolDep, _: Viewer, warehouse: Warehouse) -> Response:
+def map_layout(pool: PoolDep, access: Views) -> Response:
     """The floor plan: active locations as rows under a `columns` header."""
+    warehouse = access.warehouse or ""
     with pool.connection() as conn:
         rows = queries.layout_json(conn, warehouse)
     return Response(queries.layout_envelope(warehouse, rows), media_type="application/json")
 
 
 @data.get("/map/state")
-def map_state(pool: PoolDep, _: Viewer, warehouse: Warehouse) -> Response:
+def map_state(pool: PoolDep, access: Views) -> Response:
     """Where every pallet is (since: epoch ms) and every balance, at one moment."""
     with pool.connection() as conn:
-        body = queries.map_state_json(conn, warehouse, datetime.now(UTC))
+        body = queries.map_state_json(conn, access.warehouse or "", datetime.now(UTC))
     return Response(body, media_type="application/json")
 
 
 @data.get("/map/location/{code}")
-def map_location(code: str, pool: PoolDep, _: Viewer,
+def map_location(code: str, pool: PoolDep,
+                 _: Annotated[Access, guard(Permission.MONITOR, looked_up(LOCATION))],
                  moves: Annotated[int, Query(ge=1, le=200)] = 20) -> Response:
     """What a location holds, its pallets and its last moves with who/what made them."""
     with pool.connection() as conn:
@@ -66,16 +72,17 @@ def map_location(code: str, pool: PoolDep, _: Viewer,
 
 
 @data.get("/map/find")
-def map_find(pool: PoolDep, _: Viewer, warehouse: Warehouse,
+def map_find(pool: PoolDep, access: Views,
              q: Annotated[str, Query(min_length=1, max_length=128)]) -> Response:
     """Where a SKU, GTIN, lot, EPC, SSCC or location code is."""
     with pool.connection() as conn:
-        hits = find.find(conn, warehouse, q)
+        hits = find.find(conn, access.warehouse or "", q)
     return _json({"query": q, "hits": hits, "truncated": len(hits) >= find.FIND_LIMIT})
 
 
 @data.get("/dashboard/summary")
-def dashboard_summary(pool: PoolDep, _: Viewer, warehouse: str | None = None,
+def dashboard_summary(pool: PoolDep, access: Annotated[Access, guard(Permission.MONITOR,
+                                                                     IN_QUERY)],
                       start: datetime | None = None, end: datetime | None = None,
                       bucket_s: Annotated[int, Query(ge=60, le=86400)] = 3600) -> Response:
     """Today's moves by source, open tasks, what waits for a supervisor, alerts. `start`/`end`
@@ -88,7 +95,7 @@ def dashboard_summary(pool: PoolDep, _: Viewer, warehouse: str | None = None,
     if not timedelta(0) < end - start <= timedelta(days=31):
         raise HTTPException(422, "end must be after start, at most 31 days later")
     with pool.connection() as conn:
-        return _json(dashboard.summary(conn, warehouse, start, end,
+        return _json(dashboard.summary(conn, access.warehouse, start, end,
                                        timedelta(seconds=bucket_s), now))
 
 

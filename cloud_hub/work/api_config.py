@@ -11,8 +11,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from cloud_hub.api.deps import PoolDep, Reader
-from cloud_hub.work.api_deps import Manager, Mover, http_errors
+from cloud_hub.api.access import EVERY, IN_BODY, SHARED, Access, guard
+from cloud_hub.api.deps import PoolDep
+from cloud_hub.auth.roles import Permission
+from cloud_hub.work.api_deps import http_errors
 from cloud_hub.work.api_models import Code, Qty
 from cloud_hub.work.pg_rules import load_policy, save_profile, save_rule
 from cloud_hub.work.pg_tasks import insert_task
@@ -50,8 +52,10 @@ class ReplenishIn(_In):
 
 @router.put("/putaway-rules/{scope}/{key}")
 def put_rule(scope: Literal["sku", "category", "zone", "default"], key: str, body: RuleIn,
-             pool: PoolDep, _: Manager) -> dict[str, Any]:
-    """`key` is the SKU, category or dock zone; use `-` for the default rule."""
+             pool: PoolDep, _: Annotated[Access, guard(Permission.MANAGE_MASTER_DATA, EVERY)]
+             ) -> dict[str, Any]:
+    """`key` is the SKU, category or dock zone; use `-` for the default rule. The rules steer
+    every warehouse: only a caller who may act on all of them may change them."""
     rule = PutawayRule(tuple(body.strategies),
                        frozenset(body.zones) if body.zones is not None else None)
     with pool.connection() as conn:
@@ -61,7 +65,8 @@ def put_rule(scope: Literal["sku", "category", "zone", "default"], key: str, bod
 
 
 @router.get("/putaway-rules")
-def get_rules(pool: PoolDep, _: Reader) -> dict[str, Any]:
+def get_rules(pool: PoolDep,
+              _: Annotated[Access, guard(Permission.READ, SHARED)]) -> dict[str, Any]:
     with pool.connection() as conn:
         policy = load_policy(conn)
 
@@ -75,7 +80,9 @@ def get_rules(pool: PoolDep, _: Reader) -> dict[str, Any]:
 
 
 @router.put("/sku-profiles/{sku}")
-def put_profile(sku: str, body: ProfileIn, pool: PoolDep, _: Manager) -> dict[str, Any]:
+def put_profile(sku: str, body: ProfileIn, pool: PoolDep,
+                _: Annotated[Access, guard(Permission.MANAGE_MASTER_DATA, SHARED)]
+                ) -> dict[str, Any]:
     with http_errors(), pool.connection() as conn:
         save_profile(conn, sku, needs=body.needs, home_bin=body.home_bin,
                      unit_volume=body.unit_volume)
@@ -83,7 +90,8 @@ def put_profile(sku: str, body: ProfileIn, pool: PoolDep, _: Manager) -> dict[st
 
 
 @router.post("/replenishments", status_code=201)
-def replenish(body: ReplenishIn, pool: PoolDep, _: Mover) -> dict[str, Any]:
+def replenish(body: ReplenishIn, pool: PoolDep,
+              _: Annotated[Access, guard(Permission.RUN_WORK, IN_BODY)]) -> dict[str, Any]:
     """A replenishment task (e.g. from the planning suggestions): reserve stock → pick face."""
     task_id = f"replenish-{uuid.uuid4().hex[:12]}"
     step = TaskStep(step_id="1", sequence=1, location=body.from_location,

@@ -1,5 +1,5 @@
 """Dependencies of the work routes: the WorkService on the app, the caller as an Actor, and
-work's errors as HTTP statuses."""
+work's errors as HTTP statuses. Who may call which route: cloud_hub.api.access."""
 
 from __future__ import annotations
 
@@ -9,15 +9,12 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from cloud_hub.api.deps import Principal, require_permission
-from cloud_hub.auth.roles import Permission
+from cloud_hub.api.access import Access
 from cloud_hub.work.pg_apply import LedgerRefused
 from cloud_hub.work.pg_receiving import ReceiptRefused
 from cloud_hub.work.pg_tasks import TaskConflict, TaskNotFound
 from cloud_hub.work.service import Actor, WorkService
 from protocol.events import StockMoved
-
-Worker = Annotated[Principal, Depends(require_permission(Permission.CONFIRM_TASKS))]
 
 
 def _publisher(request: Request) -> Callable[[Sequence[StockMoved]], None]:
@@ -42,8 +39,8 @@ def get_service(request: Request) -> WorkService:
 ServiceDep = Annotated[WorkService, Depends(get_service)]
 
 
-def actor(principal: Principal) -> Actor:
-    return Actor(principal.name, frozenset(principal.roles))
+def actor(access: Access) -> Actor:
+    return Actor(access.name, frozenset(access.principal.roles))
 
 
 @contextmanager
@@ -59,8 +56,3 @@ def http_errors() -> Iterator[None]:
         raise HTTPException(409, f"the stock ledger refused this: {exc}") from None
     except ReceiptRefused as exc:
         raise HTTPException(409, exc.reason) from None
-
-
-Manager = Annotated[Principal, Depends(require_permission(Permission.MANAGE_MASTER_DATA))]
-Mover = Annotated[Principal, Depends(require_permission(Permission.POST_MOVES))]
-Resolver = Annotated[Principal, Depends(require_permission(Permission.RESOLVE))]

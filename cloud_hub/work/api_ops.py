@@ -10,8 +10,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from cloud_hub.api.deps import PoolDep, Reader
-from cloud_hub.work.api_deps import Manager, Mover, Resolver, ServiceDep, actor, http_errors
+from cloud_hub.api.access import IN_BODY, IN_QUERY_REQUIRED, Access, guard, looked_up
+from cloud_hub.api.access_resources import ORDER, RECEIPT, TASK
+from cloud_hub.api.deps import PoolDep
+from cloud_hub.auth.roles import Permission
+from cloud_hub.work.api_deps import ServiceDep, actor, http_errors
 from cloud_hub.work.api_models import (
     ActIn,
     ArrivalIn,
@@ -43,6 +46,8 @@ from cloud_hub.work.picking import WaveRule
 from cloud_hub.work.receiving import ExpectedReceipt, ExpectedUnit, ReceiptLine
 
 router = APIRouter(prefix="/api/v1", tags=["work"])
+P = Permission
+ReadsWarehouse = Annotated[Access, guard(P.READ, IN_QUERY_REQUIRED)]
 
 
 def _now() -> datetime:
@@ -63,7 +68,8 @@ def numbers(value: Any) -> Any:
 # --- receipts ----------------------------------------------------------------------------------
 
 @router.post("/receipts", status_code=201)
-def new_receipt(body: ReceiptIn, pool: PoolDep, _: Manager) -> dict[str, Any]:
+def new_receipt(body: ReceiptIn, pool: PoolDep,
+                _: Annotated[Access, guard(P.MANAGE_MASTER_DATA, IN_BODY)]) -> dict[str, Any]:
     receipt = ExpectedReceipt(body.receipt_id, body.warehouse, body.dock, tuple(
         ReceiptLine(ln.line_id, ln.sku, ln.quantity, ln.lot, ln.expiry,
                     tuple(ExpectedUnit(u.unit.key, u.quantity) for u in ln.units))
@@ -74,7 +80,8 @@ def new_receipt(body: ReceiptIn, pool: PoolDep, _: Manager) -> dict[str, Any]:
 
 
 @router.get("/receipts/{receipt_id}")
-def get_receipt(receipt_id: str, pool: PoolDep, _: Reader) -> dict[str, Any]:
+def get_receipt(receipt_id: str, pool: PoolDep,
+                _: Annotated[Access, guard(P.READ, looked_up(RECEIPT))]) -> dict[str, Any]:
     with http_errors(), pool.connection() as conn:
         receipt = load_receipt(conn, receipt_id)
         state, found = conn.execute("SELECT state, discrepancies FROM work_receipts WHERE "
@@ -91,7 +98,7 @@ def get_receipt(receipt_id: str, pool: PoolDep, _: Reader) -> dict[str, Any]:
 
 @router.post("/receipts/{receipt_id}/arrivals")
 def arrival(receipt_id: str, body: ArrivalIn, service: ServiceDep,
-            who: Mover) -> dict[str, Any]:
+            who: Annotated[Access, guard(P.RUN_WORK, looked_up(RECEIPT))]) -> dict[str, Any]:
     with http_errors():
         return service.arrival(receipt_id, event_id=body.event_id, unit=body.unit, sku=body.sku,
                                lot=body.lot, quantity=body.quantity, location=body.location,
@@ -101,13 +108,16 @@ def arrival(receipt_id: str, body: ArrivalIn, service: ServiceDep,
 
 
 @router.post("/receipts/{receipt_id}/close")
-def close(receipt_id: str, pool: PoolDep, _: Manager) -> dict[str, Any]:
+def close(receipt_id: str, pool: PoolDep,
+          _: Annotated[Access, guard(P.MANAGE_MASTER_DATA, looked_up(RECEIPT))]
+          ) -> dict[str, Any]:
     with http_errors(), pool.connection() as conn:
         return {"receipt_id": receipt_id, "discrepancies": close_receipt(conn, receipt_id)}
 
 
 @router.post("/receipts/{receipt_id}/release")
-def release(receipt_id: str, body: ActIn, service: ServiceDep, who: Resolver) -> dict[str, Any]:
+def release(receipt_id: str, body: ActIn, service: ServiceDep,
+            who: Annotated[Access, guard(P.RESOLVE, looked_up(RECEIPT))]) -> dict[str, Any]:
     with http_errors():
         ids = service.release(receipt_id, user=who.name, occurred_at=body.occurred_at,
                               device_id=body.device_id)
@@ -117,7 +127,8 @@ def release(receipt_id: str, body: ActIn, service: ServiceDep, who: Resolver) ->
 # --- orders, ATP, waves ------------------------------------------------------------------------
 
 @router.post("/orders", status_code=201)
-def new_order(body: OrderIn, pool: PoolDep, _: Manager) -> dict[str, Any]:
+def new_order(body: OrderIn, pool: PoolDep,
+              _: Annotated[Access, guard(P.MANAGE_MASTER_DATA, IN_BODY)]) -> dict[str, Any]:
     order = Order(body.order_id, body.warehouse,
                   tuple(OrderLine(ln.line_no, ln.sku, ln.quantity) for ln in body.lines),
                   body.carrier, body.cutoff, body.priority, body.kind)
@@ -127,27 +138,33 @@ def new_order(body: OrderIn, pool: PoolDep, _: Manager) -> dict[str, Any]:
 
 
 @router.get("/orders/{order_id}")
-def get_order(order_id: str, pool: PoolDep, _: Reader) -> dict[str, Any]:
+def get_order(order_id: str, pool: PoolDep,
+              _: Annotated[Access, guard(P.READ, looked_up(ORDER))]) -> dict[str, Any]:
     with http_errors(), pool.connection() as conn:
         return numbers(order_view(conn, order_id))
 
 
 @router.post("/orders/{order_id}/reserve")
-def reserve(order_id: str, pool: PoolDep, _: Manager) -> dict[str, Any]:
+def reserve(order_id: str, pool: PoolDep,
+            _: Annotated[Access, guard(P.MANAGE_MASTER_DATA, looked_up(ORDER))]
+            ) -> dict[str, Any]:
     with http_errors(), pool.connection() as conn:
         reserve_again(conn, order_id)
         return numbers(order_view(conn, order_id))
 
 
 @router.post("/orders/{order_id}/cancel")
-def cancel(order_id: str, pool: PoolDep, _: Manager) -> dict[str, Any]:
+def cancel(order_id: str, pool: PoolDep,
+           _: Annotated[Access, guard(P.MANAGE_MASTER_DATA, looked_up(ORDER))]
+           ) -> dict[str, Any]:
     with http_errors(), pool.connection() as conn:
         cancel_order(conn, order_id)
         return numbers(order_view(conn, order_id))
 
 
 @router.post("/orders/{order_id}/ship")
-def ship(order_id: str, body: ShipIn, service: ServiceDep, who: Mover) -> dict[str, Any]:
+def ship(order_id: str, body: ShipIn, service: ServiceDep,
+         who: Annotated[Access, guard(P.RUN_WORK, looked_up(ORDER))]) -> dict[str, Any]:
     with http_errors():
         ids = service.ship(order_id, occurred_at=body.occurred_at, user=who.name,
                            device_id=body.device_id, source_kind=body.source_kind,
@@ -156,14 +173,16 @@ def ship(order_id: str, body: ShipIn, service: ServiceDep, who: Mover) -> dict[s
 
 
 @router.get("/atp")
-def available(pool: PoolDep, _: Reader, warehouse: str,
+def available(pool: PoolDep, access: ReadsWarehouse,
               sku: Annotated[list[str], Query(max_length=1000)]) -> dict[str, Any]:
+    warehouse = access.warehouse
     with pool.connection() as conn:
         return numbers({"warehouse": warehouse, "atp": atp(conn, warehouse, sku)})
 
 
 @router.post("/waves", status_code=201)
-def new_wave(body: WaveIn, pool: PoolDep, _: Mover) -> dict[str, Any]:
+def new_wave(body: WaveIn, pool: PoolDep,
+             _: Annotated[Access, guard(P.RUN_WORK, IN_BODY)]) -> dict[str, Any]:
     now = _now()
     rule = WaveRule(body.by, body.max_orders, body.cutoff_before, body.zone)
     with http_errors(), pool.connection() as conn:
@@ -188,13 +207,15 @@ def _count_tasks(pool: Any, warehouse: str, requests: list[CountRequest],
 
 
 @router.post("/counts", status_code=201)
-def count_now(body: CountIn, pool: PoolDep, _: Mover) -> dict[str, Any]:
+def count_now(body: CountIn, pool: PoolDep,
+              _: Annotated[Access, guard(P.RUN_WORK, IN_BODY)]) -> dict[str, Any]:
     reqs = [CountRequest(loc, body.sku, "on_demand") for loc in body.locations]
     return {"task_ids": _count_tasks(pool, body.warehouse, reqs, body.blind)}
 
 
 @router.post("/counts/plan", status_code=201)
-def count_plan(body: CountPlanIn, pool: PoolDep, _: Mover) -> dict[str, Any]:
+def count_plan(body: CountPlanIn, pool: PoolDep,
+               _: Annotated[Access, guard(P.RUN_WORK, IN_BODY)]) -> dict[str, Any]:
     """Counts due by ABC class (A monthly, B quarterly, C yearly) as of `today`."""
     with pool.connection() as conn:
         due = list(due_by_class(conn, body.warehouse, dict(body.classes), body.today))
@@ -202,14 +223,14 @@ def count_plan(body: CountPlanIn, pool: PoolDep, _: Mover) -> dict[str, Any]:
 
 
 @router.get("/counts/review")
-def review(pool: PoolDep, _: Reader, warehouse: str) -> list[dict[str, Any]]:
+def review(pool: PoolDep, access: ReadsWarehouse) -> list[dict[str, Any]]:
     with pool.connection() as conn:
-        return numbers(pending_review(conn, warehouse))  # type: ignore[no-any-return]
+        return numbers(pending_review(conn, access.warehouse))  # type: ignore[no-any-return]
 
 
 @router.post("/counts/{task_id}/{step_id}/approve")
 def approve(task_id: str, step_id: str, body: ActIn, service: ServiceDep,
-            who: Resolver) -> dict[str, Any]:
+            who: Annotated[Access, guard(P.RESOLVE, looked_up(TASK))]) -> dict[str, Any]:
     with http_errors():
         return {"move_ids": service.approve_count(task_id, step_id, supervisor=who.name,
                                                   occurred_at=body.occurred_at,
@@ -217,12 +238,13 @@ def approve(task_id: str, step_id: str, body: ActIn, service: ServiceDep,
 
 
 @router.post("/counts/{task_id}/{step_id}/recount")
-def recount(task_id: str, step_id: str, service: ServiceDep, who: Resolver) -> dict[str, Any]:
+def recount(task_id: str, step_id: str, service: ServiceDep,
+            who: Annotated[Access, guard(P.RESOLVE, looked_up(TASK))]) -> dict[str, Any]:
     with http_errors():
         return {"task_id": service.recount(task_id, step_id, supervisor=who.name, now=_now())}
 
 
 @router.get("/counts/accuracy")
-def accuracy(pool: PoolDep, _: Reader, warehouse: str) -> list[dict[str, Any]]:
+def accuracy(pool: PoolDep, access: ReadsWarehouse) -> list[dict[str, Any]]:
     with pool.connection() as conn:
-        return numbers(accuracy_by_location(conn, warehouse))  # type: ignore[no-any-return]
+        return numbers(accuracy_by_location(conn, access.warehouse))  # type: ignore[no-any-return]

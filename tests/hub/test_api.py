@@ -27,8 +27,8 @@ def hub(pg_server_url: str) -> Iterator[Hub]:
         with h.client() as c:
             assert c.post("/api/v1/locations", json=SITE).status_code == 201
         with connect(url) as conn:
-            create_user(conn, "pia", "picker-pass", ["picker"])
-            create_user(conn, "sam", "supervisor-pass", ["supervisor"])
+            create_user(conn, "pia", "picker-pass", ["picker"], ["WH1"])
+            create_user(conn, "sam", "supervisor-pass", ["supervisor"], ["WH1"])
         yield h
 
 

@@ -103,11 +103,11 @@ def test_event_for_another_warehouse_is_a_dead_letter(
 def test_websocket_sees_mqtt_move_and_a_stalled_client_does_not_slow_ingest(
         hub: Hub, fresh_db_url: str, wh: str, mqtt_broker: tuple[str, int]) -> None:
     bins = seed_site(fresh_db_url, wh)
-    ws_url = hub.base_url.replace("http", "ws") + f"/api/v1/live?warehouse={wh}&token={hub.token}"
+    watcher_url, stalled_url = hub.live_url(wh), hub.live_url(wh)  # a ticket is good once
 
     async def scenario() -> tuple[dict[str, object], float]:
-        async with websockets.connect(ws_url) as watcher, websockets.connect(
-                ws_url, max_queue=1) as stalled:
+        async with websockets.connect(watcher_url) as watcher, websockets.connect(
+                stalled_url, max_queue=1) as stalled:
             pub = Publisher(*mqtt_broker)
             first = item_move("S-LIVE", 2, None, bins[0], wh=wh)
             pub.publish(topic(wh, "gw-a", "moves"), encode_event(first))

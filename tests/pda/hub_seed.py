@@ -45,7 +45,7 @@ def seed_site(base_url: str, admin_token: str, db_url: str) -> None:
         r = c.post("/api/v1/moves", content=encode_batch(moves))
         assert r.status_code == 200 and r.json()["applied"] == len(moves), r.text
     with connect(db_url) as conn:
-        create_user(conn, PICKER[0], PICKER[1], ["picker"])
+        create_user(conn, PICKER[0], PICKER[1], ["picker"], ["WH1"])
 
 
 def add_pick_task(db_url: str, task_id: str, lines: list[tuple[str, int]]) -> Task:

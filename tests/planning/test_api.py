@@ -32,7 +32,7 @@ def hub(fresh_db_url: str, wh: str, mqtt_broker: tuple[str, int]) -> Iterator[Hu
     with connect(fresh_db_url) as conn:
         site(conn, wh)
         apply(conn, history(wh, 56, start - timedelta(days=57)))
-        create_user(conn, "picker1", "picker-password", ["picker"])
+        create_user(conn, "picker1", "picker-password", ["picker"], [wh])
     host, port = mqtt_broker
     with running_hub(fresh_db_url, mqtt_host=host, mqtt_port=port) as h:
         yield h

@@ -1,5 +1,6 @@
 """A real hub refuses callers without a valid token (401) and callers without the role (403),
-over REST and the live WebSocket; a gateway token may post only its own warehouse's moves."""
+over REST and the live WebSocket; a gateway token may post only its own warehouse's moves.
+These callers may see every warehouse: scopes are tested in test_scopes and test_route_policy."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory, pg_server_url: str) -> Iterato
         with running_hub(url, mqtt_enabled=False, rules_enabled=False) as h:
             with connect(url) as conn:
                 for role in ("picker", "supervisor", "manager"):
-                    create_user(conn, role, PASSWORD, [role])
+                    create_user(conn, role, PASSWORD, [role], ["*"])
             yield h
     finally:
         _drop_database(name)
@@ -108,7 +109,7 @@ def check_device(wh: str, device: httpx.Client) -> None:
 
 def test_revoked_token_is_refused(hub: Hub) -> None:
     with connect(hub.settings.database_url or "") as conn:
-        create_user(conn, "leaver", PASSWORD, ["manager"])
+        create_user(conn, "leaver", PASSWORD, ["manager"], ["*"])
     with hub.client(token(hub, "leaver")) as leaver:
         assert leaver.get("/api/v1/stock?sku=SKU-1").status_code == 200
         with connect(hub.settings.database_url or "") as conn:
@@ -116,14 +117,21 @@ def test_revoked_token_is_refused(hub: Hub) -> None:
         assert leaver.get("/api/v1/stock?sku=SKU-1").status_code == 401
 
 
-def test_live_feed_needs_a_reading_token(hub: Hub) -> None:
+def test_live_feed_needs_a_ticket_bought_by_a_reader(hub: Hub) -> None:
     base = hub.base_url.replace("http://", "ws://") + "/api/v1/live?warehouse=WH1"
-    for url in (base, base + "&token=forged"):
+    picker = token(hub, "picker")
+    # no ticket, a forged one, and the bearer token itself in the URL are all refused
+    for url in (base, base + "&ticket=forged", f"{base}&token={picker}"):
         # The hub closes before accepting, which uvicorn answers as HTTP 403 on the upgrade.
         with pytest.raises(InvalidStatus) as refused:
             ws_connect(url, open_timeout=10).close()
         assert refused.value.response.status_code == 403
-    picker = token(hub, "picker")
-    with ws_connect(f"{base}&token={picker}", open_timeout=10) as ws, \
+    with ws_connect(hub.live_url("WH1", picker), open_timeout=10) as ws, \
             pytest.raises(TimeoutError):
         ws.recv(timeout=0.5)  # accepted and quiet: nothing moved in WH1
+    with connect(hub.settings.database_url or "") as conn:
+        device = create_gateway_credential(conn, "WH1", "gw-live", now=datetime.now(UTC),
+                                           ttl=timedelta(days=1),
+                                           secret_key=hub.settings.secret_key)
+    with hub.client(device.token) as gateway:  # a gateway reads nothing, the feed neither
+        assert gateway.post("/api/v1/live/tickets", json={"warehouse": "WH1"}).status_code == 403

@@ -64,8 +64,8 @@ def scratch_database(admin_url: str) -> Iterator[str]:
 def seed(hub: Hub, db_url: str, site: Site) -> None:
     with connect(db_url) as conn:
         upsert_locations(conn, list(site.locations))
-        create_user(conn, *MANAGER, ["manager"])
-        create_user(conn, "pete", "picker-password", ["picker"])
+        create_user(conn, *MANAGER, ["manager"], [site.warehouse])
+        create_user(conn, "pete", "picker-password", ["picker"], [site.warehouse])
     with hub.client() as api:
         r = api.post("/api/v1/moves", content=encode_batch(arrival_moves(site, datetime.now(UTC))),
                      headers={"Content-Type": "application/json"})

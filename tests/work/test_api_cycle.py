@@ -27,8 +27,8 @@ def hub(pg_server_url: str) -> Iterator[Hub]:
     with scratch_database() as url:
         with connect(url) as conn:
             build_site(conn)
-            create_user(conn, "ann", "picker-pass", ["picker"])
-            create_user(conn, "sam", "supervisor-pass", ["supervisor"])
+            create_user(conn, "ann", "picker-pass", ["picker"], [WH])
+            create_user(conn, "sam", "supervisor-pass", ["supervisor"], [WH])
         with running_hub(url, mqtt_enabled=False) as h:
             yield h
 
@@ -137,7 +137,12 @@ def _errors(hub: Hub, ann: httpx.Client) -> None:
     assert ann.post("/api/v1/orders", json={"order_id": "X", "warehouse": WH, "lines": [
         {"line_no": 1, "sku": "SKU-1", "quantity": 1}]}).status_code == 403
     assert httpx.get(f"{hub.base_url}/api/v1/tasks", timeout=10).status_code == 401
-    bad = ann.post("/api/v1/tasks/t/steps/s/confirm", json={"task_id": "t"})
+    # the task is looked up (and its warehouse checked) before the body is read
+    assert ann.post("/api/v1/tasks/t/steps/s/confirm", json={"task_id": "t"}).status_code == 404
+    with hub.client() as admin:
+        (task_id,) = ok(admin.post("/api/v1/counts", json={"warehouse": WH,
+                                                          "locations": ["A1-01"]}), 201)["task_ids"]
+    bad = ann.post(f"/api/v1/tasks/{task_id}/steps/s/confirm", json={"task_id": task_id})
     assert bad.status_code == 422
 
 

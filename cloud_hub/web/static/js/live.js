@@ -1,4 +1,5 @@
-// LiveFeed: the hub's WebSocket /api/v1/live, reconnecting with backoff.
+// LiveFeed: the hub's WebSocket /api/v1/live, reconnecting with backoff; urlFn may be async
+// (each connection needs a new single-use ticket).
 // Rule kept here: every (re)connect is reported so the page can reload its snapshot and never
 // show a state with a gap in it.
 
@@ -19,15 +20,21 @@ export class LiveFeed {
     if (this.ws) this.ws.close();
   }
 
-  _connect() {
+  async _connect() {
     this.onState?.("connecting");
     let ws;
     try {
-      ws = new WebSocket(this.urlFn());
-    } catch {
+      ws = new WebSocket(await this.urlFn()); // a URL with a fresh single-use ticket each time
+    } catch (err) {
+      if (err?.status === 401 || err?.status === 403) { // no ticket for this user: stop
+        this.stopped = true;
+        this.onState?.("unauthorised");
+        return;
+      }
       this._retry();
       return;
     }
+    if (this.stopped) { ws.close(); return; }
     this.ws = ws;
     ws.onopen = () => { this.delay = 500; this.onState?.("live"); this.onOpen?.(); };
     ws.onmessage = (ev) => {

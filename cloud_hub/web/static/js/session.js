@@ -78,9 +78,11 @@ export async function signIn(username, password) {
   return reply;
 }
 
-export function liveUrl(params) {
-  const s = loadSession();
-  const q = new URLSearchParams({ ...params, token: s ? s.access_token : "" });
+/** The live feed's WebSocket URL, opened with a fresh single-use ticket bought with the token
+ *  (POST /api/v1/live/tickets): the token itself never goes into a URL, which servers log. */
+export async function liveUrl({ warehouse, ...params }) {
+  const bought = await api("/api/v1/live/tickets", { method: "POST", body: { warehouse } });
+  const q = new URLSearchParams({ ...params, ticket: bought.ticket });
   return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v1/live?${q}`;
 }
 
