@@ -108,6 +108,19 @@ def test_mqtt_move_moves_the_pallet_within_a_second(page: Page, site_hub: SiteHu
     save_screenshot(page, artifacts_dir / "web_map_after_move.png")
 
 
+def test_the_live_feed_is_opened_with_a_ticket_never_the_token(page: Page,
+                                                               site_hub: SiteHub) -> None:
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    open_map(page, site_hub)
+    page.wait_for_function("document.getElementById('conn').textContent === 'live'",
+                           timeout=10000)
+    token = page.evaluate("JSON.parse(sessionStorage.getItem('stockpulse.session')).access_token")
+    assert sockets and token
+    for url in sockets:
+        assert "ticket=" in url and "token=" not in url and token not in url, url
+
+
 def test_gateway_status_shows_on_its_door(page: Page, site_hub: SiteHub,
                                           mqtt_broker: tuple[str, int]) -> None:
     open_map(page, site_hub)
