@@ -122,6 +122,11 @@ def build_app(bins: int, pallets: int) -> FastAPI:
         return {"access_token": "synthetic", "token_type": "bearer", "expires_at": expires,
                 "roles": ["manager"], "username": "bench"}
 
+    @app.post("/api/v1/live/tickets", status_code=201)
+    def ticket() -> dict[str, object]:  # the page opens the feed with one, as on the real hub
+        expires = (datetime.now(UTC) + timedelta(seconds=30)).isoformat()
+        return {"ticket": "synthetic", "expires_at": expires, "warehouse": "BENCH"}
+
     @app.get("/api/v1/map/warehouses")
     def warehouses() -> dict[str, object]:
         return {"warehouses": ["BENCH"]}

@@ -63,7 +63,7 @@ class HubSettings(BaseSettings):
     login_window_s: int = Field(default=900, gt=0)
     login_lockout_s: int = Field(default=300, gt=0)
     login_hash_slots: int = Field(default=2, gt=0)  # password hashes at once (scrypt, 16 MiB)
-    login_hash_queue: int = Field(default=16, ge=0)  # sign-ins waiting for one; more get 503
+    login_hash_queue: int = Field(default=256, ge=0)  # sign-ins waiting for one; more: 503
     live_ticket_ttl_s: int = Field(default=30, gt=0, le=300)  # WebSocket tickets: single use
 
     @property

@@ -79,10 +79,9 @@ async def sign_in_route(body: Credentials, request: Request, pool: PoolDep,
     address = request.client.host if request.client else "unknown"
 
     def attempt() -> IssuedToken:
-        with pool.connection() as conn:
-            return sign_in(conn, body.username, body.password, address,
-                           now=datetime.now(UTC), ttl=timedelta(seconds=settings.token_ttl_s),
-                           secret_key=settings.secret_key, limits=limits(settings))
+        return sign_in(pool, body.username, body.password, address, now=datetime.now(UTC),
+                       ttl=timedelta(seconds=settings.token_ttl_s),
+                       secret_key=settings.secret_key, limits=limits(settings))
     try:
         issued = await hash_gate(request, settings).run(attempt)
     except AuthError as exc:

@@ -11,9 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import psycopg
+from psycopg_pool import ConnectionPool
 
-from cloud_hub.auth.store import IssuedToken, login
-from cloud_hub.auth.throttle import Count, Limits, charge, refund
+from cloud_hub.auth.store import (
+    AuthError,
+    IssuedToken,
+    check_login,
+    issue_login_token,
+    stored_login,
+)
+from cloud_hub.auth.throttle import Count, Limits, after_failure, locked_for
 
 STALE_AFTER = timedelta(days=1)
 
@@ -30,50 +37,47 @@ class SignInLimits:
     per_address: Limits
 
 
-def _load(conn: psycopg.Connection, key: str) -> Count | None:
-    conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
-    row = conn.execute("SELECT failures, window_start, locked_until FROM login_failures "
-                       "WHERE key = %s", (key,)).fetchone()
-    return None if row is None else Count(*row)
+def _counts(conn: psycopg.Connection, keys: list[str]) -> dict[str, Count]:
+    return {key: Count(*rest) for key, *rest in conn.execute(
+        "SELECT key, failures, window_start, locked_until FROM login_failures "
+        "WHERE key = ANY(%s)", (keys,))}
 
 
-def _save(conn: psycopg.Connection, key: str, count: Count) -> None:
-    conn.execute(
-        "INSERT INTO login_failures (key, failures, window_start, locked_until) "
-        "VALUES (%s, %s, %s, %s) ON CONFLICT (key) DO UPDATE SET failures = EXCLUDED.failures, "
-        "window_start = EXCLUDED.window_start, locked_until = EXCLUDED.locked_until",
-        (key, count.failures, count.window_start, count.locked_until))
-
-
-def _charge(conn: psycopg.Connection, keys: dict[str, Limits], now: datetime) -> None:
-    """Charge every key for this attempt, or raise LockedOut charging none (locks are kept)."""
+def _record_failure(conn: psycopg.Connection, keys: dict[str, Limits], now: datetime) -> None:
     with conn.transaction():
-        charged = {key: charge(_load(conn, key), now, limits)
-                   for key, limits in sorted(keys.items())}
-        refused = {k: c for k, c in charged.items() if c.retry_after is not None}
-        for key, result in (refused or charged).items():
-            _save(conn, key, result.count)
+        for key in sorted(keys):  # one order for every writer: no deadlocks
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
+        counts = _counts(conn, list(keys))
+        for key, limits in keys.items():
+            count = after_failure(counts.get(key), now, limits)
+            conn.execute(
+                "INSERT INTO login_failures (key, failures, window_start, locked_until) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT (key) DO UPDATE SET "
+                "failures = EXCLUDED.failures, window_start = EXCLUDED.window_start, "
+                "locked_until = EXCLUDED.locked_until",
+                (key, count.failures, count.window_start, count.locked_until))
         conn.execute("DELETE FROM login_failures WHERE key IN (SELECT key FROM login_failures "
                      "WHERE window_start < %s AND coalesce(locked_until, window_start) < %s "
                      "LIMIT 100)", (now - STALE_AFTER, now))
-    if refused:
-        raise LockedOut(max(c.retry_after for c in refused.values() if c.retry_after))
 
 
-def _succeeded(conn: psycopg.Connection, user_key: str, address_key: str) -> None:
-    with conn.transaction():
-        conn.execute("DELETE FROM login_failures WHERE key = %s", (user_key,))
-        count = _load(conn, address_key)
-        if count is not None:
-            _save(conn, address_key, refund(count))
-
-
-def sign_in(conn: psycopg.Connection, name: str, password: str, address: str, *,
+def sign_in(pool: ConnectionPool, name: str, password: str, address: str, *,
             now: datetime, ttl: timedelta, secret_key: str,
             limits: SignInLimits) -> IssuedToken:
-    """A token, or AuthError (wrong name or password) or LockedOut (wait `retry_after`)."""
-    user_key, address_key = f"user:{name}", f"address:{address}"
-    _charge(conn, {user_key: limits.per_user, address_key: limits.per_address}, now)
-    issued = login(conn, name, password, now=now, ttl=ttl, secret_key=secret_key)
-    _succeeded(conn, user_key, address_key)
-    return issued
+    """A token, or AuthError (wrong name or password) or LockedOut (wait `retry_after`).
+    No database connection is held while the password hash runs."""
+    keys = {f"user:{name}": limits.per_user, f"address:{address}": limits.per_address}
+    with pool.connection() as conn:
+        waits = [w for c in _counts(conn, list(keys)).values() if (w := locked_for(c, now))]
+        if waits:
+            raise LockedOut(max(waits))
+        stored = stored_login(conn, name)
+    try:
+        user = check_login(stored, password)
+    except AuthError:
+        with pool.connection() as conn:
+            _record_failure(conn, keys, now)
+        raise
+    with pool.connection() as conn:
+        conn.execute("DELETE FROM login_failures WHERE key = %s", (f"user:{name}",))
+        return issue_login_token(conn, user, now=now, ttl=ttl, secret_key=secret_key)

@@ -141,18 +141,45 @@ def _issue(conn: psycopg.Connection, principal: Principal, ttl: timedelta, now: 
     return IssuedToken(token, expires, principal)
 
 
-def login(conn: psycopg.Connection, name: str, password: str, *, now: datetime,
-          ttl: timedelta, secret_key: str) -> IssuedToken:
-    """The same scrypt work whether or not `name` is an active user (see _decoy_hash)."""
+@dataclass(frozen=True, slots=True)
+class StoredLogin:
+    """What checking a password needs, read before hashing (no connection is held while the
+    hash runs)."""
+
+    name: str
+    password_hash: str
+    roles: tuple[str, ...]
+    warehouses: tuple[str, ...]
+    token_version: int
+    active: bool
+
+
+def stored_login(conn: psycopg.Connection, name: str) -> StoredLogin | None:
     row = conn.execute("SELECT password_hash, roles, warehouses, token_version, active "
                        "FROM users WHERE name = %s", (name,)).fetchone()
-    stored = row[0] if row is not None else _decoy_hash()
-    matches = verify_password(password, stored)
-    if row is None or not row[4] or not matches:
+    return None if row is None else StoredLogin(name, row[0], tuple(row[1]), tuple(row[2]),
+                                                row[3], row[4])
+
+
+def check_login(stored: StoredLogin | None, password: str) -> StoredLogin:
+    """The user when the password is right and the user active, else AuthError; the same scrypt
+    work whether or not there is such a user (see _decoy_hash)."""
+    matches = verify_password(password, stored.password_hash if stored else _decoy_hash())
+    if stored is None or not stored.active or not matches:
         raise AuthError("unknown user or wrong password")
-    roles = tuple(row[1])
-    return _issue(conn, Principal(name, roles, scope=Scope.of(row[2], roles)), ttl, now,
-                  secret_key, version=row[3])
+    return stored
+
+
+def issue_login_token(conn: psycopg.Connection, user: StoredLogin, *, now: datetime,
+                      ttl: timedelta, secret_key: str) -> IssuedToken:
+    principal = Principal(user.name, user.roles, scope=Scope.of(user.warehouses, user.roles))
+    return _issue(conn, principal, ttl, now, secret_key, version=user.token_version)
+
+
+def login(conn: psycopg.Connection, name: str, password: str, *, now: datetime,
+          ttl: timedelta, secret_key: str) -> IssuedToken:
+    user = check_login(stored_login(conn, name), password)
+    return issue_login_token(conn, user, now=now, ttl=ttl, secret_key=secret_key)
 
 
 def gateway_principal(warehouse: str, gateway: str) -> Principal:

@@ -1,9 +1,10 @@
 """Sign-in throttling per key (a user name, an address): failures counted in a window, and a
 lockout once a key has failed too often.
 
-Rule kept here: an attempt is charged before its password is checked and refunded when it
-succeeds, so parallel guesses cannot slip past the limit while their hashes run; a locked key
-is refused without checking anything until its lock ends. Pure: `now` is passed in.
+Rule kept here: a locked key is refused without checking anything until its lock ends; only
+failures count, so a user who signs in often (or many times at once) is never locked out.
+Guesses already hashing when a key locks are bounded by the hash gate's slots. Pure: `now` is
+passed in.
 """
 
 from __future__ import annotations
@@ -26,25 +27,17 @@ class Count:
     locked_until: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Charged:
-    """The key's count after this attempt, and how long the caller must wait (None: go on)."""
+def locked_for(count: Count | None, now: datetime) -> timedelta | None:
+    """How long the key stays locked, or None when it may try."""
+    if count is None or count.locked_until is None or count.locked_until <= now:
+        return None
+    return count.locked_until - now
 
-    count: Count
-    retry_after: timedelta | None
 
-
-def charge(count: Count | None, now: datetime, limits: Limits) -> Charged:
-    if count is not None and count.locked_until is not None and count.locked_until > now:
-        return Charged(count, count.locked_until - now)
+def after_failure(count: Count | None, now: datetime, limits: Limits) -> Count:
+    """The key's count after one more failure: locked once it reaches the limit."""
     if count is None or count.locked_until is not None or now - count.window_start >= limits.window:
-        count = Count(0, now)  # first attempt, a window that ended, or a lock that ran out
-    if count.failures >= limits.max_failures:
-        locked = Count(count.failures, count.window_start, now + limits.lockout)
-        return Charged(locked, limits.lockout)
-    return Charged(Count(count.failures + 1, count.window_start), None)
-
-
-def refund(count: Count) -> Count:
-    """The attempt succeeded: it was not a failure after all."""
-    return Count(max(0, count.failures - 1), count.window_start, count.locked_until)
+        count = Count(0, now)  # the first failure, a window that ended, or a lock that ran out
+    failures = count.failures + 1
+    locked = now + limits.lockout if failures >= limits.max_failures else None
+    return Count(failures, count.window_start, locked)

@@ -23,7 +23,7 @@ from cloud_hub.auth.policy import (
     effective_warehouse,
 )
 from cloud_hub.auth.roles import Permission
-from cloud_hub.auth.throttle import Count, Limits, charge, refund
+from cloud_hub.auth.throttle import Count, Limits, after_failure, locked_for
 
 T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
@@ -111,22 +111,23 @@ LIMITS = Limits(max_failures=3, window=timedelta(minutes=15), lockout=timedelta(
 
 
 def test_failures_lock_a_key_out_until_the_lock_ends() -> None:
-    count, waits = None, []
-    for minute in range(5):
-        result = charge(count, T0 + timedelta(minutes=minute), LIMITS)
-        count, waits = result.count, [*waits, result.retry_after]
-    assert waits[:3] == [None, None, None]
-    assert waits[3] == timedelta(minutes=5)  # the 4th attempt: locked for the lockout
-    assert waits[4] == timedelta(minutes=4)  # and told how much of it is left
-    after = charge(count, T0 + timedelta(minutes=8, seconds=1), LIMITS)
-    assert after.retry_after is None and after.count.failures == 1  # a fresh start
+    count = None
+    for minute in range(3):
+        assert locked_for(count, T0 + timedelta(minutes=minute)) is None
+        count = after_failure(count, T0 + timedelta(minutes=minute), LIMITS)
+    assert count is not None and count.failures == 3
+    assert locked_for(count, T0 + timedelta(minutes=2)) == timedelta(minutes=5)
+    assert locked_for(count, T0 + timedelta(minutes=6)) == timedelta(minutes=1)
+    assert locked_for(count, T0 + timedelta(minutes=7)) is None  # the lock ran out
+    fresh = after_failure(count, T0 + timedelta(minutes=7), LIMITS)
+    assert (fresh.failures, fresh.locked_until) == (1, None)  # and counting starts again
 
 
-def test_a_window_ends_and_success_is_refunded() -> None:
-    count = Count(2, T0)
-    assert charge(count, T0 + timedelta(minutes=15), LIMITS).count.failures == 1
-    charged = charge(count, T0 + timedelta(minutes=1), LIMITS).count
-    assert refund(charged).failures == 2
+def test_failures_count_within_their_window_only() -> None:
+    old = Count(2, T0)
+    assert after_failure(old, T0 + timedelta(minutes=15), LIMITS) == Count(
+        1, T0 + timedelta(minutes=15))
+    assert after_failure(old, T0 + timedelta(minutes=14), LIMITS).locked_until is not None
 
 
 def test_the_hash_gate_bounds_work_and_turns_the_surplus_away() -> None:
