@@ -22,7 +22,9 @@ class LiveFilter:
     zone: str | None = None
 
     def wants(self, message: Message) -> bool:
-        if self.warehouse is not None and message.get("warehouse") not in (None, self.warehouse):
+        # a feed of one warehouse shows that warehouse's messages only (a message that names
+        # none could be anybody's): the ticket that opened it fixed the warehouse
+        if self.warehouse is not None and message.get("warehouse") != self.warehouse:
             return False
         if self.zone is not None and message.get("type") in ("move", "balance"):
             return self.zone in message.get("zones", ())

@@ -162,3 +162,12 @@ def test_the_hash_gate_bounds_work_and_turns_the_surplus_away() -> None:
 ])
 def test_secret_query_parameters_are_blanked(line: str, clean: str) -> None:
     assert redact(line) == clean
+
+
+def test_a_feed_of_one_warehouse_shows_nothing_else() -> None:
+    from cloud_hub.live import LiveFilter
+    mine = LiveFilter("WH1")
+    assert mine.wants({"type": "move", "warehouse": "WH1"})
+    assert not mine.wants({"type": "move", "warehouse": "WH2"})
+    assert not mine.wants({"type": "balance", "warehouse": None})  # could be anybody's
+    assert LiveFilter(None).wants({"type": "gateway", "warehouse": "WH2"})  # callers of all
