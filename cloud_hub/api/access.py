@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import psycopg
 from fastapi import Depends, HTTPException, Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from psycopg_pool import ConnectionPool
 
 from cloud_hub.api.access_resources import Resource
 from cloud_hub.api.deps import PoolDep, SettingsDep
@@ -33,6 +34,7 @@ from cloud_hub.auth.policy import (
 from cloud_hub.auth.roles import Permission
 from cloud_hub.auth.store import AuthError, authenticate
 from cloud_hub.auth.tickets import redeem_ticket
+from cloud_hub.settings import HubSettings
 
 bearer = HTTPBearer(auto_error=False, scheme_name="bearer",
                     description="POST /api/v1/auth/token for a token. Each operation's scopes "
@@ -50,8 +52,10 @@ OPS_ROUTES = {"/openapi.json": "API document", "/docs": "API document",
 @dataclass(frozen=True, slots=True)
 class Where:
     """Where a route's warehouse comes from. kind: none (shared data, e.g. SKUs), all (steers
-    every warehouse), query, query_required, body, body_optional, events (each event of a
-    batch), rows (the route admits each row itself), path (a path parameter), resource."""
+    every warehouse), query, query_required, body, body_optional (the JSON body's
+    `warehouse`), events and rows (the route admits each decoded event or parsed row with
+    Access.admit: raw bodies are not parsed before the caller is known), path (a path
+    parameter), resource (the thing a path parameter names)."""
 
     kind: str
     param: str | None = None
@@ -140,7 +144,7 @@ def _resolve(where: Where, conn: psycopg.Connection, principal: Principal, reque
              named: str | None, body: Any) -> str | None:
     """The request's warehouse, or Refused."""
     kind = where.kind
-    if kind in ("none", "rows"):
+    if kind in ("none", "rows", "events"):
         return None
     if kind == "all":
         check_everywhere(principal, "this")
@@ -152,9 +156,9 @@ def _resolve(where: Where, conn: psycopg.Connection, principal: Principal, reque
         if named is None:
             raise Refused(422, "name a warehouse (query parameter `warehouse`)")
         return effective_warehouse(principal, named)
-    if kind in ("body", "events"):
+    if kind == "body":
         found = body_warehouses(body)
-        if not found and kind == "body":
+        if not found:
             raise Refused(422, "the body names no warehouse")
         check_warehouses(principal, found)
         return _one(found)
@@ -185,7 +189,8 @@ def _resolve_resource(where: Where, conn: psycopg.Connection, principal: Princip
 
 def _checker(policy: Policy) -> Callable[..., Access]:
     def check(request: Request, credentials: HTTPAuthorizationCredentials | None,
-              pool: Any, settings: Any, named: str | None = None, body: Any = None) -> Access:
+              pool: ConnectionPool, settings: HubSettings, named: str | None = None,
+              body: Any = None) -> Access:
         assert policy.where is not None
         token = credentials.credentials if credentials is not None else None
         with pool.connection() as conn:
@@ -200,8 +205,10 @@ def _checker(policy: Policy) -> Callable[..., Access]:
 
 
 async def _json_body(request: Request) -> Any:
+    """The JSON body of a route that declares a body model: FastAPI has parsed it already
+    (before any dependency runs) and this is its cached copy, not a second parse."""
     try:
-        return await request.json()  # cached: the route's own body parsing reuses it
+        return await request.json()
     except ValueError:
         return None
 
@@ -217,7 +224,7 @@ def guard(permission: Permission | None, where: Where) -> Any:
                            min_length=1, max_length=64, description="the warehouse; "
                            "required unless the caller may act on only one")] = None) -> Access:
             return check(request, credentials, pool, settings, named=warehouse)
-    elif where.kind in ("body", "body_optional", "events") or where.body:
+    elif where.kind in ("body", "body_optional") or where.body:
         def dependency(request: Request, credentials: Credentials, pool: PoolDep,
                        settings: SettingsDep, body: Annotated[Any, Depends(_json_body)]) -> Access:
             return check(request, credentials, pool, settings, body=body)

@@ -176,7 +176,9 @@ def request(client: httpx.Client, op: Operation, params: dict[str, str],
             query[p["name"]] = SKU
     kwargs: dict[str, Any] = {"params": query}
     content = op.spec.get("requestBody", {}).get("content", {})
-    if op.where == "rows":
+    if op.where == "events":  # the route admits what it decodes: send a real event
+        kwargs["content"] = encode_batch([item_move(SKU, 1, None, f"{wh}-DOCK", wh=wh)])
+    elif op.where == "rows":
         kwargs["content"] = f"code,warehouse,kind\n{wh}-NEW,{wh},bin\n".encode()
         kwargs["headers"] = {"content-type": "text/csv"}
     elif "text/plain" in content:
