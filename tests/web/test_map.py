@@ -113,8 +113,7 @@ def test_the_live_feed_is_opened_with_a_ticket_never_the_token(page: Page,
     sockets: list[str] = []
     page.on("websocket", lambda ws: sockets.append(ws.url))
     open_map(page, site_hub)
-    page.wait_for_function("document.getElementById('conn').textContent === 'live'",
-                           timeout=10000)
+    wait_for(page, "document.getElementById('conn').textContent === 'live'", timeout=10000)
     token = page.evaluate("JSON.parse(sessionStorage.getItem('stockpulse.session')).access_token")
     assert sockets and token
     for url in sockets:
