@@ -84,7 +84,7 @@ def check_roles(roles: Sequence[str]) -> tuple[str, ...]:
     return tuple(roles)
 
 
-def check_warehouses(warehouses: Sequence[str]) -> tuple[str, ...]:
+def warehouse_codes(warehouses: Sequence[str]) -> tuple[str, ...]:
     """Warehouse codes (as locations name them) or `*` for every warehouse."""
     bad = [w for w in warehouses if w != ALL_WAREHOUSES and not WAREHOUSE_CODE.match(w)]
     if bad or len(warehouses) > 1000:
@@ -106,7 +106,7 @@ def create_user(conn: psycopg.Connection, name: str, password: str, roles: Seque
         "ON CONFLICT (name) DO UPDATE SET password_hash = EXCLUDED.password_hash, "
         "roles = EXCLUDED.roles, warehouses = EXCLUDED.warehouses, active = true",
         (name, hash_password(check_password(password)), list(check_roles(roles)),
-         list(check_warehouses(warehouses))))
+         list(warehouse_codes(warehouses))))
 
 
 def update_user(conn: psycopg.Connection, name: str, *, roles: Sequence[str] | None = None,
@@ -118,7 +118,7 @@ def update_user(conn: psycopg.Connection, name: str, *, roles: Sequence[str] | N
         "active = coalesce(%s, active), password_hash = coalesce(%s, password_hash) "
         "WHERE name = %s RETURNING name, roles, warehouses, active",
         (list(check_roles(roles)) if roles is not None else None,
-         list(check_warehouses(warehouses)) if warehouses is not None else None, active,
+         list(warehouse_codes(warehouses)) if warehouses is not None else None, active,
          hash_password(check_password(password)) if password is not None else None,
          name)).fetchone()
     return None if row is None else UserInfo(row[0], tuple(row[1]), tuple(row[2]), row[3])
