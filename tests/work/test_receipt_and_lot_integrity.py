@@ -29,8 +29,8 @@ def hub(pg_server_url: str) -> Iterator[Hub]:
     with scratch_database() as url:
         with connect(url) as conn:
             build_site(conn)
-            create_user(conn, "ann", "picker-pass", ["picker"])
-            create_user(conn, "sam", "supervisor-pass", ["supervisor"])
+            create_user(conn, "ann", "picker-pass", ["picker"], [WH])
+            create_user(conn, "sam", "supervisor-pass", ["supervisor"], [WH])
         with running_hub(url, mqtt_enabled=False) as h:
             yield h
 
