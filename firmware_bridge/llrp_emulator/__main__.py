@@ -38,13 +38,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--reply-delay-ms", type=float, default=10.0,
                    help="answer requests after this long, like a real reader (default 10)")
     p.add_argument("--truth-out", type=Path, help="write the ground truth JSON here")
-    p.add_argument("--exit-when-done", action="store_true", help="exit after one playback")
+    p.add_argument("--exit-when-done", action="store_true",
+                   help="exit after one playback, once the clients have closed their sessions "
+                        "(at most --linger-s later; then the reader closes them)")
+    p.add_argument("--linger-s", type=float, default=2.0,
+                   help="with --exit-when-done: how long connected clients may take to close "
+                        "their session before the reader closes it (default 2)")
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
     if args.speed <= 0:
         p.error("--speed must be > 0")
     if args.reply_delay_ms < 0:
         p.error("--reply-delay-ms must be >= 0")
+    if args.linger_s < 0:
+        p.error("--linger-s must be >= 0")
     return args
 
 
@@ -69,6 +76,7 @@ async def run(args: argparse.Namespace) -> int:
         logging.info("playback done: %d tag reports sent", emulator.reports_sent)
         if not args.exit_when_done:
             await asyncio.Event().wait()  # keep serving (inventory with nothing in range)
+        await emulator.finish(args.linger_s)
     finally:
         await emulator.close()
     return 0

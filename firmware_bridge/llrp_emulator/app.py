@@ -77,6 +77,13 @@ class LlrpEmulator:
     async def close(self) -> None:
         await asyncio.gather(*(s.close() for s in self.servers.values()))
 
+    async def finish(self, linger_s: float) -> None:
+        """End a playback the way a reader does: clients still connected get `linger_s` to
+        read the last reports and close their session themselves; only then is the reader
+        closed (ConnectionCloseEvent). Hanging up at once raced the client's own disconnect."""
+        await asyncio.gather(*(s.wait_idle(linger_s) for s in self.servers.values()))
+        await self.close()
+
     @property
     def reports_sent(self) -> int:
         return sum(s.reports_sent for s in self.servers.values())
@@ -86,9 +93,10 @@ class EmulatorThread:
     """Runs an LlrpEmulator on its own event loop in a daemon thread (for tests and benches)."""
 
     def __init__(self, emulator_factory: Callable[[], LlrpEmulator], host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+                 port: int = 0, finish_linger_s: float | None = None) -> None:
         self._factory = emulator_factory
         self._host, self._port = host, port
+        self._linger = finish_linger_s  # set: after one playback, finish() (like --exit-when-done)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
                                         name="llrp-emulator")
@@ -102,9 +110,15 @@ class EmulatorThread:
     async def _start(self) -> dict[str, int]:
         self.emulator = self._factory()
         ports = await self.emulator.start(self._host, self._port)
-        task = asyncio.get_running_loop().create_task(self.emulator.play())
+        task = asyncio.get_running_loop().create_task(self._play())
         task.add_done_callback(self._finished)
         return ports
+
+    async def _play(self) -> None:
+        assert self.emulator is not None
+        await self.emulator.play()
+        if self._linger is not None:
+            await self.emulator.finish(self._linger)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         if task.cancelled():

@@ -2,7 +2,9 @@
 
 Rule kept: a client can send anything; the worst it gets is an ERROR_MESSAGE and a closed
 connection. One client at a time (a second is told so by its ConnectionAttemptEvent status
-and closed), as an LLRP reader does (LLRP 1.0.1 §13.2.6.10).
+and closed), as an LLRP reader does (LLRP 1.0.1 §13.2.6.10). The reader hangs up only when it
+closes: ConnectionCloseEvent, then a half-close, and the socket is closed once the client has
+closed its side (or after a grace period), so a client request in flight never meets a reset.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from firmware_bridge.llrp_emulator.reader import ReaderIdentity, ReaderSession, 
 
 log = logging.getLogger(__name__)
 CLIENT_CONNECTION_EXISTS = 2  # ConnectionAttemptEvent status: a client connection exists
+CLOSE_GRACE_S = 2.0  # after ConnectionCloseEvent, how long the client has to close its side
 
 
 # A real reader takes milliseconds to answer a request. sllurp 3.0.5 registers its completion
@@ -46,6 +49,10 @@ class LlrpReaderServer:
         self.reports_sent = 0
         self.reads_dropped = 0
         self.connections = 0
+        self.closed_by_reader = 0  # connections the reader ended (ConnectionCloseEvent)
+        self._idle = asyncio.Event()  # no client connected
+        self._idle.set()
+        self._closing = False
 
     @property
     def inventorying(self) -> bool:
@@ -57,19 +64,32 @@ class LlrpReaderServer:
         return int(self._server.sockets[0].getsockname()[1])
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        self._closing = False
         self._server = await asyncio.start_server(self._serve, host, port)
         return self.port
 
-    async def close(self, notify: bool = True) -> None:
-        """Stop listening; tell the client the reader is closing (ConnectionCloseEvent)."""
+    async def wait_idle(self, timeout: float) -> bool:
+        """Wait (at most `timeout` s) until no client is connected; True if none is."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        return self._idle.is_set()
+
+    async def close(self, notify: bool = True, grace_s: float = CLOSE_GRACE_S) -> None:
+        """Stop listening; tell the client the reader is closing (ConnectionCloseEvent, LLRP
+        1.0.1 §16.2.7.6.12), half-close, and close once the client has closed its side."""
+        self._closing = True
         if self._server is not None:
             self._server.close()
         writer, session = self._writer, self._session
         if writer is not None and session is not None:
-            if notify:
-                with contextlib.suppress(ConnectionError, OSError):
+            self.closed_by_reader += 1
+            with contextlib.suppress(ConnectionError, OSError, TimeoutError, RuntimeError):
+                if notify:
                     writer.write(L.encode(session.closing(self._clock())))
-                    await asyncio.wait_for(writer.drain(), 2.0)
+                if writer.can_write_eof():
+                    writer.write_eof()  # FIN: what the client still sends is read, not reset
+                await asyncio.wait_for(writer.drain(), grace_s)
+            await self.wait_idle(grace_s)
             writer.close()
         if self._server is not None:
             await self._server.wait_closed()
@@ -77,7 +97,7 @@ class LlrpReaderServer:
     def deliver(self, sightings: list[TagSighting]) -> int:
         """Queue RO_ACCESS_REPORTs for the client; returns tag reports queued (0 if idle)."""
         session, writer = self._session, self._writer
-        if session is None or writer is None or writer.is_closing():
+        if session is None or writer is None or writer.is_closing() or self._closing:
             self.reads_dropped += len(sightings)
             return 0
         sent = 0
@@ -103,6 +123,7 @@ class LlrpReaderServer:
             writer.close()
             return
         self._session, self._writer = session, writer
+        self._idle.clear()
         self.connections += 1
         keepalive = asyncio.create_task(self._keepalive(session, writer))
         try:
@@ -114,6 +135,7 @@ class LlrpReaderServer:
             keepalive.cancel()
             self._session = self._writer = None
             writer.close()
+            self._idle.set()
             self.state_changed.set()
 
     async def _converse(self, session: ReaderSession, reader: asyncio.StreamReader,
@@ -133,12 +155,16 @@ class LlrpReaderServer:
             close = False
             for message in messages:
                 reply = session.handle(message)
+                if self._closing:  # our side is shut: read what the client sends, answer none
+                    continue
                 if reply.messages and self.reply_delay_s > 0:
                     await asyncio.sleep(self.reply_delay_s)
                 for answer in reply.messages:
                     writer.write(L.encode(answer))
                 close = close or reply.close
             self.state_changed.set()
+            if self._closing:
+                continue
             if decoder_error is not None:  # framing lost: say why, then hang up
                 log.warning("reader %s: %s", self.identity.reader_id, decoder_error.reason)
                 status = L.LLRPStatus(decoder_error.status, decoder_error.reason[:200])
@@ -153,5 +179,5 @@ class LlrpReaderServer:
         while True:
             interval = session.keepalive_ms
             await asyncio.sleep(interval / 1000 if interval else 0.5)
-            if interval and not writer.is_closing():
+            if interval and not writer.is_closing() and not self._closing:
                 writer.write(L.encode(session.keepalive()))
