@@ -7,7 +7,10 @@ or zone, ids unique); anything else is RfidConfigError naming the key, e.g. rfid
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Literal
+
+from epcpy import ConvertException
+from epcpy.epc_schemes.sgln import SGLN
 
 from edge.portal.config import (
     PortalAntenna,
@@ -42,10 +45,23 @@ class ReaderConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ReadChecks:
+    """What the gateway does with reads that are not a unit at a mapped antenna."""
+
+    # a door's or zone's location tag (SGLN pure identity URI) -> the portal or zone id
+    location_tags: tuple[tuple[str, str], ...] = ()
+    unknown_epcs: Literal["ignore", "track"] = "ignore"  # track: move it by its raw EPC
+    # an antenna is reported silent when the other antennas of its door or zone heard this
+    # many different tags since it last heard anything (a cut cable, a dead antenna)
+    silent_antenna_tags: int = 20
+
+
+@dataclass(frozen=True, slots=True)
 class RfidConfig:
     readers: tuple[ReaderConfig, ...]
     portals: PortalsConfig
     zones: ZonesConfig
+    checks: ReadChecks = ReadChecks()
 
 
 def _mapping(value: object, where: str) -> dict[str, Any]:
@@ -118,7 +134,7 @@ def _portals(section: dict[str, Any], where: str) -> list[PortalConfig]:
     for i, raw in enumerate(_list(section, "portals", where)):
         at = f"{where}.portals[{i}]"
         item = _mapping(raw, at)
-        _no_extra(item, {"id", "door", "inside", "outside", "params"}, at)
+        _no_extra(item, {"id", "door", "inside", "outside", "params", "location_tag"}, at)
         if item.get("inside") is None and item.get("outside") is None:
             raise RfidConfigError(f"{at}.inside", "inside and outside cannot both be empty")
         out.append(PortalConfig(
@@ -136,7 +152,7 @@ def _zones(section: dict[str, Any], where: str) -> list[ZoneConfig]:
     for i, raw in enumerate(_list(section, "zones", where)):
         at = f"{where}.zones[{i}]"
         item = _mapping(raw, at)
-        _no_extra(item, {"id", "location"}, at)
+        _no_extra(item, {"id", "location", "location_tag"}, at)
         out.append(ZoneConfig(_text(item, "id", at) or "", _text(item, "location", at) or ""))
     return out
 
@@ -192,6 +208,40 @@ def _reader(raw: object, at: str, portals: set[str], zones: set[str]) -> tuple[
     return reader, portal_ants, zone_ants
 
 
+def _location_tag(item: dict[str, Any], where: str) -> str | None:
+    """A location tag as its SGLN pure identity URI (EPC TDS §6.3.3), e.g.
+    urn:epc:id:sgln:0614141.12345.5678 — what `decode-epc` prints as `uri` for the tag."""
+    value = item.get("location_tag")
+    if value is None:
+        return None
+    try:
+        return str(SGLN(str(value).strip()).epc_uri)
+    except (ConvertException, ValueError, TypeError) as exc:
+        raise RfidConfigError(f"{where}.location_tag", "expected an SGLN URI such as "
+                              f"urn:epc:id:sgln:0614141.12345.5678, got {value!r}") from exc
+
+
+def _checks(section: dict[str, Any], where: str) -> ReadChecks:
+    tags: list[tuple[str, str]] = []
+    for kind in ("portals", "zones"):
+        for i, raw in enumerate(_list(section, kind, where)):
+            at = f"{where}.{kind}[{i}]"
+            uri = _location_tag(_mapping(raw, at), at)
+            if uri is None:
+                continue
+            if uri in (u for u, _ in tags):
+                raise RfidConfigError(f"{at}.location_tag", f"{uri} names another door already")
+            tags.append((uri, str(raw["id"]).strip()))
+    policy = section.get("unknown_epcs", "ignore")
+    if policy not in ("ignore", "track"):
+        raise RfidConfigError(f"{where}.unknown_epcs", f"expected ignore or track, got {policy!r}")
+    silent = section.get("silent_antenna_tags", 20)
+    if isinstance(silent, bool) or not isinstance(silent, int) or silent < 1:
+        raise RfidConfigError(f"{where}.silent_antenna_tags",
+                              f"expected a whole number >= 1, got {silent!r}")
+    return ReadChecks(tuple(tags), policy, silent)
+
+
 def _unique(ids: list[str], where: str) -> None:
     for i, name in enumerate(ids):
         if name in ids[:i]:
@@ -201,7 +251,8 @@ def _unique(ids: list[str], where: str) -> None:
 def parse_rfid_config(mapping: object, where: str = "rfid") -> RfidConfig:
     """Validate the parsed `rfid:` mapping of the gateway YAML (`where` prefixes error keys)."""
     section = _mapping(mapping, where)
-    _no_extra(section, {"readers", "portals", "zones", "zone_params"}, where)
+    _no_extra(section, {"readers", "portals", "zones", "zone_params", "unknown_epcs",
+                        "silent_antenna_tags"}, where)
     portals = _portals(section, where)
     _unique([p.portal_id for p in portals], f"{where}.portals")
     zones = _zones(section, where)
@@ -223,4 +274,5 @@ def parse_rfid_config(mapping: object, where: str = "rfid") -> RfidConfig:
         readers=tuple(readers),
         portals=PortalsConfig(tuple(portals), tuple(portal_ants)),
         zones=ZonesConfig(tuple(zones), tuple(zone_ants), zone_params),
+        checks=_checks(section, where),
     )

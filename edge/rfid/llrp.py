@@ -1,7 +1,9 @@
 """LlrpReader: one LLRP reader through sllurp, kept connected with our own backoff.
 
-Rule kept here: sllurp's thread only hands its tag dicts over (a queue); turning them into
-TagReads, and everything after, happens on our side. sllurp's own reconnect is switched off.
+Rule kept here: sllurp's thread only hands its tag dicts over (a queue, at most
+`max_pending` reads of one reader waiting: beyond that a flooding reader's reports are
+dropped and counted, so it can neither exhaust memory nor starve the other readers); turning
+them into reads, and everything after, happens on our side. sllurp's own reconnect is off.
 """
 
 from __future__ import annotations
@@ -20,12 +22,19 @@ from typing import Any
 from sllurp.llrp import LLRPReaderClient, LLRPReaderConfig, LLRPReaderState
 from sllurp.llrp_errors import LLRPError
 
-from edge.reads import TagRead
+from edge.rfid.clock import ClockKind
 from edge.rfid.config import ReaderConfig
+from edge.rfid.screen import RawRead
 
 log = logging.getLogger(__name__)
 _HEX = re.compile(r"^[0-9A-Fa-f]{8,128}$")
 _POLL_S = 0.5  # how often a session checks that sllurp's socket thread is still alive
+MAX_PENDING_READS = 20_000  # per reader, handed over and not yet taken by the worker
+# LLRP 1.0.1 §16.2.7.3: which timestamp a read carries, in the order we prefer them; a reader
+# with no real-time clock sends µs since it booted (Uptime) instead of UTC.
+_STAMPS = (("LastSeenTimestampUTC", ClockKind.UTC), ("FirstSeenTimestampUTC", ClockKind.UTC),
+           ("LastSeenTimestampUptime", ClockKind.UPTIME),
+           ("FirstSeenTimestampUptime", ClockKind.UPTIME))
 
 # LLRP 1.0.1 §13.2.1.1 TagReportContentSelector: everything the portal logic needs.
 TAG_CONTENT = {
@@ -44,34 +53,36 @@ TAG_CONTENT = {
 Handover = tuple[str, list[Mapping[str, Any]], float]  # reader id, sllurp tag dicts, received
 
 
+def _stamp(tag: Mapping[str, Any], received_us: int) -> tuple[int, ClockKind]:
+    for key, kind in _STAMPS:
+        value = tag.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value, kind
+    return received_us, ClockKind.UTC  # a reader that sends no time: when we got it
+
+
 def tag_reads(
     reader_id: str, tags: list[Mapping[str, Any]], received_us: int
-) -> tuple[list[TagRead], int]:
-    """sllurp tag dicts as TagReads; returns (reads, number of dicts rejected as malformed).
+) -> tuple[list[RawRead], int]:
+    """sllurp tag dicts as RawReads; returns (reads, number of dicts rejected as malformed).
 
-    The reader's LastSeen (else FirstSeen) timestamp is the read's time; only a reader that
-    sends neither gets the gateway's receive time."""
-    out: list[TagRead] = []
+    The reader's LastSeen (else FirstSeen) timestamp, UTC or uptime, is the read's time by the
+    reader's clock; only a reader that sends none gets the gateway's receive time."""
+    out: list[RawRead] = []
     bad = 0
     for tag in tags:
         try:
             epc = tag.get("EPC-96", tag.get("EPC"))
             text = epc.decode("ascii") if isinstance(epc, bytes | bytearray) else epc
             antenna, rssi = tag["AntennaID"], tag["PeakRSSI"]
-            stamp = tag.get("LastSeenTimestampUTC") or tag.get("FirstSeenTimestampUTC")
             seen = tag.get("TagSeenCount", 1)
             if not (isinstance(text, str) and _HEX.match(text)):
                 raise ValueError(f"EPC {epc!r}")
             if not isinstance(antenna, int) or not isinstance(rssi, int | float):
                 raise ValueError(f"antenna {antenna!r} / rssi {rssi!r}")
-            out.append(TagRead(
-                epc_hex=text.upper(),
-                reader_id=reader_id,
-                antenna_id=antenna,
-                rssi_dbm=float(rssi),
-                time_us=int(stamp) if isinstance(stamp, int) and stamp > 0 else received_us,
-                seen_count=seen if isinstance(seen, int) and seen > 0 else 1,
-            ))
+            stamp, kind = _stamp(tag, received_us)
+            out.append(RawRead(text.upper(), antenna, float(rssi), stamp, kind,
+                               seen if isinstance(seen, int) and seen > 0 else 1))
         except (KeyError, ValueError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             bad += 1
             log.debug("reader %s: malformed tag report %r (%s)", reader_id, tag, exc)
@@ -104,9 +115,14 @@ class ReaderHealth:
 class LlrpReader:
     """Keeps one sllurp client inventorying; reports land on `out` as Handover tuples."""
 
-    def __init__(self, config: ReaderConfig, out: queue.SimpleQueue[Handover]) -> None:
+    def __init__(self, config: ReaderConfig, out: queue.SimpleQueue[Handover],
+                 max_pending: int = MAX_PENDING_READS) -> None:
         self.config = config
         self._out = out
+        self._max_pending = max_pending
+        self._pending = 0
+        self._pending_lock = threading.Lock()
+        self.dropped = 0  # reads handed over by sllurp and dropped: the worker was behind
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._inventorying = threading.Event()
@@ -125,6 +141,24 @@ class LlrpReader:
     def health(self) -> ReaderHealth:
         return ReaderHealth(self.reader_id, self._inventorying.is_set(), self._connects,
                             self._failures, self._last_error)
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def taken(self, count: int) -> None:
+        """The worker took `count` reads of this reader off the queue."""
+        with self._pending_lock:
+            self._pending -= count
+
+    def _admit(self, count: int) -> bool:
+        """On sllurp's thread: may `count` more reads wait for the worker?"""
+        with self._pending_lock:
+            if self._pending and self._pending + count > self._max_pending:
+                self.dropped += count
+                return False
+            self._pending += count
+            return True
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -158,7 +192,8 @@ class LlrpReader:
         reader_id, out = self.reader_id, self._out
 
         def on_tags(_reader: object, tags: list[Mapping[str, Any]]) -> None:
-            out.put((reader_id, tags, time.time()))  # hand over only; work is on our thread
+            if self._admit(len(tags)):  # hand over only; the work is on our thread
+                out.put((reader_id, tags, time.time()))
 
         def on_state(_reader: object, _state: int) -> None:
             self._down.clear()

@@ -1,8 +1,11 @@
-"""RfidSource: readers → TagReads → portal logic → StockMoved events, on one worker thread.
+"""RfidSource: readers → screened TagReads → portal logic → StockMoved events, on one worker.
 
-Rule kept here: the pure tracker sees only read time; when no reads come, the worker lets
-read time run on by the wall time elapsed since the last read, so passes still close.
-A refused event (outbox full or failing) is counted and logged; the readers keep running.
+Rule kept here: the pure tracker sees only read time, which is the gateway's clock (each
+reader's timestamps moved by its estimated offset, edge/rfid/clock.py); when no reads come,
+the worker lets read time run on by the wall time elapsed since the last read, so passes still
+close. Reads that cannot be trusted are counted and warned about at most once a minute per
+kind (edge/rfid/screen.py). A refused event (outbox full or failing) is counted and logged;
+the readers keep running. The heartbeat reads a snapshot the worker refreshes, never its state.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 from edge.outbox import OutboxError
@@ -21,12 +25,15 @@ from edge.portal.events import pass_to_event, zone_move_to_event
 from edge.portal.tracker import PortalPass, PortalTracker
 from edge.portal.zone import ZoneMove, ZoneTracker
 from edge.reads import TagRead
-from edge.rfid.config import ReaderConfig, RfidConfig
+from edge.rfid.config import ReadChecks, ReaderConfig, RfidConfig
 from edge.rfid.llrp import Handover, LlrpReader, tag_reads
+from edge.rfid.screen import ReadScreen
+from edge.rfid.warn import LogLimiter
 from protocol import StockMoved
 
 log = logging.getLogger(__name__)
 IDLE_S = 0.02  # with no reads, read time is advanced this often (passes close this soon)
+SNAPSHOT_S = 0.5  # how often the worker refreshes what the heartbeat reports
 
 
 class RfidSource:
@@ -42,11 +49,21 @@ class RfidSource:
         ids: Callable[[], UUID],
         zones_config: ZonesConfig | None = None,
         source_id: str = "rfid",
+        checks: ReadChecks | None = None,
     ) -> None:
         self._id = source_id
         self._queue: queue.SimpleQueue[Handover] = queue.SimpleQueue()
         self._done = threading.Event()
         self.readers = [LlrpReader(cfg, self._queue) for cfg in readers_config]
+        self._by_id = {r.reader_id: r for r in self.readers}
+        points = {(a.reader_id, a.antenna_id): a.portal_id for a in portals_config.antennas}
+        points |= {(a.reader_id, a.antenna_id): a.zone_id
+                   for a in (zones_config.antennas if zones_config else ())}
+        self._screen = ReadScreen(readers_config, points, checks or ReadChecks())
+        self._warn = LogLimiter(log)
+        self._status: dict[str, dict[str, object]] = {}  # the worker's last snapshot, per reader
+        self._snapshot_at = 0.0
+        self._dropped_seen = {r.reader_id: 0 for r in self.readers}
         self._portals = PortalTracker(portals_config)
         self._zones = ZoneTracker(zones_config) if zones_config and zones_config.zones else None
         self._emit, self._warehouse, self._ids = emit, warehouse, ids
@@ -83,24 +100,33 @@ class RfidSource:
             self._thread.join(timeout)
 
     def health(self) -> dict[str, object]:
-        """For the heartbeat: per reader connected / reads per second since the last call."""
+        """For the heartbeat: per reader connected / reads per second since the last call,
+        its clock, its antennas and the reads it sent that were refused."""
         now = time.monotonic()
         since, counts = self._rate_mark
         span = max(now - since, 1e-6)
         current = dict(self._reads)
         self._rate_mark = (now, current)
+        status = self._status
+        readers = {
+            r.reader_id: {
+                "connected": r.health().connected,
+                "reads_per_s": round((current[r.reader_id] - counts[r.reader_id]) / span, 1),
+                "reads": current[r.reader_id],
+                "connects": r.health().connects,
+                "failures": r.health().failures,
+                "last_error": r.health().last_error,
+                "dropped_reads": r.dropped,
+                **status.get(r.reader_id, {}),
+            }
+            for r in self.readers
+        }
+        totals = {key: sum(int(v.get(key, 0)) for v in readers.values())  # type: ignore[call-overload]
+                  for key in ("bad_timestamps", "unknown_antenna_reads", "unknown_epc_reads",
+                              "location_tag_reads", "dropped_reads")}
         return {
-            "readers": {
-                r.reader_id: {
-                    "connected": r.health().connected,
-                    "reads_per_s": round((current[r.reader_id] - counts[r.reader_id]) / span, 1),
-                    "reads": current[r.reader_id],
-                    "connects": r.health().connects,
-                    "failures": r.health().failures,
-                    "last_error": r.health().last_error,
-                }
-                for r in self.readers
-            },
+            "readers": readers,
+            **totals,
             "malformed_reads": self.malformed,
             "moves_emitted": self.emitted,
             "emit_errors": self.emit_errors,
@@ -126,11 +152,32 @@ class RfidSource:
             if not reader_id and self._done.is_set():
                 self._finish()
                 return
-            reads, bad = tag_reads(reader_id, tags, int(received * 1_000_000))
-            self.malformed += bad
-            self._reads[reader_id] = self._reads.get(reader_id, 0) + len(reads)
-            for read in reads:
-                self._feed(read)
+            self._take(reader_id, tags, int(received * 1_000_000))
+            if time.monotonic() - self._snapshot_at >= SNAPSHOT_S:
+                self._snapshot()
+
+    def _take(self, reader_id: str, tags: list[Any], received_us: int) -> None:
+        raws, bad = tag_reads(reader_id, tags, received_us)
+        self._by_id[reader_id].taken(len(tags))
+        self.malformed += bad
+        reads, notices = self._screen.screen(reader_id, raws, received_us)
+        for notice in notices:
+            self._warn.warn(notice.key, notice.message)
+        self._reads[reader_id] = self._reads.get(reader_id, 0) + len(reads)
+        for read in reads:
+            self._feed(read)
+
+    def _snapshot(self) -> None:
+        """Refresh what the heartbeat shows (on the worker: the screen is not shared)."""
+        self._snapshot_at = time.monotonic()
+        now_us = time.time_ns() // 1000
+        self._status = {r: self._screen.status(r, now_us) for r in self._by_id}
+        for reader in self.readers:
+            if reader.dropped > self._dropped_seen[reader.reader_id]:
+                self._dropped_seen[reader.reader_id] = reader.dropped
+                self._warn.warn(f"flood:{reader.reader_id}", (
+                    f"reader {reader.reader_id} sends more than this gateway handles: "
+                    f"{reader.dropped} reads dropped so far (at most {reader.pending} wait)"))
 
     def _feed(self, read: TagRead) -> None:
         if read.time_us > self._last_read_us:
@@ -141,6 +188,8 @@ class RfidSource:
             self._send_zone_moves(self._zones.feed(read))
 
     def _idle(self) -> None:
+        if time.monotonic() - self._snapshot_at >= SNAPSHOT_S:
+            self._snapshot()
         if not self._last_read_us:
             return
         elapsed_us = int((time.monotonic() - self._last_read_wall) * 1_000_000)
@@ -203,4 +252,4 @@ def build_rfid_sources(
     tracker sees all doors and can resolve cross-reads between readers. `emit` takes a batch
     (the gateway stores it durably); each move names the reader watching its door or zone."""
     return [RfidSource(config.readers, config.portals, lambda event: emit([event]), warehouse,
-                       None, ids, config.zones, source_id=source_id)]
+                       None, ids, config.zones, source_id=source_id, checks=config.checks)]

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from edge.rfid.clock import ClockKind
 from edge.rfid.config import RfidConfigError, parse_rfid_config
 from edge.rfid.llrp import tag_reads
 
@@ -99,10 +100,15 @@ def test_sllurp_tag_dicts_become_tag_reads() -> None:
         {"EPC-96": b"3114F4E4E400000002000000", "PeakRSSI": -60},  # antenna not selected
         {"EPC-96": b"\xff\xfe", "AntennaID": 1, "PeakRSSI": -60},
         {"AntennaID": 1, "PeakRSSI": "loud"},
+        # a reader with no real-time clock (LLRP 1.0.1 §16.2.7.3): µs since it booted
+        {"EPC": b"3074257bf7194e4000001a85", "AntennaID": 1, "PeakRSSI": -70,
+         "FirstSeenTimestampUptime": 9_000_000, "LastSeenTimestampUptime": 9_500_000},
     ]
     reads, bad = tag_reads("gate-1", tags, received_us=42)
     assert bad == 4
-    assert [(r.epc_hex, r.antenna_id, r.rssi_dbm, r.time_us, r.seen_count) for r in reads] == [
-        ("3114F4E4E400000001000000", 2, -52.0, 1_714_982_400_250_000, 3),
-        ("3114F4E4E400000002000000", 1, -60.0, 42, 1),
+    assert [(r.epc_hex, r.antenna_id, r.rssi_dbm, r.reader_us, r.kind, r.seen_count)
+            for r in reads] == [
+        ("3114F4E4E400000001000000", 2, -52.0, 1_714_982_400_250_000, ClockKind.UTC, 3),
+        ("3114F4E4E400000002000000", 1, -60.0, 42, ClockKind.UTC, 1),
+        ("3074257BF7194E4000001A85", 1, -70.0, 9_500_000, ClockKind.UPTIME, 1),
     ]
