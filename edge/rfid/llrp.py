@@ -123,6 +123,7 @@ class LlrpReader:
         self._pending = 0
         self._pending_lock = threading.Lock()
         self.dropped = 0  # reads handed over by sllurp and dropped: the worker was behind
+        self.handed = 0  # every read sllurp handed over, kept or dropped
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._inventorying = threading.Event()
@@ -154,6 +155,7 @@ class LlrpReader:
     def _admit(self, count: int) -> bool:
         """On sllurp's thread: may `count` more reads wait for the worker?"""
         with self._pending_lock:
+            self.handed += count
             if self._pending and self._pending + count > self._max_pending:
                 self.dropped += count
                 return False

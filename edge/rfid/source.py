@@ -34,6 +34,9 @@ from protocol import StockMoved
 log = logging.getLogger(__name__)
 IDLE_S = 0.02  # with no reads, read time is advanced this often (passes close this soon)
 SNAPSHOT_S = 0.5  # how often the worker refreshes what the heartbeat reports
+# No dock-door reader reads this many tags a second (the fastest do ~1,100): a reader that
+# sends more is misconfigured or broken, and is said to flood even while we keep up.
+FLOOD_READS_PER_S = 5_000
 
 
 class RfidSource:
@@ -64,6 +67,7 @@ class RfidSource:
         self._status: dict[str, dict[str, object]] = {}  # the worker's last snapshot, per reader
         self._snapshot_at = 0.0
         self._dropped_seen = {r.reader_id: 0 for r in self.readers}
+        self._handed_seen = {r.reader_id: 0 for r in self.readers}
         self._portals = PortalTracker(portals_config)
         self._zones = ZoneTracker(zones_config) if zones_config and zones_config.zones else None
         self._emit, self._warehouse, self._ids = emit, warehouse, ids
@@ -169,9 +173,19 @@ class RfidSource:
 
     def _snapshot(self) -> None:
         """Refresh what the heartbeat shows (on the worker: the screen is not shared)."""
+        span = max(time.monotonic() - self._snapshot_at, 1e-3)
         self._snapshot_at = time.monotonic()
         now_us = time.time_ns() // 1000
-        self._status = {r: self._screen.status(r, now_us) for r in self._by_id}
+        status = {r: self._screen.status(r, now_us) for r in self._by_id}
+        for reader in self.readers:
+            rate = (reader.handed - self._handed_seen[reader.reader_id]) / span
+            self._handed_seen[reader.reader_id] = reader.handed
+            status[reader.reader_id]["flooding"] = rate > FLOOD_READS_PER_S
+            if rate > FLOOD_READS_PER_S:
+                self._warn.warn(f"flood-rate:{reader.reader_id}", (
+                    f"reader {reader.reader_id} sends {rate:.0f} reads/s, more than any dock "
+                    f"door reads ({FLOOD_READS_PER_S}/s): misconfigured or broken?"))
+        self._status = status
         for reader in self.readers:
             if reader.dropped > self._dropped_seen[reader.reader_id]:
                 self._dropped_seen[reader.reader_id] = reader.dropped

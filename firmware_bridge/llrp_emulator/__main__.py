@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 
 from firmware_bridge.llrp_emulator.app import LlrpEmulator
+from firmware_bridge.llrp_emulator.faults import ReaderFaults
 from firmware_bridge.llrp_emulator.playback import PlaybackSettings
+from firmware_bridge.llrp_emulator.server import wall_clock_us
 from firmware_bridge.scenario import ScenarioError, load_scenario, simulate, truth_json
 
 
@@ -37,6 +39,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="timestamps from the file's start_time, or from now")
     p.add_argument("--reply-delay-ms", type=float, default=10.0,
                    help="answer requests after this long, like a real reader (default 10)")
+    p.add_argument("--clock-offset-s", type=float, default=0.0,
+                   help="the readers' clocks are this far off (e.g. -7200: set to UTC-2)")
+    p.add_argument("--uptime-clock", action="store_true",
+                   help="readers without a real-time clock: timestamps count from their boot")
     p.add_argument("--truth-out", type=Path, help="write the ground truth JSON here")
     p.add_argument("--exit-when-done", action="store_true",
                    help="exit after one playback, once the clients have closed their sessions "
@@ -60,8 +66,12 @@ async def run(args: argparse.Namespace) -> int:
     sim = simulate(scenario, scenario.seed if args.seed is None else args.seed)
     settings = PlaybackSettings(None if args.fast else args.speed, args.loop, args.start_when)
     epoch = None if args.epoch == "now" else scenario.start_time_us
+    faults = ReaderFaults(clock_offset_us=round(args.clock_offset_s * 1_000_000),
+                          uptime_boot_us=wall_clock_us() - 3_600_000_000 if args.uptime_clock
+                          else None)
     emulator = LlrpEmulator(sim, settings, args.readers, epoch,
-                            reply_delay_s=args.reply_delay_ms / 1000)
+                            reply_delay_s=args.reply_delay_ms / 1000,
+                            faults={r.id: faults for r in sim.site.readers})
     ports = await emulator.start(args.host, args.port)
     for reader_id, port in ports.items():
         print(json.dumps({"reader": reader_id, "host": args.host, "port": port}), flush=True)

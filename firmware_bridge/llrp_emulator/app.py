@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Mapping
 from concurrent.futures import Future
+from typing import Any, TypeVar
 
+from firmware_bridge.llrp_emulator.faults import ReaderFaults
 from firmware_bridge.llrp_emulator.playback import Playback, PlaybackSettings
 from firmware_bridge.llrp_emulator.reader import ReaderIdentity
 from firmware_bridge.llrp_emulator.server import (
@@ -20,6 +22,8 @@ from firmware_bridge.llrp_emulator.server import (
     wall_clock_us,
 )
 from firmware_bridge.scenario import ReaderSpec, Simulation
+
+T = TypeVar("T")
 
 
 def identity_for(spec: ReaderSpec) -> ReaderIdentity:
@@ -34,7 +38,8 @@ class LlrpEmulator:
     def __init__(self, sim: Simulation, settings: PlaybackSettings | None = None,
                  readers: list[str] | None = None, epoch_us: int | None = None,
                  clock_us: Callable[[], int] = wall_clock_us,
-                 reply_delay_s: float = DEFAULT_REPLY_DELAY_S) -> None:
+                 reply_delay_s: float = DEFAULT_REPLY_DELAY_S,
+                 faults: Mapping[str, ReaderFaults] | None = None) -> None:
         known = {r.id: r for r in sim.site.readers}
         chosen = readers or list(known)
         unknown = [r for r in chosen if r not in known]
@@ -45,8 +50,9 @@ class LlrpEmulator:
         self._clock = clock_us
         self._epoch = epoch_us
         self._changed = asyncio.Event()
+        faults = faults or {}
         self.servers = {r: LlrpReaderServer(identity_for(known[r]), clock_us, self._changed,
-                                            reply_delay_s) for r in chosen}
+                                            reply_delay_s, faults.get(r)) for r in chosen}
         self.ports: dict[str, int] = {}
         self.playback: Playback | None = None
 
@@ -102,6 +108,10 @@ class EmulatorThread:
                                         name="llrp-emulator")
         self.emulator: LlrpEmulator | None = None
         self.playback_done: Future[None] = Future()
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
+        """Run `coro` on the emulator's loop (e.g. a test making a reader misbehave)."""
+        return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     def start(self, timeout: float = 10.0) -> dict[str, int]:
         self._thread.start()

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 
 from firmware_bridge import llrp as L
+from firmware_bridge.llrp_emulator.faults import FaultyReports, ReaderFaults
 from firmware_bridge.llrp_emulator.reader import ReaderIdentity, ReaderSession, TagSighting
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,10 @@ class LlrpReaderServer:
 
     def __init__(self, identity: ReaderIdentity, clock_us: Callable[[], int] = wall_clock_us,
                  state_changed: asyncio.Event | None = None,
-                 reply_delay_s: float = DEFAULT_REPLY_DELAY_S) -> None:
+                 reply_delay_s: float = DEFAULT_REPLY_DELAY_S,
+                 faults: ReaderFaults | None = None) -> None:
         self.identity = identity
+        self._faulty = FaultyReports(faults) if faults is not None and faults.any else None
         self.reply_delay_s = reply_delay_s
         self._clock = clock_us
         self._server: asyncio.base_events.Server | None = None
@@ -101,7 +104,10 @@ class LlrpReaderServer:
             self.reads_dropped += len(sightings)
             return 0
         sent = 0
-        for report in session.report(sightings):
+        for built in session.report(sightings):
+            report = built if self._faulty is None else self._faulty.apply(built)
+            if report is None:
+                continue
             writer.write(L.encode(report))
             sent += len(report.tags)
         self.reads_dropped += len(sightings) - sent
