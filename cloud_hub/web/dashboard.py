@@ -1,5 +1,5 @@
 """The dashboard's figures: moves by source over a day, open tasks by type, what waits for a
-supervisor (rejected moves, dead letters), open alerts and gateway health.
+supervisor (rejected moves, dead letters), open alerts, gateway health and reader clocks.
 
 Rule kept here: a table another package owns (work_tasks, planning_alerts) may not exist yet;
 its section then says `available: false` instead of failing the whole dashboard.
@@ -16,6 +16,11 @@ from cloud_hub.web.payloads import iso
 from cloud_hub.web.queries import OPEN_TASK_STATES, table_exists
 
 SOURCES = ("rfid", "barcode", "vision", "pda", "system")
+# edge/rfid/clock.py ClockState: a reader clock in one of WRONG_CLOCKS is worth a look (its
+# reads are corrected by the gateway, but it is unset, drifted or stepped).
+CLOCK_STATES = ("unknown", "ok", "offset", "uptime", "jumped")
+WRONG_CLOCKS = ("offset", "jumped")
+MAX_CLOCKS = 200
 SEVERITY_ORDER = "CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END"
 RECENT = 8
 
@@ -104,9 +109,49 @@ def gateway_health(conn: psycopg.Connection, warehouse: str | None) -> dict[str,
         "GROUP BY 1", (warehouse, warehouse)).fetchall())
 
 
+def reader_clocks(conn: psycopg.Connection, warehouse: str | None) -> dict[str, object]:
+    """Each RFID reader's clock as its gateway last reported it (heartbeat
+    `sources.<source>.readers.<reader>.clock`), wrong ones first. A heartbeat is the gateway's
+    own JSON: only well-formed entries are shown, at most MAX_CLOCKS."""
+    if not table_exists(conn, "gateways"):
+        return {"readers": [], "wrong": 0}
+    out: list[dict[str, object]] = []
+    for gateway, state, sources in conn.execute(
+            "SELECT gateway, state, info -> 'sources' FROM gateways WHERE %s::text IS NULL "
+            "OR warehouse = %s ORDER BY gateway LIMIT 500", (warehouse, warehouse)):
+        room = MAX_CLOCKS - len(out)
+        out += [{"gateway": gateway, "gateway_state": state, "reader": reader, **clock}
+                for reader, clock in _clocks(sources)[:room]]
+    out.sort(key=lambda r: (r["state"] not in WRONG_CLOCKS, r["gateway"], r["reader"]))
+    return {"readers": out, "wrong": sum(r["state"] in WRONG_CLOCKS for r in out)}
+
+
+def _clocks(sources: object) -> list[tuple[str, dict[str, object]]]:
+    found: list[tuple[str, dict[str, object]]] = []
+    for source in list(sources.values())[:16] if isinstance(sources, dict) else []:
+        readers = source.get("readers") if isinstance(source, dict) else None
+        for reader, entry in list(readers.items())[:64] if isinstance(readers, dict) else []:
+            clock = entry.get("clock") if isinstance(entry, dict) else None
+            if not isinstance(clock, dict) or clock.get("state") not in CLOCK_STATES:
+                continue
+            offset, jumps = clock.get("offset_s"), clock.get("jumps")
+            found.append((str(reader)[:64], {
+                "state": clock["state"],
+                "kind": clock.get("kind") if clock.get("kind") in ("utc", "uptime") else None,
+                "offset_s": float(offset) if _number(offset) else None,
+                "jumps": int(jumps) if _number(jumps) else 0,
+            }))
+    return found
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and abs(value) < 1e12
+
+
 def summary(conn: psycopg.Connection, warehouse: str | None, start: datetime, end: datetime,
             bucket: timedelta, now: datetime) -> dict[str, object]:
     return {"warehouse": warehouse, "as_of": iso(now),
             "moves": moves_by_source(conn, warehouse, start, end, bucket),
             "tasks": open_tasks(conn, warehouse), "waiting": waiting(conn, warehouse),
-            "alerts": open_alerts(conn, warehouse), "gateways": gateway_health(conn, warehouse)}
+            "alerts": open_alerts(conn, warehouse), "gateways": gateway_health(conn, warehouse),
+            "reader_clocks": reader_clocks(conn, warehouse)}

@@ -46,6 +46,20 @@ def add_work_and_alerts(db_url: str, warehouse: str) -> None:
             "'critical', 'SKU-0007 is below safety stock', %s, %s)", (warehouse, now, now))
 
 
+def add_gateway_with_reader_clock_off(db_url: str, warehouse: str) -> None:
+    """As the hub stores a heartbeat (info merged per top-level key): one reader's clock is
+    2.6 years behind (the emulator's 2024 scenario epoch), the other one is right."""
+    readers = {"gate-1": {"clock": {"kind": "utc", "offset_s": 82_000_000.0, "state": "offset",
+                                    "jumps": 0}},
+               "gate-2": {"clock": {"kind": "utc", "offset_s": 0.004, "state": "ok",
+                                    "jumps": 0}}}
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO gateways (warehouse, gateway, state, last_heartbeat, info) VALUES "
+            "(%s, 'gw-dock-9', 'online', now(), %s)",
+            (warehouse, Jsonb({"sources": {"rfid": {"readers": readers}}})))
+
+
 def test_dashboard_draws_todays_figures(page: Page, site_hub: SiteHub,
                                         mqtt_broker: tuple[str, int],
                                         artifacts_dir: Path) -> None:
@@ -63,6 +77,7 @@ def test_dashboard_draws_todays_figures(page: Page, site_hub: SiteHub,
     finally:
         publisher.close()
     add_work_and_alerts(site_hub.db_url, site_hub.warehouse)
+    add_gateway_with_reader_clock_off(site_hub.db_url, site_hub.warehouse)
     sign_in(page, site_hub.hub.base_url, f"/dashboard?warehouse={site_hub.warehouse}")
     wait_for(page, "window.__dashboard && window.__dashboard.ready", timeout=15000)
     with site_hub.api() as api:  # the dead letter is written after the broker's ack: wait
@@ -79,6 +94,8 @@ def test_dashboard_draws_todays_figures(page: Page, site_hub: SiteHub,
     assert page.inner_text("#rejected-n") == "1"
     assert int(page.inner_text("#dead-n")) >= 1
     assert data["alerts"]["by_severity"] == {"critical": 1}
+    assert page.inner_text("#clocks-n") == "1"
+    assert "gw-dock-9 / gate-1 — clock 2.6 years behind" in page.inner_text("#clocks")
     assert "below safety stock" in page.inner_text("#alerts")
     for chart in ("moves-chart", "tasks-chart", "rejected-chart", "alerts-chart"):
         inked = page.evaluate(

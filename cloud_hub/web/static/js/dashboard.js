@@ -50,6 +50,25 @@ function drawWaiting(waiting, gateways) {
   return horizontalBars($("rejected-chart"), { rows, emptyText: "No rejected moves waiting." });
 }
 
+export function fmtOffset(seconds) {
+  const a = Math.abs(seconds);
+  const [n, unit] = a >= 86400 * 365 ? [a / (86400 * 365), "years"] : a >= 86400 ? [a / 86400, "days"]
+    : a >= 3600 ? [a / 3600, "h"] : a >= 60 ? [a / 60, "min"] : [a, "s"];
+  return `${n.toFixed(n < 10 ? 1 : 0)} ${unit} ${seconds >= 0 ? "behind" : "ahead"}`;
+}
+
+// Readers whose clock is off or jumped: their moves are stamped by the gateway's clock, but the
+// reader wants its time set (NTP); the gateway's heartbeat says which and by how much.
+function drawClocks(clocks) {
+  $("clocks-n").textContent = clocks.wrong;
+  $("clocks-tile").classList.toggle("alarm", clocks.wrong > 0);
+  const wrong = clocks.readers.filter((r) => r.state === "offset" || r.state === "jumped");
+  $("clocks").replaceChildren(...wrong.map((r) => el("li", {},
+    el("span", { class: "sev warning" }, r.state), el("b", {}, `${r.gateway} / ${r.reader}`), " — ",
+    r.offset_s == null ? "offset unknown" : `clock ${fmtOffset(r.offset_s)}`,
+    el("span", { class: "hint" }, `${r.jumps ? ` · ${r.jumps} jumps` : ""} · moves corrected`))));
+}
+
 function drawAlerts(alerts) {
   $("alerts-note").hidden = alerts.available;
   if (!alerts.available) $("alerts-note").textContent = "Alerts are not available on this hub yet.";
@@ -66,6 +85,7 @@ async function refresh() {
   if (warehouse) q.set("warehouse", warehouse);
   const data = await api(`/api/v1/dashboard/summary?${q}`);
   const drawn = { moves: drawMoves(data.moves), tasks: drawTasks(data.tasks), waiting: drawWaiting(data.waiting, data.gateways), alerts: drawAlerts(data.alerts) };
+  drawClocks(data.reader_clocks);
   $("updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
   window.__dashboard = { ready: true, data, drawn, refreshes: (window.__dashboard?.refreshes || 0) + 1 };
 }
