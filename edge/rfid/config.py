@@ -6,7 +6,7 @@ or zone, ids unique); anything else is RfidConfigError naming the key, e.g. rfid
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
 from epcpy import ConvertException
@@ -33,8 +33,30 @@ class RfidConfigError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class AntennaRf:
+    """How one antenna inventories. Defaults suit a dock door (docs/rfid.md): full power,
+    Gen2 session 1 (a tag answers again within seconds, so both sides of the door hear it on
+    its way through), a pallet-load of tags, about two seconds in the field."""
+
+    antenna: int
+    tx_power_dbm: float | None = None  # None: the reader's highest power (LLRP §16.2.6.8)
+    session: int = 1  # LLRP 1.0.1 §16.3.1.2.1.3 C1G2SingulationControl
+    tag_population: int = 32
+    tag_transit_time_ms: int = 2000
+
+
+# key -> (lowest, highest, whole number?) of the RF settings a reader or antenna may set
+RF_KEYS: dict[str, tuple[float, float, bool]] = {
+    "tx_power_dbm": (0.0, 36.0, False),  # 36 dBm = 4 W EIRP, above any regulatory limit
+    "session": (0, 3, True),
+    "tag_population": (1, 65535, True),
+    "tag_transit_time_ms": (0, 600_000, True),
+}
+
+
+@dataclass(frozen=True, slots=True)
 class ReaderConfig:
-    """One LLRP reader: where it listens and which antenna ports it uses."""
+    """One LLRP reader: where it listens, which antenna ports it uses and how they read."""
 
     reader_id: str
     host: str
@@ -42,6 +64,11 @@ class ReaderConfig:
     antennas: tuple[int, ...] = (1,)
     reconnect_min_s: float = 0.5
     reconnect_max_s: float = 30.0
+    rf: tuple[AntennaRf, ...] = ()  # per antenna; an antenna not listed reads with defaults
+    mode_identifier: int | None = None  # an entry of the reader's UHFC1G2RFModeTable
+
+    def rf_for(self, antenna: int) -> AntennaRf:
+        return next((a for a in self.rf if a.antenna == antenna), AntennaRf(antenna))
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +188,11 @@ def _reader(raw: object, at: str, portals: set[str], zones: set[str]) -> tuple[
     ReaderConfig, list[PortalAntenna], list[ZoneAntenna]
 ]:
     item = _mapping(raw, at)
-    _no_extra(item, {"id", "host", "port", "antennas", "reconnect_min_s", "reconnect_max_s"}, at)
+    _no_extra(item, {"id", "host", "port", "antennas", "reconnect_min_s", "reconnect_max_s",
+                     "mode_identifier", *RF_KEYS}, at)
     reader_id = _text(item, "id", at) or ""
+    base = _rf(item, at, AntennaRf(0))
+    rf: list[AntennaRf] = []
     port = item.get("port", 5084)
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
         raise RfidConfigError(f"{at}.port", f"expected a TCP port 1..65535, got {port!r}")
@@ -172,13 +202,14 @@ def _reader(raw: object, at: str, portals: set[str], zones: set[str]) -> tuple[
     for j, raw_ant in enumerate(_list(item, "antennas", at)):
         where = f"{at}.antennas[{j}]"
         ant = _mapping(raw_ant, where)
-        _no_extra(ant, {"antenna", "portal", "side", "zone"}, where)
+        _no_extra(ant, {"antenna", "portal", "side", "zone", *RF_KEYS}, where)
         number = ant.get("antenna")
         if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 65535:
             raise RfidConfigError(f"{where}.antenna", f"expected an antenna port, got {number!r}")
         if number in ids:
             raise RfidConfigError(f"{where}.antenna", f"antenna {number} is mapped twice")
         ids.append(number)
+        rf.append(replace(_rf(ant, where, base), antenna=number))
         if ("portal" in ant) == ("zone" in ant):
             raise RfidConfigError(where, "give either portal + side or zone")
         if "zone" in ant:
@@ -204,8 +235,39 @@ def _reader(raw: object, at: str, portals: set[str], zones: set[str]) -> tuple[
         antennas=tuple(ids),
         reconnect_min_s=low,
         reconnect_max_s=_number(item, "reconnect_max_s", at, 30.0, low),
+        rf=tuple(rf),
+        mode_identifier=_mode(item, at),
     )
     return reader, portal_ants, zone_ants
+
+
+def _rf(item: dict[str, Any], where: str, base: AntennaRf) -> AntennaRf:
+    """RF settings given on a reader (for all its antennas) or on one antenna (its own)."""
+    values: dict[str, Any] = {}
+    for key, (low, high, whole) in RF_KEYS.items():
+        if key not in item:
+            continue
+        value = item[key]
+        if value is None and key == "tx_power_dbm":
+            values[key] = None  # explicitly the reader's highest power
+            continue
+        kind = "whole number" if whole else "number"
+        if (isinstance(value, bool) or not isinstance(value, int | float)
+                or (whole and not float(value).is_integer()) or not low <= value <= high):
+            raise RfidConfigError(f"{where}.{key}",
+                                  f"expected a {kind} from {low:g} to {high:g}, got {value!r}")
+        values[key] = int(value) if whole else float(value)
+    return replace(base, **values)
+
+
+def _mode(item: dict[str, Any], where: str) -> int | None:
+    value = item.get("mode_identifier")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**32:
+        raise RfidConfigError(f"{where}.mode_identifier", "expected the ModeIdentifier of an "
+                              f"entry of the reader's RF mode table, got {value!r}")
+    return value
 
 
 def _location_tag(item: dict[str, Any], where: str) -> str | None:

@@ -15,15 +15,16 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sllurp.llrp import LLRPReaderClient, LLRPReaderConfig, LLRPReaderState
-from sllurp.llrp_errors import LLRPError
+from sllurp.llrp import LLRPClient, LLRPReaderClient, LLRPReaderConfig, LLRPReaderState
+from sllurp.llrp_errors import LLRPError, ReaderConfigurationError
 
 from edge.rfid.clock import ClockKind
 from edge.rfid.config import ReaderConfig
+from edge.rfid.rf import power_problems, sllurp_settings, tune_rospec
 from edge.rfid.screen import RawRead
 
 log = logging.getLogger(__name__)
@@ -89,9 +90,41 @@ def tag_reads(
     return out, bad
 
 
+class _TunedLlrp(LLRPClient):  # type: ignore[misc]
+    """sllurp's protocol side with each antenna's own Gen2 settings in the ROSpec, and the
+    reason it refused the reader's capabilities (a power or RF mode the reader lacks) kept."""
+
+    def __init__(self, config: LLRPReaderConfig, reader: ReaderConfig,
+                 refused: Callable[[str], None], **kwargs: Any) -> None:
+        super().__init__(config, **kwargs)
+        self._reader, self._refused = reader, refused
+
+    def parseCapabilities(self, capdict: Any) -> None:
+        try:
+            super().parseCapabilities(capdict)
+            problems = power_problems(self._reader, self.tx_power_table[1:])
+            if problems:
+                raise ReaderConfigurationError("; ".join(problems))
+        except ReaderConfigurationError as exc:  # sllurp then hangs up: say why
+            self._refused(str(exc))
+            raise
+
+    def getROSpec(self, force_new: bool = False) -> Any:
+        rospec = super().getROSpec(force_new)
+        tune_rospec(rospec, self._reader)
+        return rospec
+
+
 class _SllurpClient(LLRPReaderClient):  # type: ignore[misc]
     """sllurp 3.0.5 drops a socket that failed to connect without closing it (a leak on
-    every retry); this opens the socket with the standard library, which closes it."""
+    every retry); this opens the socket with the standard library, which closes it. Its
+    protocol side is _TunedLlrp."""
+
+    def __init__(self, reader: ReaderConfig, settings: LLRPReaderConfig,
+                 refused: Callable[[str], None]) -> None:
+        super().__init__(reader.host, reader.port, settings, timeout=5.0)
+        self.llrp = _TunedLlrp(self.config, reader, refused, transport_tx_write=self.send_data,
+                               state_change_callback=self._on_llrp_state_changed)
 
     def _connect_socket(self) -> bool:
         if self._socket:
@@ -133,6 +166,7 @@ class LlrpReader:
         self._connects = 0
         self._failures = 0
         self._last_error: str | None = None
+        self._refusal: str | None = None
         self._rng = random.Random()
 
     @property
@@ -188,9 +222,10 @@ class LlrpReader:
             "reconnect": False,  # we reconnect, with backoff (sllurp waits 60 s between tries)
             "start_inventory": True,
             "report_every_n_tags": 1,
-            "tx_power": 0,
+            **sllurp_settings(cfg),
         })
-        client = _SllurpClient(cfg.host, cfg.port, settings, timeout=5.0)
+        self._refusal = None
+        client = _SllurpClient(cfg, settings, self._refuse)
         reader_id, out = self.reader_id, self._out
 
         def on_tags(_reader: object, tags: list[Mapping[str, Any]]) -> None:
@@ -240,8 +275,13 @@ class LlrpReader:
         except (OSError, LLRPError) as exc:
             log.debug("reader %s: closing: %s", self.reader_id, exc)
         if not self._stop.is_set():
-            self._fail("connection lost" if served else "handshake failed")
+            refusal = self._refusal
+            self._fail(f"the reader cannot do the configured settings: {refusal}" if refusal
+                       else "connection lost" if served else "handshake failed")
         return served
+
+    def _refuse(self, reason: str) -> None:
+        self._refusal = reason  # on sllurp's thread: only noted; _session reports it
 
     def _fail(self, reason: str) -> None:
         self._failures += 1

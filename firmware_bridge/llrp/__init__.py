@@ -72,6 +72,16 @@ from firmware_bridge.llrp.params_config import (
     UHFC1G2RFModeTable,
     UHFC1G2RFModeTableEntry,
 )
+from firmware_bridge.llrp.params_inventory import (
+    AISpecStopTrigger,
+    AntennaConfiguration,
+    C1G2InventoryCommand,
+    C1G2RFControl,
+    C1G2SingulationControl,
+    InventoryParameterSpec,
+    RFReceiver,
+    RFTransmitter,
+)
 from firmware_bridge.llrp.params_report import EPCData, TagReportData
 from firmware_bridge.llrp.params_rospec import (
     AISpec,
@@ -90,11 +100,16 @@ from firmware_bridge.llrp.params_rospec import (
 __all__ = [
     "MESSAGE_TYPES",
     "AISpec",
+    "AISpecStopTrigger",
     "AddROSpec",
     "AddROSpecResponse",
+    "AntennaConfiguration",
     "AntennaProperties",
     "C1G2EPCMemorySelector",
+    "C1G2InventoryCommand",
     "C1G2LLRPCapabilities",
+    "C1G2RFControl",
+    "C1G2SingulationControl",
     "CloseConnection",
     "CloseConnectionResponse",
     "ConnectionAttemptEvent",
@@ -123,6 +138,7 @@ __all__ = [
     "GetReaderConfig",
     "GetReaderConfigResponse",
     "Identification",
+    "InventoryParameterSpec",
     "Keepalive",
     "KeepaliveAck",
     "KeepaliveSpec",
@@ -131,6 +147,8 @@ __all__ = [
     "LlrpError",
     "ParameterError",
     "PerAntennaAirProtocol",
+    "RFReceiver",
+    "RFTransmitter",
     "ROAccessReport",
     "ROBoundarySpec",
     "ROReportSpec",

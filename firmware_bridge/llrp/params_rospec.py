@@ -1,7 +1,7 @@
 """LLRP reader operations: ROSpec, triggers, AISpec, ROReportSpec (LLRP 1.0.1 §16.2.4, §16.2.7.1).
 
-Inventory-parameter details (antenna configuration, Gen2 commands) are kept raw: the emulator
-honours which antennas and which report fields are asked for, not RF tuning.
+An AISpec's inventory parameters (stop trigger, antenna configurations: transmit power, Gen2
+session, RF mode) are decoded by params_inventory and reached through AISpec's accessors.
 """
 
 from __future__ import annotations
@@ -11,6 +11,11 @@ from enum import IntEnum
 from typing import ClassVar, Self
 
 from firmware_bridge.llrp.params import Children, Parameter, encode_params, optional, tlv
+from firmware_bridge.llrp.params_inventory import (
+    AISpecStopTrigger,
+    AntennaConfiguration,
+    InventoryParameterSpec,
+)
 from firmware_bridge.llrp.wire import Reader, flag, has, pack, u16v
 
 
@@ -112,6 +117,15 @@ class AISpec:
     def parse(cls, r: Reader) -> Self:
         antennas = r.u16v()
         return cls(antennas, Children.of(r).rest())
+
+    @property
+    def stop_trigger(self) -> AISpecStopTrigger | None:
+        return next((p for p in self.extra if isinstance(p, AISpecStopTrigger)), None)
+
+    def antenna_configs(self) -> dict[int, AntennaConfiguration]:
+        """Antenna id -> its configuration, from every InventoryParameterSpec (§16.2.4.2.2)."""
+        return {c.antenna_id: c for spec in self.extra if isinstance(spec, InventoryParameterSpec)
+                for c in spec.antenna_configs}
 
 
 @tlv

@@ -8,13 +8,16 @@ LLRP 1.0.1 §10.2.1: Disabled -ENABLE-> Inactive -START (or Immediate trigger)->
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from firmware_bridge import llrp as L
 from firmware_bridge.llrp import StatusCode as S
 
 MAX_ROSPECS = 8
+# The TransmitPowerLevelTable this reader advertises (§16.2.3.2.1.1): index -> dBm, 10 to 30.
+POWER_DBM = {i + 1: (1000 + 50 * i) / 100 for i in range(41)}
+SENSITIVITY_DBM = -84.0  # a read made this weak by a lowered power is not heard
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,8 @@ _RESPONSE_FOR: dict[int, Any] = {
 def capabilities(identity: ReaderIdentity) -> dict[str, Any]:
     """The capability parameters sllurp requires (general, regulatory/UHF band, RF modes)."""
     antennas = range(1, identity.antennas + 1)
-    power = tuple(L.TransmitPowerLevelTableEntry(i + 1, 1000 + 50 * i) for i in range(41))
+    power = tuple(L.TransmitPowerLevelTableEntry(i, round(dbm * 100))
+                  for i, dbm in POWER_DBM.items())
     mode = L.UHFC1G2RFModeTableEntry(
         1000, epc_hag_conformance=True, modulation=2, bdr_bps=160_000, pie=2000,
         min_tari_ns=25_000, max_tari_ns=25_000,
@@ -100,6 +104,7 @@ class ReaderSession:
     states: dict[int, L.ROSpecState] = field(default_factory=dict)
     report_spec: L.ROReportSpec = field(default_factory=L.ROReportSpec)
     keepalive_ms: int = 0
+    received: list[L.ROSpec] = field(default_factory=list)  # every ADD_ROSPEC, as sent
     _next_id: int = 1
 
     # --- unsolicited messages -----------------------------------------------------------
@@ -185,6 +190,7 @@ class ReaderSession:
             return _fail(L.AddROSpecResponse, msg, S.A_OUT_OF_RANGE, "too many ROSpecs")
         self.rospecs[spec.rospec_id] = spec
         self.states[spec.rospec_id] = L.ROSpecState.DISABLED
+        self.received = [*self.received[-(MAX_ROSPECS - 1):], spec]
         return _ok(L.AddROSpecResponse, msg)
 
     def _targets(self, msg: Any, response: Any) -> list[int] | Reply:
@@ -261,11 +267,27 @@ class ReaderSession:
         antennas = {a for ai in spec.ai_specs for a in ai.antenna_ids}
         report_spec = spec.report_spec or self.report_spec
         sel = report_spec.content
-        tags = [_tag_data(s, sel, spec.rospec_id) for s in sightings
-                if 0 in antennas or s.antenna_id in antennas]
+        lowered = _power_below_max(spec)
+        heard = (replace(s, rssi_dbm=s.rssi_dbm - lowered.get(s.antenna_id, 0.0))
+                 for s in sightings if 0 in antennas or s.antenna_id in antennas)
+        tags = [_tag_data(s, sel, spec.rospec_id) for s in heard
+                if s.antenna_id not in lowered or s.rssi_dbm >= SENSITIVITY_DBM]
         size = report_spec.n or len(tags) or 1
         return [L.ROAccessReport(self._id(), tuple(tags[i : i + size]))
                 for i in range(0, len(tags), size)]
+
+
+def _power_below_max(spec: L.ROSpec) -> dict[int, float]:
+    """dB each antenna transmits below the table's top (RFTransmitter, §16.2.6.8): a tag's
+    reply comes back that much weaker (index 0 or one not in the table: full power)."""
+    top = max(POWER_DBM.values())
+    out: dict[int, float] = {}
+    for ai in spec.ai_specs:
+        for antenna, config in ai.antenna_configs().items():
+            tx = config.transmitter
+            if tx is not None and POWER_DBM.get(tx.transmit_power, top) < top:
+                out[antenna] = top - POWER_DBM[tx.transmit_power]
+    return out
 
 
 def _tag_data(s: TagSighting, sel: L.TagReportContentSelector, rospec_id: int) -> L.TagReportData:

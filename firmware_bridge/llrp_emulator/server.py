@@ -53,9 +53,16 @@ class LlrpReaderServer:
         self.reads_dropped = 0
         self.connections = 0
         self.closed_by_reader = 0  # connections the reader ended (ConnectionCloseEvent)
+        self.rospecs_received: list[L.ROSpec] = []  # the last ADD_ROSPECs of every session
         self._idle = asyncio.Event()  # no client connected
         self._idle.set()
         self._closing = False
+
+    @property
+    def rospecs(self) -> list[L.ROSpec]:
+        """Every ROSpec clients added, the connected one's last (what the reader was told)."""
+        live = self._session.received if self._session is not None else []
+        return [*self.rospecs_received, *live]
 
     @property
     def inventorying(self) -> bool:
@@ -139,6 +146,7 @@ class LlrpReaderServer:
             log.info("reader %s: client went away: %s", self.identity.reader_id, exc)
         finally:
             keepalive.cancel()
+            self.rospecs_received = [*self.rospecs_received, *session.received][-16:]
             self._session = self._writer = None
             writer.close()
             self._idle.set()

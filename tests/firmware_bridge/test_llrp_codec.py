@@ -22,7 +22,7 @@ text = st.text(max_size=20)
 # Raw parameters only with types the codec does not model, so they decode back as raw.
 _MODELLED = {128, 129, 137, 139, 140, 141, 142, 143, 144, 145, 146, 148, 177, 178, 179, 182,
              183, 218, 220, 221, 226, 237, 238, 240, 241, 244, 245, 246, 256, 257, 287, 288,
-             289, 327, 328, 329, 348}
+             289, 327, 328, 329, 348, 184, 186, 222, 223, 224, 330, 335, 336}
 raw = st.builds(L.RawParameter, st.integers(128, 1023).filter(lambda t: t not in _MODELLED),
                 st.binary(max_size=12))
 extras = st.lists(raw, max_size=2).map(tuple)
