@@ -2,8 +2,10 @@
 
 Rule kept here: an antenna is silent when the other antennas of its door (or zone) heard
 `silent_after` different tags since it last heard anything — a cut cable or a dead antenna,
-not a quiet dock, since a quiet dock leaves every antenna quiet. Memory is bounded: each
-antenna remembers at most `silent_after` tags.
+not a quiet dock, since a quiet dock leaves every antenna quiet. An antenna that has heard its
+door's location tag is also silent once the others heard that tag MARKER_AFTER times while it
+heard nothing (a dead antenna found with no pallet passing). Memory is bounded: each antenna
+remembers at most `silent_after` tags.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 AntennaKey = tuple[str, int]  # (reader id, antenna id)
+MARKER_AFTER = 100  # location-tag reads by the other antennas (a fixed tag: seconds' worth)
 
 
 class AntennaState(StrEnum):
@@ -26,6 +29,8 @@ class _Antenna:
     point: str
     heard: int = 0
     others: set[str] = field(default_factory=set)  # tags its door heard since it last heard
+    marker: bool = False  # it has heard a location tag
+    marker_misses: int = 0  # location-tag reads by the others since it last heard
     silent: bool = False
 
 
@@ -40,28 +45,37 @@ class AntennaWatch:
             for key, point in points.items()
         }
 
-    def heard(self, key: AntennaKey, epc: str) -> list[tuple[AntennaKey, str]]:
-        """Antenna `key` heard `epc`: (antenna, what changed) for antennas that changed."""
+    def heard(self, key: AntennaKey, epc: str, marker: bool = False
+              ) -> list[tuple[AntennaKey, str]]:
+        """Antenna `key` heard `epc` (a location tag when `marker`): (antenna, what changed)
+        for the antennas whose state changed."""
         me = self._antennas.get(key)
         if me is None:
             return []
         changed: list[tuple[AntennaKey, str]] = []
         me.heard += 1
         me.others.clear()
+        me.marker_misses = 0
+        me.marker = me.marker or marker
         if me.silent:
             me.silent = False
             changed.append((key, f"antenna {key[1]} of reader {key[0]} ({me.point}) hears "
                                  "again"))
         for peer_key, peer in self._peers[key]:
-            if peer.silent or len(peer.others) >= self._after:
+            if peer.silent:
                 continue
-            peer.others.add(epc)
-            if len(peer.others) >= self._after:
+            if len(peer.others) < self._after:
+                peer.others.add(epc)
+            if marker and peer.marker:
+                peer.marker_misses += 1
+            if len(peer.others) >= self._after or peer.marker_misses >= MARKER_AFTER:
                 peer.silent = True
+                what = (f"{self._after} tags" if len(peer.others) >= self._after
+                        else f"its location tag {MARKER_AFTER} times")
                 changed.append((peer_key, (
                     f"antenna {peer_key[1]} of reader {peer_key[0]} ({peer.point}) heard "
-                    f"nothing while the other antennas there heard {self._after} tags: a cut "
-                    "cable or a dead antenna? Passes through it cannot be told apart")))
+                    f"nothing while the other antennas there heard {what}: a cut cable or a "
+                    "dead antenna? Passes through it cannot be told apart")))
         return changed
 
     def state(self, key: AntennaKey) -> AntennaState:

@@ -93,8 +93,9 @@ class ReadScreen:
                     f"reader {reader_id}: {detail}; not a unit this gateway moves, read "
                     "ignored (rfid.unknown_epcs: track moves such tags by their raw EPC)")))
                 continue
+            marker = role is EpcRole.LOCATION
             notices += [Notice(f"silent:{k[0]}:{k[1]}", text)
-                        for k, text in self._watch.heard(key, raw.epc_hex)]
+                        for k, text in self._watch.heard(key, raw.epc_hex, marker)]
             if role is EpcRole.LOCATION:
                 continue
             reader.counts["accepted"] += 1

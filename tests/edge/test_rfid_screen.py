@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edge.rfid.antennas import AntennaState, AntennaWatch
+from edge.rfid.antennas import MARKER_AFTER, AntennaState, AntennaWatch
 from edge.rfid.clock import ClockKind
 from edge.rfid.config import ReadChecks, ReaderConfig
 from edge.rfid.screen import RawRead, ReadScreen
@@ -150,3 +150,21 @@ def test_any_reads_are_screened_without_error_and_all_are_counted(
     refused = sum(int(status[k]) for k in ("bad_timestamps", "unknown_antenna_reads",  # type: ignore[call-overload]
                                            "unknown_epc_reads", "location_tag_reads"))
     assert len(out) == totals["accepted"] and len(out) + refused == len(reads)
+
+
+def test_an_antenna_that_stops_hearing_its_doors_location_tag_is_silent() -> None:
+    s = screen()
+    s.screen("gate-1", [raw(DOCK1_TAG, 1), raw(DOCK1_TAG, 2)], NOW)  # both hear the marker
+    notices = []
+    for _ in range(MARKER_AFTER):  # no pallet passes; antenna 2's cable is cut
+        notices += s.screen("gate-1", [raw(DOCK1_TAG, 1)], NOW)[1]
+    (notice,) = notices
+    assert "antenna 2 of reader gate-1 (DOCK-1)" in notice.message
+    assert "its location tag 100 times" in notice.message
+    assert s.status("gate-1", NOW)["antennas"]["2"]["state"] == "silent"  # type: ignore[index]
+
+
+def test_an_antenna_that_never_heard_the_location_tag_is_not_judged_by_it() -> None:
+    s = screen()
+    for _ in range(MARKER_AFTER * 2):  # antenna 2 is mounted out of the tag's sight
+        assert s.screen("gate-1", [raw(DOCK1_TAG, 1)], NOW)[1] == []

@@ -244,3 +244,25 @@ def test_sllurp_decodes_our_tag_report() -> None:
     assert tag_dict["EPC-96"] == b"3114f4e4e400000001000000"
     assert (tag_dict["AntennaID"], tag_dict["PeakRSSI"], tag_dict["TagSeenCount"]) == (2, -51, 4)
     assert (tag_dict["FirstSeenTimestampUTC"], tag_dict["LastSeenTimestampUTC"]) == (10, 11)
+
+
+def test_sllurps_inventory_settings_decode_typed_and_re_encode_byte_for_byte() -> None:
+    sent: list[bytes] = []
+    cfg = LLRPReaderConfig({"antennas": [1, 2]})
+    client = LLRPClient(cfg, transport_tx_write=sent.append)
+    mode = {"ModeIdentifier": 1000, "MaxTari": 25_000, "MinTari": 6_250}
+    rospec = LLRPROSpec(mode, 1, antennas=[1, 2], tx_power={1: 21, 2: 41}, session=1,
+                        tag_population=32, duration_sec=0.5,
+                        tag_filter_mask=["3114F4E4"])
+    client.send_ADD_ROSPEC(rospec, None)
+    (message,) = L.Decoder().feed(sent[0])
+    (ai,) = message.rospec.ai_specs
+    assert ai.stop_trigger == L.AISpecStopTrigger(1, 500)  # Duration, ms (§16.2.4.2.1)
+    configs = ai.antenna_configs()
+    assert {a: c.transmitter.transmit_power for a, c in configs.items()} == {1: 21, 2: 41}
+    command = configs[2].inventory
+    assert command is not None and not command.tag_inventory_state_aware
+    assert command.singulation == L.C1G2SingulationControl(1, 32, 0)
+    assert command.rf_control == L.C1G2RFControl(1000, 0)
+    assert any(isinstance(p, L.RawParameter) and p.type == 331 for p in command.params)  # filter
+    assert L.encode(message) == sent[0]
