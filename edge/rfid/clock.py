@@ -3,9 +3,10 @@
 Rule kept here: a read's time is the reader's timestamp plus the reader's offset, so moves are
 stamped by the gateway's clock (true UTC) while the reader's own timing between reads is kept.
 Network and batching delay only ever add to (receive time - reader time), so the offset is the
-least of them (settled over the first 0.2 s, then following drift at a bounded rate); a
-different offset that holds steadily for a second is a jump, taken at once and reported; a
-timestamp that fits neither (1970, next year) is refused. Times are µs, passed in.
+least of them (the freshest read of the first report, then settled over 0.2 s by at most a
+step, then following drift at a bounded rate); a different offset that holds steadily for a
+second is a jump, taken at once and reported; a timestamp that fits neither the offset nor
+the reader's own run of timestamps (1970, next year) is refused. Times are µs, passed in.
 """
 
 from __future__ import annotations
@@ -43,7 +44,11 @@ class ClockParams:
     slew_ppm: int = 500  # then the offset follows drift at most this fast (NTP's bound)
     window_us: int = 10_000_000  # drift is followed to the least offset of the last two windows
     max_delay_us: int = 60_000_000  # a read stamped longer ago than this is refused
-    max_rate: float = 1000.0  # a reader clock running this much faster is still believed
+    # ahead of the offset, a read is believed when it follows on from the reader's previous
+    # read, or leaps at most max_leap_us (+ max_rate x the time since) past the last believed
+    # one: a report spanning seconds, an emulator playing fast, a quiet spell in its playback
+    max_rate: float = 1000.0
+    max_leap_us: int = 60_000_000
     jump_hold_us: int = 600_000_000  # a jump is reported (JUMPED) for this long
 
 
@@ -68,6 +73,8 @@ class ReaderClock:
         self.last_jump: tuple[int, int] | None = None  # (when, how far)
         self._anchored_at = 0
         self._last = (0, 0)  # (reader, local) of the last believed sample
+        self._previous = (0, 0)  # (reader, local) of the last sample, believed or not
+        self._anchor_raw = 0
         self._candidates: list[tuple[int, int]] = []  # (offset, local) far from the offset
         self._window = (0, 0, 0)  # (start, least offset this window, least last window)
         self._slewed_at = 0
@@ -75,6 +82,11 @@ class ReaderClock:
     def stamp(self, reader_us: int, local_us: int, kind: ClockKind = ClockKind.UTC
               ) -> int | None:
         """The read's time by the gateway's clock, or None for a timestamp not believed."""
+        previous, self._previous = self._previous, (reader_us, local_us)
+        return self._stamp(reader_us, local_us, kind, previous)
+
+    def _stamp(self, reader_us: int, local_us: int, kind: ClockKind,
+               previous: tuple[int, int]) -> int | None:
         raw = local_us - reader_us
         if self.offset is None or kind != self.kind:
             if self.offset is not None:
@@ -90,10 +102,10 @@ class ReaderClock:
             return reader_us + self.offset
         if self._confirmed(raw, local_us):
             self._jump(raw, local_us)
-            self._anchor(min(o for o, _ in self._candidates), reader_us, local_us)
+            self._anchor(min(o for o, _ in self._candidates[:-1]), reader_us, local_us)
             self._candidates.clear()
             return reader_us + self.offset
-        if self._believable(deviation, reader_us, local_us):
+        if self._believable(deviation, reader_us, local_us, previous):
             return reader_us + self.offset
         self.refused += 1
         return None
@@ -114,7 +126,7 @@ class ReaderClock:
 
     # -- inside ------------------------------------------------------------------------------
     def _anchor(self, raw: int, reader_us: int, local_us: int) -> None:
-        self.offset = raw
+        self.offset = self._anchor_raw = raw
         self._anchored_at = self._slewed_at = local_us
         self._last = (reader_us, local_us)
         self._window = (local_us, raw, raw)
@@ -131,8 +143,12 @@ class ReaderClock:
         if local_us - start >= self.p.window_us:
             start, least, before = local_us, raw, least
         self._window = (start, min(least, raw), before)
+        if local_us == self._anchored_at:  # the anchoring report: its freshest read counts
+            self._anchor_raw = min(self._anchor_raw, raw)
         if local_us - self._anchored_at < self.p.settle_us:
-            self.offset = min(self.offset, raw)
+            # at most a step below the anchoring report: a clock racing ahead of ours is not
+            # a delay shrinking (an accelerated emulator would be squeezed)
+            self.offset = max(min(self.offset, raw), self._anchor_raw - self.p.step_us)
             self._slewed_at = local_us
             return
         target = min(self._window[1], self._window[2])
@@ -141,24 +157,32 @@ class ReaderClock:
         self._slewed_at = local_us
 
     def _confirmed(self, raw: int, local_us: int) -> bool:
-        """Is this sample the one that makes a steady new offset (a jump)?"""
-        kept = [(o, t) for o, t in self._candidates if local_us - t <= 2 * self.p.confirm_us]
-        kept.append((raw, local_us))
-        while kept and max(o for o, _ in kept) - min(o for o, _ in kept) > self.p.agree_us:
-            kept.pop(0)  # the oldest disagrees: a steady offset starts later, if at all
+        """Is there now a steady new offset (a jump)? Each report counts by its freshest read
+        (the least offset), once it is complete; reports that disagree with the last complete
+        one by more than agree_us are dropped."""
+        kept = [(o, t) for o, t in self._candidates if local_us - t <= 3 * self.p.confirm_us]
+        if kept and kept[-1][1] == local_us:
+            kept[-1] = (min(kept[-1][0], raw), local_us)
+        else:
+            if kept:
+                last = kept[-1][0]
+                kept = [c for c in kept[:-1] if abs(c[0] - last) <= self.p.agree_us] + kept[-1:]
+            kept.append((raw, local_us))
         self._candidates = kept
-        return (len(kept) >= self.p.confirm_n
-                and local_us - kept[0][1] >= self.p.confirm_us)
+        done = kept[:-1]
+        return len(done) >= self.p.confirm_n and done[-1][1] - done[0][1] >= self.p.confirm_us
 
-    def _believable(self, deviation: int, reader_us: int, local_us: int) -> bool:
+    def _believable(self, deviation: int, reader_us: int, local_us: int,
+                    previous: tuple[int, int]) -> bool:
         """Off the offset but not (yet) a jump: a read buffered a while, or a reader clock
         running fast (an accelerated emulator) — not a date from another year."""
         if deviation > 0:
             return deviation <= self.p.max_delay_us
         last_reader, last_local = self._last
-        elapsed = max(0, local_us - last_local)
-        ahead = reader_us - last_reader
-        if ahead <= elapsed * self.p.max_rate + self.p.step_us:
+        leap = max(0, local_us - last_local) * self.p.max_rate + self.p.max_leap_us
+        follows = abs(reader_us - previous[0]) <= (
+            max(0, local_us - previous[1]) * self.p.max_rate + self.p.step_us)
+        if follows or reader_us - last_reader <= leap:
             self._last = (max(reader_us, last_reader), local_us)
             return True
         return False

@@ -51,7 +51,19 @@ TAG_CONTENT = {
     "EnableAccessSpecID": False,
 }
 
-Handover = tuple[str, list[Mapping[str, Any]], float]  # reader id, sllurp tag dicts, received
+# reader id, sllurp tag dicts, when received, and a reader event's timestamp (its clock then)
+ClockSample = tuple[int, ClockKind]
+Handover = tuple[str, list[Mapping[str, Any]], float, ClockSample | None]
+
+
+def event_clock(event: Mapping[str, Any]) -> ClockSample | None:
+    """The reader's clock in a sllurp ReaderEventNotificationData dict, if it is there."""
+    for key, kind in (("UTCTimestamp", ClockKind.UTC), ("Uptime", ClockKind.UPTIME)):
+        stamp = event.get(key)
+        value = stamp.get("Microseconds") if isinstance(stamp, Mapping) else None
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value, kind
+    return None
 
 
 def _stamp(tag: Mapping[str, Any], received_us: int) -> tuple[int, ClockKind]:
@@ -230,13 +242,22 @@ class LlrpReader:
 
         def on_tags(_reader: object, tags: list[Mapping[str, Any]]) -> None:
             if self._admit(len(tags)):  # hand over only; the work is on our thread
-                out.put((reader_id, tags, time.time()))
+                out.put((reader_id, tags, time.time(), None))
+
+        def on_event(_reader: object, event: Mapping[str, Any]) -> None:
+            # LLRP 1.0.1 §16.2.7.6: every READER_EVENT_NOTIFICATION says what the reader's
+            # clock reads (UTCTimestamp, or Uptime); the first, ConnectionAttemptEvent, lets
+            # the worker know a reader's clock before its first tag report.
+            sample = event_clock(event)
+            if sample is not None:
+                out.put((reader_id, [], time.time(), sample))
 
         def on_state(_reader: object, _state: int) -> None:
             self._down.clear()
             self._inventorying.set()
 
         client.add_tag_report_callback(on_tags)
+        client.add_event_callback(on_event)
         client.add_state_callback(LLRPReaderState.STATE_INVENTORYING, on_state)
         client.add_disconnected_callback(lambda _reader: self._wake.set())
         return client

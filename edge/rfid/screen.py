@@ -103,6 +103,11 @@ class ReadScreen:
                                  raw.seen_count))
         return reads, notices
 
+    def clock_sample(self, reader_id: str, reader_us: int, kind: ClockKind,
+                     received_us: int) -> None:
+        """A reader event's timestamp: the reader's clock at that moment, nothing to move."""
+        self._readers[reader_id].clock.stamp(reader_us, received_us, kind)
+
     def status(self, reader_id: str, now_us: int) -> dict[str, object]:
         """The reader's part of the heartbeat (bounded by its configured antennas)."""
         reader = self._readers[reader_id]

@@ -99,7 +99,7 @@ class RfidSource:
         for reader in self.readers:
             reader.stop(timeout)
         self._done.set()
-        self._queue.put(("", [], 0.0))  # wake the worker
+        self._queue.put(("", [], 0.0, None))  # wake the worker
         if self._thread is not None:
             self._thread.join(timeout)
 
@@ -152,11 +152,14 @@ class RfidSource:
             except queue.Empty:
                 self._idle()
                 continue
-            reader_id, tags, received = item
+            reader_id, tags, received, sample = item
             if not reader_id and self._done.is_set():
                 self._finish()
                 return
-            self._take(reader_id, tags, int(received * 1_000_000))
+            if sample is not None:
+                self._screen.clock_sample(reader_id, *sample, int(received * 1_000_000))
+            else:
+                self._take(reader_id, tags, int(received * 1_000_000))
             if time.monotonic() - self._snapshot_at >= SNAPSHOT_S:
                 self._snapshot()
 

@@ -51,14 +51,25 @@ class LlrpEmulator:
         self._epoch = epoch_us
         self._changed = asyncio.Event()
         faults = faults or {}
-        self.servers = {r: LlrpReaderServer(identity_for(known[r]), clock_us, self._changed,
-                                            reply_delay_s, faults.get(r)) for r in chosen}
+        self.servers = {r: LlrpReaderServer(identity_for(known[r]), self.reader_clock_us,
+                                            self._changed, reply_delay_s, faults.get(r))
+                        for r in chosen}
         self.ports: dict[str, int] = {}
         self.playback: Playback | None = None
 
     @property
     def epoch_us(self) -> int | None:
         return self._epoch
+
+    def reader_clock_us(self) -> int:
+        """The readers' clock, which stamps their events as well as their reads: the epoch
+        until playback starts (ours if the epoch is to be now), then the playback's position,
+        so a client can learn the readers' clock from their ConnectionAttemptEvent."""
+        if self.playback is not None:
+            return self.playback.reader_now_us()
+        if self._epoch is not None:
+            return self._epoch
+        return self.sim.scenario.start_time_us or self._clock()  # what play() will take
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> dict[str, int]:
         for i, (reader_id, server) in enumerate(self.servers.items()):

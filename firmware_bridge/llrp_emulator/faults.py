@@ -38,6 +38,13 @@ class FaultyReports:
         self._seen = 0
         self._bad = 0
 
+    def event_stamp(self, now_us: int) -> L.UTCTimestamp | L.Uptime:
+        """The timestamp of a reader event (LLRP 1.0.1 §16.2.7.6): the same clock as reads."""
+        now_us += self.faults.clock_offset_us
+        if self.faults.uptime_boot_us is not None:
+            return L.Uptime(max(1, now_us - self.faults.uptime_boot_us))
+        return L.UTCTimestamp(now_us)
+
     def apply(self, report: L.ROAccessReport) -> L.ROAccessReport | None:
         tags = tuple(t for t in (self._tag(tag) for tag in report.tags) if t is not None)
         return replace(report, tags=tags) if tags else None

@@ -54,6 +54,7 @@ class Playback:
         self.reads = [r for r in sim.reads if r.reader_id in servers]
         self.loops_done = 0
         self.behind_s = 0.0  # how far the epoch lay behind the wall clock when play began
+        self._position = (0.0, epoch_us, 0.0)  # (loop time, reader µs then, reader s per s)
 
     async def wait_for_readers(self) -> None:
         check = all if self.settings.start_when == "all" else any
@@ -75,6 +76,12 @@ class Playback:
             if not self.settings.loop:
                 return
 
+    def reader_now_us(self) -> int:
+        """What the readers' clock reads now: the playback's position (it runs `speed` times
+        as fast as ours; in fast playback it is where the last batch was)."""
+        at, reader_us, rate = self._position
+        return reader_us + int((asyncio.get_running_loop().time() - at) * rate * 1_000_000)
+
     async def _send(self, batch: list[SimRead], epoch_us: int) -> None:
         by_reader: dict[str, list[TagSighting]] = {}
         for read in batch:
@@ -84,7 +91,9 @@ class Playback:
         await asyncio.gather(*(self.servers[r].drain() for r in by_reader))
 
     async def _fast(self, epoch_us: int) -> None:
+        loop = asyncio.get_running_loop()
         for batch in batches(self.reads, 1 << 62, 2000):
+            self._position = (loop.time(), epoch_us + batch[-1].time_us, 0.0)
             await self._send(batch, epoch_us)
 
     async def _real_time(self, epoch_us: int, speed: float) -> None:
@@ -92,6 +101,7 @@ class Playback:
         # The first pass starts as late as the epoch lies behind now: a read stamped
         # epoch + t goes out at that wall time, never stamped before it is played.
         started = loop.time() - (self.behind_s if self.loops_done == 0 else 0.0)
+        self._position = (started, epoch_us, speed)
         for batch in batches(self.reads, self.settings.window_us, 5000):
             due = started + batch[-1].time_us / 1_000_000 / speed
             delay = due - loop.time()

@@ -113,14 +113,16 @@ class ReaderSession:
         self._next_id = self._next_id % 0xFFFFFFFF + 1
         return self._next_id
 
-    def connected(self, now_us: int, status: int = 0) -> L.ReaderEventNotification:
-        """ConnectionAttemptEvent (§16.2.7.6.10): status 0 lets the client in."""
+    def connected(self, now: int | L.UTCTimestamp | L.Uptime, status: int = 0
+                  ) -> L.ReaderEventNotification:
+        """ConnectionAttemptEvent (§16.2.7.6.10): status 0 lets the client in. `now` is the
+        reader's clock: µs UTC, or the timestamp parameter itself (Uptime, §16.2.2.2)."""
         event = L.ConnectionAttemptEvent(status)
-        data = L.ReaderEventNotificationData(L.UTCTimestamp(now_us), (event,))
+        data = L.ReaderEventNotificationData(_stamp(now), (event,))
         return L.ReaderEventNotification(self._id(), data)
 
-    def closing(self, now_us: int) -> L.ReaderEventNotification:
-        data = L.ReaderEventNotificationData(L.UTCTimestamp(now_us), (L.ConnectionCloseEvent(),))
+    def closing(self, now: int | L.UTCTimestamp | L.Uptime) -> L.ReaderEventNotification:
+        data = L.ReaderEventNotificationData(_stamp(now), (L.ConnectionCloseEvent(),))
         return L.ReaderEventNotification(self._id(), data)
 
     def keepalive(self) -> L.Keepalive:
@@ -275,6 +277,10 @@ class ReaderSession:
         size = report_spec.n or len(tags) or 1
         return [L.ROAccessReport(self._id(), tuple(tags[i : i + size]))
                 for i in range(0, len(tags), size)]
+
+
+def _stamp(now: int | L.UTCTimestamp | L.Uptime) -> L.UTCTimestamp | L.Uptime:
+    return L.UTCTimestamp(now) if isinstance(now, int) else now
 
 
 def _power_below_max(spec: L.ROSpec) -> dict[int, float]:

@@ -95,7 +95,7 @@ class LlrpReaderServer:
             self.closed_by_reader += 1
             with contextlib.suppress(ConnectionError, OSError, TimeoutError, RuntimeError):
                 if notify:
-                    writer.write(L.encode(session.closing(self._clock())))
+                    writer.write(L.encode(session.closing(self._event_stamp())))
                 if writer.can_write_eof():
                     writer.write_eof()  # FIN: what the client still sends is read, not reset
                 await asyncio.wait_for(writer.drain(), grace_s)
@@ -103,6 +103,11 @@ class LlrpReaderServer:
             writer.close()
         if self._server is not None:
             await self._server.wait_closed()
+
+    def _event_stamp(self) -> L.UTCTimestamp | L.Uptime:
+        """The reader's clock for an event: the same clock, faults and all, as its reads."""
+        now = self._clock()
+        return L.UTCTimestamp(now) if self._faulty is None else self._faulty.event_stamp(now)
 
     def deliver(self, sightings: list[TagSighting]) -> int:
         """Queue RO_ACCESS_REPORTs for the client; returns tag reports queued (0 if idle)."""
@@ -130,7 +135,8 @@ class LlrpReaderServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         session = ReaderSession(self.identity)
         if self._session is not None:
-            writer.write(L.encode(session.connected(self._clock(), CLIENT_CONNECTION_EXISTS)))
+            writer.write(L.encode(session.connected(self._event_stamp(),
+                                                  CLIENT_CONNECTION_EXISTS)))
             with contextlib.suppress(ConnectionError, OSError):
                 await writer.drain()
             writer.close()
@@ -140,7 +146,7 @@ class LlrpReaderServer:
         self.connections += 1
         keepalive = asyncio.create_task(self._keepalive(session, writer))
         try:
-            writer.write(L.encode(session.connected(self._clock())))
+            writer.write(L.encode(session.connected(self._event_stamp())))
             await self._converse(session, reader, writer)
         except (ConnectionError, OSError) as exc:
             log.info("reader %s: client went away: %s", self.identity.reader_id, exc)

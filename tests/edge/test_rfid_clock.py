@@ -149,3 +149,21 @@ def test_never_earlier_than_the_read_nor_later_than_the_worst_delay_seen(
         stamp = clock.stamp(true - offset, true + delay)
         assert stamp is not None
         assert 0 <= stamp - true <= max(delays[: i + 1])
+
+
+def test_a_jump_is_found_from_a_reader_that_reports_once_a_second() -> None:
+    """Each report carries the second's reads (the oldest a second old): its freshest read
+    is what tells the clock, so a jump is still found within a couple of reports."""
+    clock = ReaderClock()
+    offset, stamps = 0, []
+    for second in range(12):
+        if second == 6:
+            offset = 3600 * S  # the reader's clock is set back an hour
+        sent = NOW + (second + 1) * S + 3_000
+        stamps.append([clock.stamp(NOW + second * S + k * 20_000 - offset, sent)
+                       for k in range(50)])
+    assert clock.status(NOW + 12 * S).jumps == 1
+    assert all(s is not None for s in stamps[9])
+    # each stamp is late by what the freshest read of a report waited: 23 ms
+    assert all(0 <= s - (NOW + 9 * S + k * 20_000) <= 23_000  # type: ignore[operator]
+               for k, s in enumerate(stamps[9]))

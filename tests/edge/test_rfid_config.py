@@ -9,7 +9,7 @@ import pytest
 
 from edge.rfid.clock import ClockKind
 from edge.rfid.config import RfidConfigError, parse_rfid_config
-from edge.rfid.llrp import tag_reads
+from edge.rfid.llrp import event_clock, tag_reads
 
 GOOD: dict[str, Any] = {
     "readers": [
@@ -112,3 +112,12 @@ def test_sllurp_tag_dicts_become_tag_reads() -> None:
         ("3114F4E4E400000002000000", 1, -60.0, 42, ClockKind.UTC, 1),
         ("3074257BF7194E4000001A85", 1, -70.0, 9_500_000, ClockKind.UPTIME, 1),
     ]
+
+
+def test_a_reader_events_timestamp_is_its_clock() -> None:
+    assert event_clock({"UTCTimestamp": {"Microseconds": 1_714_982_400_000_000},
+                        "ConnectionAttemptEvent": {"Status": 0}}) == (
+        1_714_982_400_000_000, ClockKind.UTC)
+    assert event_clock({"Uptime": {"Microseconds": 9_000_000}}) == (9_000_000, ClockKind.UPTIME)
+    assert event_clock({"ConnectionCloseEvent": {}}) is None
+    assert event_clock({"UTCTimestamp": {"Microseconds": "soon"}}) is None

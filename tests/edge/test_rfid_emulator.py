@@ -114,6 +114,10 @@ def test_passes_through_real_llrp_become_moves_with_direction_and_locations(emul
         assert started <= event.occurred_at <= datetime.now(UTC)
     assert all(r["connected"] and r["reads"] > 10 for r in health["readers"].values())  # type: ignore[index]
     assert {r["clock"]["state"] for r in health["readers"].values()} == {"offset"}  # type: ignore[index]
+    # both readers run on the emulator's one (fast) clock, known from their connection
+    # events: they keep one timeline, so cross-reads between doors can be compared
+    offsets = [r["clock"]["offset_s"] for r in health["readers"].values()]  # type: ignore[index]
+    assert max(offsets) - min(offsets) < 0.5
     assert health["malformed_reads"] == 0
 
 
