@@ -167,3 +167,21 @@ def test_a_jump_is_found_from_a_reader_that_reports_once_a_second() -> None:
     # each stamp is late by what the freshest read of a report waited: 23 ms
     assert all(0 <= s - (NOW + 9 * S + k * 20_000) <= 23_000  # type: ignore[operator]
                for k, s in enumerate(stamps[9]))
+
+
+def test_a_fast_playback_in_reports_spanning_seconds_keeps_every_read_and_its_timing() -> None:
+    """An emulator playing as fast as it can: each report spans 5 s of its clock and reaches
+    us 10 ms after the last; a quiet spell of 40 s between passes costs no read either."""
+    clock = ReaderClock()
+    clock.stamp(DEMO_EPOCH - 1_000, NOW)  # its ConnectionAttemptEvent: the epoch, before play
+    reader, stamps = DEMO_EPOCH, []
+    for report in range(40):
+        reader += 40 * S if report == 20 else 0
+        for _ in range(50):
+            reader += 100_000
+            stamps.append(clock.stamp(reader, NOW + 10_000 * (report + 1)))
+    assert None not in stamps
+    later = stamps[50:]  # the first report settles the offset (by at most a step, 0.25 s)
+    assert {b - a for a, b in itertools.pairwise(later)} == {100_000, 40 * S + 100_000}  # type: ignore[operator]
+    assert stamps[-1] - stamps[0] >= reader - DEMO_EPOCH - 100_000 - 250_000  # type: ignore[operator]
+    assert clock.status(NOW + S).jumps == 0
