@@ -270,10 +270,13 @@ class ReaderSession:
         report_spec = spec.report_spec or self.report_spec
         sel = report_spec.content
         lowered = _power_below_max(spec)
-        heard = (replace(s, rssi_dbm=s.rssi_dbm - lowered.get(s.antenna_id, 0.0))
-                 for s in sightings if 0 in antennas or s.antenna_id in antennas)
-        tags = [_tag_data(s, sel, spec.rospec_id) for s in heard
-                if s.antenna_id not in lowered or s.rssi_dbm >= SENSITIVITY_DBM]
+        heard = [s for s in sightings if 0 in antennas or s.antenna_id in antennas]
+        if lowered:  # weaker by what the antenna transmits below full power; some not at all
+            heard = [s if s.antenna_id not in lowered else
+                     replace(s, rssi_dbm=s.rssi_dbm - lowered[s.antenna_id]) for s in heard]
+            heard = [s for s in heard
+                     if s.antenna_id not in lowered or s.rssi_dbm >= SENSITIVITY_DBM]
+        tags = [_tag_data(s, sel, spec.rospec_id) for s in heard]
         size = report_spec.n or len(tags) or 1
         return [L.ROAccessReport(self._id(), tuple(tags[i : i + size]))
                 for i in range(0, len(tags), size)]
