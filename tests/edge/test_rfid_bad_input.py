@@ -215,7 +215,7 @@ def test_a_reader_flooding_10000_reports_a_second_stays_bounded(
     sent = flood.result(WAIT)
     r.sink.wait_for(2)
     health = r.finish()
-    assert sent >= 18_000  # the emulator did flood
+    assert sent == 20_000  # the emulator did flood
     assert slowest < 0.1 and pending <= MAX_PENDING_READS
     assert _moves(r.sink.events) == _expected(pallets)  # the parked tag moved nowhere
     reader = health["readers"]["gate-1"]
@@ -250,16 +250,18 @@ def test_a_reader_the_worker_cannot_keep_up_with_is_dropped_beyond_its_bound() -
     kept = 0
     while not handed.empty():
         kept += len(handed.get_nowait()[1])
-    assert reader.handed >= sent >= 4_000
+    assert reader.handed >= sent == 5_000
     assert kept == reader.pending <= 100 and reader.dropped == reader.handed - kept
 
 
 async def _flood(server: Any, epc: bytes, per_second: int, seconds: float) -> int:
+    """per_second x seconds single-tag reports, paced at per_second (all of them are sent
+    even when a loaded machine cannot keep the pace)."""
     loop = asyncio.get_running_loop()
-    start, sent = loop.time(), 0
-    while (elapsed := loop.time() - start) < seconds:
+    start, sent, total = loop.time(), 0, int(per_second * seconds)
+    while sent < total:
         now_us = time.time_ns() // 1000
-        due = int(elapsed * per_second) - sent
+        due = min(total, int((loop.time() - start) * per_second)) - sent
         for _ in range(max(0, due)):
             sent += server.deliver([TagSighting(epc, 1, -58.0, now_us, now_us)])
         await server.drain()
