@@ -1,6 +1,8 @@
 """One RFID tag observation as the gateway sees it, independent of the reader's wire format.
 
-Rule kept here: time is the reader's own timestamp (µs since the epoch, UTC), never ours.
+Rule kept here: time is the reader's own timestamp moved onto the gateway's clock by the
+reader's estimated offset (µs since the epoch, UTC; edge/rfid/clock.py): the reader's timing,
+true dates.
 """
 
 from __future__ import annotations
