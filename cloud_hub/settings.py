@@ -65,6 +65,17 @@ class HubSettings(BaseSettings):
     login_hash_slots: int = Field(default=2, gt=0)  # password hashes at once (scrypt, 16 MiB)
     login_hash_queue: int = Field(default=256, ge=0)  # sign-ins waiting for one; more: 503
     live_ticket_ttl_s: int = Field(default=30, gt=0, le=300)  # WebSocket tickets: single use
+    # Ingest isolation (issue 18). A move dated later than the hub's clock + this is refused
+    # (dead letter on MQTT, reported per event on REST): it would freeze its pallet.
+    clock_tolerance_s: float = Field(default=300.0, ge=0)
+    # /healthz says "degraded" once an MQTT message has waited this long unacknowledged.
+    ingest_degraded_after_s: float = Field(default=60.0, gt=0)
+    # A dead letter keeps this many bytes of its payload (a prefix), with its size and hash.
+    dead_letter_max_bytes: int = Field(default=4 * 1024 * 1024, ge=0)
+    # Moves on the topic of a gateway nobody registered (`cloud_hub gateways add`): "refuse"
+    # makes them dead letters, "flag" applies them, counts and logs them. Unset: refuse in
+    # production, flag in development (the demo and local tools publish unregistered).
+    unregistered_gateways: Literal["refuse", "flag"] = "flag"
 
     @property
     def docs_on(self) -> bool:
@@ -73,6 +84,9 @@ class HubSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_placeholders_in_production(self) -> HubSettings:
+        if self.environment == "production" and \
+                "unregistered_gateways" not in self.model_fields_set:
+            self.unregistered_gateways = "refuse"
         if self.environment == "production":
             if self.secret_key in PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
                 raise ValueError("HUB_SECRET_KEY must be set to a random value of at least 32 "

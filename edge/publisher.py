@@ -28,6 +28,7 @@ from edge.hub_gate import HubGate
 from edge.outbox import Batch, OutboxError, SqliteOutbox
 from edge.settings import MqttSettings
 from protocol import Channel, topic
+from protocol.gateway import GatewayHeartbeat, status_message
 from protocol.topics import HUB_PRESENCE_FILTER
 
 log = logging.getLogger(__name__)
@@ -353,20 +354,25 @@ class MqttPublisher:
 
     # -- status and heartbeat --------------------------------------------------------------
     def _status(self, state: str) -> bytes:
-        return json.dumps({"state": state, "warehouse": self.warehouse,
-                           "gateway": self.gateway,
-                           "at": datetime.now(UTC).isoformat()}).encode()
+        return status_message(state, self.warehouse, self.gateway, datetime.now(UTC))
 
     def _send_heartbeat(self, client: mqtt.Client) -> None:
+        client.publish(self.heartbeat_topic, self._heartbeat_body(), qos=0)
+
+    def _heartbeat_body(self) -> bytes:
+        """The heartbeat, checked against the contract the hub reads it by: a source whose
+        stats break it costs its detail, never the heartbeat."""
         body: dict[str, object] = {"at": datetime.now(UTC).isoformat(),
                                    "queue_depth": self.outbox.depth}
-        if self._heartbeat is not None:
-            try:
+        try:
+            if self._heartbeat is not None:
                 body.update(self._heartbeat())
-            except Exception as exc:  # a broken stats callback must not stop publishing
-                log.exception("heartbeat source failed")
-                body["heartbeat_error"] = repr(exc)
-        client.publish(self.heartbeat_topic, json.dumps(body, default=str).encode(), qos=0)
+            plain = json.loads(json.dumps(body, default=str))  # dataclasses, enums: as text
+            return GatewayHeartbeat.model_validate(plain).encode()
+        except Exception as exc:  # a broken stats callback must not stop publishing
+            log.exception("heartbeat source failed or broke the heartbeat contract")
+            return GatewayHeartbeat(at=datetime.now(UTC), queue_depth=self.outbox.depth,
+                                    heartbeat_error=repr(exc)[:1000]).encode()
 
     def _say_offline(self) -> None:
         """A clean stop: the will is not sent on DISCONNECT, so publish offline ourselves."""

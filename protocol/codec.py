@@ -2,7 +2,8 @@
 
 Rule kept here: a whole message is refused only when it cannot be read at all (too big,
 not JSON, not an event or batch); inside a batch each bad event is rejected alone with
-its reason and index, and every good one is returned.
+its reason and index, and every good one is returned — an event nested too deep to parse
+included (it is cut out of the batch's text, protocol/bounds.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
+from protocol.bounds import MAX_DEPTH, as_bytes, loads_shallow, shape
 from protocol.errors import ContractError
 from protocol.events import StockMoved
 
@@ -22,7 +24,8 @@ MAX_BATCH_EVENTS = 5_000
 
 @dataclass(frozen=True, slots=True)
 class EventRejection:
-    """One event of a message that did not validate, with the raw JSON it came as."""
+    """One event of a message that did not validate, with the raw JSON it came as (parsed,
+    or its bytes when it could not be parsed)."""
 
     index: int
     reason: str
@@ -35,11 +38,12 @@ class DecodedMessage:
     rejected: tuple[EventRejection, ...]
 
 
-def describe(error: ValidationError) -> str:
-    """One line per problem, naming the field: 'occurred_at: Input should have timezone info'."""
+def describe(error: ValidationError, whole: str = "event") -> str:
+    """One line per problem, naming the field: 'occurred_at: Input should have timezone info'
+    (`whole` names a problem of the whole object)."""
     parts = []
     for item in error.errors(include_url=False):
-        where = ".".join(str(p) for p in item["loc"]) or "event"
+        where = ".".join(str(p) for p in item["loc"]) or whole
         msg = item["msg"].removeprefix("Value error, ")
         parts.append(f"{where}: {msg}")
     return "; ".join(parts)
@@ -63,7 +67,7 @@ def decode_event(obj: object) -> StockMoved:
 def _has_nul(obj: object, depth: int = 0) -> bool:
     if isinstance(obj, str):
         return "\x00" in obj
-    if depth > 64:
+    if depth > MAX_DEPTH:
         return False  # deeper than any event; validation refuses it anyway
     if isinstance(obj, dict):
         return any(_has_nul(k, depth + 1) or _has_nul(v, depth + 1) for k, v in obj.items())
@@ -72,25 +76,14 @@ def _has_nul(obj: object, depth: int = 0) -> bool:
     return False
 
 
-def _parse(payload: bytes | str) -> object:
-    size = len(payload.encode() if isinstance(payload, str) else payload)
-    if size > MAX_PAYLOAD_BYTES:
-        limit = MAX_PAYLOAD_BYTES // 1024
-        raise ContractError(f"payload is {size} bytes, over the {limit} KiB limit")
-    try:
-        return json.loads(payload)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ContractError(f"payload is not JSON: {exc}") from None
-
-
 class _Envelope(BaseModel):
-    events: list[StockMoved] = Field(min_length=1, max_length=MAX_BATCH_EVENTS)
+    events: list[StockMoved] = Field(min_length=1)
 
 
 _LIST = TypeAdapter(list[StockMoved])
 
 
-def _fast_path(payload: bytes | str) -> DecodedMessage | None:
+def _fast_path(payload: bytes | str, max_events: int) -> DecodedMessage | None:
     """All-valid messages validated straight from JSON in pydantic's Rust core; None sends
     the message down the careful path that finds and names each bad event."""
     head = payload[:16].lstrip()
@@ -98,28 +91,64 @@ def _fast_path(payload: bytes | str) -> DecodedMessage | None:
     try:
         if start == "[":
             events = _LIST.validate_json(payload)
-            if not 0 < len(events) <= MAX_BATCH_EVENTS:
+            if not 0 < len(events) <= max_events:
                 return None
             return DecodedMessage(tuple(events), ())
         if start == "{":
             text = payload if isinstance(payload, str) else payload[:24].decode("latin-1")
             if text.lstrip().startswith(('{"events"', '{ "events"')):
-                return DecodedMessage(tuple(_Envelope.model_validate_json(payload).events), ())
+                events = _Envelope.model_validate_json(payload).events
+                return DecodedMessage(tuple(events), ()) if len(events) <= max_events else None
             return DecodedMessage((StockMoved.model_validate_json(payload),), ())
     except (ValidationError, ValueError):
         return None
     return None
 
 
-def decode_message(payload: bytes | str) -> DecodedMessage:
-    """A message is an event object, a JSON array of events, or {"events": [...]}."""
+class _Unreadable:
+    """A batch element that was not parsed: nested too deep (its bytes are kept)."""
+
+    __slots__ = ("raw", "reason")
+
+    def __init__(self, raw: bytes, reason: str) -> None:
+        self.raw, self.reason = raw, reason
+
+
+def decode_message(payload: bytes | str, *, max_bytes: int = MAX_PAYLOAD_BYTES,
+                   max_events: int = MAX_BATCH_EVENTS) -> DecodedMessage:
+    """A message is an event object, a JSON array of events, or {"events": [...]}. The
+    limits are the MQTT message's; REST and the replay of a dead letter pass their own."""
     size = len(payload.encode() if isinstance(payload, str) else payload)
     nul = b"\\u0000" if isinstance(payload, bytes) else "\\u0000"
-    if size <= MAX_PAYLOAD_BYTES and nul not in payload:  # type: ignore[operator]
-        fast = _fast_path(payload)
+    if size <= max_bytes and nul not in payload:  # type: ignore[operator]
+        fast = _fast_path(payload, max_events)
         if fast is not None:
             return fast
-    data = _parse(payload)
+    if size > max_bytes:
+        raise ContractError(f"payload is {size} bytes, over the {max_bytes // 1024} KiB limit")
+    raw = as_bytes(payload)
+    found = shape(raw)
+    if found.depth <= MAX_DEPTH:
+        data = loads_shallow(raw)
+    elif found.elements is not None:  # a batch holding deep events: read each one alone
+        data = [_element(raw, *element) for element in found.elements]
+    else:
+        raise ContractError(f"JSON nested {found.depth} levels deep; at most {MAX_DEPTH} "
+                            "are read")
+    return _decode_parsed(data, max_events)
+
+
+def _element(raw: bytes, start: int, end: int, depth: int) -> object:
+    if depth > MAX_DEPTH:
+        return _Unreadable(raw[start:end].strip(), f"nested {depth} levels deep; an event "
+                                                   f"may nest at most {MAX_DEPTH}")
+    try:
+        return loads_shallow(raw[start:end])
+    except ContractError as exc:
+        return _Unreadable(raw[start:end].strip(), str(exc))
+
+
+def _decode_parsed(data: object, max_events: int) -> DecodedMessage:
     if isinstance(data, dict) and "events" in data and "event_id" not in data:
         data = data["events"]
         if not isinstance(data, list):
@@ -130,11 +159,14 @@ def decode_message(payload: bytes | str) -> DecodedMessage:
         raise ContractError(f"a message must be an event or a batch, not {type(data).__name__}")
     if not data:
         raise ContractError("a batch must hold at least one event")
-    if len(data) > MAX_BATCH_EVENTS:
-        raise ContractError(f"a batch holds at most {MAX_BATCH_EVENTS} events, not {len(data)}")
+    if len(data) > max_events:
+        raise ContractError(f"a batch holds at most {max_events} events, not {len(data)}")
     events: list[StockMoved] = []
     rejected: list[EventRejection] = []
     for index, obj in enumerate(data):
+        if isinstance(obj, _Unreadable):
+            rejected.append(EventRejection(index, obj.reason, obj.raw))
+            continue
         try:
             events.append(decode_event(obj))
         except ContractError as exc:

@@ -1,7 +1,9 @@
 """The StockMoved v1 event: this thing went from here to there, at this time, seen by this device.
 
 Rule kept here: an event that validates is complete and self-consistent; anything the
-contract does not name is kept (extra fields) so newer producers are not cut short.
+contract does not name is kept (extra fields) so newer producers are not cut short, as long
+as it is small, finite JSON (protocol/bounds.py): an extra field must never be what the
+ledger cannot store.
 Field names follow GS1 EPCIS 2.0 where it has them (readPoint → read_point, bizStep → reason).
 """
 
@@ -24,7 +26,12 @@ from pydantic import (
     model_validator,
 )
 
+from protocol.bounds import Limits, check_value
+
 SCHEMA_VERSION = 1
+MAX_EXTRA_FIELDS = 64
+# An extra field's value: nested at most 8 levels below the event, 4,096 values in all.
+EXTRA_LIMITS = Limits(depth=9)
 
 
 def _decimal_to_json(value: Decimal) -> int | float:
@@ -166,6 +173,15 @@ class StockMoved(BaseModel):
         if value != SCHEMA_VERSION:
             raise ValueError(f"unsupported schema version {value!r}; this hub reads version 1")
         return value
+
+    @model_validator(mode="after")
+    def _bounded_extras(self) -> StockMoved:
+        extra = self.__pydantic_extra__
+        if extra:  # most events have none: this costs them one attribute read
+            if len(extra) > MAX_EXTRA_FIELDS:
+                raise ValueError(f"more than {MAX_EXTRA_FIELDS} fields this version does not know")
+            check_value(extra, EXTRA_LIMITS, "extra fields")
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> StockMoved:

@@ -95,9 +95,18 @@ def create_app(settings: HubSettings) -> FastAPI:
         with app.state.pool.connection() as conn:
             conn.execute("SELECT 1")
         ingest = app.state.ingest
-        return {"status": "ok", "database": "ok",
-                "mqtt": "disabled" if ingest is None else
-                ("connected" if ingest.connected.is_set() else "connecting")}
+        body: dict[str, object] = {
+            "status": "ok", "database": "ok", "mqtt": "disabled" if ingest is None else
+            ("connected" if ingest.connected.is_set() else "connecting")}
+        if ingest is not None:  # still 200 when degraded: REST works (the PDA asks here)
+            waited = ingest.oldest_unacked_s()
+            body["mqtt_oldest_unacked_s"] = round(waited, 3)
+            if waited > settings.ingest_degraded_after_s:
+                body["status"] = "degraded"
+                body["degraded"] = (f"an MQTT message has waited {waited:.0f} s unacknowledged "
+                                    f"(over HUB_INGEST_DEGRADED_AFTER_S="
+                                    f"{settings.ingest_degraded_after_s:g}): ingest is stalled")
+        return body
 
     @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse,
              dependencies=[Depends(hardening.metrics_access)])

@@ -3,18 +3,24 @@ and the gateways' health."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
+from psycopg_pool import ConnectionPool
 from pydantic import BaseModel, Field
 
 from cloud_hub.api.access import IN_QUERY, Access, guard, looked_up
 from cloud_hub.api.access_resources import DEAD_LETTER, REJECTED_MOVE
-from cloud_hub.api.deps import ApplyDep, PoolDep
+from cloud_hub.api.deps import ApplyDep, PoolDep, SettingsDep
 from cloud_hub.auth.roles import Permission
+from cloud_hub.ingest.messages import moves_senders
+from cloud_hub.ingest.registry import GatewayRegistry
+from cloud_hub.ingest.replay import NotReplayable, replay
+from cloud_hub.storage import dead_letters
 from protocol.codec import decode_event
 
 router = APIRouter(prefix="/api/v1", tags=["supervisor"])
@@ -80,23 +86,126 @@ def resolve_rejected(event_id: uuid.UUID, body: Resolution, pool: PoolDep, servi
     return {"resolved": True, **outcome}
 
 
-@router.get("/dead-letters")
+class DeadLetterSummary(BaseModel):
+    """A dead letter without its payload: a preview, the payload's size and SHA-256."""
+
+    id: int
+    received_at: datetime
+    topic: str | None
+    warehouse: str | None
+    source: str
+    reason: str
+    raw_size: int = Field(description="bytes that came")
+    raw_sha256: str = Field(description="SHA-256 of all that came, hex")
+    raw_stored: int = Field(description="bytes kept (a prefix when raw_truncated)")
+    raw_truncated: bool
+    raw_text: str = Field(description="the first 2,000 characters, as UTF-8 text")
+    resolved_at: datetime | None
+    resolved_by: str | None
+    replayed_at: datetime | None
+    replay: dict[str, Any] | None
+
+
+class DeadLetterPage(BaseModel):
+    items: list[DeadLetterSummary]
+    next_cursor: int | None = Field(description="pass as `cursor` for the next (older) page; "
+                                                "null on the last page")
+
+
+class DeadLetterDetail(DeadLetterSummary):
+    raw_base64: str = Field(description="the bytes kept, base64")
+
+
+class InvalidEvent(BaseModel):
+    index: int
+    reason: str
+
+
+class ReplayResult(BaseModel):
+    id: int
+    applied: int
+    late: int
+    rejected: int = Field(description="kept by the ledger with a reason (GET /rejected)")
+    duplicates: int
+    invalid: list[InvalidEvent] = Field(description="events still not applicable, by index")
+    resolved: bool
+
+
+@router.get("/dead-letters", response_model=DeadLetterPage)
 def list_dead_letters(pool: PoolDep, access: Reads, include_resolved: bool = False,
-                      limit: int = Query(200, ge=1, le=5000)) -> list[dict[str, Any]]:
-    """Messages the hub could not read. With `warehouse`: those that came on its topics, and
-    those whose topic was not one of ours (warehouse null: they could be anybody's)."""
+                      limit: int = Query(100, ge=1, le=500),
+                      cursor: int | None = Query(None, ge=1, description="next_cursor of the "
+                                                 "page before")) -> dict[str, Any]:
+    """Messages the hub could not apply, newest first, a page at a time and without their
+    payloads (GET /dead-letters/{id} has one's). With `warehouse`: those that came on its
+    topics, and those whose topic was not one of ours (warehouse null: anybody's)."""
     warehouse = access.warehouse
     with pool.connection() as conn:
-        rows = conn.execute(
-            "SELECT id, received_at, topic, warehouse, source, reason, raw, resolved_at, "
-            "resolved_by FROM dead_letters WHERE (%s::text IS NULL OR warehouse = %s "
-            "OR warehouse IS NULL) AND (%s OR resolved_at IS NULL) ORDER BY id DESC LIMIT %s",
-            (warehouse, warehouse, include_resolved, limit)).fetchall()
-    return [{"id": i, "received_at": t, "topic": topic, "warehouse": wh, "source": src,
-             "reason": reason, "raw_base64": base64.b64encode(raw).decode(),
-             "raw_text": raw[:2000].decode("utf-8", "replace"),
-             "resolved_at": rat, "resolved_by": rby}
-            for i, t, topic, wh, src, reason, raw, rat, rby in rows]
+        items = dead_letters.list_letters(conn, warehouse, include_resolved, limit, cursor)
+    return {"items": items,
+            "next_cursor": items[-1]["id"] if len(items) == limit else None}
+
+
+@router.get("/dead-letters/{letter_id}", response_model=DeadLetterDetail)
+def get_dead_letter(letter_id: int, pool: PoolDep,
+                    _: Annotated[Access, guard(Permission.READ, looked_up(DEAD_LETTER))]
+                    ) -> dict[str, Any]:
+    with pool.connection() as conn:
+        found = dead_letters.get_letter(conn, letter_id)
+    if found is None:
+        raise HTTPException(404, f"no dead letter {letter_id}")
+    summary, raw = found
+    return {**summary, "raw_base64": base64.b64encode(raw).decode()}
+
+
+@router.post("/dead-letters/{letter_id}/replay", response_model=ReplayResult)
+async def replay_dead_letter(
+        letter_id: int, pool: PoolDep, service: ApplyDep, settings: SettingsDep,
+        who: Annotated[Access, guard(Permission.RESOLVE, looked_up(DEAD_LETTER))]
+) -> dict[str, Any]:
+    """Apply the good events of a dead-lettered moves message (a batch refused whole, an
+    event refused alone, a gateway registered since): each event is validated again, by the
+    rules of ingest; those still bad are listed. Replaying twice applies nothing twice. The
+    letter is resolved when none of it is left unapplied."""
+    found = await asyncio.to_thread(_letter, pool, letter_id)
+    summary, raw = found
+    if summary["raw_truncated"]:
+        raise HTTPException(409, f"dead letter {letter_id} was stored truncated "
+                                 f"({summary['raw_stored']} of {summary['raw_size']} bytes, "
+                                 "HUB_DEAD_LETTER_MAX_BYTES): ask the gateway to send it again")
+    senders = moves_senders([summary["topic"] or ""])
+    if settings.unregistered_gateways == "refuse" and senders:
+        unknown = await asyncio.to_thread(GatewayRegistry(pool).unregistered, senders)
+        if unknown:
+            wh, gw = next(iter(unknown))
+            raise HTTPException(409, f"gateway {gw} of {wh} is still not registered "
+                                     f"(python -m cloud_hub gateways add {wh} {gw})")
+    try:
+        report = await replay(service, summary["topic"], raw, datetime.now(UTC),
+                              timedelta(seconds=settings.clock_tolerance_s),
+                              f"{who.name} (replay of dead letter {letter_id})")
+    except NotReplayable as exc:
+        raise HTTPException(409, f"dead letter {letter_id} cannot be replayed: {exc}") from None
+    body = {"id": letter_id, "applied": report.applied, "late": report.late,
+            "rejected": report.rejected, "duplicates": report.duplicates,
+            "invalid": [{"index": i.index, "reason": i.reason} for i in report.invalid],
+            "resolved": report.settled}
+    await asyncio.to_thread(_record_replay, pool, letter_id, who.name, body, report.settled)
+    return body
+
+
+def _record_replay(pool: ConnectionPool, letter_id: int, by: str, body: dict[str, Any],
+                   resolved: bool) -> None:
+    with pool.connection() as conn:
+        dead_letters.record_replay(conn, letter_id, datetime.now(UTC), by, body, resolved)
+
+
+def _letter(pool: ConnectionPool, letter_id: int) -> tuple[dict[str, Any], bytes]:
+    with pool.connection() as conn:
+        found = dead_letters.get_letter(conn, letter_id)
+    if found is None:
+        raise HTTPException(404, f"no dead letter {letter_id}")
+    return found
 
 
 @router.post("/dead-letters/{letter_id}/resolve")
@@ -117,9 +226,9 @@ def list_gateways(pool: PoolDep, access: Reads) -> list[dict[str, Any]]:
     warehouse = access.warehouse
     with pool.connection() as conn:
         rows = conn.execute(
-            "SELECT warehouse, gateway, state, last_heartbeat, last_status_at, queue_depth, info "
-            "FROM gateways WHERE %s::text IS NULL OR warehouse = %s ORDER BY 1, 2",
+            "SELECT warehouse, gateway, state, last_heartbeat, last_status_at, queue_depth, info, "
+            "registered_at FROM gateways WHERE %s::text IS NULL OR warehouse = %s ORDER BY 1, 2",
             (warehouse, warehouse)).fetchall()
     keys = ("warehouse", "gateway", "state", "last_heartbeat", "last_status_at", "queue_depth",
-            "info")
+            "info", "registered_at")
     return [dict(zip(keys, r, strict=True)) for r in rows]

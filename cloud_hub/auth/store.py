@@ -190,8 +190,11 @@ def gateway_principal(warehouse: str, gateway: str) -> Principal:
 def create_gateway_credential(conn: psycopg.Connection, warehouse: str, gateway: str, *,
                               now: datetime, ttl: timedelta, secret_key: str) -> IssuedToken:
     conn.execute("INSERT INTO warehouses (code) VALUES (%s) ON CONFLICT DO NOTHING", (warehouse,))
-    conn.execute("INSERT INTO gateways (warehouse, gateway) VALUES (%s, %s) "
-                 "ON CONFLICT DO NOTHING", (warehouse, gateway))
+    # registered from now on (a row may exist already, made by its status or heartbeat)
+    conn.execute("INSERT INTO gateways (warehouse, gateway, registered_at) VALUES (%s, %s, %s) "
+                 "ON CONFLICT (warehouse, gateway) DO UPDATE SET registered_at = "
+                 "COALESCE(gateways.registered_at, EXCLUDED.registered_at)",
+                 (warehouse, gateway, now))
     return _issue(conn, gateway_principal(warehouse, gateway), ttl, now, secret_key)
 
 

@@ -98,8 +98,8 @@ def test_dead_letters_listed_for_one_warehouse(hub: Hub) -> None:
             conn.execute("INSERT INTO dead_letters (topic, warehouse, reason, raw) "
                          "VALUES (%s, %s, 'unreadable', %s)", (name, wh, b"\xff"))
     with hub.client() as c:
-        listed = c.get("/api/v1/dead-letters", params={"warehouse": mine}).json()
-        everyone = c.get("/api/v1/dead-letters").json()
+        listed = c.get("/api/v1/dead-letters", params={"warehouse": mine}).json()["items"]
+        everyone = c.get("/api/v1/dead-letters").json()["items"]
     ours = {(d["topic"], d["warehouse"]) for d in listed if tag in d["topic"]}
     assert ours == {(f"stockpulse/v1/{mine}/gw/moves", mine), (f"junk/{tag}", None)}
     assert sum(tag in d["topic"] for d in everyone) == 3

@@ -1,0 +1,125 @@
+"""Recorder: writes a window's dead letters and gateway news, so a bad row never holds up the
+rest.
+
+Rule kept here: a transient failure (the database away) is raised, and the window waits and
+is tried again; any other failure splits the write row by row: a gateway update that cannot be
+stored becomes a dead letter, a dead letter that cannot be stored is stored without its
+payload (its reason, size and hash kept), and only if even that fails is it logged and let
+go. The news goes to the live feed only after its commit, and a live-feed failure is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import psycopg
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
+
+from cloud_hub.ingest.isolate import failure_reason, is_transient
+from cloud_hub.ingest.messages import DeadLetter, GatewayNews, gateway_row
+from cloud_hub.live import LiveHub
+from cloud_hub.metrics import Metrics
+from cloud_hub.storage.dead_letters import NewLetter, insert_letters
+from protocol.topics import topic
+
+log = logging.getLogger("stockpulse.ingest")
+
+
+class Recorder:
+    def __init__(self, pool: ConnectionPool, metrics: Metrics, live: LiveHub | None,
+                 max_raw: int) -> None:
+        self.pool, self.metrics, self.live, self.max_raw = pool, metrics, live, max_raw
+
+    def record(self, dead: Sequence[DeadLetter], news: Sequence[GatewayNews]) -> None:
+        if not dead and not news:
+            return
+        now = datetime.now(UTC)
+        letters = [NewLetter(d.topic, d.warehouse, "mqtt", d.reason, d.raw) for d in dead]
+        try:
+            with self.pool.connection() as conn, conn.transaction():
+                insert_letters(conn, letters, self.max_raw)
+                for item in news:
+                    upsert_gateway(conn, item, now)
+            stored = list(news)
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            log.warning("recording %d dead letters and %d gateway updates together failed "
+                        "(%s); recording them one by one", len(letters), len(news), exc)
+            stored = self._one_by_one(letters, news, now)
+        self.metrics.inc("stockpulse_dead_letters_total", len(letters))
+        try:
+            self._announce(stored, now)
+        except Exception:  # recorded already: the live feed's trouble is not the window's
+            log.exception("announcing gateway news on the live feed failed")
+
+    def _one_by_one(self, letters: list[NewLetter], news: Sequence[GatewayNews],
+                    now: datetime) -> list[GatewayNews]:
+        stored: list[GatewayNews] = []
+        with self.pool.connection() as conn:
+            for item in news:
+                try:
+                    with conn.transaction():
+                        upsert_gateway(conn, item, now)
+                    stored.append(item)
+                except Exception as exc:
+                    if is_transient(exc):
+                        raise
+                    letters.append(NewLetter(
+                        topic(item.warehouse, item.gateway, item.channel), item.warehouse,
+                        "mqtt", f"{item.channel.value} could not be stored: "
+                        f"{failure_reason(exc)}", item.raw))
+            for letter in letters:
+                self._store_letter(conn, letter)
+        return stored
+
+    def _store_letter(self, conn: psycopg.Connection, letter: NewLetter) -> None:
+        try:
+            with conn.transaction():
+                insert_letters(conn, [letter], self.max_raw)
+            return
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            failure = exc
+        try:  # the payload is what the database refused: keep the rest
+            with conn.transaction():
+                insert_letters(conn, [letter], 0)
+            log.warning("dead letter on %s stored without its payload: %s", letter.topic,
+                        failure)
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            log.exception("a dead letter on %s could not be stored at all (%s); reason was: "
+                          "%s", letter.topic, exc, letter.reason)
+
+    def _announce(self, news: Sequence[GatewayNews], now: datetime) -> None:
+        if self.live is None or not news:
+            return
+        messages = []
+        for item in news:
+            row = gateway_row(item, now)
+            messages.append({"type": "gateway", "warehouse": item.warehouse,
+                             "gateway": item.gateway, "state": row[2],
+                             "last_heartbeat": now.isoformat(), "queue_depth": row[5]})
+        self.live.publish(messages)
+
+
+def upsert_gateway(conn: psycopg.Connection, news: GatewayNews, now: datetime) -> None:
+    wh, gw, state, beat, status_at, depth, info = gateway_row(news, now)
+    conn.execute("INSERT INTO warehouses (code) VALUES (%s) ON CONFLICT DO NOTHING", (wh,))
+    conn.execute("""
+        INSERT INTO gateways (warehouse, gateway, state, last_heartbeat, last_status_at,
+                              queue_depth, info)
+        VALUES (%s, %s, %s, %s, %s, %s, %s)
+        ON CONFLICT (warehouse, gateway) DO UPDATE SET
+          state = CASE WHEN EXCLUDED.last_status_at IS NOT NULL THEN EXCLUDED.state
+                       ELSE gateways.state END,
+          last_heartbeat = COALESCE(EXCLUDED.last_heartbeat, gateways.last_heartbeat),
+          last_status_at = COALESCE(EXCLUDED.last_status_at, gateways.last_status_at),
+          queue_depth = COALESCE(EXCLUDED.queue_depth, gateways.queue_depth),
+          info = gateways.info || EXCLUDED.info""",
+                 (wh, gw, state, beat, status_at, depth, Jsonb(info)))
