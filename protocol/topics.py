@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from protocol.bounds import MAX_DEPTH, loads_bounded
 from protocol.errors import ContractError
 
 ROOT = "stockpulse"
@@ -125,10 +126,10 @@ def decode_hub_presence(name: str, payload: bytes) -> HubPresence:
     hub = check_id(name[len(HUB_PRESENCE_PREFIX):], "hub")
     if not payload:
         return HubPresence(hub, online=False)
-    try:
-        body = json.loads(payload)
-    except (UnicodeDecodeError, ValueError):
-        raise ContractError("hub presence is not JSON", "payload") from None
+    try:  # bounded: a retained presence nested 10,000 deep must not kill a gateway's loop
+        body = loads_bounded(payload, MAX_DEPTH)
+    except ContractError as exc:
+        raise ContractError(f"hub presence is not JSON: {exc.reason}", "payload") from None
     state = body.get("state") if isinstance(body, dict) else None
     if state not in ("online", "offline"):
         raise ContractError("hub presence needs state 'online' or 'offline'", "state")

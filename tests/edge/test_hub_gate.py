@@ -51,6 +51,7 @@ def test_the_gate_opens_on_an_online_hub_and_closes_when_none_is_left() -> None:
     ("stockpulse/hub/presence/hub-1", b"not json"),
     ("stockpulse/hub/presence/hub-1", b'{"state": "maybe"}'),
     ("stockpulse/hub/presence/hub-1", b"[1, 2]"),
+    ("stockpulse/hub/presence/hub-1", b"[" * 10_000 + b"]" * 10_000),  # no RecursionError
     ("stockpulse/v1/WH1/gw/status", b'{"state": "online"}'),
 ])
 def test_a_message_that_is_not_a_presence_never_opens_the_gate(topic: str,
