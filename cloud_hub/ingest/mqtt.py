@@ -203,7 +203,7 @@ class MqttIngest:
                 log.warning("moves on the topic of gateway %s/%s, which is not registered, "
                             "are %s (python -m cloud_hub gateways add %s %s)", wh, gw,
                             "dead letters" if refuse else "applied, flagged", wh, gw)
-        if not refuse:
+        if not refuse and unknown:
             self.service.metrics.inc("stockpulse_unregistered_gateway_messages_total",
                                      sum(1 for t in topic_names if _sender(t) in unknown))
             return set()
