@@ -145,6 +145,13 @@ def _sort_moves(out: Sorted, topic_name: str, warehouse: str, gateway: str, payl
     except ContractError as exc:
         out.dead.append(DeadLetter(topic_name, str(exc), payload, warehouse))
         return
+    if not decoded.events and len(decoded.rejected) > 1:  # nothing good: one letter, whole
+        reasons = "; ".join(f"event {r.index}: {r.reason}" for r in decoded.rejected[:3])
+        more = len(decoded.rejected) - 3
+        out.dead.append(DeadLetter(
+            topic_name, f"every event of the batch was refused: {reasons}"
+            + (f" (and {more} more)" if more > 0 else ""), payload, warehouse))
+        return
     for bad in decoded.rejected:
         raw = bad.raw if isinstance(bad.raw, bytes) else \
             json.dumps(bad.raw, default=str).encode()

@@ -43,6 +43,13 @@ def test_moves_of_a_refused_gateway_are_one_dead_letter_per_message() -> None:
     assert out.event_count == 3 and len(out.news) == 1
 
 
+def test_a_batch_with_no_good_event_is_one_dead_letter_kept_whole() -> None:
+    bad = b'{"events": [{"event_id": "x"}, 1, 2, 3, 4]}'
+    out = sort_messages([(topic("WH1", "gw", "moves"), bad)], NOW)
+    (letter,) = out.dead
+    assert letter.raw == bad and "event 0: " in letter.reason and "(and 2 more)" in letter.reason
+
+
 def test_a_bug_while_reading_one_message_costs_only_that_message(
         monkeypatch: pytest.MonkeyPatch) -> None:
     good = encode_event(item_move("S", 1, None, "B1"))

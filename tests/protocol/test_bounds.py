@@ -137,3 +137,13 @@ def test_any_bytes_give_health_or_the_contract_error(data: bytes) -> None:
     for decode in (decode_status, decode_heartbeat):
         with contextlib.suppress(ContractError):
             decode(data)
+
+
+def test_an_event_the_parser_refuses_is_cut_out_and_the_others_kept() -> None:
+    events = [item_move("S", 1, None, "B1", t=i) for i in range(3)]
+    text = encode_batch(events).decode()
+    marker = f'"event_id":"{events[1].event_id}"'
+    huge = "9" * 5000  # valid JSON, but more digits than Python's int() reads
+    decoded = decode_message(text.replace(marker, f'"n":{huge},{marker}').encode())
+    assert [e.event_id for e in decoded.events] == [events[0].event_id, events[2].event_id]
+    assert [r.index for r in decoded.rejected] == [1]
