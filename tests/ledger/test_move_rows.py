@@ -53,9 +53,9 @@ def rich_events(draw: st.DrawFn) -> StockMoved:
     frm, to = draw(st.none() | codes), draw(codes)
     if unit is not None and item is not None:
         frm = frm or draw(codes)
+    bigint = st.integers(-(2**63 - 1), 2**63 - 1)  # an extra number's range (protocol.bounds)
     extras = draw(st.dictionaries(st.sampled_from(["firmware", "batch_no", "tags"]),
-                                  st.integers() | codes | st.lists(st.integers(), max_size=2),
-                                  max_size=2))
+                                  bigint | codes | st.lists(bigint, max_size=2), max_size=2))
     return StockMoved(
         event_id=draw(st.uuids()), occurred_at=draw(times), sent_at=draw(st.none() | times),
         warehouse="WH1", source=Source(kind=draw(st.sampled_from(list(SourceKind))),
