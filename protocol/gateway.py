@@ -29,7 +29,7 @@ from protocol.codec import MAX_PAYLOAD_BYTES, describe
 from protocol.errors import ContractError
 
 MAX_COUNT = 2**53  # exact in every JSON reader, far inside PostgreSQL's bigint
-MAX_ENTRIES = 64  # sources per gateway, readers per source
+MAX_ENTRIES = 256  # sources per gateway, readers per source (the 64 KiB payload binds first)
 MAX_EXTRA_FIELDS = 64
 EXTRA_LIMITS = Limits(depth=5, text=1024, items=128, values=2048)
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from cloud_hub.ingest.messages import sort_messages
-from cloud_hub.ingest.mqtt import _upsert_gateway
+from cloud_hub.ingest.recorder import upsert_gateway
 from cloud_hub.storage.database import connect
 from cloud_hub.web import dashboard
 from protocol import topic
@@ -26,7 +26,7 @@ def beat(readers: object) -> bytes:
 def store(db_url: str, messages: list[tuple[str, bytes]]) -> None:
     with connect(db_url) as conn:
         for news in sort_messages(messages).news:
-            _upsert_gateway(conn, news, datetime.now(UTC))
+            upsert_gateway(conn, news, datetime.now(UTC))
         conn.commit()
 
 
