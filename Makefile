@@ -18,8 +18,10 @@ services:
 test-tools:
 	bash deploy/ensure_test_tools.sh
 
+# ruff, then mypy (its files and strictness are in pyproject.toml's [tool.mypy])
 lint: venv
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 test: venv services test-tools lint
 	bash deploy/run_tests.sh $(PY)

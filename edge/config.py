@@ -329,7 +329,7 @@ def _listed(doc: _Doc, value: object, key: str) -> list[object]:
 def _rfid(doc: _Doc, value: object) -> object | None:
     if value is None:
         return None
-    parse = None
+    parse: Callable[[object, str], object] | None = None
     for module in ("edge.rfid", "edge.rfid.config"):
         try:
             parse = importlib.import_module(module).parse_rfid_config

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 
 from epcpy import ConvertException, hex_to_tag_encodable
+from epcpy.epc_schemes.base_scheme import GS1Keyed
 
 from protocol import UnitRef
 
@@ -105,6 +106,8 @@ def decode_epc(hex_str: str) -> EpcIdentity:
     scheme = _SCHEMES[header][0]
     try:
         tag = hex_to_tag_encodable(upper)
+        if not isinstance(tag, GS1Keyed):  # every scheme in _SCHEMES is: epcpy decides, though
+            raise ValueError("the tag has no GS1 key")
         uri: str = tag.epc_uri
         key = str(tag.gs1_key())
     except (ConvertException, ValueError, KeyError, IndexError, AttributeError) as exc:

@@ -177,7 +177,7 @@ class MqttPublisher:
             presence = self._presence.put
             client.on_subscribe = lambda _c, _u, _mid, rcs, _p: put(
                 ("suback", max((int(r.value) for r in rcs), default=0x80), gen))
-            client.on_message = lambda _c, _u, m: presence((gen, m.topic, m.payload))
+            client.on_message = lambda _c, _u, m: presence((gen, m.topic, bytes(m.payload)))
         return client
 
     def _connect(self) -> bool:

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 import paho.mqtt.client as mqtt
 import serial
@@ -109,7 +110,8 @@ class SerialBridge:
 
     def _count(self, **changes: int | str | None) -> None:
         with self._lock:
-            values = {k: (getattr(self._stats, k) + v if isinstance(v, int) else v)
+            # field names chosen by the caller: dataclasses.replace checks them at run time
+            values: dict[str, Any] = {k: (getattr(self._stats, k) + v if isinstance(v, int) else v)
                       for k, v in changes.items()}
             self._stats = replace(self._stats, **values)
 

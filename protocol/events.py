@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 from uuid import UUID
 
 from pydantic import (
@@ -28,7 +28,7 @@ from pydantic import (
 
 from protocol.bounds import Limits, check_value
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1  # Final: its type is Literal[1], what `schema_` below accepts
 MAX_EXTRA_FIELDS = 64
 # An extra field's value: nested at most 8 levels below the event, 4,096 values in all.
 EXTRA_LIMITS = Limits(depth=9)

@@ -130,12 +130,10 @@ def decode_hub_presence(name: str, payload: bytes) -> HubPresence:
         body = loads_bounded(payload, MAX_DEPTH)
     except ContractError as exc:
         raise ContractError(f"hub presence is not JSON: {exc.reason}", "payload") from None
-    state = body.get("state") if isinstance(body, dict) else None
-    if state not in ("online", "offline"):
+    if not isinstance(body, dict) or body.get("state") not in ("online", "offline"):
         raise ContractError("hub presence needs state 'online' or 'offline'", "state")
-    group = body.get("group")
-    subscribed = body.get("subscribed")
+    group, subscribed, at = body.get("group"), body.get("subscribed"), body.get("at")
     return HubPresence(
-        hub, state == "online", group if isinstance(group, str) else None,
+        hub, body["state"] == "online", group if isinstance(group, str) else None,
         tuple(s for s in subscribed if isinstance(s, str)) if isinstance(subscribed, list)
-        else (), body.get("at") if isinstance(body.get("at"), str) else None)
+        else (), at if isinstance(at, str) else None)

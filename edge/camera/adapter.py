@@ -174,12 +174,12 @@ class CameraAdapter:
 
     def _to_event(self, move: LabelMove) -> StockMoved:
         subject = self._labels.get(move.text)
-        is_item = isinstance(subject, ItemLine)
+        unit, item = (None, subject) if isinstance(subject, ItemLine) else (subject, None)
         return StockMoved(
             event_id=self._new_id(), occurred_at=self._clock(), warehouse=self.warehouse,
             source=Source(kind=SourceKind.VISION, device_id=self.id,
                           read_point=self.settings.read_point or move.to_location),
-            unit=None if is_item else subject, item=subject if is_item else None,
+            unit=unit, item=item,
             from_location=move.from_location, to_location=move.to_location,
             reason=self.settings.reason)
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TypeVar
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +43,7 @@ class Confirmed:
     last_seen: float
 
 
-def _frozen(d: dict[str, object]) -> Mapping[str, object]:
+def _frozen(d: dict[str, V]) -> Mapping[str, V]:
     return MappingProxyType(d)
 
 
@@ -80,4 +83,4 @@ def observe(state: TrackerState, detections: Iterable[Detection], at: float, *,
             confirmed[text] = Confirmed(location, at)
         elif known is not None and known.location == location:
             confirmed[text] = Confirmed(location, at)
-    return TrackerState(_frozen(streaks), _frozen(confirmed)), tuple(moves)  # type: ignore[arg-type]
+    return TrackerState(_frozen(streaks), _frozen(confirmed)), tuple(moves)

@@ -132,6 +132,8 @@ class _SllurpClient(LLRPReaderClient):  # type: ignore[misc]
     every retry); this opens the socket with the standard library, which closes it. Its
     protocol side is _TunedLlrp."""
 
+    _socket: socket.socket | None  # sllurp's own attribute (None until connected)
+
     def __init__(self, reader: ReaderConfig, settings: LLRPReaderConfig,
                  refused: Callable[[str], None]) -> None:
         super().__init__(reader.host, reader.port, settings, timeout=5.0)

@@ -29,16 +29,15 @@ def station_move(text: str, station: ScannerSettings, warehouse: str, *, event_i
         subject = label_subject(read_label(text, today=now.date()))
     except LabelError as exc:
         raise LabelRejected(str(exc)) from None
-    is_item = isinstance(subject, ItemLine)
+    unit, item = (None, subject) if isinstance(subject, ItemLine) else (subject, None)
     try:
         return StockMoved(
             event_id=event_id, occurred_at=now, warehouse=warehouse,
             source=Source(kind=SourceKind.BARCODE, device_id=station.id,
                           read_point=station.read_point or station.location),
-            unit=None if is_item else subject,
-            item=subject if is_item else None,
+            unit=unit, item=item,
             from_location=station.from_location, to_location=station.location,
-            reason=station.item_reason if is_item else station.unit_reason,
+            reason=station.item_reason if item is not None else station.unit_reason,
         )
     except ValidationError as exc:
         raise LabelRejected(describe(exc)) from None

@@ -52,6 +52,10 @@ class _Node:
             raise SceneError(f"{self.at(key)}: expected a list of {count} integers")
         return tuple(value)
 
+    def pair(self, key: str, default: object = _MISSING) -> tuple[int, int]:
+        first, second = self.ints(key, 2, default)
+        return first, second
+
     def items(self, key: str, make: Callable[[_Node], T]) -> tuple[T, ...]:
         value = self.raw.get(key, [])
         if not isinstance(value, list):
@@ -78,7 +82,7 @@ def _carton(n: _Node) -> Carton:
         Label(label.get("text", str), label.choice("symbology", LabelSymbology),
               label.get("gs1", bool, True), label.get("scale", int, 0)),
         n.get("enter_frame", int, 0), n.get("y", int), n.get("speed", float),
-        n.ints("size", 2, [420, 240]), n.get("start_x", int, None),
+        n.pair("size", [420, 240]), n.get("start_x", int, None),
     )
 
 

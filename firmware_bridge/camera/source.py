@@ -23,6 +23,7 @@ from firmware_bridge.camera.scene import (
     Scene,
     SceneError,
     Sighting,
+    Visit,
     label_rect,
     sightings,
     visits,
@@ -92,7 +93,7 @@ class CameraSource:
     def truth_at(self, index: int) -> list[Sighting]:
         return list(self._by_frame.get(index, ()))
 
-    def visits(self) -> list:
+    def visits(self) -> list[Visit]:
         return visits(self.truth)
 
     def render(self, index: int) -> np.ndarray:
@@ -111,7 +112,8 @@ class CameraSource:
             _paste(image, spot, cv2.cvtColor(label, cv2.COLOR_GRAY2BGR))
         self._impair(image, index)
         noisy = image.astype(np.int16) + self._noise[index % _NOISE_FIELDS]
-        return np.clip(noisy, 0, 255).astype(np.uint8)
+        clipped: np.ndarray = np.clip(noisy, 0, 255)
+        return clipped.astype(np.uint8)
 
     def _impair(self, image: np.ndarray, index: int) -> None:
         for s in self._by_frame.get(index, ()):
@@ -162,7 +164,7 @@ class CameraSource:
         path.write_text(json.dumps(body, indent=1))
 
 
-def _jsonable(d: dict) -> dict:
+def _jsonable(d: dict[str, object]) -> dict[str, object]:
     d["symbology"] = str(d["symbology"])
     return d
 

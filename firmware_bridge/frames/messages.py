@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -35,7 +35,7 @@ from firmware_bridge.frames.model import (
 from protocol import ContractError
 from protocol.codec import describe
 
-SCHEMA = 1
+SCHEMA: Final = 1  # Final: its type is Literal[1], what `schema_` below accepts
 MAX_COMMAND_BYTES = 4096
 
 

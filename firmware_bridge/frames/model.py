@@ -155,6 +155,8 @@ class Frame:
 
 def _enum(cls: type[E], value: object, what: str) -> E:
     try:
+        if not isinstance(value, int):  # what an IntEnum would refuse with ValueError too
+            raise ValueError(value)
         return cls(value)
     except ValueError:
         raise FrameError(f"unknown {what} {value!r}") from None

@@ -40,7 +40,7 @@ def encode(message: Message) -> bytes:
     type_num = getattr(message, "TYPE", None)
     if type_num not in MESSAGE_TYPES or not isinstance(message, MESSAGE_TYPES[type_num]):
         raise LlrpError(f"cannot encode {type(message).__name__}")
-    body = message.body()
+    body: bytes = message.body()
     length = HEADER.size + len(body)
     if length > 0xFFFFFFFF or not 0 <= message.message_id <= 0xFFFFFFFF:
         raise LlrpError("message length or id does not fit 32 bits", StatusCode.FIELD_ERROR)

@@ -113,4 +113,4 @@ class TagReportData:
                 extra.append(param)
         if epc is None:
             raise LlrpError("TagReportData: missing EPC", StatusCode.MISSING_PARAMETER)
-        return cls(epc, **fields, extra=tuple(extra))  # type: ignore[arg-type]
+        return cls(epc, **fields, extra=tuple(extra))

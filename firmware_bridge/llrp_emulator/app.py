@@ -144,8 +144,8 @@ class EmulatorThread:
     def _finished(self, task: asyncio.Task[None]) -> None:
         if task.cancelled():
             self.playback_done.cancel()
-        elif task.exception() is not None:
-            self.playback_done.set_exception(task.exception())  # type: ignore[arg-type]
+        elif (failure := task.exception()) is not None:
+            self.playback_done.set_exception(failure)
         else:
             self.playback_done.set_result(None)
 

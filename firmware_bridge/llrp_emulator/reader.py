@@ -8,6 +8,7 @@ LLRP 1.0.1 §10.2.1: Disabled -ENABLE-> Inactive -START (or Immediate trigger)->
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -323,7 +324,7 @@ def _fail(response: Any, request: Any, code: S, text: str) -> Reply:
     return Reply((response(request.message_id, L.LLRPStatus(code, text)),))
 
 
-_HANDLERS: dict[type, Any] = {
+_HANDLERS: dict[type, Callable[[ReaderSession, Any], Reply]] = {
     L.GetReaderCapabilities: ReaderSession._capabilities,
     L.GetReaderConfig: ReaderSession._get_config,
     L.SetReaderConfig: ReaderSession._set_config,

@@ -45,7 +45,7 @@ def _range(gen: Fields, key: str, default: float) -> tuple[float, float]:
 
 
 def _pick_list(gen: Fields, key: str, default: list[str]) -> list[str]:
-    values = gen.get(key, list, default)
+    values: list[str] = gen.get(key, list, default)
     if not values or not all(isinstance(v, str) for v in values):
         raise ScenarioError(gen.at(key), "a non-empty list of names")
     return values

@@ -161,7 +161,7 @@ def _read_model(top: Fields) -> ReadModel:
 
 
 def _epc(f: Fields) -> str:
-    epc = f.text("epc")
+    epc: str = f.text("epc")
     if not is_epc96_hex(epc):
         raise ScenarioError(f.at("epc"), f"must be 24 hex digits (EPC-96), got {epc!r}")
     return epc.upper()
@@ -175,7 +175,7 @@ def _window(f: Fields) -> tuple[float, float]:
 
 
 def _portal_ref(f: Fields, site: Site) -> str:
-    pid = f.text("portal")
+    pid: str = f.text("portal")
     if pid not in {p.id for p in site.portals}:
         raise ScenarioError(f.at("portal"), f"unknown portal {pid!r}")
     return pid

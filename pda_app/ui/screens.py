@@ -6,7 +6,7 @@ the scan field keeps the keyboard focus so a keyboard-wedge scanner always lands
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -18,8 +18,9 @@ from kivy.uix.textinput import TextInput
 
 from pda_app.flows.feedback import Feedback, Tone
 from pda_app.flows.policy import policy
-from pda_app.flows.scan import GS, GS_SHOWN
+from pda_app.flows.scan import GS_SHOWN
 from pda_app.flows.view import view
+from protocol.labels import GS
 
 if TYPE_CHECKING:
     from pda_app.ui.app import PdaApp
@@ -32,7 +33,7 @@ ACTION_LABELS = {"confirm": "CONFIRM", "short": "SHORT PICK", "skip": "SKIP",
 
 
 def pda() -> PdaApp:
-    return App.get_running_app()  # type: ignore[return-value]
+    return cast("PdaApp", App.get_running_app())
 
 
 class ScanInput(TextInput):
