@@ -1,0 +1,218 @@
+"""Which package, and which layer of it, may import which (ARCHITECTURE.md, "Top-level layout"):
+one table, read from the source by tests/layering.py, instead of a purity test per package.
+
+A row names modules (`where`) and what of ours they may import (`allow`) or what they must never
+import (`forbid`); a `transitive` row also binds everything of ours their import loads.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.layering import (
+    PACKAGES,
+    Known,
+    Project,
+    Rule,
+    Violation,
+    check,
+    cycles,
+    matches,
+    top_level,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# What a pure core never imports: I/O libraries, and the threads and sockets they would need.
+IO = ("psycopg.**", "psycopg_pool.**", "paho.**", "sllurp.**", "serial.**", "cv2.**",
+      "kivy.**", "fastapi.**", "starlette.**", "uvicorn.**", "httpx.**", "zxingcpp.**",
+      "amqtt.**", "pgserver.**", "sqlite3.**", "socket.**", "threading.**", "asyncio.**")
+
+RULES = (
+    # -- top-level packages -------------------------------------------------------------------
+    Rule("protocol imports nothing of ours", ("protocol.**",), allow=("protocol.**",)),
+    Rule("edge imports protocol only", ("edge.**",), allow=("edge.**", "protocol.**")),
+    Rule("cloud_hub imports protocol only", ("cloud_hub.**",),
+         allow=("cloud_hub.**", "protocol.**")),
+    Rule("pda_app imports protocol only (never cloud_hub)", ("pda_app.**",),
+         allow=("pda_app.**", "protocol.**")),
+    Rule("firmware_bridge imports protocol only", ("firmware_bridge.**",),
+         allow=("firmware_bridge.**", "protocol.**")),
+    Rule("deploy, bench and tests may import anything", ("deploy.**", "bench.**", "tests.**")),
+    # -- pure cores: no I/O library in them or in anything of ours they load --------------------
+    Rule("protocol is pure", ("protocol.**",), forbid=IO, transitive=True),
+    Rule("the edge core is pure",
+         ("edge", "edge.reads", "edge.epc", "edge.gs1", "edge.settings", "edge.hub_gate",
+          "edge.portal.**", "edge.camera", "edge.camera.tracker", "edge.scanner",
+          "edge.scanner.lines", "edge.scanner.station", "edge.rfid", "edge.rfid.config",
+          "edge.rfid.screen", "edge.rfid.clock", "edge.rfid.antennas", "edge.rfid.rf",
+          "edge.rfid.warn"),
+         forbid=IO, transitive=True),
+    Rule("the PDA's task flows are pure", ("pda_app.flows.**",), forbid=IO, transitive=True),
+    Rule("firmware_bridge's codecs and models are pure",
+         ("firmware_bridge.frames.**", "firmware_bridge.llrp.**", "firmware_bridge.camera",
+          "firmware_bridge.camera.scene", "firmware_bridge.scenario.**",
+          "firmware_bridge.llrp_emulator", "firmware_bridge.llrp_emulator.reader"),
+         forbid=IO, transitive=True),
+    # -- the hub ----------------------------------------------------------------------------------
+    Rule("the ledger core is pure", ("cloud_hub.ledger", "cloud_hub.ledger.decide",
+                                     "cloud_hub.ledger.state"), forbid=IO, transitive=True),
+    # HUB FEATURE AND LAYER ROWS GO HERE (issue 20's re-layout): one row per layer of
+    # cloud_hub/<feature>/{core,pg,api} — e.g. "cloud_hub.*.core" pure and importing no pg or
+    # api; "cloud_hub.*.pg" importing no api; nothing importing cloud_hub.main — and then
+    # tests/work/test_core_is_pure.py, the purity test in tests/planning/test_properties.py
+    # and the one in tests/hub/test_auth_core.py are deleted in favour of those rows.
+)
+
+KNOWN = (
+    Known("cloud_hub.demo", "deploy.**",
+          "issue 20: `cloud_hub demo --full` starts deploy/demo_system.py; the re-layout "
+          "composes the demo from the product's own modules (then delete this row)"),
+)
+
+
+@pytest.fixture(scope="module")
+def project() -> Project:
+    return Project.from_directory(ROOT)
+
+
+def test_every_import_keeps_the_table(project: Project) -> None:
+    broken = check(project, RULES, KNOWN)
+    assert not broken, "\n".join(map(str, broken))
+
+
+def test_no_circle_between_top_level_packages(project: Project) -> None:
+    assert cycles(project, top_level, KNOWN) == []
+
+
+def sub_package(name: str) -> str | None:
+    """`edge.portal.track` -> `edge.portal`; the hub's layers get their own grouping with the
+    re-layout (its sub-packages import each other in circles today)."""
+    parts = name.split(".")
+    return ".".join(parts[:2]) if parts[0] in ("protocol", "edge", "pda_app",
+                                               "firmware_bridge") else None
+
+
+def test_no_circle_between_sub_packages(project: Project) -> None:
+    assert cycles(project, sub_package, KNOWN) == []
+
+
+def test_every_top_level_folder_with_python_is_read() -> None:
+    skip = {"node_modules", "build", "test-artifacts"}
+    found = {d.name for d in ROOT.iterdir() if d.is_dir() and not d.name.startswith(".")
+             and d.name not in skip and next(d.rglob("*.py"), None) is not None}
+    assert found == set(PACKAGES)
+
+
+def test_every_module_is_under_a_row(project: Project) -> None:
+    rows = [p for rule in RULES for p in rule.where]
+    assert [m for m in sorted(project.modules) if not matches(m, rows)] == []
+
+
+def test_every_row_and_known_exception_still_matches(project: Project) -> None:
+    """A row naming no module, or an exception the code no longer needs, is a stale line."""
+    names = sorted(project.modules)
+    assert [p for rule in RULES for p in rule.where if not matches_any(names, p)] == []
+    needed = {(v.module, v.target) for v in check(project, RULES)}
+    assert [k for k in KNOWN if not any(m == k.module and matches(t, [k.target])
+                                        for m, t in needed)] == []
+
+
+def matches_any(names: list[str], pattern: str) -> bool:
+    return any(matches(n, [pattern]) for n in names)
+
+
+def test_pure_rows_load_no_io_library_at_run_time(project: Project) -> None:
+    """What the source cannot show: a library of theirs that loads one. Each pure module is
+    imported in turn in a fresh interpreter; the first to bring in a library is named."""
+    pure = [m for m in sorted(project.modules) for rule in RULES
+            if rule.transitive and matches(m, rule.where)]
+    libs = sorted({p.removesuffix(".**") for p in IO} - {"socket", "threading", "asyncio"})
+    code = ("import importlib, json, sys\nblame = {}\n"
+            f"for m in {pure!r}:\n"
+            "    importlib.import_module(m)\n"
+            f"    for lib in {libs!r}:\n"
+            "        if lib in sys.modules: blame.setdefault(lib, m)\n"
+            "print(json.dumps(blame))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True, cwd=ROOT)
+    assert json.loads(done.stdout) == {}
+
+
+# -- the checker can fail: each kind of row, fed a module that breaks it ------------------------
+
+def broken(sources: dict[str, str]) -> list[str]:
+    return [f"{v.path}:{v.line} {v.target} [{v.rule}]" + (f" via {v.via}" if v.via else "")
+            for v in check(Project.from_sources(sources), RULES, KNOWN)]
+
+
+def test_a_package_importing_beyond_its_row_is_named_with_file_and_line() -> None:
+    assert broken({"edge.__init__": "", "cloud_hub.__init__": "", "cloud_hub.x": "",
+                   "edge.spy": "import json\n\nimport cloud_hub.x\n"}) == [
+        "edge/spy.py:3 cloud_hub.x [edge imports protocol only]"]
+
+
+@pytest.mark.parametrize("line", [
+    "from cloud_hub import x",  # a module by from-import
+    "from cloud_hub.x import thing",  # a name in it
+    "def later():\n    import cloud_hub.x",  # inside a function
+    "import typing\nif typing.TYPE_CHECKING:\n    from cloud_hub.x import T",  # for types only
+    "import importlib\nimportlib.import_module('cloud_hub.x')",  # by name
+])
+def test_every_form_of_import_is_seen(line: str) -> None:
+    found = broken({"cloud_hub.__init__": "", "cloud_hub.x": "", "pda_app.__init__": "",
+                    "pda_app.screen": line})
+    assert len(found) == 1
+    assert found[0].startswith("pda_app/screen.py:")
+    assert "cloud_hub" in found[0] and "[pda_app imports protocol only" in found[0]
+
+
+def test_a_relative_import_is_read_from_where_it_stands() -> None:
+    assert broken({"edge.__init__": "", "edge.portal.__init__": "", "edge.outbox": "import sqlite3",
+                   "edge.portal.track": "from .. import reads\nfrom ..outbox import Outbox\n",
+                   "edge.reads": ""}) == [
+        "edge/outbox.py:1 sqlite3 [the edge core is pure] via ('edge.outbox',)"]
+
+
+def test_a_pure_core_importing_an_io_library_is_named() -> None:
+    assert broken({"edge.__init__": "", "edge.epc": "def f():\n    import cv2\n"}) == [
+        "edge/epc.py:2 cv2 [the edge core is pure]"]
+
+
+def test_a_pure_core_loading_io_through_a_module_of_ours_shows_the_chain() -> None:
+    found = broken({"firmware_bridge.__init__": "",
+                    "firmware_bridge.frames.__init__": "from . import codec\n",
+                    "firmware_bridge.frames.codec": "from firmware_bridge import wires\n",
+                    "firmware_bridge.wires": "import serial\n\ndef f():\n    import paho\n"})
+    # both pure modules reach wires at load time; its lazy paho is not loaded, so not blamed
+    assert found == [
+        "firmware_bridge/wires.py:1 serial [firmware_bridge's codecs and models are pure]"
+        " via ('firmware_bridge.frames.codec', 'firmware_bridge.wires')",
+        "firmware_bridge/wires.py:1 serial [firmware_bridge's codecs and models are pure]"
+        " via ('firmware_bridge.wires',)",
+    ]
+
+
+def test_a_known_exception_covers_only_its_own_module() -> None:
+    demo = "def full():\n    from deploy.demo_system import run\n"
+    sources = {"cloud_hub.__init__": "", "deploy.__init__": "", "deploy.demo_system": ""}
+    assert broken({**sources, "cloud_hub.demo": demo}) == []
+    assert broken({**sources, "cloud_hub.other": demo}) == [
+        "cloud_hub/other.py:2 deploy.demo_system [cloud_hub imports protocol only]"]
+
+
+def test_a_circle_between_packages_is_named_with_one_import_per_step() -> None:
+    project = Project.from_sources({"bench.__init__": "import tests.a\n", "tests.__init__": "",
+                                    "tests.a": "from bench import run\n", "bench.run": ""})
+    assert cycles(project, top_level) == [["bench -> tests (bench/__init__.py:1)",
+                                           "tests -> bench (tests/a.py:1)"]]
+
+
+def test_a_violation_reads_as_file_line_module_and_rule() -> None:
+    v = Violation("edge.a", "edge/b.py", 7, "cv2", "the edge core is pure", ("edge.b",))
+    assert str(v) == "edge/b.py:7: edge.a -> edge.b imports cv2 — breaks 'the edge core is pure'"
