@@ -221,6 +221,13 @@ def check(project: Project, rules: Iterable[Rule], known: Iterable[Known] = ()) 
     return out
 
 
+def unneeded(project: Project, rules: Iterable[Rule], known: Iterable[Known]) -> list[Known]:
+    """The known exceptions that no longer excuse anything: to be deleted from the table."""
+    broken = [(v.module, v.target) for v in check(project, rules)]
+    return [k for k in known
+            if not any(m == k.module and matches(t, [k.target]) for m, t in broken)]
+
+
 def _deep(project: Project, start: Module, rule: Rule, known: tuple[Known, ...]
           ) -> Iterator[Violation]:
     """Forbidden imports in what importing `start` loads (its own, lazy ones included, are
