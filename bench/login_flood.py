@@ -105,8 +105,8 @@ def main() -> None:
         print(json.dumps(flood(args.flood, args.threads, args.seconds)))
         return
     from cloud_hub.auth.store import create_user
+    from cloud_hub.db.database import connect
     from cloud_hub.settings import HubSettings
-    from cloud_hub.storage.database import connect
     from tests.web.conftest import scratch_database
     defaults = HubSettings()
     with scratch_database("postgresql://postgres@127.0.0.1:5432/postgres") as db_url:

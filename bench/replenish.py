@@ -151,9 +151,9 @@ def _seed_days(conn: Any, y: np.ndarray, days: range, origin: datetime) -> int:
 
 def ledger_run(url: str, args: argparse.Namespace, seeding: bool,
                keys: list[tuple[str, str]]) -> dict[str, Any]:
+    from cloud_hub.db.database import connect
     from cloud_hub.planning import demand_daily
     from cloud_hub.planning.history import demand_history
-    from cloud_hub.storage.database import connect
 
     extra: dict[str, Any] = {}
     with connect(url) as conn:

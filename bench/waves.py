@@ -81,7 +81,7 @@ def bench_wave(n_orders: int, lines: int, skus: int, bins: int) -> dict[str, flo
 def bench_reservations(clients: int, total: int) -> dict[str, float]:
     import psycopg
 
-    from cloud_hub.storage.database import connect
+    from cloud_hub.db.database import connect
     from cloud_hub.work.pg_orders import create_order
     from tests.work.site import WH, build_site, stock
 

@@ -10,7 +10,7 @@ from cloud_hub.settings import HubSettings
 
 
 def _conn(settings: HubSettings):  # type: ignore[no-untyped-def]
-    from cloud_hub.storage.database import connect, resolve_url
+    from cloud_hub.db.database import connect, resolve_url
     return connect(resolve_url(settings.database_url))
 
 
@@ -74,7 +74,7 @@ def cmd_gateways_add(settings: HubSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(settings: HubSettings, _: argparse.Namespace) -> int:
-    from cloud_hub.storage.migrate import migrate
+    from cloud_hub.db.migrate import migrate
     with _conn(settings) as conn:
         done = migrate(conn)
     print(f"applied {len(done)} migration(s)" + "".join(f"\n  {m.version:03d}_{m.name}"

@@ -106,7 +106,7 @@ def _steps(demo: DemoRun) -> list[tuple[str, Callable[[], str | None]]]:
 
 
 def _database(demo: DemoRun) -> str:
-    from cloud_hub.storage.database import resolve_url
+    from cloud_hub.db.database import resolve_url
 
     if demo.settings.database_url:
         demo.db_url = demo.settings.database_url
@@ -117,9 +117,9 @@ def _database(demo: DemoRun) -> str:
 
 def _seed(demo: DemoRun) -> str:
     from cloud_hub.auth.store import create_user
+    from cloud_hub.db.database import connect
     from cloud_hub.demo_site import WAREHOUSE, demo_locations, demo_skus
     from cloud_hub.storage.catalog import upsert_locations, upsert_skus
-    from cloud_hub.storage.database import connect
 
     development = demo.settings.environment == "development"
     with connect(demo.db_url) as conn:
@@ -227,7 +227,7 @@ def watch(demo: DemoRun, stop: threading.Event, seconds: float | None) -> int:
 
 
 def status_line(db_url: str) -> str:
-    from cloud_hub.storage.database import connect
+    from cloud_hub.db.database import connect
 
     try:
         with connect(db_url, migrate_schema=False) as conn:

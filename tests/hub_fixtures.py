@@ -24,8 +24,8 @@ import uvicorn
 
 from cloud_hub.api.app import create_app
 from cloud_hub.auth.store import create_user
+from cloud_hub.db.database import connect
 from cloud_hub.settings import HubSettings
-from cloud_hub.storage.database import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = ("admin", "admin-password")

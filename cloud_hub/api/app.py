@@ -23,10 +23,10 @@ from cloud_hub.api import (
 )
 from cloud_hub.apply_service import ApplyService
 from cloud_hub.auth.store import bootstrap_admin
+from cloud_hub.db.database import open_pool, resolve_url
 from cloud_hub.live import LiveHub
 from cloud_hub.metrics import Metrics
 from cloud_hub.settings import HubSettings
-from cloud_hub.storage.database import open_pool, resolve_url
 
 
 def create_app(settings: HubSettings) -> FastAPI:

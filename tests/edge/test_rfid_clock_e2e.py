@@ -18,8 +18,8 @@ import httpx
 import pytest
 from gateway_helpers import Collector
 
+from cloud_hub.db.database import connect
 from cloud_hub.storage.catalog import Location, upsert_locations
-from cloud_hub.storage.database import connect
 from edge.config import load_config_text
 from edge.gateway import Gateway
 from tests.hub_fixtures import running_hub

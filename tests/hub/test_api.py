@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from cloud_hub.auth.store import create_gateway_credential, create_user
-from cloud_hub.storage.database import connect
+from cloud_hub.db.database import connect
 from protocol import encode_batch, encode_event
 from tests.hub_fixtures import Hub, running_hub
 from tests.ledger.factories import item_move, line, unit_move

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 import websockets
 
-from cloud_hub.storage.database import connect
+from cloud_hub.db.database import connect
 from protocol import encode_batch, encode_event, topic
 from tests.hub.mqtt_tools import Publisher
 from tests.hub_fixtures import Hub, running_hub

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from cloud_hub.storage.database import connect
+from cloud_hub.db.database import connect
 from protocol import encode_batch, encode_event, event_to_dict, topic
 from tests.hub.isolation_site import (
     POISON_SKU,

@@ -15,7 +15,7 @@ import pytest
 
 from cloud_hub.auth import store
 from cloud_hub.auth.store import AuthError, create_user, login
-from cloud_hub.storage.database import connect
+from cloud_hub.db.database import connect
 from tests.hub_fixtures import Hub, running_hub
 
 pytestmark = pytest.mark.integration

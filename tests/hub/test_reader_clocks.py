@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from cloud_hub.db.database import connect
 from cloud_hub.ingest.messages import sort_messages
 from cloud_hub.ingest.recorder import upsert_gateway
-from cloud_hub.storage.database import connect
 from cloud_hub.web import dashboard
 from protocol import topic
 

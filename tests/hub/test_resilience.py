@@ -9,7 +9,7 @@ import signal
 import httpx
 import pytest
 
-from cloud_hub.storage.database import connect
+from cloud_hub.db.database import connect
 from protocol import encode_batch, topic
 from tests.hub.mqtt_tools import Publisher
 from tests.hub.test_ingest import seed_site, wait_for

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cloud_hub.auth.store import create_user
-from cloud_hub.storage.database import connect
+from cloud_hub.db.database import connect
 from protocol.codec import encode_event
 from tests.hub_fixtures import Hub, running_hub
 from tests.planning.ledger_site import apply, history, move, site

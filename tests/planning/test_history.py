@@ -11,9 +11,9 @@ from decimal import Decimal
 import psycopg
 import pytest
 
+from cloud_hub.db.database import connect
 from cloud_hub.planning import demand_daily
 from cloud_hub.planning.history import DemandHistory, demand_history, enable_continuous_aggregate
-from cloud_hub.storage.database import connect
 from protocol import ItemLine
 from tests.planning.ledger_site import apply, at, move, pallet, site
 

@@ -11,11 +11,11 @@ import httpx
 import psycopg
 import pytest
 
+from cloud_hub.db.database import connect
 from cloud_hub.planning import store
 from cloud_hub.planning.actions import ActionSinks, MqttAlertPublisher, WebhookSender
 from cloud_hub.planning.rules import ActionKind, load_rules
 from cloud_hub.planning.service import facts_for, on_moves_applied, run_planning, suggest_for_action
-from cloud_hub.storage.database import connect
 from cloud_hub.storage.ledger_store import apply_batch
 from tests.planning.ledger_site import T0, apply, history, move, site
 

@@ -14,7 +14,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
 from cloud_hub.auth.store import create_gateway_credential, create_user, revoke_tokens
-from cloud_hub.storage.database import connect
+from cloud_hub.db.database import connect
 from protocol import encode_event
 from tests.hub_fixtures import Hub, running_hub
 from tests.ledger.factories import item_move

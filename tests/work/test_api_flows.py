@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from cloud_hub.auth.store import create_user
-from cloud_hub.storage.database import connect
+from cloud_hub.db.database import connect
 from tests.hub_fixtures import Hub, running_hub
 from tests.work.site import T0, WH, build_site, stock
 from tests.work.test_api_cycle import confirm, ok

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from cloud_hub.storage.database import connect
+from cloud_hub.db.database import connect
 from cloud_hub.work.orders import Order, OrderLine
 from cloud_hub.work.pg_orders import atp, cancel_order, create_order
 from tests.work.site import WH, build_site, stock

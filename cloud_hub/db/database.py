@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from cloud_hub.storage.migrate import migrate
+from cloud_hub.db.migrate import migrate
 
 
 class DatabaseUnavailable(RuntimeError):

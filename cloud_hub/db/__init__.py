@@ -1,0 +1,1 @@
+"""The hub's PostgreSQL plumbing: connections, pools and the versioned migrations."""
