@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg
 
-from cloud_hub import gc_pauses
 from cloud_hub.db.database import connect
+from cloud_hub.ops import gc_pauses
 from cloud_hub.storage.catalog import Location, upsert_locations
 from cloud_hub.storage.ledger_cache import LedgerCache
 from cloud_hub.storage.ledger_pipeline import WRITERS, LedgerPipeline
@@ -123,7 +123,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-gc-freeze", action="store_true",
                     help="leave CPython's garbage collector as it is (the hub freezes the "
-                    "survivors of full collections: cloud_hub/gc_pauses.py)")
+                    "survivors of full collections: cloud_hub/ops/gc_pauses.py)")
     ap.add_argument("--writers", type=int, default=WRITERS,
                     help="writer connections of the pipeline (overlapping consecutive batches)")
     ap.add_argument("--plain", action="store_true",

@@ -18,7 +18,7 @@ from psycopg_pool import ConnectionPool
 
 from cloud_hub.ledger import MoveStatus
 from cloud_hub.live import LiveHub, Message
-from cloud_hub.metrics import Metrics
+from cloud_hub.ops.metrics import Metrics
 from cloud_hub.storage.ledger_pipeline import Done, LedgerPipeline
 from cloud_hub.storage.ledger_store import BatchResult
 from cloud_hub.storage.location_tree import ANCESTORS_SQL

@@ -48,7 +48,7 @@ class HubSettings(BaseSettings):
     gc_rescan_s: float = Field(default=3600.0, ge=0)
     rules_debounce_ms: int = Field(default=500, gt=0)  # after moves: gather, then evaluate
     bootstrap_admin_password: str | None = None
-    # HTTP exposure (cloud_hub/api/hardening.py): /docs, /redoc and /openapi.json when true;
+    # HTTP exposure (cloud_hub/http/hardening.py): /docs, /redoc and /openapi.json when true;
     # unset: on in development, off in production.
     docs_enabled: bool | None = None
     # GET /metrics needs "Authorization: Bearer <this>" when set; unset: open in development,

@@ -9,23 +9,21 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.responses import PlainTextResponse
 
-from cloud_hub import gc_pauses
 from cloud_hub.api import (
     admin_routes,
     auth_routes,
     catalog_routes,
-    hardening,
     ledger_routes,
     live_routes,
-    log_redaction,
-    problems,
     supervisor_routes,
 )
 from cloud_hub.apply_service import ApplyService
 from cloud_hub.auth.store import bootstrap_admin
 from cloud_hub.db.database import open_pool, resolve_url
+from cloud_hub.http import hardening, log_redaction, problems
 from cloud_hub.live import LiveHub
-from cloud_hub.metrics import Metrics
+from cloud_hub.ops import gc_pauses
+from cloud_hub.ops.metrics import Metrics
 from cloud_hub.settings import HubSettings
 
 

@@ -21,7 +21,7 @@ from psycopg_pool import ConnectionPool
 from cloud_hub.ingest.isolate import failure_reason, is_transient
 from cloud_hub.ingest.messages import DeadLetter, GatewayNews, gateway_row
 from cloud_hub.live import LiveHub
-from cloud_hub.metrics import Metrics
+from cloud_hub.ops.metrics import Metrics
 from cloud_hub.storage.dead_letters import NewLetter, insert_letters
 from protocol.topics import topic
 

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cloud_hub.api.log_redaction import redact
 from cloud_hub.auth.hash_gate import GateFull, HashGate
 from cloud_hub.auth.policy import (
     Principal,
@@ -24,6 +23,7 @@ from cloud_hub.auth.policy import (
 )
 from cloud_hub.auth.roles import Permission
 from cloud_hub.auth.throttle import Count, Limits, after_failure, locked_for
+from cloud_hub.http.log_redaction import redact
 
 T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cloud_hub import gc_pauses
+from cloud_hub.ops import gc_pauses
 
 
 class Node:

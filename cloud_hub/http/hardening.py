@@ -14,7 +14,7 @@ from fastapi import FastAPI, HTTPException, Request
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cloud_hub.api.problems import problem
+from cloud_hub.http.problems import problem
 from cloud_hub.settings import HubSettings
 
 # CSP Level 3 (W3C): scripts, styles, data and sockets from our own origin only ('self'
