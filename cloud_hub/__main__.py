@@ -17,7 +17,7 @@ def _conn(settings: HubSettings):  # type: ignore[no-untyped-def]
 def cmd_serve(settings: HubSettings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from cloud_hub.api.app import create_app
+    from cloud_hub.main import create_app
     from cloud_hub.ops import gc_pauses
     if settings.gc_rescan_s > 0:  # the serving process only: tests build apps in-process
         gc_pauses.install(settings.gc_rescan_s)

@@ -17,19 +17,23 @@ from datetime import UTC, datetime
 import httpx
 from psycopg_pool import ConnectionPool
 
+from cloud_hub.planning.actions import AlertPublisher
 from cloud_hub.settings import HubSettings
 
 log = logging.getLogger("stockpulse.rules")
 
 
 class RulesRunner:
-    def __init__(self, pool: ConnectionPool, settings: HubSettings) -> None:
+    def __init__(self, pool: ConnectionPool, settings: HubSettings,
+                 publisher: AlertPublisher | None = None) -> None:
+        """`publisher`: where new alerts go (the hub's MQTT, built by cloud_hub.main; None:
+        alerts are stored and the failure to publish them is logged)."""
         self.pool = pool
         self.settings = settings
+        self.publisher = publisher
         self.touched: queue.Queue[tuple[str, str]] = queue.Queue()
         self.stop_flag = threading.Event()
         self.thread = threading.Thread(target=self._run, name="rules", daemon=True)
-        self.publisher: object | None = None
         self.runs = 0
         self.invalid_version: int | None = None  # the stored rule set that failed to load
 
@@ -39,9 +43,6 @@ class RulesRunner:
     def stop(self) -> None:
         self.stop_flag.set()
         self.thread.join(timeout=10)
-        close = getattr(self.publisher, "close", None)
-        if close is not None:
-            close()
 
     def moves_applied(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Called by the apply service after a commit: only queues, never blocks."""
@@ -84,17 +85,6 @@ class RulesRunner:
                 log.exception("%s refresh failed; the next sweep tries again",
                               projection.__name__)
 
-    def _publisher(self) -> object | None:
-        if self.publisher is None and self.settings.mqtt_enabled:
-            from cloud_hub.planning.actions import ActionFailed, MqttAlertPublisher
-            try:
-                self.publisher = MqttAlertPublisher(
-                    self.settings.mqtt_host, self.settings.mqtt_port,
-                    username=self.settings.mqtt_username, password=self.settings.mqtt_password)
-            except ActionFailed as exc:
-                log.warning("alerts are stored but not published: %s", exc)
-        return self.publisher
-
     def evaluate(self, pairs: set[tuple[str, str]] | None) -> int:
         """Evaluate the stored rule set over `pairs` (None: every SKU with stock or a policy)."""
         from cloud_hub.planning import service, store
@@ -117,7 +107,7 @@ class RulesRunner:
                     "SELECT warehouse, sku FROM balances UNION "
                     "SELECT warehouse, sku FROM planning_status")}
             with httpx.Client(timeout=10) as client:
-                sinks = ActionSinks(conn, self._publisher(), WebhookSender(client),  # type: ignore[arg-type]
+                sinks = ActionSinks(conn, self.publisher, WebhookSender(client),
                                     service.suggest_for_action)
                 evaluation, report = service.on_moves_applied(conn, pairs, rules, sinks,
                                                               datetime.now(UTC))

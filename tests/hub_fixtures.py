@@ -22,9 +22,9 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from cloud_hub.api.app import create_app
 from cloud_hub.auth.store import create_user
 from cloud_hub.db.database import connect
+from cloud_hub.main import create_app
 from cloud_hub.settings import HubSettings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,7 +21,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg_pool import ConnectionPool
 
 from cloud_hub.api.access_resources import Resource
-from cloud_hub.api.deps import PoolDep, SettingsDep
 from cloud_hub.auth.policy import (
     Principal,
     Refused,
@@ -34,6 +33,7 @@ from cloud_hub.auth.policy import (
 from cloud_hub.auth.roles import Permission
 from cloud_hub.auth.store import AuthError, authenticate
 from cloud_hub.auth.tickets import redeem_ticket
+from cloud_hub.http.deps import PoolDep, SettingsDep
 from cloud_hub.settings import HubSettings
 
 bearer = HTTPBearer(auto_error=False, scheme_name="bearer",

@@ -14,7 +14,6 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from cloud_hub.api.access import SHARED, Access, guard, in_path
-from cloud_hub.api.deps import PoolDep
 from cloud_hub.auth.roles import Permission
 from cloud_hub.auth.store import (
     UserInfo,
@@ -24,6 +23,7 @@ from cloud_hub.auth.store import (
     revoke_user,
     update_user,
 )
+from cloud_hub.http.deps import PoolDep
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 Admin = Annotated[Access, guard(Permission.ADMINISTER, SHARED)]

@@ -12,19 +12,23 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from cloud_hub.api.access import SHARED, Access, guard, public
-from cloud_hub.api.deps import PoolDep, SettingsDep
 from cloud_hub.auth.hash_gate import GateFull, HashGate
 from cloud_hub.auth.policy import ALL_WAREHOUSES, Scope
 from cloud_hub.auth.signin import LockedOut, SignInLimits, sign_in
 from cloud_hub.auth.store import AuthError, IssuedToken
 from cloud_hub.auth.throttle import Limits
+from cloud_hub.http.deps import PoolDep, SettingsDep
+from cloud_hub.http.services import Slot
 from cloud_hub.settings import HubSettings
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+# Built at start-up on the serving event loop: password hashes run a few at a time.
+HASH_GATE: Slot[HashGate] = Slot("sign-in hash gate")
+HashGateDep = Annotated[HashGate, Depends(HASH_GATE.dependency)]
 
 
 class Credentials(BaseModel):
@@ -57,12 +61,6 @@ def limits(settings: HubSettings) -> SignInLimits:
                         Limits(settings.login_max_failures_per_address, window, lockout))
 
 
-def hash_gate(request: Request, settings: HubSettings) -> HashGate:
-    gate = getattr(request.app.state, "hash_gate", None)
-    if gate is None:  # made on first use, on the event loop that serves it
-        gate = HashGate(settings.login_hash_slots, settings.login_hash_queue)
-        request.app.state.hash_gate = gate
-    return gate  # type: ignore[no-any-return]
 
 
 def scope_list(scope: Scope) -> list[str]:
@@ -73,7 +71,7 @@ def scope_list(scope: Scope) -> list[str]:
              responses={429: {"description": "locked out for a while (Retry-After)"},
                         503: {"description": "too many sign-ins at once (Retry-After)"}})
 async def sign_in_route(body: Credentials, request: Request, pool: PoolDep,
-                        settings: SettingsDep,
+                        settings: SettingsDep, gate: HashGateDep,
                         _: Annotated[None, public("signing in is how a token is got")]
                         ) -> TokenOut:
     address = request.client.host if request.client else "unknown"
@@ -83,7 +81,7 @@ async def sign_in_route(body: Credentials, request: Request, pool: PoolDep,
                        ttl=timedelta(seconds=settings.token_ttl_s),
                        secret_key=settings.secret_key, limits=limits(settings))
     try:
-        issued = await hash_gate(request, settings).run(attempt)
+        issued = await gate.run(attempt)
     except AuthError as exc:
         raise HTTPException(401, str(exc)) from None
     except LockedOut as exc:

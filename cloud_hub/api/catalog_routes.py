@@ -20,7 +20,6 @@ from cloud_hub.api.access import (
     looked_up,
 )
 from cloud_hub.api.access_resources import LOCATION
-from cloud_hub.api.deps import PoolDep
 from cloud_hub.api.location_rows import (
     CodeStr,
     CsvRefused,
@@ -31,6 +30,7 @@ from cloud_hub.api.location_rows import (
     parse_csv,
 )
 from cloud_hub.auth.roles import Permission
+from cloud_hub.http.deps import PoolDep
 from cloud_hub.storage import location_tree
 from cloud_hub.storage.catalog import Sku, remove_location, upsert_checked, upsert_skus
 

@@ -11,7 +11,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, HTTPException, WebSocket, WebSocketDisconnect
+from psycopg_pool import ConnectionPool
 from pydantic import BaseModel, Field
 
 from cloud_hub.api.access import (
@@ -22,12 +23,15 @@ from cloud_hub.api.access import (
     live_access,
     ticketed,
 )
-from cloud_hub.api.deps import PoolDep, SettingsDep
 from cloud_hub.auth.roles import Permission
 from cloud_hub.auth.tickets import issue_ticket
+from cloud_hub.http.deps import PoolDep, SettingsDep
+from cloud_hub.http.services import Slot
 from cloud_hub.live import LiveFilter, LiveHub
 
 router = APIRouter(tags=["live"])
+LIVE: Slot[LiveHub] = Slot("live feed hub")
+LiveDep = Annotated[LiveHub, Depends(LIVE.dependency)]
 
 
 class TicketIn(BaseModel):
@@ -56,25 +60,23 @@ def new_ticket(pool: PoolDep, settings: SettingsDep, credentials: Credentials,
     return TicketOut(ticket=ticket, expires_at=expires, warehouse=access.warehouse)
 
 
-def _redeem(ws: WebSocket, ticket: str | None, warehouse: str | None) -> Access:
-    with ws.app.state.pool.connection() as conn:
-        return live_access(conn, ws.app.state.settings.secret_key, Permission.READ, ticket,
-                           warehouse)
+def _redeem(pool: ConnectionPool, secret_key: str, ticket: str | None,
+            warehouse: str | None) -> Access:
+    with pool.connection() as conn:
+        return live_access(conn, secret_key, Permission.READ, ticket, warehouse)
 
 
 @router.websocket("/api/v1/live")
-async def live(ws: WebSocket, _: Annotated[None, ticketed(Permission.READ)],
-               ticket: str | None = None, warehouse: str | None = None,
-               zone: str | None = None) -> None:
-    app = ws.app
+async def live(ws: WebSocket, _: Annotated[None, ticketed(Permission.READ)], pool: PoolDep,
+               settings: SettingsDep, hub: LiveDep, ticket: str | None = None,
+               warehouse: str | None = None, zone: str | None = None) -> None:
     try:
-        access = await asyncio.to_thread(_redeem, ws, ticket, warehouse)
+        access = await asyncio.to_thread(_redeem, pool, settings.secret_key, ticket, warehouse)
     except HTTPException as exc:
         code = 4401 if exc.status_code == 401 else 4403
         await ws.close(code=code, reason=str(exc.detail)[:120])
         return
     await ws.accept()
-    hub: LiveHub = app.state.live
     client = hub.subscribe(LiveFilter(access.warehouse, zone))
     reader = asyncio.create_task(_drain_incoming(ws))
     try:

@@ -14,6 +14,7 @@ from fastapi import FastAPI, HTTPException, Request
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cloud_hub.http.deps import SettingsDep
 from cloud_hub.http.problems import problem
 from cloud_hub.settings import HubSettings
 
@@ -85,10 +86,9 @@ class HardeningMiddleware:
         await self.app(scope, receive, send_hardened)
 
 
-def metrics_access(request: Request) -> None:
+def metrics_access(request: Request, settings: SettingsDep) -> None:
     """A dependency of GET /metrics: the bearer HUB_METRICS_TOKEN when one is set; none
     needed in development; off (404) in production without one."""
-    settings: HubSettings = request.app.state.settings
     token = settings.metrics_token
     if token is None:
         if settings.environment == "production":

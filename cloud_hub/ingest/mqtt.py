@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from cloud_hub.apply_service import ApplyService
+from cloud_hub.broker.client import hub_client
 from cloud_hub.ingest.isolate import failure_reason, halves, is_transient
 from cloud_hub.ingest.messages import (
     DeadLetter,
@@ -55,14 +55,7 @@ class MqttIngest:
         self.stop_flag = threading.Event()
         self.connected = threading.Event()
         client_id = settings.mqtt_client_id or f"stockpulse-hub-{socket.gethostname()}"
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
-                                  protocol=mqtt.MQTTv5, manual_ack=True)
-        if settings.mqtt_username:
-            self.client.username_pw_set(settings.mqtt_username, settings.mqtt_password)
-        if settings.mqtt_tls_ca_file:
-            self.client.tls_set(ca_certs=settings.mqtt_tls_ca_file,
-                                certfile=settings.mqtt_tls_cert_file,
-                                keyfile=settings.mqtt_tls_key_file)
+        self.client = hub_client(settings, client_id, protocol=mqtt.MQTTv5, manual_ack=True)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message

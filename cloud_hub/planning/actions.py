@@ -43,33 +43,39 @@ class AlertPublisher(Protocol):
 
 
 class MqttAlertPublisher:
-    """Publishes alerts as JSON on stockpulse/v1/<warehouse>/alerts, QoS 1 (paho-mqtt 2.x)."""
+    """Publishes alerts as JSON on stockpulse/v1/<warehouse>/alerts, QoS 1 (paho-mqtt 2.x).
 
-    def __init__(self, host: str, port: int, *, client_id: str | None = None,
-                 timeout: float = 5.0, username: str | None = None,
-                 password: str | None = None) -> None:
-        self._timeout = timeout
+    `client` comes configured (the hub's: cloud_hub.broker.client.hub_client, with its
+    credentials and TLS); start() connects in the background and paho reconnects by itself. A
+    publish waits up to `timeout` for the connection and then for the broker's PUBACK.
+    """
+
+    def __init__(self, host: str, port: int, *, client: mqtt.Client | None = None,
+                 timeout: float = 5.0) -> None:
+        self._where = f"{host}:{port}"
+        self._host, self._port, self._timeout = host, port, timeout
         self._connected = threading.Event()
-        self._client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
-                                   client_id=client_id or f"planning-{uuid.uuid4().hex[:10]}")
+        self._client = client or mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
+                                             client_id=f"planning-{uuid.uuid4().hex[:10]}")
         self._client.on_connect = self._on_connect
-        if username:
-            self._client.username_pw_set(username, password)
-        try:
-            self._client.connect(host, port, keepalive=30)
-        except OSError as exc:
-            raise ActionFailed(f"cannot reach the MQTT broker at {host}:{port}: {exc}") from exc
+        self._client.on_disconnect = self._on_disconnect
+
+    def start(self) -> None:
+        self._client.connect_async(self._host, self._port, keepalive=30)
         self._client.loop_start()
-        if not self._connected.wait(timeout):
-            self.close()
-            raise ActionFailed(f"MQTT broker at {host}:{port} did not accept the connection")
 
     def _on_connect(self, client: mqtt.Client, userdata: object, flags: object,
                     reason: mqtt.ReasonCode, properties: object) -> None:
         if not reason.is_failure:
             self._connected.set()
 
+    def _on_disconnect(self, *_args: object) -> None:
+        self._connected.clear()
+
     def publish(self, warehouse: str, payload: dict[str, object]) -> None:
+        if not self._connected.wait(self._timeout):
+            raise ActionFailed(f"the MQTT broker at {self._where} did not accept the "
+                               "connection")
         info = self._client.publish(warehouse_topic(warehouse, Channel.ALERTS),
                                     json.dumps(payload, default=str), qos=1)
         try:

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import httpx
-from fastapi import APIRouter, Body, HTTPException, Query
+from fastapi import APIRouter, Body, Depends, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -28,10 +28,11 @@ from cloud_hub.api.access import (
     looked_up,
 )
 from cloud_hub.api.access_resources import ALERT, SUGGESTION
-from cloud_hub.api.deps import PoolDep, SettingsDep
 from cloud_hub.auth.roles import Permission
+from cloud_hub.http.deps import PoolDep
+from cloud_hub.http.services import Slot
 from cloud_hub.planning import reports, service, store
-from cloud_hub.planning.actions import ActionFailed, ActionSinks, MqttAlertPublisher, WebhookSender
+from cloud_hub.planning.actions import ActionSinks, AlertPublisher, WebhookSender
 from cloud_hub.planning.classify import count_interval_days
 from cloud_hub.planning.deadstock import ageing, dead_and_slow
 from cloud_hub.planning.kpi import GroupBy, compute_kpis
@@ -40,6 +41,9 @@ from cloud_hub.planning.replenish import SuggestionStateError
 from cloud_hub.planning.rules import RulesError, load_rules
 
 router = APIRouter(prefix="/api/v1/planning", tags=["planning"])
+# The hub's alert publisher (its MQTT settings), shared with the rules runner; None: MQTT off.
+ALERTS: Slot[AlertPublisher | None] = Slot("alert publisher (None: HUB_MQTT_ENABLED is off)")
+AlertsDep = Annotated[AlertPublisher | None, Depends(ALERTS.dependency)]
 Reads = Annotated[Access, guard(Permission.READ, IN_QUERY)]
 
 
@@ -200,12 +204,11 @@ def put_rules(pool: PoolDep, who: Annotated[Access, guard(Permission.PLAN, EVERY
 
 
 @router.post("/rules/evaluate")
-def evaluate_rules(pool: PoolDep, settings: SettingsDep,
+def evaluate_rules(pool: PoolDep, publisher: AlertsDep,
                    access: Annotated[Access, guard(Permission.PLAN, IN_QUERY)]
                    ) -> dict[str, Any]:
     """Run the current rules over every SKU × warehouse with stock or a policy, now."""
     now, warehouse = _now(), access.warehouse
-    publisher = None
     with pool.connection() as conn:
         current = store.current_rule_set(conn)
         if current is None:
@@ -220,21 +223,11 @@ def evaluate_rules(pool: PoolDep, settings: SettingsDep,
             "UNION SELECT warehouse, sku FROM planning_status "
             "WHERE (%s::text IS NULL OR warehouse = %s)",
             (warehouse, warehouse, warehouse, warehouse))]
-        if settings.mqtt_enabled:
-            try:
-                publisher = MqttAlertPublisher(settings.mqtt_host, settings.mqtt_port,
-                                               username=settings.mqtt_username,
-                                               password=settings.mqtt_password)
-            except ActionFailed:
-                publisher = None  # alerts are still stored; the report names the failure
         with httpx.Client(timeout=10) as client:
-            try:
-                sinks = ActionSinks(conn, publisher, WebhookSender(client),
-                                    service.suggest_for_action)
-                evaluation, report = service.on_moves_applied(conn, pairs, rules, sinks, now)
-            finally:
-                if publisher is not None:
-                    publisher.close()
+            # no publisher (MQTT off): alerts are still stored; the report names the failure
+            sinks = ActionSinks(conn, publisher, WebhookSender(client),
+                                service.suggest_for_action)
+            evaluation, report = service.on_moves_applied(conn, pairs, rules, sinks, now)
     return {"version": current[0], "facts": len(pairs), "actions": len(evaluation.actions),
             "failures": [asdict(f) for f in evaluation.failures],
             "outcomes": [asdict(o) for o in report.outcomes]}

@@ -20,7 +20,7 @@ MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html
 PAGES = {"map": "map.html", "dashboard": "dashboard.html", "login": "login.html"}
 MAX_ASSET_CHARS = 200  # our assets are short relative paths; a longer one is none of them
 
-pages_router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 Page = Annotated[None, public("pages and assets carry no data: they fetch it with the "
                              "signed-in user's token, through routes that check it")]
 
@@ -30,22 +30,22 @@ def _page(name: str) -> FileResponse:
                         headers={"Cache-Control": "no-cache"})
 
 
-@pages_router.get("/map")
+@router.get("/map")
 def map_page(_: Page) -> FileResponse:
     return _page("map")
 
 
-@pages_router.get("/dashboard")
+@router.get("/dashboard")
 def dashboard_page(_: Page) -> FileResponse:
     return _page("dashboard")
 
 
-@pages_router.get("/login")
+@router.get("/login")
 def login_page(_: Page) -> FileResponse:
     return _page("login")
 
 
-@pages_router.get("/web/")
+@router.get("/web/")
 def web_root(_: Page) -> RedirectResponse:
     return RedirectResponse("/map")
 
@@ -63,7 +63,7 @@ def asset_path(relative: str) -> Path | None:
     return candidate
 
 
-@pages_router.get("/web/{relative:path}")
+@router.get("/web/{relative:path}")
 def asset(relative: str, _: Page) -> FileResponse:
     path = asset_path(relative)
     if path is None or path.suffix not in MEDIA_TYPES:

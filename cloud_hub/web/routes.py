@@ -1,5 +1,5 @@
-"""The web package's routes: the pages (/map, /dashboard, /login, assets under /web/) and the
-data they draw, under /api/v1/map/... and /api/v1/dashboard/..., for managers and supervisors.
+"""The data the web pages (cloud_hub.web.pages: /map, /dashboard, /login) draw, under
+/api/v1/map/... and /api/v1/dashboard/..., for managers and supervisors.
 
 Rule kept here: big replies are serialised once, straight to JSON bytes (20,000 locations
 must not go through per-field encoding), and every query is bounded.
@@ -16,16 +16,13 @@ from fastapi.responses import Response
 
 from cloud_hub.api.access import IN_QUERY, IN_QUERY_REQUIRED, SHARED, Access, guard, looked_up
 from cloud_hub.api.access_resources import LOCATION
-from cloud_hub.api.deps import PoolDep
 from cloud_hub.auth.roles import Permission
+from cloud_hub.http.deps import PoolDep
 from cloud_hub.web import dashboard, find, queries
-from cloud_hub.web.pages import pages_router
 
 Views = Annotated[Access, guard(Permission.MONITOR, IN_QUERY_REQUIRED)]
 
-router = APIRouter()
-router.include_router(pages_router)
-data = APIRouter(prefix="/api/v1", tags=["map"])
+router = APIRouter(prefix="/api/v1", tags=["map"])
 
 
 def _json(value: object) -> Response:
@@ -33,7 +30,7 @@ def _json(value: object) -> Response:
                     media_type="application/json")
 
 
-@data.get("/map/warehouses")
+@router.get("/map/warehouses")
 def map_warehouses(pool: PoolDep, access: Annotated[Access, guard(Permission.MONITOR, SHARED)]
                    ) -> dict[str, list[str]]:
     """Warehouses that have locations to draw, of those the caller may see."""
@@ -42,7 +39,7 @@ def map_warehouses(pool: PoolDep, access: Annotated[Access, guard(Permission.MON
         return {"warehouses": [w for w in queries.warehouses(conn) if scope.allows(w)]}
 
 
-@data.get("/map/layout")
+@router.get("/map/layout")
 def map_layout(pool: PoolDep, access: Views) -> Response:
     """The floor plan: active locations as rows under a `columns` header."""
     warehouse = access.warehouse or ""
@@ -51,7 +48,7 @@ def map_layout(pool: PoolDep, access: Views) -> Response:
     return Response(queries.layout_envelope(warehouse, rows), media_type="application/json")
 
 
-@data.get("/map/state")
+@router.get("/map/state")
 def map_state(pool: PoolDep, access: Views) -> Response:
     """Where every pallet is (since: epoch ms) and every balance, at one moment."""
     with pool.connection() as conn:
@@ -59,7 +56,7 @@ def map_state(pool: PoolDep, access: Views) -> Response:
     return Response(body, media_type="application/json")
 
 
-@data.get("/map/location/{code}")
+@router.get("/map/location/{code}")
 def map_location(code: str, pool: PoolDep,
                  _: Annotated[Access, guard(Permission.MONITOR, looked_up(LOCATION))],
                  moves: Annotated[int, Query(ge=1, le=200)] = 20) -> Response:
@@ -71,7 +68,7 @@ def map_location(code: str, pool: PoolDep,
     return _json(detail)
 
 
-@data.get("/map/find")
+@router.get("/map/find")
 def map_find(pool: PoolDep, access: Views,
              q: Annotated[str, Query(min_length=1, max_length=128)]) -> Response:
     """Where a SKU, GTIN, lot, EPC, SSCC or location code is."""
@@ -80,7 +77,7 @@ def map_find(pool: PoolDep, access: Views,
     return _json({"query": q, "hits": hits, "truncated": len(hits) >= find.FIND_LIMIT})
 
 
-@data.get("/dashboard/summary")
+@router.get("/dashboard/summary")
 def dashboard_summary(pool: PoolDep, access: Annotated[Access, guard(Permission.MONITOR,
                                                                      IN_QUERY)],
                       start: datetime | None = None, end: datetime | None = None,
@@ -98,5 +95,3 @@ def dashboard_summary(pool: PoolDep, access: Annotated[Access, guard(Permission.
         return _json(dashboard.summary(conn, access.warehouse, start, end,
                                        timedelta(seconds=bucket_s), now))
 
-
-router.include_router(data)

@@ -13,11 +13,9 @@ from fastapi import APIRouter, HTTPException, Query, Response
 
 from cloud_hub.api.access import IN_QUERY, Access, guard, looked_up
 from cloud_hub.api.access_resources import TASK
-from cloud_hub.api.deps import PoolDep
 from cloud_hub.auth.roles import Permission
-from cloud_hub.work.api_config import router as config_router
+from cloud_hub.http.deps import PoolDep
 from cloud_hub.work.api_deps import ServiceDep, actor, http_errors
-from cloud_hub.work.api_ops import router as ops_router
 from cloud_hub.work.pg_tasks import claim, list_tasks, load_task, next_task
 from protocol.tasks import (
     ClaimRequest,
@@ -91,5 +89,3 @@ def report(task_id: str, body: ExceptionReport, service: ServiceDep,
     with http_errors():
         return service.report(task_id, body, actor(who))
 
-
-routers = [router, ops_router, config_router]

@@ -12,8 +12,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from cloud_hub.api.access import EVERY, IN_BODY, SHARED, Access, guard
-from cloud_hub.api.deps import PoolDep
 from cloud_hub.auth.roles import Permission
+from cloud_hub.http.deps import PoolDep
 from cloud_hub.work.api_deps import http_errors
 from cloud_hub.work.api_models import Code, Qty
 from cloud_hub.work.pg_rules import load_policy, save_profile, save_rule

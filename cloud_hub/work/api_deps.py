@@ -1,42 +1,24 @@
-"""Dependencies of the work routes: the WorkService on the app, the caller as an Actor, and
+"""Dependencies of the work routes: the WorkService main built, the caller as an Actor, and
 work's errors as HTTP statuses. Who may call which route: cloud_hub.api.access."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException
 
 from cloud_hub.api.access import Access
+from cloud_hub.http.services import Slot
 from cloud_hub.work.pg_apply import LedgerRefused
 from cloud_hub.work.pg_receiving import ReceiptRefused
 from cloud_hub.work.pg_tasks import TaskConflict, TaskNotFound
 from cloud_hub.work.service import Actor, WorkService
-from protocol.events import StockMoved
 
-
-def _publisher(request: Request) -> Callable[[Sequence[StockMoved]], None]:
-    """Moves applied by work go to the live feed like every other applied move."""
-    app = request.app
-
-    def publish(moves: Sequence[StockMoved]) -> None:
-        service = getattr(app.state, "apply_service", None)
-        if service is not None:
-            service.announce(moves)  # live feed (moves and balances) and the rules runner
-    return publish
-
-
-def get_service(request: Request) -> WorkService:
-    service = getattr(request.app.state, "work_service", None)
-    if service is None:
-        service = WorkService(request.app.state.pool, publish=_publisher(request))
-        request.app.state.work_service = service
-    return service
-
-
-ServiceDep = Annotated[WorkService, Depends(get_service)]
+# Built at start-up by cloud_hub.main, which hands it the ledger's announce for the live feed.
+WORK: Slot[WorkService] = Slot("work service")
+ServiceDep = Annotated[WorkService, Depends(WORK.dependency)]
 
 
 def actor(access: Access) -> Actor:

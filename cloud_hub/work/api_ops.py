@@ -12,8 +12,8 @@ from fastapi import APIRouter, Query
 
 from cloud_hub.api.access import IN_BODY, IN_QUERY_REQUIRED, Access, guard, looked_up
 from cloud_hub.api.access_resources import ORDER, RECEIPT, TASK
-from cloud_hub.api.deps import PoolDep
 from cloud_hub.auth.roles import Permission
+from cloud_hub.http.deps import PoolDep
 from cloud_hub.work.api_deps import ServiceDep, actor, http_errors
 from cloud_hub.work.api_models import (
     ActIn,

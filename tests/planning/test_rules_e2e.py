@@ -57,6 +57,7 @@ def test_a_move_below_safety_stock_raises_an_alert_on_mqtt_stored_once(
     assert status["model"] == "sba" and safety > 10
     rules = load_rules(RULES)
     publisher = MqttAlertPublisher(*mqtt_broker)
+    publisher.start()
     try:
         sinks = ActionSinks(conn, publisher=publisher, suggest=suggest_for_action)
         on_hand = facts_for(conn, [(wh, "S1")], today)[0].values["on_hand"]

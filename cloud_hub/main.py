@@ -1,0 +1,143 @@
+"""The hub's composition root: it builds every service at start-up, lists every router, and
+is the one place that wires.
+
+Rule kept here: nothing is built on first use and no feature reaches for another's objects.
+The lifespan builds the pools, the ledger's apply service, the live hub, metrics, the alert
+publisher, the rules runner, MQTT ingest, the work service and the sign-in gate — in that
+order — provides each through its Slot (cloud_hub.http.services), and stops them newest first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from cloud_hub.api import (
+    admin_routes,
+    auth_routes,
+    catalog_routes,
+    ledger_routes,
+    live_routes,
+    supervisor_routes,
+)
+from cloud_hub.api.deps import APPLY
+from cloud_hub.apply_service import ApplyService
+from cloud_hub.auth.hash_gate import HashGate
+from cloud_hub.auth.store import bootstrap_admin
+from cloud_hub.broker.client import hub_client
+from cloud_hub.db.database import open_pool, resolve_url
+from cloud_hub.http import hardening, log_redaction, problems
+from cloud_hub.http.deps import POOL, SETTINGS
+from cloud_hub.http.services import Services
+from cloud_hub.ingest.mqtt import MqttIngest
+from cloud_hub.live import LiveHub
+from cloud_hub.ops import api as ops_api
+from cloud_hub.ops import gc_pauses
+from cloud_hub.ops.metrics import Metrics
+from cloud_hub.planning import api as planning_api
+from cloud_hub.planning.actions import MqttAlertPublisher
+from cloud_hub.rules_runner import RulesRunner
+from cloud_hub.settings import HubSettings
+from cloud_hub.web import pages, routes
+from cloud_hub.work import api as tasks_api
+from cloud_hub.work import api_config, api_ops
+from cloud_hub.work.api_deps import WORK
+from cloud_hub.work.service import WorkService
+
+# Every router, in the order its routes are matched and listed in OpenAPI.
+ROUTERS: tuple[APIRouter, ...] = (
+    auth_routes.router, catalog_routes.router, ledger_routes.router, supervisor_routes.router,
+    live_routes.router, admin_routes.router, tasks_api.router, api_ops.router,
+    api_config.router, planning_api.router, pages.router, routes.router, ops_api.router)
+
+
+def create_app(settings: HubSettings) -> FastAPI:
+    services = Services()
+    services.provide(SETTINGS, settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[dict[str, Services]]:
+        async with AsyncExitStack() as running:
+            await start(settings, services, running)
+            yield services.lifespan_state()
+
+    app = FastAPI(title="StockPulse hub", version="0.1.0", lifespan=lifespan,
+                  description="Real-time warehouse ledger fed by RFID, scanners and cameras.",
+                  **hardening.docs_urls(settings))
+    problems.install(app)
+    hardening.install(app)
+    log_redaction.install()  # access logs never carry a token or a live ticket
+    for router in ROUTERS:
+        app.include_router(router)
+    return app
+
+
+async def start(settings: HubSettings, services: Services, running: AsyncExitStack) -> None:
+    """Build and start every service; `running` stops them, newest first."""
+    def on_stop(close: object) -> None:
+        running.push_async_callback(asyncio.to_thread, close)
+
+    url = resolve_url(settings.database_url)
+    # Requests get statements cut at api_statement_timeout_ms; ingest's side writes, the live
+    # feed's reads and the rules runner share a pool that is not (the ledger pipeline opens
+    # its own connections).
+    pool = await asyncio.to_thread(open_pool, url,
+                                   statement_timeout_ms=settings.api_statement_timeout_ms)
+    on_stop(pool.close)
+    background = await asyncio.to_thread(open_pool, url, 1, 4)
+    on_stop(background.close)
+    if settings.bootstrap_admin_password:
+        with pool.connection() as conn:
+            bootstrap_admin(conn, settings.bootstrap_admin_password)
+    live = LiveHub(settings.ws_queue_size, settings.ws_slow_policy)
+    live.bind(asyncio.get_running_loop())
+    metrics = hub_metrics(live)
+    apply = ApplyService(background, live, metrics)
+    on_stop(apply.close)
+    alerts = None
+    if settings.mqtt_enabled:
+        alerts = alert_publisher(settings)
+        alerts.start()
+        on_stop(alerts.close)
+    if settings.rules_enabled:
+        rules = RulesRunner(background, settings, alerts)
+        apply.listeners.append(rules.moves_applied)
+        rules.start()
+        on_stop(rules.stop)
+    ingest = None
+    if settings.mqtt_enabled:
+        ingest = MqttIngest(settings, apply)
+        ingest.start()
+        on_stop(ingest.stop)
+    # Moves applied by work go to the live feed and the rules like every other applied move.
+    work = WorkService(pool, publish=apply.announce)
+    services.provide(POOL, pool)
+    services.provide(APPLY, apply)
+    services.provide(live_routes.LIVE, live)
+    services.provide(ops_api.METRICS, metrics)
+    services.provide(ops_api.INGEST, ingest)
+    services.provide(planning_api.ALERTS, alerts)
+    services.provide(WORK, work)
+    services.provide(auth_routes.HASH_GATE,
+                     HashGate(settings.login_hash_slots, settings.login_hash_queue))
+
+
+def hub_metrics(live: LiveHub) -> Metrics:
+    metrics = Metrics()
+    metrics.gauge("stockpulse_websocket_clients", lambda: len(live.clients))
+    metrics.gauge("stockpulse_websocket_dropped", lambda: live.dropped_total)
+    if (pauses := gc_pauses.current()) is not None:
+        metrics.gauge("stockpulse_gc_full_collections", lambda: pauses.full_collections)
+        metrics.gauge("stockpulse_gc_last_full_ms", lambda: pauses.last_full_ms)
+        metrics.gauge("stockpulse_gc_max_full_ms", lambda: pauses.max_full_ms)
+    return metrics
+
+
+def alert_publisher(settings: HubSettings) -> MqttAlertPublisher:
+    """The rules' alerts on the hub's broker, with the hub's credentials and TLS."""
+    return MqttAlertPublisher(settings.mqtt_host, settings.mqtt_port,
+                              client=hub_client(settings, f"planning-{uuid.uuid4().hex[:10]}"))
