@@ -109,7 +109,7 @@ class Feed:
 
 
 def seed(db_url: str, doors: int) -> None:
-    from cloud_hub.auth.store import create_user
+    from cloud_hub.auth.pg.store import create_user
 
     with connect(db_url) as conn:
         upsert_locations(conn, [Location(f"{WH}-{k}{i}", WH, "area", x=i * 30.0, y=y)

@@ -104,7 +104,7 @@ def main() -> None:
     if args.flood:
         print(json.dumps(flood(args.flood, args.threads, args.seconds)))
         return
-    from cloud_hub.auth.store import create_user
+    from cloud_hub.auth.pg.store import create_user
     from cloud_hub.db.database import connect
     from cloud_hub.settings import HubSettings
     from tests.web.conftest import scratch_database

@@ -29,7 +29,7 @@ def cmd_serve(settings: HubSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_users_add(settings: HubSettings, args: argparse.Namespace) -> int:
-    from cloud_hub.auth.store import create_user
+    from cloud_hub.auth.pg.store import create_user
     warehouses = ["*"] if args.all_warehouses else (args.warehouse or [])
     if not warehouses and "admin" not in args.role:
         raise ValueError("say which warehouses the user may act on: --warehouse WH1 "
@@ -42,7 +42,7 @@ def cmd_users_add(settings: HubSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_users_revoke(settings: HubSettings, args: argparse.Namespace) -> int:
-    from cloud_hub.auth.store import revoke_user, update_user
+    from cloud_hub.auth.pg.store import revoke_user, update_user
     with _conn(settings) as conn:
         if args.deactivate and update_user(conn, args.name, active=False) is None:
             raise ValueError(f"no user {args.name!r}")
@@ -55,7 +55,7 @@ def cmd_users_revoke(settings: HubSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_gateways_revoke(settings: HubSettings, args: argparse.Namespace) -> int:
-    from cloud_hub.auth.store import revoke_gateway
+    from cloud_hub.auth.pg.store import revoke_gateway
     with _conn(settings) as conn:
         revoked = revoke_gateway(conn, args.warehouse, args.gateway, datetime.now(UTC))
     print(f"gateway {args.warehouse}/{args.gateway}: {revoked} token(s) revoked")
@@ -63,7 +63,7 @@ def cmd_gateways_revoke(settings: HubSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_gateways_add(settings: HubSettings, args: argparse.Namespace) -> int:
-    from cloud_hub.auth.store import create_gateway_credential
+    from cloud_hub.auth.pg.store import create_gateway_credential
     with _conn(settings) as conn:
         issued = create_gateway_credential(
             conn, args.warehouse, args.gateway, now=datetime.now(UTC),

@@ -17,8 +17,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from cloud_hub.api import (
-    admin_routes,
-    auth_routes,
     catalog_routes,
     ledger_routes,
     live_routes,
@@ -26,8 +24,10 @@ from cloud_hub.api import (
 )
 from cloud_hub.api.deps import APPLY
 from cloud_hub.apply_service import ApplyService
-from cloud_hub.auth.hash_gate import HashGate
-from cloud_hub.auth.store import bootstrap_admin
+from cloud_hub.auth.api import admin as auth_admin
+from cloud_hub.auth.api import routes as auth_api
+from cloud_hub.auth.api.hash_gate import HashGate
+from cloud_hub.auth.pg.store import bootstrap_admin
 from cloud_hub.broker.client import hub_client
 from cloud_hub.db.database import open_pool, resolve_url
 from cloud_hub.http import hardening, log_redaction, problems
@@ -50,8 +50,8 @@ from cloud_hub.work.service import WorkService
 
 # Every router, in the order its routes are matched and listed in OpenAPI.
 ROUTERS: tuple[APIRouter, ...] = (
-    auth_routes.router, catalog_routes.router, ledger_routes.router, supervisor_routes.router,
-    live_routes.router, admin_routes.router, tasks_api.router, api_ops.router,
+    auth_api.router, catalog_routes.router, ledger_routes.router, supervisor_routes.router,
+    live_routes.router, auth_admin.router, tasks_api.router, api_ops.router,
     api_config.router, planning_api.router, pages.router, routes.router, ops_api.router)
 
 
@@ -122,7 +122,7 @@ async def start(settings: HubSettings, services: Services, running: AsyncExitSta
     services.provide(ops_api.INGEST, ingest)
     services.provide(planning_api.ALERTS, alerts)
     services.provide(WORK, work)
-    services.provide(auth_routes.HASH_GATE,
+    services.provide(auth_api.HASH_GATE,
                      HashGate(settings.login_hash_slots, settings.login_hash_queue))
 
 

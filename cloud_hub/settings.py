@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from cloud_hub.secret_strength import CHOSEN_PASSWORD_BITS, MACHINE_SECRET_BITS, weakness
+from cloud_hub.auth.secret_strength import CHOSEN_PASSWORD_BITS, MACHINE_SECRET_BITS, weakness
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-secret-not-for-production"}
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from cloud_hub.auth.store import create_user
+from cloud_hub.auth.pg.store import create_user
 from cloud_hub.db.database import connect
 from cloud_hub.main import create_app
 from cloud_hub.settings import HubSettings

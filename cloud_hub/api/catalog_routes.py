@@ -10,15 +10,6 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from cloud_hub.api.access import (
-    IN_BODY,
-    IN_QUERY,
-    IN_ROWS,
-    SHARED,
-    Access,
-    guard,
-    looked_up,
-)
 from cloud_hub.api.access_resources import LOCATION
 from cloud_hub.api.location_rows import (
     CodeStr,
@@ -28,6 +19,15 @@ from cloud_hub.api.location_rows import (
     RowError,
     duplicates,
     parse_csv,
+)
+from cloud_hub.auth.api.access import (
+    IN_BODY,
+    IN_QUERY,
+    IN_ROWS,
+    SHARED,
+    Access,
+    guard,
+    looked_up,
 )
 from cloud_hub.auth.roles import Permission
 from cloud_hub.http.deps import PoolDep

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from cloud_hub.api.access import IN_EVENTS, IN_QUERY, Access, guard, looked_up
 from cloud_hub.api.access_resources import UNIT
 from cloud_hub.api.deps import ApplyDep, PoolDep, SettingsDep
+from cloud_hub.auth.api.access import IN_EVENTS, IN_QUERY, Access, guard, looked_up
 from cloud_hub.auth.roles import Permission
 from cloud_hub.ingest.isolate import apply_isolated
 from cloud_hub.ingest.messages import ahead_of_clock

@@ -2,7 +2,7 @@
 POST /api/v1/live/tickets: the single-use ticket a client opens it with.
 
 Rule kept here: the socket is opened with a ticket, never a bearer token (URLs are logged);
-the ticket fixes whose feed it is and which warehouse it shows (cloud_hub.api.access).
+the ticket fixes whose feed it is and which warehouse it shows (cloud_hub.auth.api.access).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, WebSocket, WebSocketDisco
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel, Field
 
-from cloud_hub.api.access import (
+from cloud_hub.auth.api.access import (
     IN_BODY_OPTIONAL,
     Access,
     Credentials,
@@ -23,8 +23,8 @@ from cloud_hub.api.access import (
     live_access,
     ticketed,
 )
+from cloud_hub.auth.pg.tickets import issue_ticket
 from cloud_hub.auth.roles import Permission
-from cloud_hub.auth.tickets import issue_ticket
 from cloud_hub.http.deps import PoolDep, SettingsDep
 from cloud_hub.http.services import Slot
 from cloud_hub.live import LiveFilter, LiveHub

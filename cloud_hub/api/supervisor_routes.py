@@ -13,9 +13,9 @@ from fastapi import APIRouter, HTTPException, Query
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel, Field
 
-from cloud_hub.api.access import IN_QUERY, Access, guard, looked_up
 from cloud_hub.api.access_resources import DEAD_LETTER, REJECTED_MOVE
 from cloud_hub.api.deps import ApplyDep, PoolDep, SettingsDep
+from cloud_hub.auth.api.access import IN_QUERY, Access, guard, looked_up
 from cloud_hub.auth.roles import Permission
 from cloud_hub.ingest.messages import moves_senders
 from cloud_hub.ingest.registry import GatewayRegistry

@@ -18,7 +18,8 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from cloud_hub.api.access import (
+from cloud_hub.api.access_resources import ALERT, SUGGESTION
+from cloud_hub.auth.api.access import (
     EVERY,
     IN_BODY_OPTIONAL,
     IN_QUERY,
@@ -27,7 +28,6 @@ from cloud_hub.api.access import (
     guard,
     looked_up,
 )
-from cloud_hub.api.access_resources import ALERT, SUGGESTION
 from cloud_hub.auth.roles import Permission
 from cloud_hub.http.deps import PoolDep
 from cloud_hub.http.services import Slot

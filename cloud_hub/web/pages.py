@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, RedirectResponse
 
-from cloud_hub.api.access import public
+from cloud_hub.auth.api.access import public
 
 STATIC = Path(__file__).resolve().parent / "static"
 MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html",

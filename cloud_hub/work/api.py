@@ -11,8 +11,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
-from cloud_hub.api.access import IN_QUERY, Access, guard, looked_up
 from cloud_hub.api.access_resources import TASK
+from cloud_hub.auth.api.access import IN_QUERY, Access, guard, looked_up
 from cloud_hub.auth.roles import Permission
 from cloud_hub.http.deps import PoolDep
 from cloud_hub.work.api_deps import ServiceDep, actor, http_errors

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from cloud_hub.api.access import EVERY, IN_BODY, SHARED, Access, guard
+from cloud_hub.auth.api.access import EVERY, IN_BODY, SHARED, Access, guard
 from cloud_hub.auth.roles import Permission
 from cloud_hub.http.deps import PoolDep
 from cloud_hub.work.api_deps import http_errors

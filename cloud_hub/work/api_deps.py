@@ -1,5 +1,5 @@
 """Dependencies of the work routes: the WorkService main built, the caller as an Actor, and
-work's errors as HTTP statuses. Who may call which route: cloud_hub.api.access."""
+work's errors as HTTP statuses. Who may call which route: cloud_hub.auth.api.access."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException
 
-from cloud_hub.api.access import Access
+from cloud_hub.auth.api.access import Access
 from cloud_hub.http.services import Slot
 from cloud_hub.work.pg_apply import LedgerRefused
 from cloud_hub.work.pg_receiving import ReceiptRefused

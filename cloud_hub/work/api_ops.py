@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from cloud_hub.api.access import IN_BODY, IN_QUERY_REQUIRED, Access, guard, looked_up
 from cloud_hub.api.access_resources import ORDER, RECEIPT, TASK
+from cloud_hub.auth.api.access import IN_BODY, IN_QUERY_REQUIRED, Access, guard, looked_up
 from cloud_hub.auth.roles import Permission
 from cloud_hub.http.deps import PoolDep
 from cloud_hub.work.api_deps import ServiceDep, actor, http_errors

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from cloud_hub.auth.store import create_gateway_credential
+from cloud_hub.auth.pg.store import create_gateway_credential
 from cloud_hub.db.database import connect
 from protocol import StockMoved, event_to_dict
 from tests.conftest import scratch_database

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from cloud_hub.auth.store import create_gateway_credential, create_user
+from cloud_hub.auth.pg.store import create_gateway_credential, create_user
 from cloud_hub.db.database import connect
 from protocol import encode_batch, encode_event
 from tests.hub_fixtures import Hub, running_hub
@@ -150,7 +150,7 @@ def test_health_and_metrics(hub: Hub) -> None:
 def test_first_admin_from_the_bootstrap_password(fresh_db_url: str) -> None:
     from datetime import timedelta
 
-    from cloud_hub.auth.store import bootstrap_admin, login
+    from cloud_hub.auth.pg.store import bootstrap_admin, login
     with connect(fresh_db_url) as conn:
         assert bootstrap_admin(conn, "first-admin-pass") is True
         assert bootstrap_admin(conn, "another-password") is False  # never overwrites

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cloud_hub.auth.hash_gate import GateFull, HashGate
+from cloud_hub.auth.api.hash_gate import GateFull, HashGate
 from cloud_hub.auth.policy import (
     Principal,
     Refused,

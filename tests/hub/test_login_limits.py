@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from cloud_hub.auth import store
-from cloud_hub.auth.store import AuthError, create_user, login
+from cloud_hub.auth.pg import store
+from cloud_hub.auth.pg.store import AuthError, create_user, login
 from cloud_hub.db.database import connect
 from tests.hub_fixtures import Hub, running_hub
 

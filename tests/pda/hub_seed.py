@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import httpx
 
-from cloud_hub.auth.store import create_user
+from cloud_hub.auth.pg.store import create_user
 from cloud_hub.db.database import connect
 from cloud_hub.work.pg_tasks import insert_task
 from cloud_hub.work.steps import WorkTask

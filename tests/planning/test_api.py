@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cloud_hub.auth.store import create_user
+from cloud_hub.auth.pg.store import create_user
 from cloud_hub.db.database import connect
 from protocol.codec import encode_event
 from tests.hub_fixtures import Hub, running_hub

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from cloud_hub.auth.store import create_gateway_credential, create_user
+from cloud_hub.auth.pg.store import create_gateway_credential, create_user
 from cloud_hub.db.database import connect
 from protocol import encode_batch
 from tests.hub_fixtures import ROOT, Hub, hub_env, running_hub

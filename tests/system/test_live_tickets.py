@@ -16,8 +16,8 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
-from cloud_hub.auth.store import AuthError, create_user, login, revoke_user
-from cloud_hub.auth.tickets import issue_ticket, redeem_ticket
+from cloud_hub.auth.pg.store import AuthError, create_user, login, revoke_user
+from cloud_hub.auth.pg.tickets import issue_ticket, redeem_ticket
 from cloud_hub.db.database import connect
 from tests.hub_fixtures import ADMIN, ROOT, ensure_admin, hub_env, hub_settings, wait_http
 

@@ -20,9 +20,9 @@ from fastapi.routing import iter_route_contexts
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
-from cloud_hub.api.access import OPS_ROUTES, declared_policy
+from cloud_hub.auth.api.access import OPS_ROUTES, declared_policy
+from cloud_hub.auth.pg.store import create_gateway_credential, create_user
 from cloud_hub.auth.roles import GRANTS, Permission, Role
-from cloud_hub.auth.store import create_gateway_credential, create_user
 from cloud_hub.db.database import connect
 from cloud_hub.main import create_app
 from protocol import encode_batch

@@ -13,7 +13,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
-from cloud_hub.auth.store import create_gateway_credential, create_user, revoke_tokens
+from cloud_hub.auth.pg.store import create_gateway_credential, create_user, revoke_tokens
 from cloud_hub.db.database import connect
 from protocol import encode_event
 from tests.hub_fixtures import Hub, running_hub

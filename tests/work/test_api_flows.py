@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from cloud_hub.auth.store import create_user
+from cloud_hub.auth.pg.store import create_user
 from cloud_hub.db.database import connect
 from tests.hub_fixtures import Hub, running_hub
 from tests.work.site import T0, WH, build_site, stock

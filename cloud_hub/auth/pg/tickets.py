@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 import psycopg
 
+from cloud_hub.auth.pg.store import AuthError, authenticate_hash, token_hash
 from cloud_hub.auth.policy import Principal
-from cloud_hub.auth.store import AuthError, authenticate_hash, token_hash
 
 
 def issue_ticket(conn: psycopg.Connection, bearer_token: str, warehouse: str | None, *,

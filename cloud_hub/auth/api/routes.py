@@ -15,11 +15,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from cloud_hub.api.access import SHARED, Access, guard, public
-from cloud_hub.auth.hash_gate import GateFull, HashGate
+from cloud_hub.auth.api.access import SHARED, Access, guard, public
+from cloud_hub.auth.api.hash_gate import GateFull, HashGate
+from cloud_hub.auth.pg.signin import LockedOut, SignInLimits, sign_in
+from cloud_hub.auth.pg.store import AuthError, IssuedToken
 from cloud_hub.auth.policy import ALL_WAREHOUSES, Scope
-from cloud_hub.auth.signin import LockedOut, SignInLimits, sign_in
-from cloud_hub.auth.store import AuthError, IssuedToken
 from cloud_hub.auth.throttle import Limits
 from cloud_hub.http.deps import PoolDep, SettingsDep
 from cloud_hub.http.services import Slot

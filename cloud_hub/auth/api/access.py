@@ -20,7 +20,8 @@ from fastapi import Depends, HTTPException, Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg_pool import ConnectionPool
 
-from cloud_hub.api.access_resources import Resource
+from cloud_hub.auth.pg.store import AuthError, authenticate
+from cloud_hub.auth.pg.tickets import redeem_ticket
 from cloud_hub.auth.policy import (
     Principal,
     Refused,
@@ -31,10 +32,43 @@ from cloud_hub.auth.policy import (
     effective_warehouse,
 )
 from cloud_hub.auth.roles import Permission
-from cloud_hub.auth.store import AuthError, authenticate
-from cloud_hub.auth.tickets import redeem_ticket
 from cloud_hub.http.deps import PoolDep, SettingsDep
 from cloud_hub.settings import HubSettings
+
+Found = tuple[bool, str | None]  # (exists, its warehouse; None: it belongs to no warehouse)
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A thing routes look up by id (a task, a location, ...): each feature declares its own
+    beside its routes. `find` reads the id exactly as the route will; an id that cannot be
+    one is simply not found."""
+
+    name: str
+    param: str  # the path parameter holding its id
+    find: Callable[[psycopg.Connection, str], Found]
+
+
+def by_sql(query: str, parse: Callable[[str], object] = str
+           ) -> Callable[[psycopg.Connection, str], Found]:
+    """A Resource's `find` from one query selecting the warehouse of the row with that id."""
+    def find(conn: psycopg.Connection, key: str) -> Found:
+        try:
+            value = parse(key)
+        except ValueError:
+            return False, None
+        row = conn.execute(query, (value,)).fetchone()
+        return (False, None) if row is None else (True, row[0])
+    return find
+
+
+def bigint(key: str) -> int:
+    """A path id that must fit PostgreSQL's bigint (ValueError otherwise: not found)."""
+    value = int(key)
+    if not -2**63 <= value < 2**63:
+        raise ValueError(key)
+    return value
+
 
 bearer = HTTPBearer(auto_error=False, scheme_name="bearer",
                     description="POST /api/v1/auth/token for a token. Each operation's scopes "

@@ -13,9 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
-from cloud_hub.api.access import SHARED, Access, guard, in_path
-from cloud_hub.auth.roles import Permission
-from cloud_hub.auth.store import (
+from cloud_hub.auth.api.access import SHARED, Access, guard, in_path
+from cloud_hub.auth.pg.store import (
     UserInfo,
     create_user,
     list_users,
@@ -23,6 +22,7 @@ from cloud_hub.auth.store import (
     revoke_user,
     update_user,
 )
+from cloud_hub.auth.roles import Permission
 from cloud_hub.http.deps import PoolDep
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])

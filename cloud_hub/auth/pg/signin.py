@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from cloud_hub.auth.store import (
+from cloud_hub.auth.pg.store import (
     AuthError,
     IssuedToken,
     check_login,
