@@ -38,8 +38,9 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 
+from cloud_hub.catalog.model import Location  # noqa: E402
+from cloud_hub.catalog.pg.store import upsert_locations  # noqa: E402
 from cloud_hub.db.database import connect  # noqa: E402
-from cloud_hub.storage.catalog import Location, upsert_locations  # noqa: E402
 from deploy.local_broker import free_port  # noqa: E402
 from deploy.supervisor import Supervisor  # noqa: E402
 from deploy.system import hub_env, start_broker, start_edge, start_emulator, start_hub  # noqa: E402

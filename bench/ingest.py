@@ -142,8 +142,9 @@ def run(args: argparse.Namespace) -> None:
     url = ADMIN.rsplit("/", 1)[0] + f"/{name}"
     try:
         with LocalBroker() as broker:
+            from cloud_hub.catalog.model import Location
+            from cloud_hub.catalog.pg.store import upsert_locations
             from cloud_hub.db.database import connect
-            from cloud_hub.storage.catalog import Location, upsert_locations
             with connect(url) as conn:
                 upsert_locations(conn, [Location(b, WH, "bin") for b in BINS])
             ensure_admin(url)

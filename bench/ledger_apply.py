@@ -24,9 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg
 
+from cloud_hub.catalog.model import Location
+from cloud_hub.catalog.pg.store import upsert_locations
 from cloud_hub.db.database import connect
 from cloud_hub.ops import gc_pauses
-from cloud_hub.storage.catalog import Location, upsert_locations
 from cloud_hub.storage.ledger_cache import LedgerCache
 from cloud_hub.storage.ledger_pipeline import WRITERS, LedgerPipeline
 from cloud_hub.storage.ledger_store import BatchResult, apply_batch

@@ -100,8 +100,8 @@ def synthetic_server(bins: int, pallets: int) -> Iterator[tuple[str, str, callab
 @contextlib.contextmanager
 def real_hub(bins: int, pallets: int) -> Iterator[tuple[str, str, str, callable]]:
     """`python -m cloud_hub serve` in its own process (as deployed), on a scratch database."""
+    from cloud_hub.catalog.pg.store import upsert_locations
     from cloud_hub.db.database import connect
-    from cloud_hub.storage.catalog import upsert_locations
     from cloud_hub.web.sitegen import arrival_moves, generate_site
     from tests.hub_fixtures import ADMIN, ensure_admin, hub_process, hub_settings, wait_http
     from tests.web.conftest import scratch_database

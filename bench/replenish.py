@@ -98,7 +98,8 @@ def seed_ledger(conn: Any, y: np.ndarray, keys: list[tuple[str, str]], days: ran
     order. Not the apply path (that has its own benchmark); event ids are ordered so the
     primary key is appended to, as a ledger a year old would have it. `bulk`: drop the
     secondary indexes of moves for the load and build them again after, as a bulk load does."""
-    from cloud_hub.storage.catalog import Location, upsert_locations
+    from cloud_hub.catalog.model import Location
+    from cloud_hub.catalog.pg.store import upsert_locations
     upsert_locations(conn, [Location(f"BENCH-{wh}-BIN", wh, "bin")
                             for wh in sorted({wh for _, wh in keys})])
     conn.execute("CREATE UNLOGGED TABLE IF NOT EXISTS bench_keys "

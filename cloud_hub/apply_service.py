@@ -16,12 +16,12 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from cloud_hub.catalog.pg.tree import ANCESTORS_SQL
 from cloud_hub.ledger import MoveStatus
 from cloud_hub.live import LiveHub, Message
 from cloud_hub.ops.metrics import Metrics
 from cloud_hub.storage.ledger_pipeline import Done, LedgerPipeline
 from cloud_hub.storage.ledger_store import BatchResult
-from cloud_hub.storage.location_tree import ANCESTORS_SQL
 from protocol.events import StockMoved
 
 log = logging.getLogger("stockpulse.apply")

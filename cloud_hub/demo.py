@@ -55,8 +55,8 @@ def run_demo(settings: HubSettings, args: argparse.Namespace) -> int:
     if getattr(args, "full", False):
         from deploy.demo_system import run_full_demo  # type: ignore[import-not-found]
         return int(run_full_demo(settings))
+    from cloud_hub.catalog.pg.store import upsert_locations, upsert_skus
     from cloud_hub.db.database import connect, resolve_url
-    from cloud_hub.storage.catalog import upsert_locations, upsert_skus
     from cloud_hub.storage.ledger_store import apply_batch
     from cloud_hub.storage.rebuild import check_consistency
 

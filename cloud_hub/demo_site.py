@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from cloud_hub.storage.catalog import Location, Sku
+from cloud_hub.catalog.model import Location, Sku
 
 WAREHOUSE = "WH1"
 

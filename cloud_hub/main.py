@@ -17,7 +17,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from cloud_hub.api import (
-    catalog_routes,
     ledger_routes,
     live_routes,
     supervisor_routes,
@@ -29,6 +28,7 @@ from cloud_hub.auth.api import routes as auth_api
 from cloud_hub.auth.api.hash_gate import HashGate
 from cloud_hub.auth.pg.store import bootstrap_admin
 from cloud_hub.broker.client import hub_client
+from cloud_hub.catalog.api import routes as catalog_api
 from cloud_hub.db.database import open_pool, resolve_url
 from cloud_hub.http import hardening, log_redaction, problems
 from cloud_hub.http.deps import POOL, SETTINGS
@@ -50,7 +50,7 @@ from cloud_hub.work.service import WorkService
 
 # Every router, in the order its routes are matched and listed in OpenAPI.
 ROUTERS: tuple[APIRouter, ...] = (
-    auth_api.router, catalog_routes.router, ledger_routes.router, supervisor_routes.router,
+    auth_api.router, catalog_api.router, ledger_routes.router, supervisor_routes.router,
     live_routes.router, auth_admin.router, tasks_api.router, api_ops.router,
     api_config.router, planning_api.router, pages.router, routes.router, ops_api.router)
 

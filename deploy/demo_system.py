@@ -117,9 +117,9 @@ def _database(demo: DemoRun) -> str:
 
 def _seed(demo: DemoRun) -> str:
     from cloud_hub.auth.pg.store import create_user
+    from cloud_hub.catalog.pg.store import upsert_locations, upsert_skus
     from cloud_hub.db.database import connect
     from cloud_hub.demo_site import WAREHOUSE, demo_locations, demo_skus
-    from cloud_hub.storage.catalog import upsert_locations, upsert_skus
 
     development = demo.settings.environment == "development"
     with connect(demo.db_url) as conn:

@@ -14,6 +14,7 @@ from uuid import UUID
 
 import psycopg
 
+from cloud_hub.catalog.pg.store import GLOBAL_LOCK
 from cloud_hub.ledger import (
     ContentKey,
     LedgerState,
@@ -27,7 +28,6 @@ from cloud_hub.ledger import (
     decide,
 )
 from cloud_hub.ledger.decide import content_key
-from cloud_hub.storage.catalog import GLOBAL_LOCK
 from cloud_hub.storage.ledger_cache import LedgerCache, WarehouseCache
 from cloud_hub.storage.ledger_plan import (
     ContentRow,

@@ -13,7 +13,7 @@ from uuid import UUID
 
 import psycopg
 
-from cloud_hub.storage.location_tree import SUBTREE_SQL
+from cloud_hub.catalog.pg.tree import SUBTREE_SQL
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 
-from cloud_hub.storage.catalog import Location
+from cloud_hub.catalog.model import Location
 
 LAYOUT_COLUMNS = ("code", "kind", "parent", "name", "x", "y", "width", "depth", "gateway",
                   "zone_type", "capacity")

@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 
-from cloud_hub.storage.location_tree import SUBTREE_SQL
+from cloud_hub.catalog.pg.tree import SUBTREE_SQL
 from cloud_hub.web.payloads import LAYOUT_COLUMNS, iso, number
 
 MOVE_COLUMNS = ("seq", "event_id", "occurred_at", "received_at", "source_kind", "device_id",

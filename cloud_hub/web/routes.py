@@ -14,9 +14,9 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
-from cloud_hub.api.access_resources import LOCATION
 from cloud_hub.auth.api.access import IN_QUERY, IN_QUERY_REQUIRED, SHARED, Access, guard, looked_up
 from cloud_hub.auth.roles import Permission
+from cloud_hub.catalog.api.deps import LOCATION
 from cloud_hub.http.deps import PoolDep
 from cloud_hub.web import dashboard, find, queries
 

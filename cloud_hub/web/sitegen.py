@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from cloud_hub.storage.catalog import Location
+from cloud_hub.catalog.model import Location
 from protocol.events import ItemLine, Source, StockMoved, UnitRef
 from protocol.labels import with_check_digit
 

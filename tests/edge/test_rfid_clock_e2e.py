@@ -18,8 +18,9 @@ import httpx
 import pytest
 from gateway_helpers import Collector
 
+from cloud_hub.catalog.model import Location
+from cloud_hub.catalog.pg.store import upsert_locations
 from cloud_hub.db.database import connect
-from cloud_hub.storage.catalog import Location, upsert_locations
 from edge.config import load_config_text
 from edge.gateway import Gateway
 from tests.hub_fixtures import running_hub

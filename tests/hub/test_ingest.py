@@ -24,7 +24,8 @@ pytestmark = pytest.mark.integration
 
 def seed_site(url: str, warehouse: str) -> list[str]:
     bins = [f"{warehouse}-B{i}" for i in range(20)]
-    from cloud_hub.storage.catalog import Location, upsert_locations
+    from cloud_hub.catalog.model import Location
+    from cloud_hub.catalog.pg.store import upsert_locations
     with connect(url) as conn:
         upsert_locations(conn, [Location(b, warehouse, "bin") for b in bins])
     return bins

@@ -13,7 +13,7 @@ import httpx
 import psycopg
 import pytest
 
-from cloud_hub.storage.location_tree import MAX_DEPTH, Place, check_parents
+from cloud_hub.catalog.tree import MAX_DEPTH, Place, check_parents
 from protocol import encode_event
 from tests.hub_fixtures import Hub, running_hub
 from tests.ledger.factories import item_move

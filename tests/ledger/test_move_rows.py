@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cloud_hub.catalog.model import Location
+from cloud_hub.catalog.pg.store import upsert_locations
 from cloud_hub.db.database import connect
 from cloud_hub.ledger import MoveStatus, Outcome
-from cloud_hub.storage.catalog import Location, upsert_locations
 from cloud_hub.storage.ledger_plan import _move_fields, payload_json
 from cloud_hub.storage.ledger_store import apply_batch
 from cloud_hub.storage.move_rows import EVENT_COLUMNS, event_from_row, rest_json

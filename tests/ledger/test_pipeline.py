@@ -10,9 +10,10 @@ from decimal import Decimal
 
 import pytest
 
+from cloud_hub.catalog.model import Location
+from cloud_hub.catalog.pg.store import upsert_locations
 from cloud_hub.db.database import connect
 from cloud_hub.ledger import MoveStatus
-from cloud_hub.storage.catalog import Location, upsert_locations
 from cloud_hub.storage.ledger_pipeline import LedgerPipeline
 from cloud_hub.storage.ledger_store import BatchResult, apply_batch
 from cloud_hub.storage.move_rows import EVENT_COLUMNS, event_from_row

@@ -12,9 +12,10 @@ from decimal import Decimal
 import psycopg
 import pytest
 
+from cloud_hub.catalog.model import Location
+from cloud_hub.catalog.pg.store import upsert_locations
 from cloud_hub.db.database import connect
 from cloud_hub.ledger import MoveStatus, RejectCode
-from cloud_hub.storage.catalog import Location, upsert_locations
 from cloud_hub.storage.ledger_store import apply_batch
 from cloud_hub.storage.queries import stock_by_sku, unit_history, where_is
 from cloud_hub.storage.rebuild import check_consistency, rebuild

@@ -21,9 +21,9 @@ import paho.mqtt.client as mqtt
 import psycopg
 from paho.mqtt.enums import CallbackAPIVersion
 
+from cloud_hub.catalog.pg.store import upsert_locations, upsert_skus
 from cloud_hub.db.database import connect
 from cloud_hub.demo_site import demo_locations, demo_skus
-from cloud_hub.storage.catalog import upsert_locations, upsert_skus
 from deploy.local_broker import free_port
 from deploy.supervisor import Child, Supervisor
 from deploy.system import (

@@ -20,8 +20,8 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from cloud_hub.auth.pg.store import create_user
+from cloud_hub.catalog.pg.store import upsert_locations
 from cloud_hub.db.database import connect
-from cloud_hub.storage.catalog import upsert_locations
 from cloud_hub.web.sitegen import Site, arrival_moves, generate_site
 from protocol import encode_batch
 from tests.hub_fixtures import Hub, running_hub

@@ -10,8 +10,9 @@ from decimal import Decimal
 import psycopg
 import pytest
 
+from cloud_hub.catalog.model import Sku
+from cloud_hub.catalog.pg.store import upsert_locations, upsert_skus
 from cloud_hub.db.database import connect
-from cloud_hub.storage.catalog import Sku, upsert_locations, upsert_skus
 from cloud_hub.storage.ledger_store import apply_batch
 from cloud_hub.web import find, queries
 from cloud_hub.web.payloads import location_layout_row

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import psycopg
 
-from cloud_hub.storage.catalog import Location, Sku, upsert_locations, upsert_skus
+from cloud_hub.catalog.model import Location, Sku
+from cloud_hub.catalog.pg.store import upsert_locations, upsert_skus
 from cloud_hub.storage.ledger_store import apply_batch
 from protocol.events import ItemLine, Reason, Source, SourceKind, StockMoved
 

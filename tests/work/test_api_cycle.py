@@ -147,7 +147,8 @@ def _errors(hub: Hub, ann: httpx.Client) -> None:
 
 
 def test_putaway_rules_cold_zone_and_replenishment(hub: Hub) -> None:
-    from cloud_hub.storage.catalog import Location, upsert_locations
+    from cloud_hub.catalog.model import Location
+    from cloud_hub.catalog.pg.store import upsert_locations
     with connect(hub.settings.database_url or "", migrate_schema=False) as conn:
         upsert_locations(conn, [
             Location(f"C-0{i}", WH, "bin", x=30.0 + i, y=0, capacity=Decimal(100),

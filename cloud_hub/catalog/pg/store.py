@@ -1,4 +1,4 @@
-"""Warehouses, locations and SKUs: the master data moves refer to.
+"""Warehouses, locations and SKUs in PostgreSQL: the master data moves refer to.
 
 Rule kept here: a location that stock or a unit has ever been at is deactivated, never
 deleted, so the move history always names real places.
@@ -6,48 +6,17 @@ deleted, so the move history always names real places.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
 
 import psycopg
 from psycopg.types.json import Jsonb
 
-from cloud_hub.storage.location_tree import Place, check_parents, stored_places
+from cloud_hub.catalog.model import Location, Sku, parents_first
+from cloud_hub.catalog.pg.tree import stored_places
+from cloud_hub.catalog.tree import Place, check_parents
 
 GLOBAL_LOCK = 0x5350_4C47  # "SPLG": ledger applies take it shared, rebuilds exclusively
 TREE_LOCK = 0x5350_4C54  # "SPLT": location writes, so two imports cannot close a loop together
-
-LOCATION_KINDS = ("zone", "aisle", "rack", "bin", "dock_door", "portal", "staging", "area",
-                  "packing")
-
-
-@dataclass(frozen=True, slots=True)
-class Location:
-    code: str
-    warehouse: str
-    kind: str
-    parent: str | None = None
-    name: str = ""
-    x: float | None = None
-    y: float | None = None
-    width: float | None = None
-    depth: float | None = None
-    capacity: Decimal | None = None
-    attributes: dict[str, object] = field(default_factory=dict)
-    active: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class Sku:
-    sku: str
-    gtin: str | None = None
-    description: str = ""
-    uom: str = "EA"
-    category: str | None = None
-    unit_value: Decimal | None = None
-
 
 BUMP_ALL = "UPDATE ledger_versions SET version = version + 1"
 LOCATION_FIELDS = ("code", "warehouse", "kind", "parent", "name", "x", "y", "width", "depth",
@@ -60,36 +29,12 @@ def ensure_warehouses(conn: psycopg.Connection, codes: Iterable[str]) -> None:
         [(c,) for c in sorted(set(codes))])
 
 
-def _order_parents_first(locations: Sequence[Location]) -> list[Location]:
-    by_code = {loc.code: loc for loc in locations}
-    if len(by_code) != len(locations):  # which of the two was meant? say so, drop neither
-        twice = sorted(c for c, n in Counter(loc.code for loc in locations).items() if n > 1)
-        raise ValueError(f"location(s) given twice: {', '.join(twice)}")
-    ordered: list[Location] = []
-    seen: set[str] = set()
-
-    def visit(loc: Location, path: tuple[str, ...]) -> None:
-        if loc.code in seen:
-            return
-        if loc.code in path:
-            raise ValueError(f"location {loc.code} is its own ancestor")
-        parent = by_code.get(loc.parent or "")
-        if parent is not None:
-            visit(parent, (*path, loc.code))
-        seen.add(loc.code)
-        ordered.append(loc)
-
-    for loc in locations:
-        visit(loc, ())
-    return ordered
-
-
 def upsert_locations(conn: psycopg.Connection, locations: Sequence[Location]) -> int:
     """Insert or update locations (parents before children); returns how many were written."""
     ensure_warehouses(conn, (loc.warehouse for loc in locations))
     rows = [(loc.code, loc.warehouse, loc.kind, loc.parent, loc.name, loc.x, loc.y, loc.width,
              loc.depth, loc.capacity, Jsonb(loc.attributes), loc.active)
-            for loc in _order_parents_first(locations)]
+            for loc in parents_first(locations)]
     cols = ", ".join(LOCATION_FIELDS)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in LOCATION_FIELDS[1:])
     conn.cursor().executemany(
@@ -102,7 +47,7 @@ def upsert_locations(conn: psycopg.Connection, locations: Sequence[Location]) ->
 def upsert_checked(conn: psycopg.Connection, locations: Sequence[Location], *,
                    refused: Collection[str] = (), partial: bool = False
                    ) -> tuple[int, dict[str, str]]:
-    """Check every location's parents against the stored tree (location_tree) and write them,
+    """Check every location's parents against the stored tree (catalog.tree) and write them,
     in one transaction under the tree lock: (how many were written, code -> why refused).
     Without `partial` one refusal writes nothing; with it the others are written."""
     with conn.transaction():

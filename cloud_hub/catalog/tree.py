@@ -1,18 +1,15 @@
-"""The location hierarchy (zone › aisle › rack › bin): parents checked before they are stored,
-and the recursive SQL that walks the tree.
+"""The location hierarchy (zone › aisle › rack › bin): parents checked before they are stored
+(the recursive SQL that walks the stored tree is in catalog/pg/tree.py).
 
-Rule kept here: no location becomes its own ancestor, a parent is a known location of the same
-warehouse, and no chain is deeper than MAX_DEPTH — checked against the stored tree on every
-write path (JSON, CSV). Every recursive walk carries a CYCLE clause and a depth bound, so even
-a loop stored before these checks existed cannot make a query run forever.
+Rule kept here (pure): no location becomes its own ancestor, a parent is a known location of
+the same warehouse, and no chain is deeper than MAX_DEPTH — checked against the stored tree on
+every write path (JSON, CSV).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-
-import psycopg
 
 MAX_DEPTH = 32  # a site is zone › aisle › rack › level › bin; 32 levels is already absurd
 
@@ -23,42 +20,6 @@ class Place:
 
     warehouse: str
     parent: str | None
-
-
-# Every location below one code (the code itself included), each once.
-SUBTREE_SQL = f"""
-WITH RECURSIVE tree(code, depth) AS (
-    SELECT %s::text, 0
-    UNION ALL
-    SELECT l.code, t.depth + 1 FROM locations l JOIN tree t ON l.parent = t.code
-     WHERE t.depth < {MAX_DEPTH})
-  CYCLE code SET looped USING trail
-SELECT DISTINCT code FROM tree WHERE NOT looped"""
-
-# (start, ancestor) for each start code and every location above it, the start included.
-ANCESTORS_SQL = f"""
-WITH RECURSIVE up(start, code, parent, kind, depth) AS (
-    SELECT code, code, parent, kind, 0 FROM locations WHERE code = ANY(%s)
-    UNION ALL
-    SELECT up.start, l.code, l.parent, l.kind, up.depth + 1 FROM locations l
-      JOIN up ON l.code = up.parent WHERE up.depth < {MAX_DEPTH})
-  CYCLE code SET looped USING trail
-SELECT start, code, kind FROM up WHERE NOT looped"""
-
-_STORED_SQL = f"""
-WITH RECURSIVE up(code, warehouse, parent, depth) AS (
-    SELECT code, warehouse, parent, 0 FROM locations WHERE code = ANY(%s)
-    UNION ALL
-    SELECT l.code, l.warehouse, l.parent, up.depth + 1 FROM locations l
-      JOIN up ON l.code = up.parent WHERE up.depth <= {MAX_DEPTH})
-  CYCLE code SET looped USING trail
-SELECT DISTINCT code, warehouse, parent FROM up"""
-
-
-def stored_places(conn: psycopg.Connection, codes: Iterable[str]) -> dict[str, Place]:
-    """The stored locations among `codes` and every stored location above them."""
-    return {code: Place(wh, parent) for code, wh, parent in
-            conn.execute(_STORED_SQL, (sorted(set(codes)),))}
 
 
 def check_parents(incoming: Mapping[str, Place], stored: Mapping[str, Place],

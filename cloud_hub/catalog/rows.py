@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from cloud_hub.storage.catalog import Location
+from cloud_hub.catalog.model import Location
 
 CodeStr = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-/ ]+$")]
 Kind = Literal["zone", "aisle", "rack", "bin", "dock_door", "portal", "staging", "area", "packing"]

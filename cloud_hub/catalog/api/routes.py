@@ -10,16 +10,6 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from cloud_hub.api.access_resources import LOCATION
-from cloud_hub.api.location_rows import (
-    CodeStr,
-    CsvRefused,
-    CsvRow,
-    LocationIn,
-    RowError,
-    duplicates,
-    parse_csv,
-)
 from cloud_hub.auth.api.access import (
     IN_BODY,
     IN_QUERY,
@@ -30,9 +20,20 @@ from cloud_hub.auth.api.access import (
     looked_up,
 )
 from cloud_hub.auth.roles import Permission
+from cloud_hub.catalog import tree as location_tree
+from cloud_hub.catalog.api.deps import LOCATION
+from cloud_hub.catalog.model import Sku
+from cloud_hub.catalog.pg.store import remove_location, upsert_checked, upsert_skus
+from cloud_hub.catalog.rows import (
+    CodeStr,
+    CsvRefused,
+    CsvRow,
+    LocationIn,
+    RowError,
+    duplicates,
+    parse_csv,
+)
 from cloud_hub.http.deps import PoolDep
-from cloud_hub.storage import location_tree
-from cloud_hub.storage.catalog import Sku, remove_location, upsert_checked, upsert_skus
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 MAX_CSV_BYTES = 20 * 1024 * 1024

@@ -1,0 +1,1 @@
+"""The catalog's routes: locations (JSON and CSV import) and SKUs."""

@@ -1,0 +1,1 @@
+"""The catalog in PostgreSQL: locations, SKUs and warehouses written, the tree walked."""
