@@ -18,7 +18,8 @@ from psycopg_pool import ConnectionPool
 
 from cloud_hub.catalog.pg.tree import ANCESTORS_SQL
 from cloud_hub.ledger import MoveStatus
-from cloud_hub.live import LiveHub, Message
+from cloud_hub.live.api.hub import LiveHub
+from cloud_hub.live.messages import Message
 from cloud_hub.ops.metrics import Metrics
 from cloud_hub.storage.ledger_pipeline import Done, LedgerPipeline
 from cloud_hub.storage.ledger_store import BatchResult

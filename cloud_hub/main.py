@@ -16,11 +16,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from cloud_hub.api import (
-    ledger_routes,
-    live_routes,
-    supervisor_routes,
-)
+from cloud_hub.api import ledger_routes, supervisor_routes
 from cloud_hub.api.deps import APPLY
 from cloud_hub.apply_service import ApplyService
 from cloud_hub.auth.api import admin as auth_admin
@@ -34,7 +30,8 @@ from cloud_hub.http import hardening, log_redaction, problems
 from cloud_hub.http.deps import POOL, SETTINGS
 from cloud_hub.http.services import Services
 from cloud_hub.ingest.mqtt import MqttIngest
-from cloud_hub.live import LiveHub
+from cloud_hub.live.api import routes as live_api
+from cloud_hub.live.api.hub import LiveHub
 from cloud_hub.ops import api as ops_api
 from cloud_hub.ops import gc_pauses
 from cloud_hub.ops.metrics import Metrics
@@ -51,7 +48,7 @@ from cloud_hub.work.service import WorkService
 # Every router, in the order its routes are matched and listed in OpenAPI.
 ROUTERS: tuple[APIRouter, ...] = (
     auth_api.router, catalog_api.router, ledger_routes.router, supervisor_routes.router,
-    live_routes.router, auth_admin.router, tasks_api.router, api_ops.router,
+    live_api.router, auth_admin.router, tasks_api.router, api_ops.router,
     api_config.router, planning_api.router, pages.router, routes.router, ops_api.router)
 
 
@@ -117,7 +114,7 @@ async def start(settings: HubSettings, services: Services, running: AsyncExitSta
     work = WorkService(pool, publish=apply.announce)
     services.provide(POOL, pool)
     services.provide(APPLY, apply)
-    services.provide(live_routes.LIVE, live)
+    services.provide(live_api.LIVE, live)
     services.provide(ops_api.METRICS, metrics)
     services.provide(ops_api.INGEST, ingest)
     services.provide(planning_api.ALERTS, alerts)

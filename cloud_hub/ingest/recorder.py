@@ -20,7 +20,7 @@ from psycopg_pool import ConnectionPool
 
 from cloud_hub.ingest.isolate import failure_reason, is_transient
 from cloud_hub.ingest.messages import DeadLetter, GatewayNews, gateway_row
-from cloud_hub.live import LiveHub
+from cloud_hub.live.messages import Sink
 from cloud_hub.ops.metrics import Metrics
 from cloud_hub.storage.dead_letters import NewLetter, insert_letters
 from protocol.topics import topic
@@ -29,7 +29,7 @@ log = logging.getLogger("stockpulse.ingest")
 
 
 class Recorder:
-    def __init__(self, pool: ConnectionPool, metrics: Metrics, live: LiveHub | None,
+    def __init__(self, pool: ConnectionPool, metrics: Metrics, live: Sink | None,
                  max_raw: int) -> None:
         self.pool, self.metrics, self.live, self.max_raw = pool, metrics, live, max_raw
 

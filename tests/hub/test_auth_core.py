@@ -165,7 +165,7 @@ def test_secret_query_parameters_are_blanked(line: str, clean: str) -> None:
 
 
 def test_a_feed_of_one_warehouse_shows_nothing_else() -> None:
-    from cloud_hub.live import LiveFilter
+    from cloud_hub.live.messages import LiveFilter
     mine = LiveFilter("WH1")
     assert mine.wants({"type": "move", "warehouse": "WH1"})
     assert not mine.wants({"type": "move", "warehouse": "WH2"})

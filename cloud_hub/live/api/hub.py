@@ -1,4 +1,5 @@
-"""The live feed's fan-out: committed moves and balance changes to WebSocket clients.
+"""The live feed's fan-out: committed moves and balance changes to WebSocket clients (the
+event loop that serves them owns it; any thread may publish).
 
 Rule kept here: publishing never waits for a client. Each client has a bounded queue;
 when it is full the oldest message is dropped and counted (or the client is cut off with
@@ -11,24 +12,8 @@ import asyncio
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
-Message = dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class LiveFilter:
-    warehouse: str | None = None
-    zone: str | None = None
-
-    def wants(self, message: Message) -> bool:
-        # a feed of one warehouse shows that warehouse's messages only (a message that names
-        # none could be anybody's): the ticket that opened it fixed the warehouse
-        if self.warehouse is not None and message.get("warehouse") != self.warehouse:
-            return False
-        if self.zone is not None and message.get("type") in ("move", "balance"):
-            return self.zone in message.get("zones", ())
-        return True
+from cloud_hub.live.messages import LiveFilter, Message
 
 
 @dataclass(eq=False)
@@ -55,7 +40,7 @@ class LiveClient:
 
 
 class LiveHub:
-    """Owned by the app; `publish` may be called from any thread."""
+    """Built by cloud_hub.main; `publish` may be called from any thread (a Sink)."""
 
     def __init__(self, queue_size: int = 1000, policy: str = "drop_oldest") -> None:
         self.queue_size = queue_size

@@ -27,7 +27,8 @@ from cloud_hub.auth.pg.tickets import issue_ticket
 from cloud_hub.auth.roles import Permission
 from cloud_hub.http.deps import PoolDep, SettingsDep
 from cloud_hub.http.services import Slot
-from cloud_hub.live import LiveFilter, LiveHub
+from cloud_hub.live.api.hub import LiveHub
+from cloud_hub.live.messages import LiveFilter
 
 router = APIRouter(tags=["live"])
 LIVE: Slot[LiveHub] = Slot("live feed hub")
