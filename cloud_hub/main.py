@@ -16,8 +16,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from cloud_hub.api import ledger_routes, supervisor_routes
-from cloud_hub.api.deps import APPLY
 from cloud_hub.apply_service import ApplyService
 from cloud_hub.auth.api import admin as auth_admin
 from cloud_hub.auth.api import routes as auth_api
@@ -29,7 +27,12 @@ from cloud_hub.db.database import open_pool, resolve_url
 from cloud_hub.http import hardening, log_redaction, problems
 from cloud_hub.http.deps import POOL, SETTINGS
 from cloud_hub.http.services import Services
-from cloud_hub.ingest.mqtt import MqttIngest
+from cloud_hub.ingest.api import dead_letters as ingest_letters
+from cloud_hub.ingest.api import moves as ingest_moves
+from cloud_hub.ingest.mqtt.subscriber import MqttIngest
+from cloud_hub.ledger.api import rejected as ledger_rejected
+from cloud_hub.ledger.api import stock as ledger_stock
+from cloud_hub.ledger.api.deps import APPLY
 from cloud_hub.live.api import routes as live_api
 from cloud_hub.live.api.hub import LiveHub
 from cloud_hub.ops import api as ops_api
@@ -47,9 +50,19 @@ from cloud_hub.work.service import WorkService
 
 # Every router, in the order its routes are matched and listed in OpenAPI.
 ROUTERS: tuple[APIRouter, ...] = (
-    auth_api.router, catalog_api.router, ledger_routes.router, supervisor_routes.router,
-    live_api.router, auth_admin.router, tasks_api.router, api_ops.router,
-    api_config.router, planning_api.router, pages.router, routes.router, ops_api.router)
+    auth_api.router,  # /api/v1/auth: sign-in, me
+    catalog_api.router,  # locations (JSON, CSV), SKUs
+    ledger_stock.router,  # stock, units, move history, search
+    ingest_moves.router,  # POST /moves
+    ledger_rejected.router,  # the rejected-moves queue
+    ingest_letters.router,  # dead letters, gateways
+    live_api.router,  # live tickets, the live WebSocket
+    auth_admin.router,  # users, gateway credentials
+    tasks_api.router, api_ops.router, api_config.router,  # work: PDA tasks, operations, setup
+    planning_api.router,  # /api/v1/planning
+    pages.router, routes.router,  # web: /map, /dashboard, /login, assets; their data
+    ops_api.router,  # /healthz, /metrics
+)
 
 
 def create_app(settings: HubSettings) -> FastAPI:

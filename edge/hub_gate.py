@@ -1,7 +1,7 @@
 """HubGate: whether some hub is known to be subscribed to the moves on this broker connection.
 
 Rule kept here: the gate opens only on a hub's own presence message saying online (published
-by the hub after its SUBACK, see cloud_hub/ingest/presence.py) and closes when no hub's
+by the hub after its SUBACK, see cloud_hub/ingest/mqtt/presence.py) and closes when no hub's
 latest word is online. A new connection starts closed: after a broker restart the broker may
 hold no subscription at all, and what it still knows arrives again as retained presence.
 Pure: no I/O, no clock.

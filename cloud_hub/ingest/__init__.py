@@ -1,1 +1,2 @@
-"""Getting events into the hub: MQTT ingest with manual acknowledgement."""
+"""Moves and gateway news coming in: read within bounds and sorted (messages.py: pure), the
+PostgreSQL side of dead letters and gateways (pg/), the paho adapter (mqtt/), REST (api/)."""

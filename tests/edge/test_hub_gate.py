@@ -17,7 +17,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from cloud_hub.ingest.presence import HubAnnouncer
+from cloud_hub.ingest.mqtt.presence import HubAnnouncer
 from edge.hub_gate import HubGate
 from edge.outbox import SqliteOutbox
 from edge.publisher import MqttPublisher

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cloud_hub.ingest import messages
-from cloud_hub.ingest.isolate import failure_reason, is_transient
 from cloud_hub.ingest.messages import sort_messages
+from cloud_hub.ingest.pg.isolate import failure_reason, is_transient
 from protocol import encode_batch, encode_event, topic
 from tests.ledger.factories import item_move
 

@@ -15,14 +15,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import psycopg
-from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from cloud_hub.ingest.isolate import failure_reason, is_transient
 from cloud_hub.ingest.messages import DeadLetter, GatewayNews, gateway_row
+from cloud_hub.ingest.pg.dead_letters import NewLetter, insert_letters
+from cloud_hub.ingest.pg.gateways import upsert_gateway
+from cloud_hub.ingest.pg.isolate import failure_reason, is_transient
 from cloud_hub.live.messages import Sink
 from cloud_hub.ops.metrics import Metrics
-from cloud_hub.storage.dead_letters import NewLetter, insert_letters
 from protocol.topics import topic
 
 log = logging.getLogger("stockpulse.ingest")
@@ -106,20 +106,3 @@ class Recorder:
                              "gateway": item.gateway, "state": row[2],
                              "last_heartbeat": now.isoformat(), "queue_depth": row[5]})
         self.live.publish(messages)
-
-
-def upsert_gateway(conn: psycopg.Connection, news: GatewayNews, now: datetime) -> None:
-    wh, gw, state, beat, status_at, depth, info = gateway_row(news, now)
-    conn.execute("INSERT INTO warehouses (code) VALUES (%s) ON CONFLICT DO NOTHING", (wh,))
-    conn.execute("""
-        INSERT INTO gateways (warehouse, gateway, state, last_heartbeat, last_status_at,
-                              queue_depth, info)
-        VALUES (%s, %s, %s, %s, %s, %s, %s)
-        ON CONFLICT (warehouse, gateway) DO UPDATE SET
-          state = CASE WHEN EXCLUDED.last_status_at IS NOT NULL THEN EXCLUDED.state
-                       ELSE gateways.state END,
-          last_heartbeat = COALESCE(EXCLUDED.last_heartbeat, gateways.last_heartbeat),
-          last_status_at = COALESCE(EXCLUDED.last_status_at, gateways.last_status_at),
-          queue_depth = COALESCE(EXCLUDED.queue_depth, gateways.queue_depth),
-          info = gateways.info || EXCLUDED.info""",
-                 (wh, gw, state, beat, status_at, depth, Jsonb(info)))

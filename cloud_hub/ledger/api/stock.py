@@ -1,26 +1,21 @@
-"""Stock on hand, units, the move history, posting moves, and search."""
+"""Reading the ledger: stock on hand, units, the move history, and search."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query
 
-from cloud_hub.api.access_resources import UNIT
-from cloud_hub.api.deps import ApplyDep, PoolDep, SettingsDep
-from cloud_hub.auth.api.access import IN_EVENTS, IN_QUERY, Access, guard, looked_up
+from cloud_hub.auth.api.access import IN_QUERY, Access, guard, looked_up
 from cloud_hub.auth.roles import Permission
-from cloud_hub.ingest.isolate import apply_isolated
-from cloud_hub.ingest.messages import ahead_of_clock
+from cloud_hub.http.deps import PoolDep
+from cloud_hub.ledger.api.deps import UNIT
 from cloud_hub.storage import queries
-from protocol.codec import MAX_PAYLOAD_BYTES, decode_message
 
 router = APIRouter(prefix="/api/v1", tags=["ledger"])
-MAX_POST_BYTES = 16 * MAX_PAYLOAD_BYTES
 Reads = Annotated[Access, guard(Permission.READ, IN_QUERY)]
-MAX_POST_EVENTS = 10_000
 
 
 def _jsonable(row: object) -> dict[str, Any]:
@@ -107,39 +102,6 @@ def list_moves(pool: PoolDep, access: Reads, start: datetime | None = None,
                                      after_seq=after_seq, limit=limit)
     return {"items": [_jsonable(r) for r in rows],
             "next_after_seq": rows[-1].seq if len(rows) == limit else None}
-
-
-@router.post("/moves")
-async def post_moves(request: Request, service: ApplyDep, settings: SettingsDep,
-                     access: Annotated[Access, guard(Permission.POST_MOVES, IN_EVENTS)]
-                     ) -> dict[str, Any]:
-    """One StockMoved, a JSON array, or {"events": [...]}: the same validation and
-    idempotency as MQTT ingest. Events that fail validation, are dated beyond the hub's clock
-    plus HUB_CLOCK_TOLERANCE_S, or that the ledger cannot store are reported in `invalid` by
-    their index; every other event applies."""
-    body = await request.body()
-    if len(body) > MAX_POST_BYTES:
-        raise HTTPException(413, f"body is over {MAX_POST_BYTES} bytes; send smaller batches")
-    decoded = decode_message(body, max_bytes=MAX_POST_BYTES, max_events=MAX_POST_EVENTS)
-    access.admit(e.warehouse for e in decoded.events)  # as decoded: what would be applied
-    invalid = [{"index": r.index, "reason": r.reason} for r in decoded.rejected]
-    bad = {r.index for r in decoded.rejected}
-    positions = [i for i in range(len(decoded.events) + len(bad)) if i not in bad]
-    now, tolerance = datetime.now(UTC), timedelta(seconds=settings.clock_tolerance_s)
-    events, index_of = [], {}
-    for index, event in zip(positions, decoded.events, strict=True):
-        if (reason := ahead_of_clock(event, now, tolerance)) is not None:
-            invalid.append({"index": index, "reason": reason})
-        else:
-            events.append(event)
-            index_of[event.event_id] = index
-    result, failed = await apply_isolated(service, events, access.name)
-    invalid += [{"index": index_of[e.event_id], "reason": reason} for e, reason in failed]
-    outcomes = [{"event_id": str(o.event_id), "status": o.status.value, "code": o.code,
-                 "reason": o.reason} for o in result.outcomes]
-    return {"applied": result.applied, "late": result.late, "rejected": result.rejected,
-            "duplicates": [str(d) for d in result.duplicates],
-            "invalid": sorted(invalid, key=lambda i: i["index"]), "outcomes": outcomes}
 
 
 @router.get("/search")

@@ -93,3 +93,10 @@ def record_replay(conn: psycopg.Connection, letter_id: int, at: datetime, by: st
                  "resolved_at = CASE WHEN %s THEN %s ELSE resolved_at END, "
                  "resolved_by = CASE WHEN %s THEN %s ELSE resolved_by END WHERE id = %s",
                  (at, Jsonb(report), resolved, at, resolved, by, letter_id))
+
+
+def resolve_letter(conn: psycopg.Connection, letter_id: int, at: datetime, by: str) -> bool:
+    """Mark an open letter resolved by a supervisor; False when there is no open one."""
+    cur = conn.execute("UPDATE dead_letters SET resolved_at = %s, resolved_by = %s "
+                       "WHERE id = %s AND resolved_at IS NULL", (at, by, letter_id))
+    return cur.rowcount > 0

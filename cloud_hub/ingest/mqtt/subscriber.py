@@ -29,7 +29,6 @@ from paho.mqtt.properties import Properties
 
 from cloud_hub.apply_service import ApplyService
 from cloud_hub.broker.client import hub_client
-from cloud_hub.ingest.isolate import failure_reason, halves, is_transient
 from cloud_hub.ingest.messages import (
     DeadLetter,
     Sorted,
@@ -37,9 +36,10 @@ from cloud_hub.ingest.messages import (
     moves_senders,
     sort_messages,
 )
-from cloud_hub.ingest.presence import HubAnnouncer
-from cloud_hub.ingest.recorder import Recorder
-from cloud_hub.ingest.registry import GatewayRegistry
+from cloud_hub.ingest.mqtt.presence import HubAnnouncer
+from cloud_hub.ingest.pg.isolate import failure_reason, halves, is_transient
+from cloud_hub.ingest.pg.recorder import Recorder
+from cloud_hub.ingest.pg.registry import GatewayRegistry
 from cloud_hub.settings import HubSettings
 from protocol.events import StockMoved
 from protocol.topics import Channel, subscription

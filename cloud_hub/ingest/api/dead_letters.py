@@ -1,89 +1,33 @@
-"""The supervisor's queue: rejected moves (correct and re-apply, or dismiss), dead letters,
-and the gateways' health."""
+"""The supervisor's view of ingest: dead letters (read, replay by the rules of ingest,
+resolve) and the gateways' health.
+
+Rule kept here: a dead letter's payload is shown only one at a time (the list carries a
+preview, the size and the hash), and a replay applies through the ledger's one apply path.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel, Field
 
-from cloud_hub.api.access_resources import DEAD_LETTER, REJECTED_MOVE
-from cloud_hub.api.deps import ApplyDep, PoolDep, SettingsDep
 from cloud_hub.auth.api.access import IN_QUERY, Access, guard, looked_up
 from cloud_hub.auth.roles import Permission
+from cloud_hub.http.deps import PoolDep, SettingsDep
+from cloud_hub.ingest.api.deps import DEAD_LETTER
 from cloud_hub.ingest.messages import moves_senders
-from cloud_hub.ingest.registry import GatewayRegistry
-from cloud_hub.ingest.replay import NotReplayable, replay
-from cloud_hub.storage import dead_letters
-from protocol.codec import decode_event
+from cloud_hub.ingest.pg import dead_letters, gateways
+from cloud_hub.ingest.pg.registry import GatewayRegistry
+from cloud_hub.ingest.pg.replay import NotReplayable, replay
+from cloud_hub.ledger.api.deps import ApplyDep
 
 router = APIRouter(prefix="/api/v1", tags=["supervisor"])
-CORRECTION_NS = uuid.UUID("5f1c0e2a-6b1d-4c55-9d0e-2f8f4a7c9b10")
 Reads = Annotated[Access, guard(Permission.READ, IN_QUERY)]
-
-
-class Resolution(BaseModel):
-    action: Literal["reapply", "dismiss"]
-    corrections: dict[str, Any] = Field(default_factory=dict,
-                                        description="fields to change before re-applying")
-    note: str = Field(default="", max_length=1000)
-
-
-@router.get("/rejected")
-def list_rejected(pool: PoolDep, access: Reads, include_resolved: bool = False,
-                  limit: int = Query(200, ge=1, le=5000)) -> list[dict[str, Any]]:
-    warehouse = access.warehouse
-    with pool.connection() as conn:
-        rows = conn.execute(
-            "SELECT event_id, received_at, occurred_at, warehouse, code, reason, applied_by, "
-            "payload, resolved_at, resolved_by, resolution, corrected_by FROM rejected_moves "
-            "WHERE (%s::text IS NULL OR warehouse = %s) AND (%s OR resolved_at IS NULL) "
-            "ORDER BY received_at DESC LIMIT %s",
-            (warehouse, warehouse, include_resolved, limit)).fetchall()
-    keys = ("event_id", "received_at", "occurred_at", "warehouse", "code", "reason",
-            "applied_by", "payload", "resolved_at", "resolved_by", "resolution", "corrected_by")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
-
-
-@router.post("/rejected/{event_id}/resolve")
-def resolve_rejected(event_id: uuid.UUID, body: Resolution, pool: PoolDep, service: ApplyDep,
-                     who: Annotated[Access, guard(Permission.RESOLVE, looked_up(REJECTED_MOVE))]
-                     ) -> dict[str, Any]:
-    with pool.connection() as conn:
-        row = conn.execute("SELECT payload, resolved_at FROM rejected_moves WHERE event_id = %s",
-                           (event_id,)).fetchone()
-    if row is None:
-        raise HTTPException(404, f"no rejected move {event_id}")
-    if row[1] is not None:
-        raise HTTPException(409, f"rejected move {event_id} was already resolved")
-    corrected_id = None
-    outcome: dict[str, Any] = {}
-    if body.action == "reapply":
-        payload = {**row[0], **body.corrections}
-        corrected_id = uuid.uuid5(CORRECTION_NS, f"{event_id}:{sorted(body.corrections.items())}")
-        payload["event_id"] = str(corrected_id)
-        payload["corrects"] = str(event_id)
-        event = decode_event(payload)
-        who.admit([event.warehouse])  # a correction may not carry it into another warehouse
-        result = service.apply([event], who.name)
-        status = result.outcomes[0] if result.outcomes else None
-        if status is not None and status.status.value == "rejected":
-            return {"resolved": False, "event_id": str(corrected_id), "code": status.code,
-                    "reason": status.reason}
-        outcome = {"event_id": str(corrected_id),
-                   "status": status.status.value if status else "duplicate"}
-    with pool.connection() as conn:
-        conn.execute("UPDATE rejected_moves SET resolved_at = %s, resolved_by = %s, "
-                     "resolution = %s, corrected_by = %s WHERE event_id = %s",
-                     (datetime.now(UTC), who.name, f"{body.action}: {body.note}".strip(),
-                      corrected_id, event_id))
-    return {"resolved": True, **outcome}
 
 
 class DeadLetterSummary(BaseModel):
@@ -213,22 +157,13 @@ def resolve_dead_letter(letter_id: int, pool: PoolDep,
                         who: Annotated[Access, guard(Permission.RESOLVE, looked_up(DEAD_LETTER))]
                         ) -> dict[str, Any]:
     with pool.connection() as conn:
-        cur = conn.execute("UPDATE dead_letters SET resolved_at = %s, resolved_by = %s "
-                           "WHERE id = %s AND resolved_at IS NULL",
-                           (datetime.now(UTC), who.name, letter_id))
-    if cur.rowcount == 0:
+        resolved = dead_letters.resolve_letter(conn, letter_id, datetime.now(UTC), who.name)
+    if not resolved:
         raise HTTPException(404, f"no open dead letter {letter_id}")
     return {"id": letter_id, "resolved": True}
 
 
 @router.get("/gateways")
 def list_gateways(pool: PoolDep, access: Reads) -> list[dict[str, Any]]:
-    warehouse = access.warehouse
     with pool.connection() as conn:
-        rows = conn.execute(
-            "SELECT warehouse, gateway, state, last_heartbeat, last_status_at, queue_depth, info, "
-            "registered_at FROM gateways WHERE %s::text IS NULL OR warehouse = %s ORDER BY 1, 2",
-            (warehouse, warehouse)).fetchall()
-    keys = ("warehouse", "gateway", "state", "last_heartbeat", "last_status_at", "queue_depth",
-            "info", "registered_at")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+        return gateways.list_gateways(conn, access.warehouse)

@@ -1,0 +1,1 @@
+"""The ingest's HTTP side: moves posted over REST, dead letters, gateways' health."""
