@@ -82,7 +82,7 @@ def bench_reservations(clients: int, total: int) -> dict[str, float]:
     import psycopg
 
     from cloud_hub.db.database import connect
-    from cloud_hub.work.pg_orders import create_order
+    from cloud_hub.work.pg.orders import create_order
     from tests.work.site import WH, build_site, stock
 
     admin = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -43,10 +43,11 @@ from cloud_hub.planning.actions import MqttAlertPublisher
 from cloud_hub.rules_runner import RulesRunner
 from cloud_hub.settings import HubSettings
 from cloud_hub.web import pages, routes
-from cloud_hub.work import api as tasks_api
-from cloud_hub.work import api_config, api_ops
-from cloud_hub.work.api_deps import WORK
-from cloud_hub.work.service import WorkService
+from cloud_hub.work.api import config as work_config
+from cloud_hub.work.api import ops as work_ops
+from cloud_hub.work.api import tasks as work_tasks
+from cloud_hub.work.api.deps import WORK
+from cloud_hub.work.pg.service import WorkService
 
 # Every router, in the order its routes are matched and listed in OpenAPI.
 ROUTERS: tuple[APIRouter, ...] = (
@@ -58,7 +59,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     ingest_letters.router,  # dead letters, gateways
     live_api.router,  # live tickets, the live WebSocket
     auth_admin.router,  # users, gateway credentials
-    tasks_api.router, api_ops.router, api_config.router,  # work: PDA tasks, operations, setup
+    work_tasks.router, work_ops.router, work_config.router,  # work: PDA tasks, operations, setup
     planning_api.router,  # /api/v1/planning
     pages.router, routes.router,  # web: /map, /dashboard, /login, assets; their data
     ops_api.router,  # /healthz, /metrics

@@ -76,7 +76,7 @@ class RulesRunner:
         """On the schedule: bring the projections that follow the moves up to date
         (demand_daily, lots), so their readers add minutes of moves, not a day's."""
         from cloud_hub.planning import demand_daily
-        from cloud_hub.storage import lots
+        from cloud_hub.work.pg import lots
         for projection in (demand_daily, lots):
             try:
                 with self.pool.connection() as conn:

@@ -5,11 +5,6 @@ from __future__ import annotations
 
 from cloud_hub.auth.api.access import Resource, bigint, by_sql
 
-TASK = Resource("task", "task_id", by_sql("SELECT warehouse FROM work_tasks WHERE task_id = %s"))
-RECEIPT = Resource("receipt", "receipt_id",
-                   by_sql("SELECT warehouse FROM work_receipts WHERE receipt_id = %s"))
-ORDER = Resource("order", "order_id",
-                 by_sql("SELECT warehouse FROM work_orders WHERE order_id = %s"))
 SUGGESTION = Resource("suggestion", "suggestion_id", by_sql(
     "SELECT warehouse FROM planning_suggestions WHERE id = %s", bigint))
 ALERT = Resource("alert", "alert_id", by_sql(

@@ -16,7 +16,7 @@ from psycopg.rows import dict_row
 
 from cloud_hub.planning.facts import Subject, subjects_of
 from cloud_hub.planning.rules import Fact
-from cloud_hub.storage import lots
+from cloud_hub.work.pg import lots
 
 COUNT_DAYS = 7  # counts older than this are history, not news
 

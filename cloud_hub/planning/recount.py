@@ -15,7 +15,7 @@ import psycopg
 
 from cloud_hub.planning.rules import Action
 from cloud_hub.work.counts import CountRequest
-from cloud_hub.work.pg_counts import create_count_task
+from cloud_hub.work.pg.counts import create_count_task
 
 MAX_LOCATIONS = 20  # a SKU in more places than this: count the first 20, say so
 PRIORITY = 5  # above scheduled class counts (0), below counts after a short pick (10)

@@ -1,5 +1,2 @@
-"""Warehouse work: receiving, putaway, reservations, waves and picking, cycle counts, PDA tasks.
-
-Pure rules live in the modules without I/O (model, receiving, putaway, reservations, picking,
-counts, taskflow); `store` speaks PostgreSQL and `api` speaks HTTP around them.
-"""
+"""Warehouse work — receipts, putaway, orders and waves, picking, cycle counts, PDA tasks: the
+rules here (pure), their transactions and SQL in pg/ (WorkService), the task API in api/."""

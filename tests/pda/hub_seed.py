@@ -14,7 +14,7 @@ import httpx
 
 from cloud_hub.auth.pg.store import create_user
 from cloud_hub.db.database import connect
-from cloud_hub.work.pg_tasks import insert_task
+from cloud_hub.work.pg.tasks import insert_task
 from cloud_hub.work.steps import WorkTask
 from protocol import ItemLine, Source, StockMoved, encode_batch
 from protocol.tasks import Instruction, Task, TaskKind, TaskState, TaskStep
@@ -89,7 +89,7 @@ def add_task(db_url: str, task: Task) -> Task:
 def set_task_state(db_url: str, task_id: str, state: TaskState,
                    assigned_to: str | None = None) -> None:
     """What the office does meanwhile (cancel a task, give it to someone else)."""
-    from cloud_hub.work.pg_tasks import load_task, save_task
+    from cloud_hub.work.pg.tasks import load_task, save_task
 
     with connect(db_url) as conn, conn.transaction():
         work = load_task(conn, task_id, lock=True)

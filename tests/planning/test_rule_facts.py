@@ -20,9 +20,9 @@ from cloud_hub.planning.rules import RulesError, load_rules
 from cloud_hub.planning.service import facts_for, on_moves_applied, run_planning
 from cloud_hub.work.counts import CountRequest, VarianceRule
 from cloud_hub.work.orders import Order, OrderLine
-from cloud_hub.work.pg_counts import count_outcome, create_count_task
-from cloud_hub.work.pg_orders import create_order
-from cloud_hub.work.pg_tasks import load_task, next_task
+from cloud_hub.work.pg.counts import count_outcome, create_count_task
+from cloud_hub.work.pg.orders import create_order
+from cloud_hub.work.pg.tasks import load_task, next_task
 from cloud_hub.work.steps import Counted
 from protocol import ItemLine
 from protocol.tasks import TaskKind

@@ -10,7 +10,7 @@ import pytest
 
 from cloud_hub.db.database import connect
 from cloud_hub.work.orders import Order, OrderLine
-from cloud_hub.work.pg_orders import atp, cancel_order, create_order
+from cloud_hub.work.pg.orders import atp, cancel_order, create_order
 from tests.work.site import WH, build_site, stock
 
 pytestmark = pytest.mark.integration

@@ -18,12 +18,12 @@ from uuid import NAMESPACE_URL, uuid5
 import psycopg
 from psycopg.types.json import Jsonb
 
-from cloud_hub.storage import lots
 from cloud_hub.work.model import ZERO, BinKind, StockLine
 from cloud_hub.work.orders import Order, OrderLine
-from cloud_hub.work.pg_apply import apply_moves
-from cloud_hub.work.pg_master import load_bins, load_pickable
-from cloud_hub.work.pg_tasks import TaskConflict, TaskNotFound, insert_task
+from cloud_hub.work.pg import lots
+from cloud_hub.work.pg.apply import apply_moves
+from cloud_hub.work.pg.master import load_bins, load_pickable
+from cloud_hub.work.pg.tasks import TaskConflict, TaskNotFound, insert_task
 from cloud_hub.work.picking import (
     LotPolicy,
     PickLine,

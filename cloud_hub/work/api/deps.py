@@ -1,5 +1,6 @@
-"""Dependencies of the work routes: the WorkService main built, the caller as an Actor, and
-work's errors as HTTP statuses. Who may call which route: cloud_hub.auth.api.access."""
+"""Dependencies of the work routes: the WorkService main built, the caller as an Actor, the
+tasks, receipts and orders the access guard looks up, and work's errors as HTTP statuses.
+Who may call which route: cloud_hub.auth.api.access."""
 
 from __future__ import annotations
 
@@ -9,12 +10,18 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException
 
-from cloud_hub.auth.api.access import Access
+from cloud_hub.auth.api.access import Access, Resource, by_sql
 from cloud_hub.http.services import Slot
-from cloud_hub.work.pg_apply import LedgerRefused
-from cloud_hub.work.pg_receiving import ReceiptRefused
-from cloud_hub.work.pg_tasks import TaskConflict, TaskNotFound
-from cloud_hub.work.service import Actor, WorkService
+from cloud_hub.work.pg.apply import LedgerRefused
+from cloud_hub.work.pg.receiving import ReceiptRefused
+from cloud_hub.work.pg.service import Actor, WorkService
+from cloud_hub.work.pg.tasks import TaskConflict, TaskNotFound
+
+TASK = Resource("task", "task_id", by_sql("SELECT warehouse FROM work_tasks WHERE task_id = %s"))
+RECEIPT = Resource("receipt", "receipt_id",
+                   by_sql("SELECT warehouse FROM work_receipts WHERE receipt_id = %s"))
+ORDER = Resource("order", "order_id",
+                 by_sql("SELECT warehouse FROM work_orders WHERE order_id = %s"))
 
 # Built at start-up by cloud_hub.main, which hands it the ledger's announce for the live feed.
 WORK: Slot[WorkService] = Slot("work service")

@@ -22,7 +22,7 @@ from cloud_hub.work.orders import (
     available_to_promise,
     reserve_lines,
 )
-from cloud_hub.work.pg_tasks import TaskConflict, TaskNotFound, drop_order_steps
+from cloud_hub.work.pg.tasks import TaskConflict, TaskNotFound, drop_order_steps
 
 
 def lock_skus(conn: psycopg.Connection, warehouse: str, skus: Sequence[str]) -> None:

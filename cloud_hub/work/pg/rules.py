@@ -11,7 +11,7 @@ from decimal import Decimal
 import psycopg
 from psycopg.types.json import Jsonb
 
-from cloud_hub.work.pg_tasks import TaskNotFound
+from cloud_hub.work.pg.tasks import TaskNotFound
 from cloud_hub.work.putaway import PutawayPolicy, PutawayRule, Strategy
 
 

@@ -14,10 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from cloud_hub.auth.api.access import EVERY, IN_BODY, SHARED, Access, guard
 from cloud_hub.auth.roles import Permission
 from cloud_hub.http.deps import PoolDep
-from cloud_hub.work.api_deps import http_errors
-from cloud_hub.work.api_models import Code, Qty
-from cloud_hub.work.pg_rules import load_policy, save_profile, save_rule
-from cloud_hub.work.pg_tasks import insert_task
+from cloud_hub.work.api.deps import http_errors
+from cloud_hub.work.api.models import Code, Qty
+from cloud_hub.work.pg.rules import load_policy, save_profile, save_rule
+from cloud_hub.work.pg.tasks import insert_task
 from cloud_hub.work.putaway import PutawayRule, Strategy
 from cloud_hub.work.steps import WorkTask
 from protocol.tasks import Instruction, Task, TaskKind, TaskState, TaskStep

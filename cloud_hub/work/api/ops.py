@@ -10,12 +10,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from cloud_hub.api.access_resources import ORDER, RECEIPT, TASK
 from cloud_hub.auth.api.access import IN_BODY, IN_QUERY_REQUIRED, Access, guard, looked_up
 from cloud_hub.auth.roles import Permission
 from cloud_hub.http.deps import PoolDep
-from cloud_hub.work.api_deps import ServiceDep, actor, http_errors
-from cloud_hub.work.api_models import (
+from cloud_hub.work.api.deps import ORDER, RECEIPT, TASK, ServiceDep, actor, http_errors
+from cloud_hub.work.api.models import (
     ActIn,
     ArrivalIn,
     CountIn,
@@ -27,21 +26,21 @@ from cloud_hub.work.api_models import (
 )
 from cloud_hub.work.counts import CountRequest
 from cloud_hub.work.orders import Order, OrderLine
-from cloud_hub.work.pg_counts import (
+from cloud_hub.work.pg.counts import (
     accuracy_by_location,
     create_count_task,
     due_by_class,
     pending_review,
 )
-from cloud_hub.work.pg_orders import (
+from cloud_hub.work.pg.orders import (
     atp,
     cancel_order,
     create_order,
     order_view,
     reserve_again,
 )
-from cloud_hub.work.pg_receiving import close_receipt, create_receipt, load_receipt
-from cloud_hub.work.pg_waves import build_wave
+from cloud_hub.work.pg.receiving import close_receipt, create_receipt, load_receipt
+from cloud_hub.work.pg.waves import build_wave
 from cloud_hub.work.picking import WaveRule
 from cloud_hub.work.receiving import ExpectedReceipt, ExpectedUnit, ReceiptLine
 

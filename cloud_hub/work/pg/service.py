@@ -15,13 +15,13 @@ from uuid import UUID
 import psycopg
 
 from cloud_hub.work.counts import CountAction, CountRequest, VarianceRule
-from cloud_hub.work.operations import WorkOperations
-from cloud_hub.work.pg_apply import LedgerRefused, apply_moves
-from cloud_hub.work.pg_counts import adjustment, count_outcome, create_count_task
-from cloud_hub.work.pg_master import gtin_map, load_bin, load_loads, load_profiles
-from cloud_hub.work.pg_receiving import ReceiptRefused, load_receipt, record_arrival
-from cloud_hub.work.pg_rules import load_policy
-from cloud_hub.work.pg_tasks import (
+from cloud_hub.work.pg.apply import LedgerRefused, apply_moves
+from cloud_hub.work.pg.counts import adjustment, count_outcome, create_count_task
+from cloud_hub.work.pg.master import gtin_map, load_bin, load_loads, load_profiles
+from cloud_hub.work.pg.operations import WorkOperations
+from cloud_hub.work.pg.receiving import ReceiptRefused, load_receipt, record_arrival
+from cloud_hub.work.pg.rules import load_policy
+from cloud_hub.work.pg.tasks import (
     ACTIVE,
     TaskConflict,
     load_task,
@@ -29,7 +29,7 @@ from cloud_hub.work.pg_tasks import (
     store_answer,
     stored_answer,
 )
-from cloud_hub.work.pg_waves import record_backorder, record_picked
+from cloud_hub.work.pg.waves import record_backorder, record_picked
 from cloud_hub.work.putaway import PutawayPolicy
 from cloud_hub.work.receiving import Arrival
 from cloud_hub.work.steps import (

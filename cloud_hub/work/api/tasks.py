@@ -1,4 +1,4 @@
-"""The PDA task API under /api/v1/tasks (wire schema: protocol.tasks), and the work routers.
+"""The PDA task API under /api/v1/tasks (wire schema: protocol.tasks).
 
 Rule kept here: routes only translate HTTP to WorkService calls and back; a refused
 confirmation is a 200 with status "rejected" (the PDA shows its message), while an unknown
@@ -11,12 +11,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
-from cloud_hub.api.access_resources import TASK
 from cloud_hub.auth.api.access import IN_QUERY, Access, guard, looked_up
 from cloud_hub.auth.roles import Permission
 from cloud_hub.http.deps import PoolDep
-from cloud_hub.work.api_deps import ServiceDep, actor, http_errors
-from cloud_hub.work.pg_tasks import claim, list_tasks, load_task, next_task
+from cloud_hub.work.api.deps import TASK, ServiceDep, actor, http_errors
+from cloud_hub.work.pg.tasks import claim, list_tasks, load_task, next_task
 from protocol.tasks import (
     ClaimRequest,
     ConfirmationResult,

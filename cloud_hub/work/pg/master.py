@@ -13,8 +13,8 @@ from decimal import Decimal
 
 import psycopg
 
-from cloud_hub.storage import lots
 from cloud_hub.work.model import ZERO, Bin, BinKind, BinLoad, SkuProfile, StockLine
+from cloud_hub.work.pg import lots
 from protocol.events import StockStatus
 
 _UNKNOWN = lots.LotInfo(None, None)

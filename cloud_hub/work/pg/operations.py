@@ -13,10 +13,10 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from cloud_hub.work.counts import CountRequest
-from cloud_hub.work.pg_apply import apply_moves
-from cloud_hub.work.pg_counts import adjustment, create_count_task, take_review
-from cloud_hub.work.pg_receiving import load_receipt, record_arrival
-from cloud_hub.work.pg_waves import ship_order
+from cloud_hub.work.pg.apply import apply_moves
+from cloud_hub.work.pg.counts import adjustment, create_count_task, take_review
+from cloud_hub.work.pg.receiving import load_receipt, record_arrival
+from cloud_hub.work.pg.waves import ship_order
 from cloud_hub.work.putaway import PutawayPolicy
 from cloud_hub.work.receiving import Arrival, MatchKind
 from protocol.events import ItemLine, Reason, Source, SourceKind, StockMoved, StockStatus, UnitRef

@@ -25,7 +25,7 @@ from cloud_hub.work.counts import (
     plan_by_class,
 )
 from cloud_hub.work.model import ZERO
-from cloud_hub.work.pg_tasks import TaskConflict, TaskNotFound, insert_task
+from cloud_hub.work.pg.tasks import TaskConflict, TaskNotFound, insert_task
 from cloud_hub.work.steps import Counted, StepLink, WorkTask
 from protocol.events import ItemLine, Reason, Source, SourceKind, StockMoved
 from protocol.tasks import Instruction, Task, TaskKind, TaskState, TaskStep

@@ -18,8 +18,8 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from cloud_hub.work.model import ZERO, Bin, BinKind, SkuProfile
-from cloud_hub.work.pg_master import load_bins, load_loads, load_profiles
-from cloud_hub.work.pg_tasks import TaskConflict, TaskNotFound, insert_task, load_task, save_task
+from cloud_hub.work.pg.master import load_bins, load_loads, load_profiles
+from cloud_hub.work.pg.tasks import TaskConflict, TaskNotFound, insert_task, load_task, save_task
 from cloud_hub.work.putaway import PutawayPolicy, suggest
 from cloud_hub.work.receiving import (
     Arrival,
