@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cloud_hub.planning.classify import abc_classes, demand_cv, xyz_classes
 from cloud_hub.planning.forecast import Model, Pattern, forecast
-from cloud_hub.planning.history import CELL
+from cloud_hub.planning.pg.history import CELL
 from cloud_hub.planning.policy import PolicyInputs
 from cloud_hub.planning.replenish import StockArrays, plan
 
@@ -153,8 +153,8 @@ def _seed_days(conn: Any, y: np.ndarray, days: range, origin: datetime) -> int:
 def ledger_run(url: str, args: argparse.Namespace, seeding: bool,
                keys: list[tuple[str, str]]) -> dict[str, Any]:
     from cloud_hub.db.database import connect
-    from cloud_hub.planning import demand_daily
-    from cloud_hub.planning.history import demand_history
+    from cloud_hub.planning.pg import demand_daily
+    from cloud_hub.planning.pg.history import demand_history
 
     extra: dict[str, Any] = {}
     with connect(url) as conn:

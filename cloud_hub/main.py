@@ -38,9 +38,10 @@ from cloud_hub.live.api.hub import LiveHub
 from cloud_hub.ops import api as ops_api
 from cloud_hub.ops import gc_pauses
 from cloud_hub.ops.metrics import Metrics
-from cloud_hub.planning import api as planning_api
-from cloud_hub.planning.actions import MqttAlertPublisher
-from cloud_hub.rules_runner import RulesRunner
+from cloud_hub.planning.api import routes as planning_api
+from cloud_hub.planning.api.deps import ALERTS
+from cloud_hub.planning.notify.alerts import MqttAlertPublisher
+from cloud_hub.planning.notify.runner import RulesRunner
 from cloud_hub.settings import HubSettings
 from cloud_hub.web import pages, routes
 from cloud_hub.work.api import config as work_config
@@ -131,7 +132,7 @@ async def start(settings: HubSettings, services: Services, running: AsyncExitSta
     services.provide(live_api.LIVE, live)
     services.provide(ops_api.METRICS, metrics)
     services.provide(ops_api.INGEST, ingest)
-    services.provide(planning_api.ALERTS, alerts)
+    services.provide(ALERTS, alerts)
     services.provide(WORK, work)
     services.provide(auth_api.HASH_GATE,
                      HashGate(settings.login_hash_slots, settings.login_hash_queue))

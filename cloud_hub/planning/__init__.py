@@ -1,3 +1,3 @@
-"""Planning from the ledger: forecasts, inventory policy, replenishment, ABC/XYZ, dead stock,
-KPIs and rules. The modules without I/O (all but `actions`, `store`, `history`, `api`) are the
-pure core: numpy arrays and frozen dataclasses in, decisions out."""
+"""Planning: demand forecasts, replenishment, ABC/XYZ, dead stock, KPIs and the managers' rules.
+The rules here (pure); reading the ledger and storing plans in pg/; alerts and webhooks, and
+the rules runner that sends them, in notify/; routes in api/."""

@@ -16,10 +16,10 @@ import psycopg
 import pytest
 
 from cloud_hub.db.database import connect, open_pool
-from cloud_hub.planning import demand_daily, store
-from cloud_hub.planning.history import daily_sql, demand_history, rule_params
-from cloud_hub.planning.service import run_planning
-from cloud_hub.rules_runner import RulesRunner
+from cloud_hub.planning.notify.runner import RulesRunner
+from cloud_hub.planning.pg import demand_daily, store
+from cloud_hub.planning.pg.history import daily_sql, demand_history, rule_params
+from cloud_hub.planning.pg.runs import run_planning
 from cloud_hub.settings import HubSettings
 from protocol import ItemLine, StockMoved
 from tests.planning.ledger_site import T0, apply, at, move, pallet, site

@@ -12,8 +12,8 @@ import psycopg
 import pytest
 
 from cloud_hub.db.database import connect
-from cloud_hub.planning import demand_daily
-from cloud_hub.planning.history import DemandHistory, demand_history, enable_continuous_aggregate
+from cloud_hub.planning.pg import demand_daily
+from cloud_hub.planning.pg.history import DemandHistory, demand_history, enable_continuous_aggregate
 from protocol import ItemLine
 from tests.planning.ledger_site import apply, at, move, pallet, site
 

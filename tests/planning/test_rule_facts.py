@@ -13,11 +13,11 @@ import psycopg
 import pytest
 
 from cloud_hub.db.database import connect
-from cloud_hub.planning import store
-from cloud_hub.planning.actions import ActionSinks
 from cloud_hub.planning.facts import FACT_NAMES, FACTS, Subject, names_of
+from cloud_hub.planning.pg import store
+from cloud_hub.planning.pg.actions import ActionSinks
+from cloud_hub.planning.pg.runs import facts_for, on_moves_applied, run_planning
 from cloud_hub.planning.rules import RulesError, load_rules
-from cloud_hub.planning.service import facts_for, on_moves_applied, run_planning
 from cloud_hub.work.counts import CountRequest, VarianceRule
 from cloud_hub.work.orders import Order, OrderLine
 from cloud_hub.work.pg.counts import count_outcome, create_count_task

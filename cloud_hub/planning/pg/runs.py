@@ -16,12 +16,12 @@ import numpy as np
 import psycopg
 from psycopg.rows import dict_row
 
-from cloud_hub.planning import demand_daily, store
-from cloud_hub.planning.actions import ActionSinks, DispatchReport, dispatch
 from cloud_hub.planning.classify import abc_classes, demand_cv, xyz_classes
-from cloud_hub.planning.fact_reads import facts_for
 from cloud_hub.planning.forecast import ForecastConfig, Model, Pattern, forecast
-from cloud_hub.planning.history import demand_history
+from cloud_hub.planning.pg import demand_daily, store
+from cloud_hub.planning.pg.actions import ActionSinks, DispatchReport, dispatch
+from cloud_hub.planning.pg.fact_reads import facts_for
+from cloud_hub.planning.pg.history import demand_history
 from cloud_hub.planning.policy import PolicyInputs, round_order_quantity
 from cloud_hub.planning.replenish import StockArrays, Suggestion, SuggestionKind, plan
 from cloud_hub.planning.rules import Action, Evaluation, Fact, Rule, evaluate
@@ -145,3 +145,13 @@ def on_moves_applied(conn: psycopg.Connection, touched: Iterable[tuple[str, str]
     Only the facts some enabled rule names are read."""
     names = {n for rule in rules if rule.enabled for n in rule.fact_names}
     return run_rules(conn, rules, facts_for(conn, touched, now.date(), names), sinks, now)
+
+
+def rule_subjects(conn: psycopg.Connection, warehouse: str | None = None
+                  ) -> list[tuple[str, str]]:
+    """(warehouse, sku) of every SKU with stock or a planning status (of `warehouse`; None:
+    of all): what a sweep of the rules evaluates."""
+    return [(wh, sku) for wh, sku in conn.execute(
+        "SELECT warehouse, sku FROM balances WHERE (%s::text IS NULL OR warehouse = %s) "
+        "UNION SELECT warehouse, sku FROM planning_status "
+        "WHERE (%s::text IS NULL OR warehouse = %s)", (warehouse, warehouse, warehouse, warehouse))]

@@ -14,8 +14,8 @@ import numpy as np
 import psycopg
 
 from cloud_hub.planning.deadstock import Receipt, StockItem
-from cloud_hub.planning.history import demand_history
 from cloud_hub.planning.kpi import CycleCounts, KpiInputs
+from cloud_hub.planning.pg.history import demand_history
 
 
 def stock_items(conn: psycopg.Connection, warehouse: str | None = None) -> list[StockItem]:

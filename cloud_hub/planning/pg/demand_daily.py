@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import psycopg
 
-from cloud_hub.planning.history import (
+from cloud_hub.planning.pg.history import (
     WINDOW,
     DemandHistory,
     daily_sql,

@@ -1,9 +1,9 @@
 """Planning REST routes (/api/v1/planning): run planning, forecasts, suggestions and their
 decisions, purchase-order drafts (CSV / JSON), ABC/XYZ, dead stock, KPIs, alerts and rules.
 
-Rule kept here: routes are thin — they read the clock and the caller, then call `service`,
+Rule kept here: routes are thin — they read the clock and the caller, then call `runs`,
 `store` and `reports`; reading needs the `read` permission, changing anything needs `plan`
-(acknowledging an alert: `resolve`), each within the caller's warehouses (api.access).
+(acknowledging an alert: `resolve`), each within the caller's warehouses (auth.api.access).
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import httpx
-from fastapi import APIRouter, Body, Depends, HTTPException, Query
+from fastapi import APIRouter, Body, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from cloud_hub.api.access_resources import ALERT, SUGGESTION
 from cloud_hub.auth.api.access import (
     EVERY,
     IN_BODY_OPTIONAL,
@@ -30,20 +29,18 @@ from cloud_hub.auth.api.access import (
 )
 from cloud_hub.auth.roles import Permission
 from cloud_hub.http.deps import PoolDep
-from cloud_hub.http.services import Slot
-from cloud_hub.planning import reports, service, store
-from cloud_hub.planning.actions import ActionSinks, AlertPublisher, WebhookSender
+from cloud_hub.planning.api.deps import ALERT, SUGGESTION, AlertsDep
 from cloud_hub.planning.classify import count_interval_days
 from cloud_hub.planning.deadstock import ageing, dead_and_slow
 from cloud_hub.planning.kpi import GroupBy, compute_kpis
+from cloud_hub.planning.notify.webhooks import WebhookSender
 from cloud_hub.planning.orders import build_drafts, draft_as_dict, drafts_to_csv
+from cloud_hub.planning.pg import reports, runs, store
+from cloud_hub.planning.pg.actions import ActionSinks
 from cloud_hub.planning.replenish import SuggestionStateError
 from cloud_hub.planning.rules import RulesError, load_rules
 
 router = APIRouter(prefix="/api/v1/planning", tags=["planning"])
-# The hub's alert publisher (its MQTT settings), shared with the rules runner; None: MQTT off.
-ALERTS: Slot[AlertPublisher | None] = Slot("alert publisher (None: HUB_MQTT_ENABLED is off)")
-AlertsDep = Annotated[AlertPublisher | None, Depends(ALERTS.dependency)]
 Reads = Annotated[Access, guard(Permission.READ, IN_QUERY)]
 
 
@@ -66,7 +63,7 @@ def run(body: RunRequest, pool: PoolDep,
         access: Annotated[Access, guard(Permission.PLAN, IN_BODY_OPTIONAL)]) -> dict[str, Any]:
     now = _now()
     with pool.connection() as conn:
-        result = service.run_planning(conn, now.date(), now, days=body.days,
+        result = runs.run_planning(conn, now.date(), now, days=body.days,
                                       warehouse=access.warehouse)
     return {"series": result.series, "suggestions": len(result.suggestions)}
 
@@ -218,16 +215,12 @@ def evaluate_rules(pool: PoolDep, publisher: AlertsDep,
         except RulesError as exc:
             raise HTTPException(409, f"the stored rules (version {current[0]}) no longer "
                                      f"validate; PUT corrected rules: {exc}") from None
-        pairs = [(wh, sku) for wh, sku in conn.execute(
-            "SELECT warehouse, sku FROM balances WHERE (%s::text IS NULL OR warehouse = %s) "
-            "UNION SELECT warehouse, sku FROM planning_status "
-            "WHERE (%s::text IS NULL OR warehouse = %s)",
-            (warehouse, warehouse, warehouse, warehouse))]
+        pairs = runs.rule_subjects(conn, warehouse)
         with httpx.Client(timeout=10) as client:
             # no publisher (MQTT off): alerts are still stored; the report names the failure
             sinks = ActionSinks(conn, publisher, WebhookSender(client),
-                                service.suggest_for_action)
-            evaluation, report = service.on_moves_applied(conn, pairs, rules, sinks, now)
+                                runs.suggest_for_action)
+            evaluation, report = runs.on_moves_applied(conn, pairs, rules, sinks, now)
     return {"version": current[0], "facts": len(pairs), "actions": len(evaluation.actions),
             "failures": [asdict(f) for f in evaluation.failures],
             "outcomes": [asdict(o) for o in report.outcomes]}

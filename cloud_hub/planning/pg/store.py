@@ -1,5 +1,5 @@
 """PostgresPlanningStore: suggestions, alerts, rule sets and computed policies in the
-planning_* tables (migration 201_planning.sql; recount requests: planning/recount.py).
+planning_* tables (migration 201_planning.sql; recount requests: planning/pg/recount.py).
 
 Rule kept here: state changes of a suggestion go through the pure transitions in `replenish`
 (load, decide, write back under a row lock); an alert that is already open for the same rule

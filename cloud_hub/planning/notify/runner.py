@@ -1,4 +1,5 @@
-"""Runs the managers' rules after moves commit (for the SKUs they touched) and on a schedule.
+"""The rules runner: the managers' rules after moves commit (for the SKUs they touched) and on a
+schedule; what they raise goes out through the alert publisher it is given and webhooks.
 
 Rule kept here: rules never run on the ingest path. The apply service only hands over the
 (warehouse, SKU) pairs it touched; this thread evaluates them a moment later on its own
@@ -17,8 +18,12 @@ from datetime import UTC, datetime
 import httpx
 from psycopg_pool import ConnectionPool
 
-from cloud_hub.planning.actions import AlertPublisher
+from cloud_hub.planning.notify.webhooks import WebhookSender
+from cloud_hub.planning.pg import demand_daily, runs, store
+from cloud_hub.planning.pg.actions import ActionSinks, AlertPublisher
+from cloud_hub.planning.rules import RulesError, load_rules
 from cloud_hub.settings import HubSettings
+from cloud_hub.work.pg import lots
 
 log = logging.getLogger("stockpulse.rules")
 
@@ -75,8 +80,6 @@ class RulesRunner:
     def refresh_demand(self) -> None:
         """On the schedule: bring the projections that follow the moves up to date
         (demand_daily, lots), so their readers add minutes of moves, not a day's."""
-        from cloud_hub.planning import demand_daily
-        from cloud_hub.work.pg import lots
         for projection in (demand_daily, lots):
             try:
                 with self.pool.connection() as conn:
@@ -87,9 +90,6 @@ class RulesRunner:
 
     def evaluate(self, pairs: set[tuple[str, str]] | None) -> int:
         """Evaluate the stored rule set over `pairs` (None: every SKU with stock or a policy)."""
-        from cloud_hub.planning import service, store
-        from cloud_hub.planning.actions import ActionSinks, WebhookSender
-        from cloud_hub.planning.rules import RulesError, load_rules
         with self.pool.connection() as conn:
             current = store.current_rule_set(conn)
             if current is None:
@@ -103,14 +103,12 @@ class RulesRunner:
                 self.invalid_version = current[0]
                 return 0
             if pairs is None:
-                pairs = {(wh, sku) for wh, sku in conn.execute(
-                    "SELECT warehouse, sku FROM balances UNION "
-                    "SELECT warehouse, sku FROM planning_status")}
+                pairs = set(runs.rule_subjects(conn))
             with httpx.Client(timeout=10) as client:
                 sinks = ActionSinks(conn, self.publisher, WebhookSender(client),
-                                    service.suggest_for_action)
-                evaluation, report = service.on_moves_applied(conn, pairs, rules, sinks,
-                                                              datetime.now(UTC))
+                                    runs.suggest_for_action)
+                evaluation, report = runs.on_moves_applied(conn, pairs, rules, sinks,
+                                                           datetime.now(UTC))
         self.runs += 1
         for failure in evaluation.failures:
             log.warning("rule failed: %s", failure)

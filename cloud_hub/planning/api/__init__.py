@@ -1,0 +1,1 @@
+"""Planning's HTTP side: /api/v1/planning."""
