@@ -18,7 +18,7 @@ from uuid import uuid4
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response
 
-from cloud_hub.web.pages import router as pages_router
+from cloud_hub.web.api.pages import router as pages_router
 from cloud_hub.web.payloads import layout_payload, location_dict, location_layout_row
 from cloud_hub.web.sitegen import Site, generate_site
 

@@ -43,7 +43,8 @@ from cloud_hub.planning.api.deps import ALERTS
 from cloud_hub.planning.notify.alerts import MqttAlertPublisher
 from cloud_hub.planning.notify.runner import RulesRunner
 from cloud_hub.settings import HubSettings
-from cloud_hub.web import pages, routes
+from cloud_hub.web.api import pages as web_pages
+from cloud_hub.web.api import routes as web_data
 from cloud_hub.work.api import config as work_config
 from cloud_hub.work.api import ops as work_ops
 from cloud_hub.work.api import tasks as work_tasks
@@ -62,7 +63,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     auth_admin.router,  # users, gateway credentials
     work_tasks.router, work_ops.router, work_config.router,  # work: PDA tasks, operations, setup
     planning_api.router,  # /api/v1/planning
-    pages.router, routes.router,  # web: /map, /dashboard, /login, assets; their data
+    web_pages.router, web_data.router,  # web: /map, /dashboard, /login, assets; their data
     ops_api.router,  # /healthz, /metrics
 )
 

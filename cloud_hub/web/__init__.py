@@ -1,2 +1,2 @@
-"""The live location map and the manager dashboard: pages, their data endpoints, and a site
-generator for demos, tests and the benchmark."""
+"""The live map and dashboard pages: their JSON shapes and the demo-site generator here (pure),
+their bounded queries in pg/, the pages, assets (static/) and data routes in api/."""

@@ -8,7 +8,7 @@ import pytest
 from cloud_hub.db import migrate as migrations
 from cloud_hub.db.database import connect
 from cloud_hub.ingest.messages import sort_messages
-from cloud_hub.web import dashboard
+from cloud_hub.web.pg import dashboard
 from protocol import encode_event, topic
 from tests.ledger.factories import item_move
 

@@ -12,7 +12,7 @@ import pytest
 from cloud_hub.db.database import connect
 from cloud_hub.ingest.messages import sort_messages
 from cloud_hub.ingest.pg.gateways import upsert_gateway
-from cloud_hub.web import dashboard
+from cloud_hub.web.pg import dashboard
 from protocol import topic
 
 pytestmark = pytest.mark.integration

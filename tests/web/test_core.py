@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from cloud_hub.web.find import read_terms
-from cloud_hub.web.pages import asset_path
+from cloud_hub.web.api.pages import asset_path
 from cloud_hub.web.payloads import LAYOUT_COLUMNS, layout_row, number, worst_status
+from cloud_hub.web.search import read_terms
 from cloud_hub.web.sitegen import arrival_moves, generate_site
 from protocol.labels import with_check_digit
 

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page
 from psycopg.types.json import Jsonb
 
-from cloud_hub.web import dashboard
+from cloud_hub.web.pg import dashboard
 from protocol import encode_batch
 from protocol.events import ItemLine, Source, StockMoved
 from protocol.topics import Channel, topic

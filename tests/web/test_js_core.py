@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, Route
 
-from cloud_hub.web.pages import MEDIA_TYPES, asset_path
+from cloud_hub.web.api.pages import MEDIA_TYPES, asset_path
 
 pytestmark = pytest.mark.ui
 ORIGIN = "http://stockpulse.test"

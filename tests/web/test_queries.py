@@ -14,8 +14,8 @@ from cloud_hub.catalog.model import Sku
 from cloud_hub.catalog.pg.store import upsert_locations, upsert_skus
 from cloud_hub.db.database import connect
 from cloud_hub.storage.ledger_store import apply_batch
-from cloud_hub.web import find, queries
 from cloud_hub.web.payloads import location_layout_row
+from cloud_hub.web.pg import find, queries
 from cloud_hub.web.sitegen import Site, arrival_moves, generate_site
 from protocol.events import ItemLine, Source, StockMoved
 from tests.ledger.factories import item_move

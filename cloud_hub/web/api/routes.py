@@ -1,4 +1,4 @@
-"""The data the web pages (cloud_hub.web.pages: /map, /dashboard, /login) draw, under
+"""The data the web pages (cloud_hub.web.api.pages: /map, /dashboard, /login) draw, under
 /api/v1/map/... and /api/v1/dashboard/..., for managers and supervisors.
 
 Rule kept here: big replies are serialised once, straight to JSON bytes (20,000 locations
@@ -18,7 +18,7 @@ from cloud_hub.auth.api.access import IN_QUERY, IN_QUERY_REQUIRED, SHARED, Acces
 from cloud_hub.auth.roles import Permission
 from cloud_hub.catalog.api.deps import LOCATION
 from cloud_hub.http.deps import PoolDep
-from cloud_hub.web import dashboard, find, queries
+from cloud_hub.web.pg import dashboard, find, queries
 
 Views = Annotated[Access, guard(Permission.MONITOR, IN_QUERY_REQUIRED)]
 

@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 
 from cloud_hub.auth.api.access import public
 
-STATIC = Path(__file__).resolve().parent / "static"
+STATIC = Path(__file__).resolve().parents[1] / "static"  # cloud_hub/web/static
 MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html",
                ".png": "image/png", ".svg": "image/svg+xml", ".json": "application/json"}
 PAGES = {"map": "map.html", "dashboard": "dashboard.html", "login": "login.html"}

@@ -1,50 +1,20 @@
-"""Find where things are: one query string read as a SKU, GTIN, lot, EPC, SSCC or location.
+"""Find where things are: one query string read as a SKU, GTIN, lot, EPC, SSCC or location
+(how a query is read: cloud_hub.web.search).
 
-Rule kept here: the query is only ever a bound parameter; a scanned label is read by the one
-label reader (protocol.labels: AIM ids, GS separators, HRI brackets, check digits), and typed
-digits of a GTIN's or an SSCC's length are searched as one even with a wrong check digit (the
-catalog does not check them), zero-padded to 14 for GTINs.
+Rule kept here: the query is only ever a bound parameter, and every answer is bounded.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import psycopg
 
 from cloud_hub.web.payloads import number
-from protocol.labels import LabelError, read_label
+from cloud_hub.web.search import read_terms
 
 FIND_LIMIT = 500
 HIT_KEYS = ("kind", "match", "location", "unit_key", "sku", "lot", "status", "quantity")
-
-
-@dataclass(frozen=True, slots=True)
-class FindTerms:
-    text: str
-    sscc: str | None
-    gtin14: str | None
-    epc: str | None
-
-
-def read_terms(query: str, today: date) -> FindTerms:
-    """What a query could be. Pure: no database, no clock."""
-    text = query.strip()
-    try:
-        label = read_label(text, today=today)
-    except LabelError:
-        label = None
-    if label is not None and label.is_gs1:
-        sscc, gtin = label.sscc, label.gtin
-    else:
-        text = label.text if label is not None else text  # a plain label's AIM id dropped
-        digits = text.isascii() and text.isdigit()
-        sscc = text if digits and len(text) == 18 else None
-        gtin = text.zfill(14) if digits and len(text) in (8, 12, 13, 14) else None
-    epc = text.upper() if re.fullmatch(r"[0-9A-Fa-f]{8,128}", text) else None
-    return FindTerms(text, sscc, gtin, epc)
 
 
 FIND_SQL = """

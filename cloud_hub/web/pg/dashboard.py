@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 
 from cloud_hub.web.payloads import iso
-from cloud_hub.web.queries import OPEN_TASK_STATES, table_exists
+from cloud_hub.web.pg.queries import OPEN_TASK_STATES, table_exists
 
 SOURCES = ("rfid", "barcode", "vision", "pda", "system")
 # edge/rfid/clock.py ClockState: a reader clock in one of WRONG_CLOCKS is worth a look (its

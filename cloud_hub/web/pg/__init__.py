@@ -1,0 +1,1 @@
+"""The web pages' queries: the map's layout and stock, the dashboard's figures, search."""
