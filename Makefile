@@ -29,7 +29,7 @@ test: venv services test-tools lint
 # The whole system with embedded defaults (PostgreSQL, broker, hub, emulators, edge, picker).
 demo: venv
 	bash deploy/ensure_mosquitto.sh
-	$(PY) -m cloud_hub demo --full
+	$(PY) -m deploy.demo_system
 
 # Only the ledger: embedded PostgreSQL, sample moves applied, stock printed.
 demo-ledger: venv

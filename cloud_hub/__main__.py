@@ -94,8 +94,12 @@ def cmd_check(settings: HubSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(settings: HubSettings, args: argparse.Namespace) -> int:
-    from cloud_hub.demo import run_demo
-    return run_demo(settings, args)
+    if args.full:  # the whole system is deployment, not the hub's: deploy/ composes it
+        print("the whole-system demo is `make demo` (python -m deploy.demo_system)",
+              file=sys.stderr)
+        return 2
+    from cloud_hub.demo.pg.ledger import run_demo
+    return run_demo(settings)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -137,7 +141,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--rebuild", action="store_true", help="replace balances with the rebuild")
     c.set_defaults(func=cmd_check)
     d = sub.add_parser("demo", help="embedded database, sample moves, stock printed")
-    d.add_argument("--full", action="store_true", help="start the whole system (see README)")
+    d.add_argument("--full", action="store_true", help=argparse.SUPPRESS)  # now make demo
     d.set_defaults(func=cmd_demo)
     return p
 

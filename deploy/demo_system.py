@@ -39,7 +39,7 @@ from deploy.system import (
     start_scanner,
 )
 
-GATEWAY_ID = "gw-dock"  # the gateway the demo site's dock doors name (cloud_hub/demo_site.py)
+GATEWAY_ID = "gw-dock"  # the gateway the demo site's dock doors name (cloud_hub/demo/site.py)
 DEMO_USERS = {"manager": ("demo-manager", ["manager"]), "picker": ("demo-picker", ["picker"]),
               "supervisor": ("demo-supervisor", ["supervisor"])}
 
@@ -119,7 +119,7 @@ def _seed(demo: DemoRun) -> str:
     from cloud_hub.auth.pg.store import create_user
     from cloud_hub.catalog.pg.store import upsert_locations, upsert_skus
     from cloud_hub.db.database import connect
-    from cloud_hub.demo_site import WAREHOUSE, demo_locations, demo_skus
+    from cloud_hub.demo.site import WAREHOUSE, demo_locations, demo_skus
 
     development = demo.settings.environment == "development"
     with connect(demo.db_url) as conn:

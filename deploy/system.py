@@ -28,7 +28,7 @@ DEMO_DIR = ROOT / "deploy" / "demo"
 GATEWAY_TEMPLATE = DEMO_DIR / "gateway.yaml"
 DEMO_SCENARIO = ROOT / "firmware_bridge" / "scenarios" / "demo_site.yaml"
 # The emulator's demo site names its own locations; the gateway config maps its portals and
-# zones onto the hub's demo site (cloud_hub/demo_site.py). Same mapping, for ground truth:
+# zones onto the hub's demo site (cloud_hub/demo/site.py). Same mapping, for ground truth:
 SCENARIO_TO_HUB = {"WH1-DOCK-1": "DOCK-1", "WH1-DOCK-2": "DOCK-2", "WH1-RECV": "RECEIVING",
                    "WH1-SHIP": "STAGING-OUT", "WH1-A-01": "A01-L-01-1"}
 PY = sys.executable

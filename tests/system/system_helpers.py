@@ -23,7 +23,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from cloud_hub.catalog.pg.store import upsert_locations, upsert_skus
 from cloud_hub.db.database import connect
-from cloud_hub.demo_site import demo_locations, demo_skus
+from cloud_hub.demo.site import demo_locations, demo_skus
 from deploy.local_broker import free_port
 from deploy.supervisor import Child, Supervisor
 from deploy.system import (

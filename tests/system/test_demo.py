@@ -1,5 +1,6 @@
-"""`python -m cloud_hub demo --full` runs the whole system without a display, fills the ledger
-from RFID, the scanner, the camera and the simulated picker, and stops cleanly on Ctrl-C."""
+"""`make demo` (`python -m deploy.demo_system`) runs the whole system without a display, fills
+the ledger from RFID, the scanner, the camera and the simulated picker, and stops cleanly on
+Ctrl-C."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def test_full_demo_moves_from_every_source_and_stops_on_ctrl_c(fresh_db_url: str
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(HUB_DATABASE_URL=fresh_db_url, HUB_PORT=str(port), PYTHONPATH=str(ROOT),
                STOCKPULSE_DEMO_SECONDS="150")
-    proc = subprocess.Popen([sys.executable, "-m", "cloud_hub", "demo", "--full"], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "deploy.demo_system"], cwd=ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
     out: list[str] = []

@@ -1,4 +1,5 @@
-"""The demo warehouse WH1: two dock doors with portals, a receiving area, racks of bins.
+"""The demo warehouse WH1: two dock doors with portals, a receiving area, racks of bins; and
+sample moves for it, with fixed event ids.
 
 Coordinates are metres on the floor plan (x east, y north); the map draws from them.
 Dock door codes match the LLRP emulator's demo scenario (DOCK-1, DOCK-2).
@@ -6,9 +7,12 @@ Dock door codes match the LLRP emulator's demo scenario (DOCK-1, DOCK-2).
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from cloud_hub.catalog.model import Location, Sku
+from protocol import ItemLine, Source, StockMoved, UnitRef
 
 WAREHOUSE = "WH1"
 
@@ -54,3 +58,39 @@ def demo_skus() -> list[Sku]:
         Sku("SKU-MUG", "09506000134376", "Ceramic mug", "EA", "homeware", Decimal("3.10")),
         Sku("SKU-KETTLE", "09506000134383", "Electric kettle", "EA", "appliance", Decimal("29")),
     ]
+
+
+DEMO_NS = uuid.UUID("0b6f1a8e-54b2-4d1e-9a53-8f0c3de1a001")
+T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+
+
+def _eid(name: str) -> uuid.UUID:
+    return uuid.uuid5(DEMO_NS, name)
+
+
+def sample_moves() -> list[StockMoved]:
+    rfid = Source(kind="rfid", device_id="gw-dock", read_point="PORTAL-1")
+    pda = Source(kind="pda", device_id="pda-7")
+    moves: list[StockMoved] = []
+    pallets = [("106141411234567897", "SKU-COFFEE", "LOT-A1", 40),
+               ("106141411234567903", "SKU-TEA", "LOT-T7", 120),
+               ("106141411234567910", "SKU-MUG", "LOT-M2", 60)]
+    for i, (sscc, sku, lot, qty) in enumerate(pallets):
+        moves.append(StockMoved(
+            event_id=_eid(f"in-{sscc}"), occurred_at=T0 + timedelta(minutes=i), warehouse=WAREHOUSE,
+            source=rfid, unit=UnitRef(sscc=sscc), from_location=None, to_location="DOCK-1-IN",
+            contents=(ItemLine(sku=sku, lot=lot, quantity=Decimal(qty)),), reason="receive"))
+        moves.append(StockMoved(
+            event_id=_eid(f"put-{sscc}"), occurred_at=T0 + timedelta(minutes=10 + i),
+            warehouse=WAREHOUSE, source=pda, unit=UnitRef(sscc=sscc), from_location="DOCK-1-IN",
+            to_location=f"A01-L-{i + 1:02d}-1", reason="putaway", user="alice"))
+    moves.append(StockMoved(
+        event_id=_eid("pick-1"), occurred_at=T0 + timedelta(minutes=30), warehouse=WAREHOUSE,
+        source=pda, unit=UnitRef(sscc=pallets[0][0]),
+        item=ItemLine(sku="SKU-COFFEE", lot="LOT-A1", quantity=Decimal(6)),
+        from_location="A01-L-01-1", to_location="PACKING", reason="pick", user="bob"))
+    moves.append(StockMoved(  # this one is refused: there is no kettle stock to pick
+        event_id=_eid("pick-2"), occurred_at=T0 + timedelta(minutes=31), warehouse=WAREHOUSE,
+        source=pda, item=ItemLine(sku="SKU-KETTLE", quantity=Decimal(1)),
+        from_location="A01-L-02-1", to_location="PACKING", reason="pick", user="bob"))
+    return moves

@@ -1,0 +1,1 @@
+"""The demo's PostgreSQL side: the site seeded, the sample moves applied, stock printed."""
