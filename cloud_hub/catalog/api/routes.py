@@ -23,6 +23,7 @@ from cloud_hub.auth.roles import Permission
 from cloud_hub.catalog import tree as location_tree
 from cloud_hub.catalog.api.deps import LOCATION
 from cloud_hub.catalog.model import Sku
+from cloud_hub.catalog.pg import store
 from cloud_hub.catalog.pg.store import remove_location, upsert_checked, upsert_skus
 from cloud_hub.catalog.rows import (
     CodeStr,
@@ -52,18 +53,6 @@ class SkuIn(BaseModel):
     unit_value: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=6)
 
 
-LOCATION_COLS = ("code, warehouse, kind, parent, name, x, y, width, depth, capacity, "
-                 "attributes, active")
-
-
-def _location_dict(row: tuple[Any, ...]) -> dict[str, Any]:
-    keys = [k.strip() for k in LOCATION_COLS.split(",")]
-    out = dict(zip(keys, row, strict=True))
-    if out["capacity"] is not None:
-        out["capacity"] = float(out["capacity"])
-    return out
-
-
 def _write_checked(pool: PoolDep, items: list[LocationIn]) -> int:
     """All or nothing: each code once, every parent known, in the same warehouse, and no
     location its own ancestor (checked against the stored tree) — or 422 naming each."""
@@ -81,23 +70,17 @@ def _write_checked(pool: PoolDep, items: list[LocationIn]) -> int:
 def list_locations(pool: PoolDep, access: Annotated[Access, guard(Permission.READ, IN_QUERY)],
                    kind: str | None = None, limit: int = Query(1000, ge=1, le=50_000),
                    offset: int = Query(0, ge=0)) -> list[dict[str, Any]]:
-    warehouse = access.warehouse
     with pool.connection() as conn:
-        rows = conn.execute(
-            f"SELECT {LOCATION_COLS} FROM locations WHERE (%s::text IS NULL OR warehouse = %s) "
-            "AND (%s::text IS NULL OR kind = %s) ORDER BY code LIMIT %s OFFSET %s",
-            (warehouse, warehouse, kind, kind, limit, offset)).fetchall()
-    return [_location_dict(r) for r in rows]
+        return store.list_locations(conn, access.warehouse, kind, limit, offset)
 
 
 @router.get("/locations/{code}")
 def get_location(code: str, pool: PoolDep, _: ReadsLocation) -> dict[str, Any]:
     with pool.connection() as conn:
-        row = conn.execute(f"SELECT {LOCATION_COLS} FROM locations WHERE code = %s",
-                           (code,)).fetchone()
-    if row is None:
+        found = store.get_location(conn, code)
+    if found is None:
         raise HTTPException(404, f"no location {code!r}")
-    return _location_dict(row)
+    return found
 
 
 @router.post("/locations", status_code=201)
@@ -161,8 +144,7 @@ def _import_rows(pool: PoolDep, rows: list[CsvRow], errors: list[RowError],
     with pool.connection() as conn:
         if not create_warehouses:
             wanted = sorted({r.location.warehouse for r in rows})
-            known = {w for (w,) in conn.execute("SELECT code FROM warehouses WHERE code = "
-                                                "ANY(%s)", (wanted,))}
+            known = store.known_warehouses(conn, wanted)
             errors += [RowError(r.line, r.location.code, "warehouse",
                                 f"warehouse {r.location.warehouse!r} does not exist (check the "
                                 "spelling, or import with ?create_warehouses=true)")
@@ -182,13 +164,7 @@ def list_skus(pool: PoolDep, _: Annotated[Access, guard(Permission.READ, SHARED)
               limit: int = Query(500, ge=1, le=10_000),
               offset: int = Query(0, ge=0)) -> list[dict[str, Any]]:
     with pool.connection() as conn:
-        rows = conn.execute(
-            "SELECT sku, gtin, description, uom, category, unit_value FROM skus "
-            "WHERE %s::text IS NULL OR sku ILIKE %s OR gtin = %s OR description ILIKE %s "
-            "ORDER BY sku LIMIT %s OFFSET %s",
-            (q, f"%{q}%", q, f"%{q}%", limit, offset)).fetchall()
-    keys = ("sku", "gtin", "description", "uom", "category", "unit_value")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+        return store.list_skus(conn, q, limit, offset)
 
 
 @router.post("/skus", status_code=201)

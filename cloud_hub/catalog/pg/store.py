@@ -7,6 +7,7 @@ deleted, so the move history always names real places.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -99,3 +100,45 @@ def _deactivate_or_delete(conn: psycopg.Connection, code: str) -> str:
         return "deactivated"
     conn.execute("DELETE FROM locations WHERE code = %s", (code,))
     return "deleted"
+
+
+SKU_COLUMNS = ("sku", "gtin", "description", "uom", "category", "unit_value")
+
+
+def _location_dict(row: Sequence[Any]) -> dict[str, Any]:
+    out = dict(zip(LOCATION_FIELDS, row, strict=True))
+    if out["capacity"] is not None:
+        out["capacity"] = float(out["capacity"])
+    return out
+
+
+def list_locations(conn: psycopg.Connection, warehouse: str | None, kind: str | None,
+                   limit: int, offset: int) -> list[dict[str, Any]]:
+    """Locations by code (of `warehouse` and `kind`; None: any), a page at a time."""
+    rows = conn.execute(
+        f"SELECT {', '.join(LOCATION_FIELDS)} FROM locations "
+        "WHERE (%s::text IS NULL OR warehouse = %s) AND (%s::text IS NULL OR kind = %s) "
+        "ORDER BY code LIMIT %s OFFSET %s", (warehouse, warehouse, kind, kind, limit, offset))
+    return [_location_dict(r) for r in rows]
+
+
+def get_location(conn: psycopg.Connection, code: str) -> dict[str, Any] | None:
+    row = conn.execute(f"SELECT {', '.join(LOCATION_FIELDS)} FROM locations WHERE code = %s",
+                       (code,)).fetchone()
+    return None if row is None else _location_dict(row)
+
+
+def known_warehouses(conn: psycopg.Connection, codes: Collection[str]) -> set[str]:
+    """The warehouses among `codes` that exist."""
+    return {w for (w,) in conn.execute("SELECT code FROM warehouses WHERE code = ANY(%s)",
+                                       (sorted(codes),))}
+
+
+def list_skus(conn: psycopg.Connection, q: str | None, limit: int, offset: int
+              ) -> list[dict[str, Any]]:
+    """SKUs by code, those matching `q` (code or description contains it, or GTIN is it)."""
+    rows = conn.execute(
+        f"SELECT {', '.join(SKU_COLUMNS)} FROM skus "
+        "WHERE %s::text IS NULL OR sku ILIKE %s OR gtin = %s OR description ILIKE %s "
+        "ORDER BY sku LIMIT %s OFFSET %s", (q, f"%{q}%", q, f"%{q}%", limit, offset))
+    return [dict(zip(SKU_COLUMNS, r, strict=True)) for r in rows]

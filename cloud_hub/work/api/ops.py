@@ -39,7 +39,12 @@ from cloud_hub.work.pg.orders import (
     order_view,
     reserve_again,
 )
-from cloud_hub.work.pg.receiving import close_receipt, create_receipt, load_receipt
+from cloud_hub.work.pg.receiving import (
+    close_receipt,
+    create_receipt,
+    load_receipt,
+    receipt_progress,
+)
 from cloud_hub.work.pg.waves import build_wave
 from cloud_hub.work.picking import WaveRule
 from cloud_hub.work.receiving import ExpectedReceipt, ExpectedUnit, ReceiptLine
@@ -83,13 +88,7 @@ def get_receipt(receipt_id: str, pool: PoolDep,
                 _: Annotated[Access, guard(P.READ, looked_up(RECEIPT))]) -> dict[str, Any]:
     with http_errors(), pool.connection() as conn:
         receipt = load_receipt(conn, receipt_id)
-        state, found = conn.execute("SELECT state, discrepancies FROM work_receipts WHERE "
-                                    "receipt_id = %s", (receipt_id,)).fetchone() or (None, None)
-        names = ("line_id", "unit_key", "sku", "lot", "quantity", "match", "seen_by",
-                 "occurred_at")
-        arrivals = [dict(zip(names, r, strict=True)) for r in conn.execute(
-            f"SELECT {', '.join(names)} FROM work_receipt_arrivals WHERE receipt_id = %s "
-            "ORDER BY id", (receipt_id,))]
+        state, found, arrivals = receipt_progress(conn, receipt_id)
     return {"receipt_id": receipt_id, "warehouse": receipt.warehouse, "dock": receipt.dock,
             "quarantine": receipt.quarantine, "state": state, "discrepancies": found,
             "arrivals": numbers(arrivals)}

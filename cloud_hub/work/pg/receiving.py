@@ -65,6 +65,21 @@ class ReceiptRefused(RuntimeError):
         super().__init__(reason)
 
 
+ARRIVAL_COLUMNS = ("line_id", "unit_key", "sku", "lot", "quantity", "match", "seen_by",
+                   "occurred_at")
+
+
+def receipt_progress(conn: psycopg.Connection, receipt_id: str
+                     ) -> tuple[str | None, Any, list[dict[str, Any]]]:
+    """A receipt's state, its discrepancies and its arrivals so far, in the order they came."""
+    state, found = conn.execute("SELECT state, discrepancies FROM work_receipts WHERE "
+                                "receipt_id = %s", (receipt_id,)).fetchone() or (None, None)
+    arrivals = [dict(zip(ARRIVAL_COLUMNS, r, strict=True)) for r in conn.execute(
+        f"SELECT {', '.join(ARRIVAL_COLUMNS)} FROM work_receipt_arrivals WHERE receipt_id = %s "
+        "ORDER BY id", (receipt_id,))]
+    return state, found, arrivals
+
+
 def load_receipt(conn: psycopg.Connection, receipt_id: str) -> ExpectedReceipt:
     row = conn.execute("SELECT warehouse, dock, lines, quarantine, supplier, over_tolerance_pct, "
                        "state FROM work_receipts WHERE receipt_id = %s", (receipt_id,)).fetchone()
