@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
@@ -78,9 +78,11 @@ def create_app(settings: HubSettings) -> FastAPI:
             await start(settings, services, running)
             yield services.lifespan_state()
 
+    urls = hardening.docs_urls(settings)
     app = FastAPI(title="StockPulse hub", version="0.1.0", lifespan=lifespan,
                   description="Real-time warehouse ledger fed by RFID, scanners and cameras.",
-                  **hardening.docs_urls(settings))
+                  docs_url=urls["docs_url"], redoc_url=urls["redoc_url"],
+                  openapi_url=urls["openapi_url"])
     problems.install(app)
     hardening.install(app)
     log_redaction.install()  # access logs never carry a token or a live ticket
@@ -91,8 +93,10 @@ def create_app(settings: HubSettings) -> FastAPI:
 
 async def start(settings: HubSettings, services: Services, running: AsyncExitStack) -> None:
     """Build and start every service; `running` stops them, newest first."""
-    def on_stop(close: object) -> None:
-        running.push_async_callback(asyncio.to_thread, close)
+    def on_stop(close: Callable[[], object]) -> None:
+        async def stop() -> None:
+            await asyncio.to_thread(close)
+        running.push_async_callback(stop)
 
     url = resolve_url(settings.database_url)
     # Requests get statements cut at api_statement_timeout_ms; ingest's side writes, the live

@@ -34,7 +34,7 @@ IO = ("psycopg.**", "psycopg_pool.**", "paho.**", "sllurp.**", "serial.**", "cv2
       "kivy.**", "fastapi.**", "starlette.**", "uvicorn.**", "httpx.**", "zxingcpp.**",
       "amqtt.**", "pgserver.**", "sqlite3.**", "socket.**", "threading.**", "asyncio.**")
 
-RULES = (
+PACKAGE_RULES = (
     # -- top-level packages -------------------------------------------------------------------
     Rule("protocol imports nothing of ours", ("protocol.**",), allow=("protocol.**",)),
     Rule("edge imports protocol only", ("edge.**",), allow=("edge.**", "protocol.**")),
@@ -60,21 +60,96 @@ RULES = (
           "firmware_bridge.camera.scene", "firmware_bridge.scenario.**",
           "firmware_bridge.llrp_emulator", "firmware_bridge.llrp_emulator.reader"),
          forbid=IO, transitive=True),
-    # -- the hub ----------------------------------------------------------------------------------
-    Rule("the ledger core is pure", ("cloud_hub.ledger", "cloud_hub.ledger.decide",
-                                     "cloud_hub.ledger.state"), forbid=IO, transitive=True),
-    # HUB FEATURE AND LAYER ROWS GO HERE (issue 20's re-layout): one row per layer of
-    # cloud_hub/<feature>/{core,pg,api} — e.g. "cloud_hub.*.core" pure and importing no pg or
-    # api; "cloud_hub.*.pg" importing no api; nothing importing cloud_hub.main — and then
-    # tests/work/test_core_is_pure.py, the purity test in tests/planning/test_properties.py
-    # and the one in tests/hub/test_auth_core.py are deleted in favour of those rows.
+    # -- the hub: its rows are built from HUB, below --------------------------------------------
 )
 
-KNOWN = (
-    Known("cloud_hub.demo", "deploy.**",
-          "issue 20: `cloud_hub demo --full` starts deploy/demo_system.py; the re-layout "
-          "composes the demo from the product's own modules (then delete this row)"),
-)
+# -- the hub (docs/hub-layout.md) -----------------------------------------------------------------
+# A feature package's own modules are its core: pure rules. Around the core, sub-packages named
+# after what they speak: pg/ (PostgreSQL), mqtt/ (the broker), notify/ (planning's alerts and
+# webhooks), api/ (HTTP routes). Within a feature a core imports no adapter, an adapter no api;
+# between features a feature uses only those listed after it here, never one above it — every
+# arrow points down the table, so none closes a circle.
+HUB: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # feature: (its adapters, it uses)
+    "demo": (("pg",), ("ledger", "catalog", "auth")),
+    "web": (("pg", "api"), ("ledger", "catalog", "auth")),
+    "planning": (("pg", "notify", "api"), ("work", "ledger", "catalog", "auth")),
+    "work": (("pg", "api"), ("ledger", "catalog", "auth")),
+    "ingest": (("pg", "mqtt", "api"), ("ledger", "live", "catalog", "auth")),
+    "ledger": (("api",), ("live", "catalog", "auth")),
+    "live": (("api",), ("auth",)),
+    "catalog": (("pg", "api"), ("auth",)),
+    "auth": (("pg", "api"), ()),
+}
+# Hub-wide plumbing that knows no feature: PostgreSQL connections and the migrations, FastAPI
+# plumbing (errors, hardening, typed service dependencies), the MQTT client factory, metrics
+# and /healthz, the settings.
+PLUMBING = ("cloud_hub.db.**", "cloud_hub.storage.migrations", "cloud_hub.http.**",
+            "cloud_hub.broker.**", "cloud_hub.ops.**", "cloud_hub.settings.**")
+ENTRY_POINTS = ("cloud_hub", "cloud_hub.main", "cloud_hub.__main__")
+# The ledger's PostgreSQL engine until the ledger helper's move lands (issue 20): it is
+# ledger/pg/ then, and these lines go.
+LEDGER_ENGINE = ("cloud_hub.apply_service", "cloud_hub.storage.copy_text",
+                 "cloud_hub.storage.ledger_cache", "cloud_hub.storage.ledger_pipeline",
+                 "cloud_hub.storage.ledger_plan", "cloud_hub.storage.ledger_store",
+                 "cloud_hub.storage.move_rows", "cloud_hub.storage.queries",
+                 "cloud_hub.storage.rebuild", "cloud_hub.storage.seq_watermark")
+HTTP_SERVER = ("fastapi.**", "starlette.**", "uvicorn.**")
+
+
+def _core(*features: str) -> tuple[str, ...]:
+    """A feature's core: the package and its own modules (its sub-packages' __init__ too, which
+    only say what the sub-package holds)."""
+    return tuple(p for f in features for p in (f"cloud_hub.{f}", f"cloud_hub.{f}.*"))
+
+
+def _adapters(feature: str, *names: str) -> tuple[str, ...]:
+    return tuple(f"cloud_hub.{feature}.{n}.**" for n in names if n in HUB[feature][0])
+
+
+def _engine(features: tuple[str, ...]) -> tuple[str, ...]:
+    return LEDGER_ENGINE if "ledger" in features else ()
+
+
+def hub_rules() -> tuple[Rule, ...]:
+    rules = []
+    for feature, (adapters, uses) in HUB.items():
+        both = (feature, *uses)
+        cores = ("protocol.**", *_core(*both))
+        pg = (*cores, *(p for f in both for p in _adapters(f, "pg")), *_engine(both),
+              "cloud_hub.db.**", "cloud_hub.ops", "cloud_hub.ops.metrics",
+              "cloud_hub.settings.**")
+        rules.append(Rule(f"the {feature} core is pure and imports cores only", _core(feature),
+                          allow=cores, forbid=IO, transitive=True))
+        if "pg" in adapters:
+            rules.append(Rule(f"{feature}/pg imports cores and pg of its own and lower features",
+                              _adapters(feature, "pg"), allow=pg,
+                              forbid=(*HTTP_SERVER, "paho.**", "httpx.**")))
+        if outward := _adapters(feature, "mqtt", "notify"):
+            rules.append(Rule(f"{feature}'s broker and webhook adapters import no api", outward,
+                              allow=(*pg, *outward, "cloud_hub.broker.**"),
+                              forbid=HTTP_SERVER))
+        if "api" in adapters:
+            others = (p for f in uses for p in _adapters(f, "api"))
+            rules.append(Rule(f"{feature}/api imports its own feature and lower features",
+                              _adapters(feature, "api"),
+                              allow=(*pg, *_adapters(feature, "mqtt", "notify", "api"), *others,
+                                     "cloud_hub.http.**", "cloud_hub.ops.**")))
+    features = tuple(p for f in HUB for p in (f"cloud_hub.{f}", f"cloud_hub.{f}.**"))
+    return (
+        *rules,
+        Rule("the hub's plumbing imports no feature", PLUMBING,
+             allow=("protocol.**", *PLUMBING)),
+        Rule("nothing but the entry points imports cloud_hub.main", (*features, *PLUMBING),
+             forbid=("cloud_hub.main", "cloud_hub.__main__")),
+        Rule("the entry points wire everything", ENTRY_POINTS, allow=("cloud_hub.**",)),
+        Rule("the ledger's engine, until it is ledger/pg/", LEDGER_ENGINE,
+             allow=("protocol.**", "cloud_hub.**"), forbid=("cloud_hub.main",)),
+    )
+
+
+RULES: tuple[Rule, ...] = (*PACKAGE_RULES, *hub_rules())
+
+KNOWN: tuple[Known, ...] = ()
 
 
 @pytest.fixture(scope="module")
@@ -92,15 +167,33 @@ def test_no_circle_between_top_level_packages(project: Project) -> None:
 
 
 def sub_package(name: str) -> str | None:
-    """`edge.portal.track` -> `edge.portal`; the hub's layers get their own grouping with the
-    re-layout (its sub-packages import each other in circles today)."""
+    """`edge.portal.track` -> `edge.portal`, `cloud_hub.work.pg.tasks` -> `cloud_hub.work`: the
+    hub's features and its plumbing (db, http, ops, settings, ...) form no circle either."""
+    if name in LEDGER_ENGINE:
+        return "cloud_hub.ledger"
     parts = name.split(".")
     return ".".join(parts[:2]) if parts[0] in ("protocol", "edge", "pda_app",
-                                               "firmware_bridge") else None
+                                               "firmware_bridge", "cloud_hub") else None
+
+
+def hub_layer(name: str) -> str | None:
+    """`cloud_hub.work.pg.tasks` -> `cloud_hub.work.pg`, `cloud_hub.work.putaway` ->
+    `cloud_hub.work` (its core)."""
+    if name in LEDGER_ENGINE:
+        return "cloud_hub.ledger.pg"
+    parts = name.split(".")
+    if parts[0] != "cloud_hub" or len(parts) < 2 or parts[1] not in HUB:
+        return None
+    return ".".join(parts[:3]) if len(parts) > 2 and parts[2] in HUB[parts[1]][0] \
+        else ".".join(parts[:2])
 
 
 def test_no_circle_between_sub_packages(project: Project) -> None:
     assert cycles(project, sub_package, KNOWN) == []
+
+
+def test_no_circle_between_the_hubs_layers(project: Project) -> None:
+    assert cycles(project, hub_layer, KNOWN) == []
 
 
 def test_every_top_level_folder_with_python_is_read() -> None:
@@ -197,18 +290,51 @@ def test_a_pure_core_loading_io_through_a_module_of_ours_shows_the_chain() -> No
     ]
 
 
+DEMO_EXCEPTION = Known("cloud_hub.demo", "deploy.**", "a deployment script, imported")
+
+
 def test_a_known_exception_covers_only_its_own_module() -> None:
     demo = "def full():\n    from deploy.demo_system import run\n"
     sources = {"cloud_hub.__init__": "", "deploy.__init__": "", "deploy.demo_system": ""}
-    assert broken({**sources, "cloud_hub.demo": demo}) == []
-    assert broken({**sources, "cloud_hub.other": demo}) == [
-        "cloud_hub/other.py:2 deploy.demo_system [cloud_hub imports protocol only]"]
+    assert check(Project.from_sources({**sources, "cloud_hub.demo": demo}), PACKAGE_RULES,
+                 [DEMO_EXCEPTION]) == []
+    assert [str(v) for v in check(Project.from_sources({**sources, "cloud_hub.other": demo}),
+                                  PACKAGE_RULES, [DEMO_EXCEPTION])] == [
+        "cloud_hub/other.py:2: cloud_hub.other imports deploy.demo_system — breaks "
+        "'cloud_hub imports protocol only'"]
 
 
 def test_a_known_exception_that_is_fixed_asks_to_be_deleted() -> None:
     fixed = Project.from_sources({"cloud_hub.__init__": "", "cloud_hub.demo": "import json\n",
                                   "deploy.__init__": "", "deploy.demo_system": ""})
-    assert unneeded(fixed, RULES, KNOWN) == list(KNOWN)
+    assert unneeded(fixed, PACKAGE_RULES, [DEMO_EXCEPTION]) == [DEMO_EXCEPTION]
+
+
+HUB_SOURCES = {name: "" for name in (
+    "cloud_hub.__init__", "cloud_hub.main", "cloud_hub.db.__init__", "cloud_hub.work.__init__",
+    "cloud_hub.work.model", "cloud_hub.work.pg.__init__", "cloud_hub.work.pg.tasks",
+    "cloud_hub.work.api.__init__", "cloud_hub.work.api.tasks", "cloud_hub.planning.__init__",
+    "cloud_hub.planning.rules")}
+
+
+@pytest.mark.parametrize(("source", "line", "rule"), [
+    ("cloud_hub.work.model", "import psycopg", "the work core is pure and imports cores only"),
+    ("cloud_hub.work.model", "from cloud_hub.work.pg import tasks",
+     "the work core is pure and imports cores only"),
+    ("cloud_hub.work.pg.tasks", "from cloud_hub.work.api import tasks",
+     "work/pg imports cores and pg of its own and lower features"),
+    ("cloud_hub.work.pg.tasks", "from cloud_hub.planning import rules",  # planning is above
+     "work/pg imports cores and pg of its own and lower features"),
+    ("cloud_hub.work.api.tasks", "from cloud_hub.main import ROUTERS",
+     "nothing but the entry points imports cloud_hub.main"),
+    ("cloud_hub.db.__init__", "from cloud_hub.work import model",
+     "the hub's plumbing imports no feature"),
+])
+def test_each_kind_of_hub_row_names_a_module_that_breaks_it(source: str, line: str,
+                                                            rule: str) -> None:
+    found = check(Project.from_sources({**HUB_SOURCES, source: line}), RULES)
+    assert rule in {v.rule for v in found}
+    assert {v.path for v in found} == {source.replace(".", "/") + ".py"}
 
 
 def test_a_circle_between_packages_is_named_with_one_import_per_step() -> None:

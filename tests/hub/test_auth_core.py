@@ -4,8 +4,6 @@ access-log redaction — table-driven, no services."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -38,15 +36,6 @@ def refusal(call: object) -> int | None:
     except Refused as exc:
         return exc.status
     return None
-
-
-def test_the_pure_rules_import_no_io_library() -> None:
-    forbidden = ["psycopg", "psycopg_pool", "fastapi", "starlette", "httpx"]
-    code = ("import sys\nimport cloud_hub.auth.policy, cloud_hub.auth.throttle\n"
-            f"print(sorted(m for m in {forbidden!r} if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=60)
-    assert out.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize(("roles", "stored", "everything", "allows_wh2"), [

@@ -1,6 +1,8 @@
 """Hub settings: HUB_* environment variables (or a .env-style file), built once in main.
 
-Rule kept here: outside development a placeholder or guessable secret is refused at start-up.
+Rule kept here: outside development a placeholder or guessable secret is refused at start-up
+(how guessable: secret_strength.py beside this). A package only so that rule sits with the one
+code that uses it and imports no feature: every part of the hub imports the settings.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from cloud_hub.auth.secret_strength import CHOSEN_PASSWORD_BITS, MACHINE_SECRET_BITS, weakness
+from cloud_hub.settings.secret_strength import CHOSEN_PASSWORD_BITS, MACHINE_SECRET_BITS, weakness
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-secret-not-for-production"}
 
