@@ -69,11 +69,10 @@ ROUTERS: tuple[APIRouter, ...] = (
 
 
 def create_app(settings: HubSettings) -> FastAPI:
-    services = Services()
-    services.provide(SETTINGS, settings)
-
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[dict[str, Services]]:
+        services = Services()  # each start of the app builds its own
+        services.provide(SETTINGS, settings)
         async with AsyncExitStack() as running:
             await start(settings, services, running)
             yield services.lifespan_state()
