@@ -145,9 +145,12 @@ def test_the_settings_reach_the_reader_over_llrp_and_it_reads_weaker_at_lower_po
         assert run.reader.wait_connected(WAIT), run.reader.health()
         run.thread.playback_done.result(WAIT)
         (spec,) = run.server_rospecs()
+        assert run.thread.emulator is not None
+        sent = run.thread.emulator.reports_sent  # playback is over: this is every report
+        assert sent > 0
         tags: list[dict[str, Any]] = []
         deadline = time.monotonic() + WAIT
-        while run.reader.handed > len(tags) and time.monotonic() < deadline:
+        while len(tags) < sent and time.monotonic() < deadline:  # reports still in flight
             tags += run.out.get(timeout=WAIT)[1]
     finally:
         run.close()
