@@ -22,6 +22,14 @@ from cloud_hub.auth.api.access import (
 from cloud_hub.auth.roles import Permission
 from cloud_hub.catalog import tree as location_tree
 from cloud_hub.catalog.api.deps import LOCATION
+from cloud_hub.catalog.api.schemas import (
+    LocationImport,
+    LocationOut,
+    LocationRemoved,
+    LocationWritten,
+    SkuOut,
+    Written,
+)
 from cloud_hub.catalog.model import Sku
 from cloud_hub.catalog.pg import store
 from cloud_hub.catalog.pg.store import remove_location, upsert_checked, upsert_skus
@@ -66,7 +74,7 @@ def _write_checked(pool: PoolDep, items: list[LocationIn]) -> int:
     return written
 
 
-@router.get("/locations")
+@router.get("/locations", response_model=list[LocationOut])
 def list_locations(pool: PoolDep, access: Annotated[Access, guard(Permission.READ, IN_QUERY)],
                    kind: str | None = None, limit: int = Query(1000, ge=1, le=50_000),
                    offset: int = Query(0, ge=0)) -> list[dict[str, Any]]:
@@ -74,7 +82,7 @@ def list_locations(pool: PoolDep, access: Annotated[Access, guard(Permission.REA
         return store.list_locations(conn, access.warehouse, kind, limit, offset)
 
 
-@router.get("/locations/{code}")
+@router.get("/locations/{code}", response_model=LocationOut)
 def get_location(code: str, pool: PoolDep, _: ReadsLocation) -> dict[str, Any]:
     with pool.connection() as conn:
         found = store.get_location(conn, code)
@@ -83,7 +91,7 @@ def get_location(code: str, pool: PoolDep, _: ReadsLocation) -> dict[str, Any]:
     return found
 
 
-@router.post("/locations", status_code=201)
+@router.post("/locations", status_code=201, response_model=Written)
 def create_locations(body: LocationIn | list[LocationIn], pool: PoolDep,
                      _: Annotated[Access, guard(Permission.MANAGE_MASTER_DATA, IN_BODY)]
                      ) -> dict[str, int]:
@@ -91,7 +99,7 @@ def create_locations(body: LocationIn | list[LocationIn], pool: PoolDep,
     return {"written": _write_checked(pool, items)}
 
 
-@router.put("/locations/{code}")
+@router.put("/locations/{code}", response_model=LocationWritten)
 def update_location(code: str, body: LocationIn, pool: PoolDep,
                     _: Annotated[Access, guard(Permission.MANAGE_MASTER_DATA, looked_up(
                         LOCATION, missing_ok=True, body=True))]) -> dict[str, Any]:
@@ -101,7 +109,7 @@ def update_location(code: str, body: LocationIn, pool: PoolDep,
     return body.model_dump(mode="json")
 
 
-@router.delete("/locations/{code}")
+@router.delete("/locations/{code}", response_model=LocationRemoved)
 def delete_location(code: str, pool: PoolDep, _: EditsLocation) -> dict[str, str]:
     try:
         with pool.connection() as conn, conn.transaction():
@@ -110,7 +118,7 @@ def delete_location(code: str, pool: PoolDep, _: EditsLocation) -> dict[str, str
         raise HTTPException(404, f"no location {code!r}") from None
 
 
-@router.post("/locations/import")
+@router.post("/locations/import", response_model=LocationImport)
 async def import_locations(request: Request, pool: PoolDep,
                            access: Annotated[Access, guard(Permission.MANAGE_MASTER_DATA,
                                                            IN_ROWS)],
@@ -158,7 +166,7 @@ def _import_rows(pool: PoolDep, rows: list[CsvRow], errors: list[RowError],
     return written, errors
 
 
-@router.get("/skus")
+@router.get("/skus", response_model=list[SkuOut])
 def list_skus(pool: PoolDep, _: Annotated[Access, guard(Permission.READ, SHARED)],
               q: str | None = None,
               limit: int = Query(500, ge=1, le=10_000),
@@ -167,7 +175,7 @@ def list_skus(pool: PoolDep, _: Annotated[Access, guard(Permission.READ, SHARED)
         return store.list_skus(conn, q, limit, offset)
 
 
-@router.post("/skus", status_code=201)
+@router.post("/skus", status_code=201, response_model=Written)
 def create_skus(body: SkuIn | list[SkuIn], pool: PoolDep,
                 _: Annotated[Access, guard(Permission.MANAGE_MASTER_DATA, SHARED)]
                 ) -> dict[str, int]:
