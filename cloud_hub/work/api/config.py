@@ -16,6 +16,12 @@ from cloud_hub.auth.roles import Permission
 from cloud_hub.http.deps import PoolDep
 from cloud_hub.work.api.deps import http_errors
 from cloud_hub.work.api.models import Code, Qty
+from cloud_hub.work.api.schemas import (
+    ProfileSaved,
+    PutawayRules,
+    ReplenishmentCreated,
+    RuleSaved,
+)
 from cloud_hub.work.pg.rules import load_policy, save_profile, save_rule
 from cloud_hub.work.pg.tasks import insert_task
 from cloud_hub.work.putaway import PutawayRule, Strategy
@@ -50,7 +56,7 @@ class ReplenishIn(_In):
     priority: int = 5
 
 
-@router.put("/putaway-rules/{scope}/{key}")
+@router.put("/putaway-rules/{scope}/{key}", response_model=RuleSaved)
 def put_rule(scope: Literal["sku", "category", "zone", "default"], key: str, body: RuleIn,
              pool: PoolDep, _: Annotated[Access, guard(Permission.MANAGE_MASTER_DATA, EVERY)]
              ) -> dict[str, Any]:
@@ -64,7 +70,7 @@ def put_rule(scope: Literal["sku", "category", "zone", "default"], key: str, bod
             "zones": body.zones}
 
 
-@router.get("/putaway-rules")
+@router.get("/putaway-rules", response_model=PutawayRules)
 def get_rules(pool: PoolDep,
               _: Annotated[Access, guard(Permission.READ, SHARED)]) -> dict[str, Any]:
     with pool.connection() as conn:
@@ -79,7 +85,8 @@ def get_rules(pool: PoolDep,
             "zone": {k: show(v) for k, v in policy.by_dock_zone.items()}}
 
 
-@router.put("/sku-profiles/{sku}")
+@router.put("/sku-profiles/{sku}", response_model=ProfileSaved,
+             response_model_exclude_unset=True)
 def put_profile(sku: str, body: ProfileIn, pool: PoolDep,
                 _: Annotated[Access, guard(Permission.MANAGE_MASTER_DATA, SHARED)]
                 ) -> dict[str, Any]:
@@ -89,7 +96,7 @@ def put_profile(sku: str, body: ProfileIn, pool: PoolDep,
     return {"sku": sku, **body.model_dump(mode="json", exclude_none=True)}
 
 
-@router.post("/replenishments", status_code=201)
+@router.post("/replenishments", status_code=201, response_model=ReplenishmentCreated)
 def replenish(body: ReplenishIn, pool: PoolDep,
               _: Annotated[Access, guard(Permission.RUN_WORK, IN_BODY)]) -> dict[str, Any]:
     """A replenishment task (e.g. from the planning suggestions): reserve stock → pick face."""

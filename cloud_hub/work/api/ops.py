@@ -24,6 +24,23 @@ from cloud_hub.work.api.models import (
     ShipIn,
     WaveIn,
 )
+from cloud_hub.work.api.schemas import (
+    ArrivalResult,
+    Atp,
+    CountApproved,
+    CountForReview,
+    CountsCreated,
+    CountsPlanned,
+    LocationAccuracy,
+    OrderShipped,
+    OrderView,
+    ReceiptClosed,
+    ReceiptCreated,
+    ReceiptReleased,
+    ReceiptView,
+    RecountCreated,
+    WaveBuilt,
+)
 from cloud_hub.work.counts import CountRequest
 from cloud_hub.work.orders import Order, OrderLine
 from cloud_hub.work.pg.counts import (
@@ -71,7 +88,7 @@ def numbers(value: Any) -> Any:
 
 # --- receipts ----------------------------------------------------------------------------------
 
-@router.post("/receipts", status_code=201)
+@router.post("/receipts", status_code=201, response_model=ReceiptCreated)
 def new_receipt(body: ReceiptIn, pool: PoolDep,
                 _: Annotated[Access, guard(P.MANAGE_MASTER_DATA, IN_BODY)]) -> dict[str, Any]:
     receipt = ExpectedReceipt(body.receipt_id, body.warehouse, body.dock, tuple(
@@ -83,7 +100,7 @@ def new_receipt(body: ReceiptIn, pool: PoolDep,
     return {"receipt_id": body.receipt_id, "task_id": task_id}
 
 
-@router.get("/receipts/{receipt_id}")
+@router.get("/receipts/{receipt_id}", response_model=ReceiptView)
 def get_receipt(receipt_id: str, pool: PoolDep,
                 _: Annotated[Access, guard(P.READ, looked_up(RECEIPT))]) -> dict[str, Any]:
     with http_errors(), pool.connection() as conn:
@@ -94,7 +111,7 @@ def get_receipt(receipt_id: str, pool: PoolDep,
             "arrivals": numbers(arrivals)}
 
 
-@router.post("/receipts/{receipt_id}/arrivals")
+@router.post("/receipts/{receipt_id}/arrivals", response_model=ArrivalResult)
 def arrival(receipt_id: str, body: ArrivalIn, service: ServiceDep,
             who: Annotated[Access, guard(P.RUN_WORK, looked_up(RECEIPT))]) -> dict[str, Any]:
     with http_errors():
@@ -105,7 +122,7 @@ def arrival(receipt_id: str, body: ArrivalIn, service: ServiceDep,
                                may_exceed=actor(who).supervises)
 
 
-@router.post("/receipts/{receipt_id}/close")
+@router.post("/receipts/{receipt_id}/close", response_model=ReceiptClosed)
 def close(receipt_id: str, pool: PoolDep,
           _: Annotated[Access, guard(P.MANAGE_MASTER_DATA, looked_up(RECEIPT))]
           ) -> dict[str, Any]:
@@ -113,7 +130,7 @@ def close(receipt_id: str, pool: PoolDep,
         return {"receipt_id": receipt_id, "discrepancies": close_receipt(conn, receipt_id)}
 
 
-@router.post("/receipts/{receipt_id}/release")
+@router.post("/receipts/{receipt_id}/release", response_model=ReceiptReleased)
 def release(receipt_id: str, body: ActIn, service: ServiceDep,
             who: Annotated[Access, guard(P.RESOLVE, looked_up(RECEIPT))]) -> dict[str, Any]:
     with http_errors():
@@ -124,7 +141,7 @@ def release(receipt_id: str, body: ActIn, service: ServiceDep,
 
 # --- orders, ATP, waves ------------------------------------------------------------------------
 
-@router.post("/orders", status_code=201)
+@router.post("/orders", status_code=201, response_model=OrderView)
 def new_order(body: OrderIn, pool: PoolDep,
               _: Annotated[Access, guard(P.MANAGE_MASTER_DATA, IN_BODY)]) -> dict[str, Any]:
     order = Order(body.order_id, body.warehouse,
@@ -135,14 +152,14 @@ def new_order(body: OrderIn, pool: PoolDep,
         return numbers(order_view(conn, body.order_id))
 
 
-@router.get("/orders/{order_id}")
+@router.get("/orders/{order_id}", response_model=OrderView)
 def get_order(order_id: str, pool: PoolDep,
               _: Annotated[Access, guard(P.READ, looked_up(ORDER))]) -> dict[str, Any]:
     with http_errors(), pool.connection() as conn:
         return numbers(order_view(conn, order_id))
 
 
-@router.post("/orders/{order_id}/reserve")
+@router.post("/orders/{order_id}/reserve", response_model=OrderView)
 def reserve(order_id: str, pool: PoolDep,
             _: Annotated[Access, guard(P.MANAGE_MASTER_DATA, looked_up(ORDER))]
             ) -> dict[str, Any]:
@@ -151,7 +168,7 @@ def reserve(order_id: str, pool: PoolDep,
         return numbers(order_view(conn, order_id))
 
 
-@router.post("/orders/{order_id}/cancel")
+@router.post("/orders/{order_id}/cancel", response_model=OrderView)
 def cancel(order_id: str, pool: PoolDep,
            _: Annotated[Access, guard(P.MANAGE_MASTER_DATA, looked_up(ORDER))]
            ) -> dict[str, Any]:
@@ -160,7 +177,7 @@ def cancel(order_id: str, pool: PoolDep,
         return numbers(order_view(conn, order_id))
 
 
-@router.post("/orders/{order_id}/ship")
+@router.post("/orders/{order_id}/ship", response_model=OrderShipped)
 def ship(order_id: str, body: ShipIn, service: ServiceDep,
          who: Annotated[Access, guard(P.RUN_WORK, looked_up(ORDER))]) -> dict[str, Any]:
     with http_errors():
@@ -170,7 +187,7 @@ def ship(order_id: str, body: ShipIn, service: ServiceDep,
     return {"order_id": order_id, "move_ids": ids}
 
 
-@router.get("/atp")
+@router.get("/atp", response_model=Atp)
 def available(pool: PoolDep, access: ReadsWarehouse,
               sku: Annotated[list[str], Query(max_length=1000)]) -> dict[str, Any]:
     warehouse = access.warehouse
@@ -178,7 +195,7 @@ def available(pool: PoolDep, access: ReadsWarehouse,
         return numbers({"warehouse": warehouse, "atp": atp(conn, warehouse, sku)})
 
 
-@router.post("/waves", status_code=201)
+@router.post("/waves", status_code=201, response_model=WaveBuilt)
 def new_wave(body: WaveIn, pool: PoolDep,
              _: Annotated[Access, guard(P.RUN_WORK, IN_BODY)]) -> dict[str, Any]:
     now = _now()
@@ -204,14 +221,14 @@ def _count_tasks(pool: Any, warehouse: str, requests: list[CountRequest],
     return made
 
 
-@router.post("/counts", status_code=201)
+@router.post("/counts", status_code=201, response_model=CountsCreated)
 def count_now(body: CountIn, pool: PoolDep,
               _: Annotated[Access, guard(P.RUN_WORK, IN_BODY)]) -> dict[str, Any]:
     reqs = [CountRequest(loc, body.sku, "on_demand") for loc in body.locations]
     return {"task_ids": _count_tasks(pool, body.warehouse, reqs, body.blind)}
 
 
-@router.post("/counts/plan", status_code=201)
+@router.post("/counts/plan", status_code=201, response_model=CountsPlanned)
 def count_plan(body: CountPlanIn, pool: PoolDep,
                _: Annotated[Access, guard(P.RUN_WORK, IN_BODY)]) -> dict[str, Any]:
     """Counts due by ABC class (A monthly, B quarterly, C yearly) as of `today`."""
@@ -220,13 +237,13 @@ def count_plan(body: CountPlanIn, pool: PoolDep,
     return {"task_ids": _count_tasks(pool, body.warehouse, due, body.blind), "due": len(due)}
 
 
-@router.get("/counts/review")
+@router.get("/counts/review", response_model=list[CountForReview])
 def review(pool: PoolDep, access: ReadsWarehouse) -> list[dict[str, Any]]:
     with pool.connection() as conn:
         return numbers(pending_review(conn, access.warehouse))  # type: ignore[no-any-return]
 
 
-@router.post("/counts/{task_id}/{step_id}/approve")
+@router.post("/counts/{task_id}/{step_id}/approve", response_model=CountApproved)
 def approve(task_id: str, step_id: str, body: ActIn, service: ServiceDep,
             who: Annotated[Access, guard(P.RESOLVE, looked_up(TASK))]) -> dict[str, Any]:
     with http_errors():
@@ -235,14 +252,14 @@ def approve(task_id: str, step_id: str, body: ActIn, service: ServiceDep,
                                                   device_id=body.device_id)}
 
 
-@router.post("/counts/{task_id}/{step_id}/recount")
+@router.post("/counts/{task_id}/{step_id}/recount", response_model=RecountCreated)
 def recount(task_id: str, step_id: str, service: ServiceDep,
             who: Annotated[Access, guard(P.RESOLVE, looked_up(TASK))]) -> dict[str, Any]:
     with http_errors():
         return {"task_id": service.recount(task_id, step_id, supervisor=who.name, now=_now())}
 
 
-@router.get("/counts/accuracy")
+@router.get("/counts/accuracy", response_model=list[LocationAccuracy])
 def accuracy(pool: PoolDep, access: ReadsWarehouse) -> list[dict[str, Any]]:
     with pool.connection() as conn:
         return numbers(accuracy_by_location(conn, access.warehouse))  # type: ignore[no-any-return]

@@ -1,0 +1,201 @@
+"""What the work routes other than the PDA's answer (those answer protocol.tasks models):
+receipts, orders and ATP, waves, counts, putaway rules, SKU profiles, replenishments.
+
+Quantities here are JSON numbers, whole ones without a fraction (`Num`), as the routes have
+always sent them; discrepancies keep the decimal strings they were stored with.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from cloud_hub.http.bodies import Body, Num
+from cloud_hub.work.orders import OrderState
+from cloud_hub.work.putaway import Strategy
+from cloud_hub.work.receiving import DiscrepancyKind, MatchKind
+
+MOVE_IDS = "the event ids of the stock moves this applied to the ledger"
+
+# --- receipts ---------------------------------------------------------------------------------
+
+
+class ReceiptCreated(Body):
+    receipt_id: str = Field(examples=["R-1001"])
+    task_id: str = Field(description="the receive task made for the dock")
+
+
+class Discrepancy(Body):
+    """An over, under or unexpected delivery found when the receipt closed."""
+
+    kind: DiscrepancyKind
+    sku: str | None
+    lot: str
+    line_id: str | None = Field(description="null for a delivery no line expected")
+    expected: str = Field(description="decimal string", examples=["10"])
+    received: str = Field(description="decimal string", examples=["12"])
+    unit_key: str | None
+
+
+class ReceiptArrival(Body):
+    line_id: str | None = Field(description="null: it matched no line")
+    unit_key: str | None
+    sku: str | None
+    lot: str
+    quantity: Num
+    match: MatchKind
+    seen_by: str = Field(description="`<source kind>:<device id>`", examples=["rfid:portal-1"])
+    occurred_at: datetime
+
+
+class ReceiptView(Body):
+    receipt_id: str
+    warehouse: str
+    dock: str
+    quarantine: bool = Field(description="received stock is quarantined until released")
+    state: str | None = Field(examples=["open", "closed"])
+    discrepancies: list[Discrepancy] | None = Field(description="null until the receipt closes")
+    arrivals: list[ReceiptArrival] = Field(description="in the order they came")
+
+
+class ArrivalResult(Body):
+    match: MatchKind
+    line_id: str | None
+    message: str = Field(description="why it did not match, when it did not")
+    putaway_task_id: str | None = Field(description="the putaway task planned for it, if any")
+    move_ids: list[str] = Field(description=MOVE_IDS)
+
+
+class ReceiptClosed(Body):
+    receipt_id: str
+    discrepancies: list[Discrepancy]
+
+
+class ReceiptReleased(Body):
+    receipt_id: str
+    move_ids: list[str] = Field(description=MOVE_IDS + " (quarantine → available)")
+
+
+# --- orders, ATP, waves -----------------------------------------------------------------------
+
+
+class OrderLineView(Body):
+    line_no: int
+    sku: str
+    quantity: Num
+    reserved: Num
+    picked: Num
+    shipped: Num
+    backordered: Num
+
+
+class OrderView(Body):
+    order_id: str = Field(examples=["SO-1001"])
+    warehouse: str
+    state: OrderState
+    wave_id: str | None = Field(description="the wave it was released in")
+    carrier: str
+    cutoff: datetime | None
+    lines: list[OrderLineView]
+
+
+class OrderShipped(Body):
+    order_id: str
+    move_ids: list[str] = Field(description=MOVE_IDS)
+
+
+class Atp(Body):
+    warehouse: str
+    atp: dict[str, Num] = Field(description="available to promise per SKU asked for",
+                                examples=[{"SKU-1": 40}])
+
+
+class WaveShortfall(Body):
+    order_id: str
+    line_no: int
+    sku: str
+    quantity: float = Field(description="what could not be allocated")
+
+
+class WaveBuilt(Body):
+    wave_id: str
+    orders: list[str] = Field(description="the orders released into the wave")
+    task_ids: list[str] = Field(description="its pick tasks, in walking order")
+    lines: int = Field(description="how many pick lines were allocated")
+    shortfalls: list[WaveShortfall]
+    staging: str = Field(description="where the picks are dropped")
+
+
+# --- counts -----------------------------------------------------------------------------------
+
+
+class CountsCreated(Body):
+    task_ids: list[str] = Field(description="the count tasks made (one already open is reused)")
+
+
+class CountsPlanned(CountsCreated):
+    due: int = Field(description="how many counts were due as of `today`")
+
+
+class CountForReview(Body):
+    task_id: str
+    step_id: str
+    location: str
+    sku: str
+    lot: str
+    expected: Num | None
+    counted: Num | None
+    variance: Num | None
+    counted_by: str | None
+    counted_at: datetime | None
+
+
+class CountApproved(Body):
+    move_ids: list[str] = Field(description=MOVE_IDS + " (the adjustment to the count)")
+
+
+class RecountCreated(Body):
+    task_id: str | None = Field(description="the recount task; null if one was already open")
+
+
+class LocationAccuracy(Body):
+    location: str
+    counts: int
+    exact: int = Field(description="counts that found no variance")
+    accuracy: float = Field(description="exact / counts", examples=[0.97])
+    abs_variance: Num = Field(description="the sum of the absolute variances")
+    last_counted_at: datetime
+
+
+# --- setup ------------------------------------------------------------------------------------
+
+
+class RuleView(Body):
+    strategies: list[Strategy]
+    zones: list[str] | None = Field(description="the zones it may use; null: any")
+
+
+class RuleSaved(RuleView):
+    scope: str = Field(examples=["sku", "category", "zone", "default"])
+    key: str
+
+
+class PutawayRules(Body):
+    default: RuleView
+    sku: dict[str, RuleView] = Field(description="rules by SKU")
+    category: dict[str, RuleView] = Field(description="rules by SKU category")
+    zone: dict[str, RuleView] = Field(description="rules by dock zone")
+
+
+class ProfileSaved(Body):
+    """The profile as sent (keys sent as null are left out)."""
+
+    sku: str
+    needs: list[str] | None = None
+    home_bin: str | None = None
+    unit_volume: str | None = Field(None, description="decimal string")
+
+
+class ReplenishmentCreated(Body):
+    task_id: str
