@@ -30,6 +30,19 @@ from cloud_hub.auth.api.access import (
 from cloud_hub.auth.roles import Permission
 from cloud_hub.http.deps import PoolDep
 from cloud_hub.planning.api.deps import ALERT, SUGGESTION, AlertsDep
+from cloud_hub.planning.api.schemas import (
+    AlertOut,
+    Classification,
+    DeadStock,
+    Forecast,
+    KpiReport,
+    PlanningRun,
+    PurchaseOrderDrafts,
+    RuleSet,
+    RuleSetSaved,
+    RulesEvaluated,
+    SuggestionOut,
+)
 from cloud_hub.planning.classify import count_interval_days
 from cloud_hub.planning.deadstock import ageing, dead_and_slow
 from cloud_hub.planning.kpi import GroupBy, compute_kpis
@@ -58,7 +71,7 @@ class Decision(BaseModel):
     note: str = Field("", max_length=1000)
 
 
-@router.post("/run")
+@router.post("/run", response_model=PlanningRun)
 def run(body: RunRequest, pool: PoolDep,
         access: Annotated[Access, guard(Permission.PLAN, IN_BODY_OPTIONAL)]) -> dict[str, Any]:
     now = _now()
@@ -68,7 +81,7 @@ def run(body: RunRequest, pool: PoolDep,
     return {"series": result.series, "suggestions": len(result.suggestions)}
 
 
-@router.get("/forecasts")
+@router.get("/forecasts", response_model=list[Forecast])
 def forecasts(pool: PoolDep, access: Reads,
               sku: Annotated[list[str] | None, Query()] = None,
               limit: int = Query(1000, ge=1, le=100_000)) -> list[dict[str, Any]]:
@@ -76,7 +89,7 @@ def forecasts(pool: PoolDep, access: Reads,
         return store.load_status(conn, access.warehouse, sku, limit)
 
 
-@router.get("/suggestions")
+@router.get("/suggestions", response_model=list[SuggestionOut])
 def suggestions(pool: PoolDep, access: Reads,
                 state: Literal["proposed", "edited", "accepted", "rejected"] | None = None,
                 limit: int = Query(500, ge=1, le=10_000), offset: int = Query(0, ge=0)
@@ -86,7 +99,7 @@ def suggestions(pool: PoolDep, access: Reads,
             conn, warehouse=access.warehouse, state=state, limit=limit, offset=offset)]
 
 
-@router.post("/suggestions/{suggestion_id}/{decision}")
+@router.post("/suggestions/{suggestion_id}/{decision}", response_model=SuggestionOut)
 def decide(suggestion_id: int, decision: Literal["accept", "edit", "reject"], pool: PoolDep,
            who: Annotated[Access, guard(Permission.PLAN, looked_up(SUGGESTION))],
            body: Annotated[Decision | None, Body()] = None) -> dict[str, Any]:
@@ -104,7 +117,9 @@ def decide(suggestion_id: int, decision: Literal["accept", "edit", "reject"], po
     return asdict(s)
 
 
-@router.get("/purchase-orders")
+@router.get("/purchase-orders", response_model=None, responses={200: {
+    "model": PurchaseOrderDrafts, "description": "the drafts as JSON, or as CSV with ?format=csv",
+    "content": {"text/csv": {"schema": {"type": "string"}}}}})
 def purchase_orders(pool: PoolDep, access: Reads,
                     format: Literal["json", "csv"] = "json") -> Response:
     with pool.connection() as conn:
@@ -118,7 +133,7 @@ def purchase_orders(pool: PoolDep, access: Reads,
                     media_type="application/json")
 
 
-@router.get("/classification")
+@router.get("/classification", response_model=list[Classification])
 def classification(pool: PoolDep, access: Reads,
                    limit: int = Query(10_000, ge=1, le=100_000)) -> list[dict[str, Any]]:
     with pool.connection() as conn:
@@ -128,7 +143,7 @@ def classification(pool: PoolDep, access: Reads,
              count_interval_days(r["abc_class"] or "C")} for r in rows]
 
 
-@router.get("/dead-stock")
+@router.get("/dead-stock", response_model=DeadStock)
 def dead_stock(pool: PoolDep, access: Reads,
                dead_days: int = Query(180, ge=1, le=3650),
                slow_days: int | None = Query(None, ge=1, le=3650,
@@ -144,7 +159,7 @@ def dead_stock(pool: PoolDep, access: Reads,
             "ageing": [asdict(b) for b in ageing(items, today)]}
 
 
-@router.get("/kpis")
+@router.get("/kpis", response_model=KpiReport)
 def kpis(pool: PoolDep, access: Reads, start: date | None = None, end: date | None = None,
          by: GroupBy = GroupBy.ALL) -> dict[str, Any]:
     end = end or _now().date() + timedelta(days=1)
@@ -159,7 +174,7 @@ def kpis(pool: PoolDep, access: Reads, start: date | None = None, end: date | No
             "groups": {k: asdict(v) for k, v in result.items()}}
 
 
-@router.get("/alerts")
+@router.get("/alerts", response_model=list[AlertOut])
 def alerts(pool: PoolDep, access: Reads, open_only: bool = True,
            limit: int = Query(200, ge=1, le=5000)) -> list[dict[str, Any]]:
     with pool.connection() as conn:
@@ -167,7 +182,7 @@ def alerts(pool: PoolDep, access: Reads, open_only: bool = True,
                                                     open_only=open_only, limit=limit)]
 
 
-@router.post("/alerts/{alert_id}/acknowledge")
+@router.post("/alerts/{alert_id}/acknowledge", response_model=AlertOut)
 def acknowledge(alert_id: int, pool: PoolDep,
                 who: Annotated[Access, guard(Permission.RESOLVE, looked_up(ALERT))]
                 ) -> dict[str, Any]:
@@ -178,7 +193,7 @@ def acknowledge(alert_id: int, pool: PoolDep,
         raise HTTPException(404, str(exc)) from None
 
 
-@router.get("/rules")
+@router.get("/rules", response_model=RuleSet)
 def get_rules(pool: PoolDep,
               _: Annotated[Access, guard(Permission.READ, SHARED)]) -> dict[str, Any]:
     with pool.connection() as conn:
@@ -187,7 +202,7 @@ def get_rules(pool: PoolDep,
         "version": current[0], "source": current[1]}
 
 
-@router.put("/rules")
+@router.put("/rules", response_model=RuleSetSaved)
 def put_rules(pool: PoolDep, who: Annotated[Access, guard(Permission.PLAN, EVERY)],
               source: Annotated[str, Body(media_type="text/plain", max_length=200_000)]
               ) -> dict[str, Any]:
@@ -200,7 +215,7 @@ def put_rules(pool: PoolDep, who: Annotated[Access, guard(Permission.PLAN, EVERY
     return {"version": version, "rules": [r.name for r in rules]}
 
 
-@router.post("/rules/evaluate")
+@router.post("/rules/evaluate", response_model=RulesEvaluated)
 def evaluate_rules(pool: PoolDep, publisher: AlertsDep,
                    access: Annotated[Access, guard(Permission.PLAN, IN_QUERY)]
                    ) -> dict[str, Any]:
