@@ -8,11 +8,13 @@ works, and the PDA asks it whether the hub is reachable; a stalled ingest shows 
 from __future__ import annotations
 
 import threading
-from typing import Annotated, Protocol
+from typing import Annotated, Literal, Protocol
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse
+from pydantic import Field
 
+from cloud_hub.http.bodies import Body
 from cloud_hub.http.deps import PoolDep, SettingsDep
 from cloud_hub.http.hardening import metrics_access
 from cloud_hub.http.services import Slot
@@ -35,7 +37,18 @@ IngestDep = Annotated[IngestHealth | None, Depends(INGEST.dependency)]
 router = APIRouter(tags=["ops"])
 
 
-@router.get("/healthz")
+class Health(Body):
+    """The hub's health; the last two keys are there only with MQTT ingest on."""
+
+    status: Literal["ok", "degraded"] = Field(description="degraded: ingest is stalled")
+    database: Literal["ok"]
+    mqtt: Literal["disabled", "connecting", "connected"]
+    mqtt_oldest_unacked_s: float | None = Field(
+        None, description="how long the oldest MQTT message has waited unacknowledged")
+    degraded: str | None = Field(None, description="why the status is degraded")
+
+
+@router.get("/healthz", response_model=Health, response_model_exclude_unset=True)
 def healthz(pool: PoolDep, settings: SettingsDep, ingest: IngestDep) -> dict[str, object]:
     with pool.connection() as conn:
         conn.execute("SELECT 1")

@@ -9,15 +9,24 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from cloud_hub.auth.api.access import IN_QUERY, IN_QUERY_REQUIRED, SHARED, Access, guard, looked_up
 from cloud_hub.auth.roles import Permission
 from cloud_hub.catalog.api.deps import LOCATION
 from cloud_hub.http.deps import PoolDep
+from cloud_hub.web.api.schemas import (
+    DashboardSummary,
+    MapFind,
+    MapLayout,
+    MapLocation,
+    MapState,
+    MapWarehouses,
+)
 from cloud_hub.web.pg import dashboard, find, queries
 
 Views = Annotated[Access, guard(Permission.MONITOR, IN_QUERY_REQUIRED)]
@@ -25,12 +34,17 @@ Views = Annotated[Access, guard(Permission.MONITOR, IN_QUERY_REQUIRED)]
 router = APIRouter(prefix="/api/v1", tags=["map"])
 
 
+def _json_body(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI for a route that writes its JSON itself: the body's model, for 200."""
+    return {200: {"model": model, "description": "JSON (written straight to bytes)"}}
+
+
 def _json(value: object) -> Response:
     return Response(json.dumps(value, separators=(",", ":"), default=str),
                     media_type="application/json")
 
 
-@router.get("/map/warehouses")
+@router.get("/map/warehouses", response_model=MapWarehouses)
 def map_warehouses(pool: PoolDep, access: Annotated[Access, guard(Permission.MONITOR, SHARED)]
                    ) -> dict[str, list[str]]:
     """Warehouses that have locations to draw, of those the caller may see."""
@@ -39,7 +53,7 @@ def map_warehouses(pool: PoolDep, access: Annotated[Access, guard(Permission.MON
         return {"warehouses": [w for w in queries.warehouses(conn) if scope.allows(w)]}
 
 
-@router.get("/map/layout")
+@router.get("/map/layout", responses=_json_body(MapLayout))
 def map_layout(pool: PoolDep, access: Views) -> Response:
     """The floor plan: active locations as rows under a `columns` header."""
     warehouse = access.warehouse or ""
@@ -48,7 +62,7 @@ def map_layout(pool: PoolDep, access: Views) -> Response:
     return Response(queries.layout_envelope(warehouse, rows), media_type="application/json")
 
 
-@router.get("/map/state")
+@router.get("/map/state", responses=_json_body(MapState))
 def map_state(pool: PoolDep, access: Views) -> Response:
     """Where every pallet is (since: epoch ms) and every balance, at one moment."""
     with pool.connection() as conn:
@@ -56,7 +70,7 @@ def map_state(pool: PoolDep, access: Views) -> Response:
     return Response(body, media_type="application/json")
 
 
-@router.get("/map/location/{code}")
+@router.get("/map/location/{code}", responses=_json_body(MapLocation))
 def map_location(code: str, pool: PoolDep,
                  _: Annotated[Access, guard(Permission.MONITOR, looked_up(LOCATION))],
                  moves: Annotated[int, Query(ge=1, le=200)] = 20) -> Response:
@@ -68,7 +82,7 @@ def map_location(code: str, pool: PoolDep,
     return _json(detail)
 
 
-@router.get("/map/find")
+@router.get("/map/find", responses=_json_body(MapFind))
 def map_find(pool: PoolDep, access: Views,
              q: Annotated[str, Query(min_length=1, max_length=128)]) -> Response:
     """Where a SKU, GTIN, lot, EPC, SSCC or location code is."""
@@ -77,7 +91,7 @@ def map_find(pool: PoolDep, access: Views,
     return _json({"query": q, "hits": hits, "truncated": len(hits) >= find.FIND_LIMIT})
 
 
-@router.get("/dashboard/summary")
+@router.get("/dashboard/summary", responses=_json_body(DashboardSummary))
 def dashboard_summary(pool: PoolDep, access: Annotated[Access, guard(Permission.MONITOR,
                                                                      IN_QUERY)],
                       start: datetime | None = None, end: datetime | None = None,
