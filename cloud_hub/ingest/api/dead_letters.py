@@ -14,12 +14,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 from psycopg_pool import ConnectionPool
-from pydantic import BaseModel, Field
 
 from cloud_hub.auth.api.access import IN_QUERY, Access, guard, looked_up
 from cloud_hub.auth.roles import Permission
 from cloud_hub.http.deps import PoolDep, SettingsDep
 from cloud_hub.ingest.api.deps import DEAD_LETTER
+from cloud_hub.ingest.api.schemas import (
+    DeadLetterDetail,
+    DeadLetterPage,
+    DeadLetterResolved,
+    GatewayOut,
+    ReplayResult,
+)
 from cloud_hub.ingest.messages import moves_senders
 from cloud_hub.ingest.pg import dead_letters, gateways
 from cloud_hub.ingest.pg.registry import GatewayRegistry
@@ -28,51 +34,6 @@ from cloud_hub.ledger.api.deps import ApplyDep
 
 router = APIRouter(prefix="/api/v1", tags=["supervisor"])
 Reads = Annotated[Access, guard(Permission.READ, IN_QUERY)]
-
-
-class DeadLetterSummary(BaseModel):
-    """A dead letter without its payload: a preview, the payload's size and SHA-256."""
-
-    id: int
-    received_at: datetime
-    topic: str | None
-    warehouse: str | None
-    source: str
-    reason: str
-    raw_size: int = Field(description="bytes that came")
-    raw_sha256: str = Field(description="SHA-256 of all that came, hex")
-    raw_stored: int = Field(description="bytes kept (a prefix when raw_truncated)")
-    raw_truncated: bool
-    raw_text: str = Field(description="the first 2,000 characters, as UTF-8 text")
-    resolved_at: datetime | None
-    resolved_by: str | None
-    replayed_at: datetime | None
-    replay: dict[str, Any] | None
-
-
-class DeadLetterPage(BaseModel):
-    items: list[DeadLetterSummary]
-    next_cursor: int | None = Field(description="pass as `cursor` for the next (older) page; "
-                                                "null on the last page")
-
-
-class DeadLetterDetail(DeadLetterSummary):
-    raw_base64: str = Field(description="the bytes kept, base64")
-
-
-class InvalidEvent(BaseModel):
-    index: int
-    reason: str
-
-
-class ReplayResult(BaseModel):
-    id: int
-    applied: int
-    late: int
-    rejected: int = Field(description="kept by the ledger with a reason (GET /rejected)")
-    duplicates: int
-    invalid: list[InvalidEvent] = Field(description="events still not applicable, by index")
-    resolved: bool
 
 
 @router.get("/dead-letters", response_model=DeadLetterPage)
@@ -152,7 +113,7 @@ def _letter(pool: ConnectionPool, letter_id: int) -> tuple[dict[str, Any], bytes
     return found
 
 
-@router.post("/dead-letters/{letter_id}/resolve")
+@router.post("/dead-letters/{letter_id}/resolve", response_model=DeadLetterResolved)
 def resolve_dead_letter(letter_id: int, pool: PoolDep,
                         who: Annotated[Access, guard(Permission.RESOLVE, looked_up(DEAD_LETTER))]
                         ) -> dict[str, Any]:
@@ -163,7 +124,7 @@ def resolve_dead_letter(letter_id: int, pool: PoolDep,
     return {"id": letter_id, "resolved": True}
 
 
-@router.get("/gateways")
+@router.get("/gateways", response_model=list[GatewayOut])
 def list_gateways(pool: PoolDep, access: Reads) -> list[dict[str, Any]]:
     with pool.connection() as conn:
         return gateways.list_gateways(conn, access.warehouse)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, HTTPException, Request
 from cloud_hub.auth.api.access import IN_EVENTS, Access, guard
 from cloud_hub.auth.roles import Permission
 from cloud_hub.http.deps import SettingsDep
+from cloud_hub.ingest.api.schemas import MovesPosted
 from cloud_hub.ingest.messages import ahead_of_clock
 from cloud_hub.ingest.pg.isolate import apply_isolated
 from cloud_hub.ledger.api.deps import ApplyDep
@@ -25,7 +26,7 @@ MAX_POST_BYTES = 16 * MAX_PAYLOAD_BYTES
 MAX_POST_EVENTS = 10_000
 
 
-@router.post("/moves")
+@router.post("/moves", response_model=MovesPosted)
 async def post_moves(request: Request, service: ApplyDep, settings: SettingsDep,
                      access: Annotated[Access, guard(Permission.POST_MOVES, IN_EVENTS)]
                      ) -> dict[str, Any]:
