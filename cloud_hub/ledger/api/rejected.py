@@ -18,6 +18,10 @@ from cloud_hub.auth.api.access import IN_QUERY, Access, guard, looked_up
 from cloud_hub.auth.roles import Permission
 from cloud_hub.http.deps import PoolDep
 from cloud_hub.ledger.api.deps import REJECTED_MOVE, ApplyDep
+from cloud_hub.ledger.api.schemas import (
+    RejectedMove,
+    RejectedResolved,
+)
 from protocol.codec import decode_event
 
 router = APIRouter(prefix="/api/v1", tags=["supervisor"])
@@ -32,7 +36,7 @@ class Resolution(BaseModel):
     note: str = Field(default="", max_length=1000)
 
 
-@router.get("/rejected")
+@router.get("/rejected", response_model=list[RejectedMove])
 def list_rejected(pool: PoolDep, access: Reads, include_resolved: bool = False,
                   limit: int = Query(200, ge=1, le=5000)) -> list[dict[str, Any]]:
     warehouse = access.warehouse
@@ -48,7 +52,8 @@ def list_rejected(pool: PoolDep, access: Reads, include_resolved: bool = False,
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
-@router.post("/rejected/{event_id}/resolve")
+@router.post("/rejected/{event_id}/resolve", response_model=RejectedResolved,
+              response_model_exclude_unset=True)
 def resolve_rejected(event_id: uuid.UUID, body: Resolution, pool: PoolDep, service: ApplyDep,
                      who: Annotated[Access, guard(Permission.RESOLVE, looked_up(REJECTED_MOVE))]
                      ) -> dict[str, Any]:

@@ -12,6 +12,14 @@ from cloud_hub.auth.api.access import IN_QUERY, Access, guard, looked_up
 from cloud_hub.auth.roles import Permission
 from cloud_hub.http.deps import PoolDep
 from cloud_hub.ledger.api.deps import UNIT
+from cloud_hub.ledger.api.schemas import (
+    MovePage,
+    SearchHit,
+    SkuOnHand,
+    StockOut,
+    UnitOut,
+    UnitWhere,
+)
 from cloud_hub.storage import queries
 
 router = APIRouter(prefix="/api/v1", tags=["ledger"])
@@ -26,7 +34,7 @@ def _jsonable(row: object) -> dict[str, Any]:
     return out
 
 
-@router.get("/stock")
+@router.get("/stock", response_model=list[StockOut])
 def stock(pool: PoolDep, access: Reads, sku: str | None = None, location: str | None = None,
           lot: str | None = None, include_children: bool = False) -> list[dict[str, Any]]:
     if not sku and not location:
@@ -45,7 +53,7 @@ def stock(pool: PoolDep, access: Reads, sku: str | None = None, location: str | 
             and warehouse in (None, r.warehouse)]
 
 
-@router.get("/stock/summary")
+@router.get("/stock/summary", response_model=list[SkuOnHand])
 def stock_summary(pool: PoolDep, access: Reads, limit: int = Query(1000, ge=1, le=50_000),
                   offset: int = Query(0, ge=0)) -> list[dict[str, Any]]:
     with pool.connection() as conn:
@@ -53,7 +61,7 @@ def stock_summary(pool: PoolDep, access: Reads, limit: int = Query(1000, ge=1, l
     return [{"warehouse": w, "sku": s, "on_hand": float(q)} for w, s, q in rows]
 
 
-@router.get("/units")
+@router.get("/units", response_model=list[UnitOut])
 def list_units(pool: PoolDep, access: Reads, location: str | None = None,
                limit: int = Query(5000, ge=1, le=50_000),
                offset: int = Query(0, ge=0)) -> list[dict[str, Any]]:
@@ -73,7 +81,7 @@ def list_units(pool: PoolDep, access: Reads, location: str | None = None,
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
-@router.get("/units/{identifier}")
+@router.get("/units/{identifier}", response_model=UnitWhere)
 def get_unit(identifier: str, pool: PoolDep,
              _: Annotated[Access, guard(Permission.READ, looked_up(UNIT))]) -> dict[str, Any]:
     with pool.connection() as conn:
@@ -87,7 +95,7 @@ def get_unit(identifier: str, pool: PoolDep,
     return out
 
 
-@router.get("/moves")
+@router.get("/moves", response_model=MovePage)
 def list_moves(pool: PoolDep, access: Reads, start: datetime | None = None,
                end: datetime | None = None, location: str | None = None,
                after_seq: int = Query(0, ge=0),
@@ -104,7 +112,7 @@ def list_moves(pool: PoolDep, access: Reads, start: datetime | None = None,
             "next_after_seq": rows[-1].seq if len(rows) == limit else None}
 
 
-@router.get("/search")
+@router.get("/search", response_model=list[SearchHit])
 def search(pool: PoolDep, access: Reads, q: str = Query(min_length=1, max_length=128),
            limit: int = Query(200, ge=1, le=2000)) -> list[dict]:
     """Find stock and units by SKU, GTIN, lot, EPC, SSCC or location code."""
