@@ -14,6 +14,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from cloud_hub.auth.api.access import SHARED, Access, guard, in_path
+from cloud_hub.auth.api.schemas import Revoked, UserOut
 from cloud_hub.auth.pg.store import (
     UserInfo,
     create_user,
@@ -29,13 +30,6 @@ router = APIRouter(prefix="/api/v1", tags=["admin"])
 Admin = Annotated[Access, guard(Permission.ADMINISTER, SHARED)]
 
 
-class UserOut(BaseModel):
-    name: str
-    roles: list[str]
-    warehouses: list[str] = Field(description="'*': every warehouse (admins: always)")
-    active: bool
-
-
 class UserIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     password: str = Field(min_length=8, max_length=1024)
@@ -49,10 +43,6 @@ class UserChange(BaseModel):
     warehouses: list[str] | None = Field(None, max_length=1000)
     active: bool | None = None
     password: str | None = Field(None, min_length=8, max_length=1024)
-
-
-class Revoked(BaseModel):
-    revoked_tokens: int
 
 
 def _out(user: UserInfo) -> UserOut:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from cloud_hub.auth.api.access import SHARED, Access, guard, public
 from cloud_hub.auth.api.hash_gate import GateFull, HashGate
+from cloud_hub.auth.api.schemas import MeOut, TokenOut
 from cloud_hub.auth.pg.signin import LockedOut, SignInLimits, sign_in
 from cloud_hub.auth.pg.store import AuthError, IssuedToken
 from cloud_hub.auth.policy import ALL_WAREHOUSES, Scope
@@ -34,24 +35,6 @@ HashGateDep = Annotated[HashGate, Depends(HASH_GATE.dependency)]
 class Credentials(BaseModel):
     username: str = Field(min_length=1, max_length=128)
     password: str = Field(min_length=1, max_length=1024)
-
-
-class TokenOut(BaseModel):
-    access_token: str
-    token_type: str = "bearer"
-    expires_at: datetime
-    roles: list[str]
-    username: str
-    warehouses: list[str] = Field(description="['*']: every warehouse")
-
-
-class MeOut(BaseModel):
-    name: str
-    roles: list[str]
-    kind: str
-    warehouse: str | None
-    gateway: str | None
-    warehouses: list[str] = Field(description="['*']: every warehouse")
 
 
 def limits(settings: HubSettings) -> SignInLimits:
