@@ -64,6 +64,7 @@ class Move:
     crossed_s: float
     emitted_s: float
     confidence: float
+    basis: str
 
 
 def batches(trace: dict[str, Any], raw: bool) -> list[tuple[int, list[TagRead]]]:
@@ -97,17 +98,26 @@ def batches(trace: dict[str, Any], raw: bool) -> list[tuple[int, list[TagRead]]]
     return out
 
 
-def replay(trace: dict[str, Any], raw: bool = False,
-           params: PortalParams | None = None) -> tuple[list[Move], dict[str, int]]:
+def make_tracker(config: PortalsConfig, kind: str, early: Any = None) -> Any:
+    if kind == "early":
+        from bench.portal_early.tracker import EarlyPortalTracker
+
+        return EarlyPortalTracker(config, early)
+    return PortalTracker(config)
+
+
+def replay(trace: dict[str, Any], raw: bool = False, params: PortalParams | None = None,
+           kind: str = "main", early: Any = None) -> tuple[list[Move], dict[str, int]]:
     doors = sorted(d["door"] for d in trace["site"]["doors"])
-    tracker = PortalTracker(door_config(doors, params))
+    tracker = make_tracker(door_config(doors, params), kind, early)
     moves: list[Move] = []
 
     def take(passes: list[Any], now_us: int) -> None:
         for p in passes:
             moves.append(Move(p.epc_hex, int(p.portal_id.removeprefix("door")),
                               "in" if p.direction == "inbound" else "out",
-                              (p.crossed_us - EPOCH_US) / 1e6, now_us / 1e6, p.confidence))
+                              (p.crossed_us - EPOCH_US) / 1e6, now_us / 1e6, p.confidence,
+                              getattr(p, "basis", "crossed")))
 
     last_tick = 0
     for end_us, reads in batches(trace, raw):
@@ -139,10 +149,11 @@ def pct(values: list[float], q: float) -> float | None:
 
 
 def evaluate(path: Path, scorer: ModuleType, raw: bool = False, details: bool = False,
-             params: PortalParams | None = None) -> dict[str, Any]:
+             params: PortalParams | None = None, kind: str = "main",
+             early: Any = None) -> dict[str, Any]:
     trace = json.loads(path.read_text())
     truth = json.loads(path.with_name(path.name.replace(".json", ".truth.json")).read_text())
-    moves, suppressed = replay(trace, raw, params)
+    moves, suppressed = replay(trace, raw, params, kind, early)
     lines = [{"epc": m.epc, "door": m.door, "direction": m.direction, "t": m.crossed_s,
               "clock": "trace"} for m in moves]
     res = scorer.score(truth, lines, scorer.Clock("trace", None), {}, details=True)
@@ -152,7 +163,9 @@ def evaluate(path: Path, scorer: ModuleType, raw: bool = False, details: bool = 
     for m in moves:
         emitted[(m.epc.upper(), m.door, m.direction, round(m.crossed_s, 3))].append(m.emitted_s)
     lat = []
+    basis = {(m.epc.upper(), m.door, m.direction, round(m.crossed_s, 3)): m.basis for m in moves}
     for d in res["moves_detail"]:
+        d["basis"] = basis.get((d["epc"], d["door"], d["direction"], d["t_trace"]))
         if d["category"] == "correct":
             key = (d["epc"], d["door"], d["direction"], d["t_trace"])
             lat.append(emitted[key].pop(0) - t_exit[d["pass_id"]])
@@ -201,6 +214,8 @@ def main() -> None:
     parser.add_argument("--raw", action="store_true", help="feed single reads, not 50 ms reports")
     parser.add_argument("--only", default="", help="comma-separated trace name prefixes")
     parser.add_argument("--details", action="store_true", help="missed passes and bad moves")
+    parser.add_argument("--tracker", choices=["main", "early"], default="main",
+                        help="edge.portal's PortalTracker, or bench/portal_early's experiment")
     args = parser.parse_args()
     scorer = load_scorer(args.traces)
     paths = sorted(p for p in args.traces.glob("*.json") if not p.name.endswith(".truth.json"))
@@ -210,7 +225,7 @@ def main() -> None:
     per: dict[str, Any] = {}
     total: dict[str, Any] = {}
     for path in paths:
-        r = evaluate(path, scorer, args.raw, args.details)
+        r = evaluate(path, scorer, args.raw, args.details, kind=args.tracker)
         per[path.stem] = summary(r)
         if args.details:
             per[path.stem]["missed"] = r["missed"]
@@ -225,7 +240,7 @@ def main() -> None:
                 for kk, vv in v.items():
                     agg[kk] = agg.get(kk, 0) + vv
     result = {"traces": per, "total": summary(total) if total else {},
-              "mode": "raw reads" if args.raw else "50 ms reports",
+              "mode": "raw reads" if args.raw else "50 ms reports", "tracker": args.tracker,
               "seconds": round(time.perf_counter() - started, 1)}
     if not args.details:
         for name, s in per.items():

@@ -1,0 +1,34 @@
+"""Knobs of the experimental early-deciding portal tracker (see __init__.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class EarlyParams:
+    """How a dock-door portal turns reads into passes (times in µs, levels in dBm / dB).
+
+    The physics behind the defaults: a tag on one side of the door is heard far better by that
+    side's antenna (front/back ratio, distance); a reflection on the far antenna is 15 dB or
+    more weaker than the near side; tags of one pallet cross within a second or two."""
+
+    smoothing_us: int = 600_000  # time constant of each side's decaying read energy
+    presence_us: int = 4_000_000  # ... and of the energy that says which door hears a tag best
+    floor_dbm: float = -95.0  # energy added to both sides: a handful of faint reads is no lead
+    lead_margin_db: float = 6.0  # a side dominates when its energy beats the other's by this
+    min_side_reads: int = 3  # reads a dominating side needs before the tag is on that side
+    hold_us: int = 2_000_000  # ... and how long it must have dominated
+    clear_us: int = 2_000_000  # ... and the side it left unheard this long (a forklift peeking
+    # through the door and turning back stays near it: its old side keeps hearing it now and then)
+    balance_db: float = 12.0  # a side this much weaker than the other was a reflection
+    reach_db: float = 6.0  # the side a tag went to comes this close to the level it left
+    min_before_reads: int = 2  # reads of the side it came from a first settle needs to be a pass
+    gap_us: int = 2_000_000  # silence after which an undecided presence is judged whole
+    whole_min_separation: float = 0.25  # ... the sides' mean times this far apart (share)
+    forget_us: int = 120_000_000  # silence after which a tag's side at the door is forgotten
+    dedup_us: int = 10_000_000  # same tag, portal and direction within this: one pass
+    ride_us: int = 3_000_000  # a pallet-mate first heard this close to a mover rides on it
+    ride_slack_us: int = 1_000_000  # its reads may be this far on the wrong side of the crossing
+    ride_min_reads: int = 2  # and it needs at least this many reads (strays have one or two)
+    min_peak_dbm: float = -85.0  # a pass whose strongest read is weaker is a stray
