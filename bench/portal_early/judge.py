@@ -63,6 +63,22 @@ def judged_whole(tr: Track, p: PortalParams) -> tuple[int, int] | None:
     return came, t0 + int((mean[0] + mean[1]) / 2)
 
 
+def fits(tr: Track, m: Moved, p: PortalParams) -> float:
+    """The share of a tag's reads that fit a crossing: the side it came from before, the side
+    it went to after (give or take the slack)."""
+    fit = 0
+    total = 0
+    slack = p.ride_slack_us
+    for t, s, _ in tr.history:
+        if t < m.first_us - p.ride_us:
+            continue
+        total += 1
+        before = s == m.came and t <= m.crossed_us + slack
+        if before or (s == m.went and t >= m.crossed_us - slack):
+            fit += 1
+    return fit / total if total else 0.0
+
+
 def rides(tr: Track, m: Moved, now: int, p: PortalParams) -> bool:
     """A tag heard with a mover moves with it: first heard about when the mover was, still
     about at the crossing, not already on the side the mover went to, and its reads fitting
@@ -71,6 +87,8 @@ def rides(tr: Track, m: Moved, now: int, p: PortalParams) -> bool:
         return False
     if tr.first_us < m.first_us - p.ride_us or tr.first_us > m.crossed_us + p.ride_slack_us:
         return False
+    if tr.first_us < m.crossed_us - p.stage_us:
+        return False  # heard here long before: a staged pallet, not a pallet-mate
     if tr.at == m.went and tr.at_since < m.crossed_us - p.ride_slack_us:
         return False
     if tr.last_us < m.crossed_us - p.ride_slack_us:

@@ -18,17 +18,29 @@ class EarlyParams:
     floor_dbm: float = -95.0  # energy added to both sides: a handful of faint reads is no lead
     lead_margin_db: float = 6.0  # a side dominates when its energy beats the other's by this
     min_side_reads: int = 3  # reads a dominating side needs before the tag is on that side
-    hold_us: int = 2_000_000  # ... and how long it must have dominated
-    clear_us: int = 2_000_000  # ... and the side it left unheard this long (a forklift peeking
-    # through the door and turning back stays near it: its old side keeps hearing it now and then)
+    hold_us: int = 300_000  # ... and how long it must have dominated
+    rssi_smoothing_us: int = 400_000  # time constant of each side's smoothed RSSI
+    fade_db: float = 4.0  # a crossing is decided once the new side's RSSI fell this far below
+    silent_us: int = 600_000  # its peak (the tag moving on, away from the door) or it went
+    confirm_us: int = 400_000  # unheard this long, and then the old side stayed unheard this
+    # long (a forklift peeking through the door and turning back is heard there again)
     balance_db: float = 12.0  # a side this much weaker than the other was a reflection
-    reach_db: float = 6.0  # the side a tag went to comes this close to the level it left
+    near_db: float = 6.0  # the new side this close to the old side's peak: decided quickly;
+    confirm_weak_us: int = 2_000_000  # a weaker new side needs the old one unheard this long
+    stage_us: int = 20_000_000  # on its side this long: staged (moves only on a strong pass)
+    reach_db: float = 15.0  # the side a tag went to comes this close to the level it left
     min_before_reads: int = 2  # reads of the side it came from a first settle needs to be a pass
     gap_us: int = 2_000_000  # silence after which an undecided presence is judged whole
     whole_min_separation: float = 0.25  # ... the sides' mean times this far apart (share)
     forget_us: int = 120_000_000  # silence after which a tag's side at the door is forgotten
+    reverse: bool = True  # a tag back across within dedup_us gets the compensating move
     dedup_us: int = 10_000_000  # same tag, portal and direction within this: one pass
+    join_us: int = 3_000_000  # a tag first heard this soon after a group began joins it
+    join_gap_us: int = 1_500_000  # ... if the group was heard this recently
+    regroup_us: int = 5_000_000  # a tag silent this long at the door leaves its group
     ride_us: int = 3_000_000  # a pallet-mate first heard this close to a mover rides on it
     ride_slack_us: int = 1_000_000  # its reads may be this far on the wrong side of the crossing
+    member_fit: float = 0.5  # a group member moves with its group unless most reads disagree
+    member_min_reads: int = 3  # ... and it was heard this often (a stray passing by is not)
     ride_min_reads: int = 2  # and it needs at least this many reads (strays have one or two)
     min_peak_dbm: float = -85.0  # a pass whose strongest read is weaker is a stray

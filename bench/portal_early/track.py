@@ -43,6 +43,7 @@ class Track:
         "energy",
         "energy_us",
         "epc",
+        "fade_us",
         "first_us",
         "history",
         "last_us",
@@ -51,6 +52,8 @@ class Track:
         "presence",
         "presence_us",
         "reads",
+        "rpeak",
+        "rssi",
         "seen_us",
         "side_reads",
         "top",
@@ -63,6 +66,9 @@ class Track:
         self.reads = 0
         self.side_reads = [0, 0]
         self.seen_us = [-1 << 62, -1 << 62]  # last read per side
+        self.rssi = [-200.0, -200.0]  # smoothed RSSI per side
+        self.rpeak = -200.0  # the candidate side's strongest smoothed RSSI
+        self.fade_us = -1  # when the candidate side began to fade (-1: it has not)
         self.energy = [0.0, 0.0]  # decaying read power per side, as of energy_us
         self.energy_us = t
         self.presence = 0.0  # read power of both sides, decaying slower: how near the door
@@ -101,7 +107,13 @@ class Track:
             self.last_us = t
         self.reads += n
         self.side_reads[s] += n
-        if t > self.seen_us[s]:
+        last = self.seen_us[s]
+        if t - last > p.gap_us:
+            self.rssi[s] = rssi
+        else:
+            dt = max(t - last, 0)
+            self.rssi[s] += (rssi - self.rssi[s]) * (dt + 1) / (dt + 1 + p.rssi_smoothing_us)
+        if t > last:
             self.seen_us[s] = t
         if rssi > self.top:
             self.top = rssi
@@ -125,17 +137,35 @@ class Track:
             self.cand_since = t
             self.cand_reads = n if s == dom else 0
             self.cand_peak = lv[dom]
+            self.rpeak = self.rssi[dom]
+            self.fade_us = -1
         elif s == dom:
             self.cand_reads += n
             if lv[dom] > self.cand_peak:
                 self.cand_peak = lv[dom]
+            if self.rssi[s] > self.rpeak:
+                self.rpeak = self.rssi[s]
+            elif self.fade_us < 0 and self.rssi[s] <= self.rpeak - p.fade_db:
+                self.fade_us = t
+        else:
+            self.fade_us = -1  # the side it left hears it again: it may be coming back
 
     def held(self, t: int, p: PortalParams) -> bool:
         """The candidate side has dominated long enough, with enough reads, to be judged."""
-        if (self.cand == NONE or self.cand_reads < p.min_side_reads
-                or t - self.cand_since < p.hold_us):
+        return (self.cand != NONE and self.cand_reads >= p.min_side_reads
+                and t - self.cand_since >= p.hold_us)
+
+    def faded(self, t: int, p: PortalParams, confirm_us: int) -> bool:
+        """The tag moved on from the door on its new side (its RSSI there fell from the peak,
+        or it went unheard), and the side it left has not heard it since."""
+        cand = self.cand
+        start = self.fade_us
+        gone = self.seen_us[cand] + p.silent_us
+        if t >= gone and (start < 0 or gone < start):
+            start = gone
+        if start < 0 or t - start < confirm_us:
             return False
-        return t - self.seen_us[1 - self.cand] >= p.clear_us
+        return self.seen_us[1 - cand] < start
 
     def settle(self) -> None:
         """The tag is now on the candidate side."""

@@ -1,18 +1,17 @@
 """EXPERIMENTAL early-deciding dock-door portal logic (not used by the gateway; measured by
-bench/portal_offline.py --tracker early): which tags went through which door, in which
+bench/portal_offline.py --tracker early): which pallets went through which door, in which
 direction, decided as soon as the reads make it plain.
 
-A tag is on a side of a door when that side's antenna hears it clearly better for a moment
-(edge/portal/track.py). It passes when it settles on one side after being settled on the other
-with about the same strength (a reflection on the far antenna is much weaker, so an early
-far-side burst is not taken for where the tag came from), and the move is emitted right then,
-not after a silence. A tag stays on its side across gaps (a pallet dwelling on the dock plate,
-a trailer just outside read weakly for minutes) until it is forgotten after a long silence.
-Tags of a pallet move together: a tag with too little evidence of its own (badly oriented,
-heard on one antenna only) rides on a pallet-mate that crossed. A move goes to the door that
-heard the tag best, and one presence over without a clear change of side is judged whole.
-A move that later reads reverse (the tag comes back strongly) is followed by the reverse
-move, counted as `reversed`. Time comes only from the reads.
+Tags first heard at a door close together in time form a group (a pallet); the group's reads
+are pooled into one presence (edge/portal/track.py's state machine over the pooled energy),
+so a weak or badly oriented tag, a tag heard on one antenna only, or a tag with an early
+far-side reflection moves with its pallet. A group passes when it settles on one side after
+being settled on the other with about the same strength, has moved on from the door there
+(faded, or gone) and the side it left has not heard it since (a forklift peeking through the
+door and turning back is heard there again). Every member then moves, unless another door
+hears that tag better (a cross-read). A group keeps its side across long gaps (dwell, a
+trailer just outside); a tag heard again after a long silence starts a new group that
+remembers the side it was on. Time comes only from the reads.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from bench.portal_early.judge import (
     Moved,
     confidence,
     first_settle_is_pass,
+    fits,
     judged_whole,
     rides,
 )
@@ -31,7 +31,7 @@ from bench.portal_early.track import INNER, NONE, OUTER, Track
 from edge.portal.config import Direction, PortalsConfig
 from edge.reads import TagRead
 
-_SWEEP_US = 100_000  # how often (in read time) every track is looked at (holds, riders, gaps)
+_SWEEP_US = 100_000  # how often (in read time) every group is looked at
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +48,20 @@ class PortalPass:
     confidence: float
     reads: int
     crossed_us: int = 0  # when the tag went through (its new side began to dominate)
-    basis: str = "crossed"  # its own crossing; "pallet": a pallet-mate's; "whole": judged whole
+    basis: str = "crossed"  # "crossed": its group's crossing; "late": joined after; "whole"
+
+
+class Group:
+    """Tags first heard at one door close together: one pallet, one presence."""
+
+    __slots__ = ("first_us", "last_us", "members", "moved", "track")
+
+    def __init__(self, t: int) -> None:
+        self.track = Track("group", t)
+        self.members: dict[str, Track] = {}
+        self.first_us = t
+        self.last_us = t
+        self.moved: Moved | None = None  # the group's last crossing
 
 
 class EarlyPortalTracker:
@@ -59,8 +72,8 @@ class EarlyPortalTracker:
         self._portals = config.portals
         index = {p.portal_id: i for i, p in enumerate(config.portals)}
         self._tracks: list[dict[str, Track]] = [{} for _ in config.portals]
-        self._movers: list[list[Moved]] = [[] for _ in config.portals]
-        # reader -> antenna -> (the portal's index, side)
+        self._group_of: list[dict[str, Group]] = [{} for _ in config.portals]
+        self._groups: list[list[Group]] = [[] for _ in config.portals]
         self._points: dict[str, dict[int, tuple[int, int]]] = {}
         for ant in config.antennas:
             side = INNER if ant.side == "inner" else OUTER
@@ -71,15 +84,14 @@ class EarlyPortalTracker:
         self.unmapped_reads = 0
         self.suppressed = {"duplicate": 0, "cross_read": 0, "weak": 0, "u_turn": 0,
                            "unclear": 0}
-        self.rode = 0  # moves given to a tag on its pallet-mate's evidence
-        self.reversed = 0  # moves that reverse one emitted shortly before (a compensation)
+        self.rode = 0
+        self.reversed = 0
 
     @property
     def open_tracks(self) -> int:
         return sum(len(tracks) for tracks in self._tracks)
 
     def feed(self, read: TagRead) -> list[PortalPass]:
-        """Take one read; return the passes decided up to its time."""
         antennas = self._points.get(read.reader_id)
         point = antennas.get(read.antenna_id) if antennas is not None else None
         if point is None:
@@ -95,17 +107,23 @@ class EarlyPortalTracker:
         p = self._params
         tracks = self._tracks[portal]
         epc = read.epc_hex
-        track = tracks.get(epc)
-        if track is None or t - track.last_us > p.forget_us:
-            track = tracks[epc] = Track(epc, t)
-        seen = read.seen_count
-        track.update(side, read.rssi_dbm, t, p, seen if seen > 1 else 1)
-        if track.held(t, p):
-            out += self._judge(portal, track, t, p)
+        tr = tracks.get(epc)
+        g = self._group_of[portal].get(epc)
+        if tr is None or t - tr.last_us > p.forget_us:
+            tr = tracks[epc] = Track(epc, t)
+            g = None
+        if g is None or (t - tr.last_us > p.regroup_us and t - g.last_us > p.regroup_us):
+            g = self._regroup(portal, epc, tr, g, t, side)
+        n = read.seen_count if read.seen_count > 1 else 1
+        tr.update(side, read.rssi_dbm, t, p, n)
+        g.track.update(side, read.rssi_dbm, t, p, n)
+        if t > g.last_us:
+            g.last_us = t
+        if g.track.held(t, p):
+            out += self._judge(portal, g, t)
         return out
 
     def advance(self, now_us: int) -> list[PortalPass]:
-        """Let read-derived time pass (no reads came): decide what is due."""
         if now_us <= self._now:
             return []
         self._now = now_us
@@ -114,99 +132,151 @@ class EarlyPortalTracker:
         return []
 
     def flush(self) -> list[PortalPass]:
-        """End of stream: decide every presence as if all tags went silent."""
-        far = self._now + self._params.gap_us + self._params.hold_us + _SWEEP_US + 1
+        p = self._params
+        far = self._now + p.gap_us + p.hold_us + p.silent_us + p.confirm_us + 2 * _SWEEP_US
         return self.advance(far)
+
+    def _regroup(self, portal: int, epc: str, tr: Track, old: Group | None, t: int,
+                 side: int) -> Group:
+        """A tag (re)appearing joins the group first heard just before it, or starts one that
+        remembers where the tag was."""
+        p = self._params
+        if old is not None:
+            old.members.pop(epc, None)
+        g = None
+        for cand in reversed(self._groups[portal] if old is None else ()):
+            if t - cand.first_us <= p.join_us and t - cand.last_us <= p.join_gap_us:
+                k = cand.track
+                now_on = k.cand if k.cand != NONE else k.at
+                if now_on in (NONE, side):  # heard where the group is: the same pallet
+                    g = cand
+                    break
+        if g is None:
+            g = Group(t)
+            self._groups[portal].append(g)
+            if old is not None and old.track.at != NONE:
+                g.track.at, g.track.at_peak = old.track.at, old.track.at_peak
+        g.members[epc] = tr
+        self._group_of[portal][epc] = g
+        return g
 
     def _sweep(self, now: int) -> list[PortalPass]:
         self._next_sweep = now + _SWEEP_US
         out: list[PortalPass] = []
-        for portal, tracks in enumerate(self._tracks):
-            p = self._params
-            gone: list[str] = []
-            for tr in list(tracks.values()):
-                idle = now - tr.last_us
-                if idle > p.forget_us:
-                    gone.append(tr.epc)
+        p = self._params
+        for portal, groups in enumerate(self._groups):
+            keep: list[Group] = []
+            for g in groups:
+                idle = now - g.last_us
+                if idle > p.forget_us or not g.members:
+                    for epc in list(g.members):
+                        self._tracks[portal].pop(epc, None)
+                        self._group_of[portal].pop(epc, None)
                     continue
-                if tr.held(now, p):
-                    out += self._judge(portal, tr, now, p)
-                if idle > p.gap_us and tr.moved_us < 0 and tr.at == NONE:
-                    out += self._whole(portal, tr, now, p)
-            for epc in gone:
-                del tracks[epc]
-            movers = self._movers[portal]
-            if movers:
-                movers[:] = [m for m in movers if now - m.decided_us <= p.ride_us]
-                for m in movers:
-                    out += self._riders(portal, m, now, p)
+                keep.append(g)
+                if g.track.held(now, p):
+                    out += self._judge(portal, g, now)
+                if idle > p.gap_us and g.moved is None and g.track.at == NONE:
+                    out += self._whole(portal, g, now)
+                if g.moved is not None and now - g.moved.decided_us <= p.ride_us:
+                    out += self._members(portal, g, g.moved, now, "late")
+                    out += self._riders(portal, g, g.moved, now)
+            groups[:] = keep
         return out
 
-    def _judge(self, portal: int, tr: Track, now: int, p: PortalParams) -> list[PortalPass]:
-        """The tag's candidate side has held: settle there, and say whether it crossed."""
+    def _judge(self, portal: int, g: Group, now: int) -> list[PortalPass]:
+        p = self._params
+        tr = g.track
         went = tr.cand
         came = 1 - went
         crossed = tr.cand_since
         if tr.at == NONE:
-            passed = first_settle_is_pass(tr, p)
-            tr.settle()
-            if not passed:
+            if not first_settle_is_pass(tr, p):
+                tr.settle()
                 return []
+            if not tr.faded(now, p, p.confirm_us):
+                return []
+            tr.settle()
         elif tr.cand_peak > tr.at_peak + p.balance_db:
-            # the side it was on was only a reflection: it is here now, and came from here
-            self.suppressed["unclear"] += 1
+            self.suppressed["unclear"] += 1  # where it was was only a reflection
             tr.settle()
             return []
         elif tr.cand_peak < tr.at_peak - p.reach_db:
-            return []  # not (yet) as near the other side as it was to this one: it stays
-        else:
+            return []  # a reflection on the other side: it stays
+        elif tr.cand_peak < tr.at_peak - p.near_db and crossed - tr.at_since > p.stage_us:
+            return []  # staged there a long time: only a strong pass moves it (not fading)
+        elif tr.faded(now, p, p.confirm_us if tr.cand_peak >= tr.at_peak - p.near_db
+                      else p.confirm_weak_us):
             tr.settle()
-        return self._move(portal, tr, came, crossed, confidence(tr, True), now, "crossed")
+        else:
+            return []
+        g.moved = Moved(g.first_us, crossed, came, went, now)
+        return (self._members(portal, g, g.moved, now, "crossed")
+                + self._riders(portal, g, g.moved, now))
 
-    def _whole(self, portal: int, tr: Track, now: int, p: PortalParams) -> list[PortalPass]:
-        judged = judged_whole(tr, p)
+    def _whole(self, portal: int, g: Group, now: int) -> list[PortalPass]:
+        tr = g.track
+        judged = judged_whole(tr, self._params)
         tr.at = tr.history[-1][1] if tr.history else NONE  # judged once per presence
         tr.at_peak = -200.0
         if judged is None:
             self.suppressed["unclear"] += 1
             return []
         came, crossed = judged
-        return self._move(portal, tr, came, crossed, 0.6, now, "whole")
+        g.moved = Moved(g.first_us, crossed, came, 1 - came, now)
+        return self._members(portal, g, g.moved, now, "whole")
 
-    def _riders(self, portal: int, m: Moved, now: int, p: PortalParams) -> list[PortalPass]:
+    def _members(self, portal: int, g: Group, m: Moved, now: int, basis: str
+                 ) -> list[PortalPass]:
+        p = self._params
         out: list[PortalPass] = []
-        for tr in self._tracks[portal].values():
-            if tr.moved_us >= 0 and abs(m.crossed_us - tr.moved_us) <= p.dedup_us:
+        for tr in g.members.values():
+            if tr.moved_us >= 0 and abs(m.crossed_us - tr.moved_us) < p.dedup_us:
+                if tr.moved_dir != m.went and basis != "late" and p.reverse:
+                    self.reversed += 1  # it came back: the compensating move
+                else:
+                    if tr.moved_dir != m.went:
+                        self.suppressed["u_turn"] += 1
+                    continue
+            if tr.reads < p.member_min_reads or fits(tr, m, p) < p.member_fit:
+                continue
+            out += self._move(portal, tr, m, now, basis)
+        return out
+
+    def _riders(self, portal: int, g: Group, m: Moved, now: int) -> list[PortalPass]:
+        """Tags of other, undecided groups at the door whose reads fit this crossing (a badly
+        oriented tag first heard late) move with it."""
+        p = self._params
+        out: list[PortalPass] = []
+        for epc, tr in self._tracks[portal].items():
+            if epc in g.members:
+                continue
+            other = self._group_of[portal].get(epc)
+            if other is not None and other.moved is not None:
+                continue
+            if tr.moved_us >= 0 and abs(m.crossed_us - tr.moved_us) < p.dedup_us:
                 continue
             if rides(tr, m, now, p):
                 self.rode += 1
-                tr.at, tr.at_since, tr.cand = m.went, m.crossed_us, NONE
-                tr.at_peak = tr.levels(p)[m.went]
-                out += self._move(portal, tr, m.came, m.crossed_us, confidence(tr, False), now,
-                                  "pallet")
+                out += self._move(portal, tr, m, now, "pallet")
         return out
 
-    def _move(self, portal: int, tr: Track, came: int, crossed: int, sure: float, now: int,
-              basis: str) -> list[PortalPass]:
+    def _move(self, portal: int, tr: Track, m: Moved, now: int, basis: str
+              ) -> list[PortalPass]:
         cfg = self._portals[portal]
         p = self._params
-        went = 1 - came
         if tr.top < p.min_peak_dbm:
             self.suppressed["weak"] += 1
+            tr.moved_us, tr.moved_dir = m.crossed_us, m.went
             return []
         if self._outshone(portal, tr, now):
             self.suppressed["cross_read"] += 1
+            tr.moved_us, tr.moved_dir = m.crossed_us, m.went
             return []
-        if tr.moved_us >= 0 and abs(crossed - tr.moved_us) < p.dedup_us:
-            if tr.moved_dir == went:
-                self.suppressed["duplicate"] += 1
-                tr.moved_us = max(tr.moved_us, crossed)
-                return []
-            self.reversed += 1
-        tr.moved_us, tr.moved_dir = crossed, went
-        inbound = came == OUTER
-        crossed = min(max(crossed, tr.first_us), tr.last_us)
-        out = [PortalPass(
+        tr.moved_us, tr.moved_dir = m.crossed_us, m.went
+        inbound = m.came == OUTER
+        crossed = min(max(m.crossed_us, tr.first_us), tr.last_us)
+        return [PortalPass(
             epc_hex=tr.epc,
             portal_id=cfg.portal_id,
             direction="inbound" if inbound else "outbound",
@@ -214,16 +284,11 @@ class EarlyPortalTracker:
             to_location=cfg.inside if inbound else cfg.outside,
             first_us=tr.first_us,
             last_us=tr.last_us,
-            confidence=sure,
+            confidence=confidence(tr, basis == "crossed"),
             reads=tr.reads,
             crossed_us=crossed,
             basis=basis,
         )]
-        if basis == "crossed":
-            m = Moved(tr.first_us, crossed, came, went, now)
-            self._movers[portal].append(m)
-            out += self._riders(portal, m, now, p)
-        return out
 
     def _outshone(self, portal: int, tr: Track, now: int) -> bool:
         """True when another door hears this tag better around now (a cross-read here)."""

@@ -40,7 +40,7 @@ def test_a_trace_with_a_reader_outage_moves_most_pallets_without_crashing() -> N
     assert s["direction_errors"] <= 2  # type: ignore[operator]
 
 
-def test_the_early_experiment_decides_within_a_second_of_the_pallet_leaving() -> None:
+def test_the_early_experiment_decides_about_when_the_pallet_leaves_the_door() -> None:
     s = _run("p1_mixed", tracker="early")
-    assert s["latency_p50_s"] is not None and s["latency_p50_s"] <= 1.0  # type: ignore[operator]
-    assert s["recall_observable"] >= 0.85  # type: ignore[operator]
+    assert s["latency_p50_s"] is not None and s["latency_p50_s"] <= 1.5  # type: ignore[operator]
+    assert s["recall_observable"] >= 0.9  # type: ignore[operator]
