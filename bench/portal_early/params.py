@@ -15,6 +15,8 @@ class EarlyParams:
 
     smoothing_us: int = 600_000  # time constant of each side's decaying read energy
     presence_us: int = 4_000_000  # ... and of the energy that says which door hears a tag best
+    quiet_grace_us: int = 300_000  # a side unheard longer than this fades faster,
+    quiet_us: int = 300_000  # with this extra time constant
     floor_dbm: float = -95.0  # energy added to both sides: a handful of faint reads is no lead
     lead_margin_db: float = 6.0  # a side dominates when its energy beats the other's by this
     min_side_reads: int = 3  # reads a dominating side needs before the tag is on that side
@@ -37,6 +39,7 @@ class EarlyParams:
     dedup_us: int = 10_000_000  # same tag, portal and direction within this: one pass
     join_us: int = 3_000_000  # a tag first heard this soon after a group began joins it
     join_gap_us: int = 1_500_000  # ... if the group was heard this recently
+    join_db: float = 12.0  # ... on its side, at most this much weaker
     regroup_us: int = 5_000_000  # a tag silent this long at the door leaves its group
     ride_us: int = 3_000_000  # a pallet-mate first heard this close to a mover rides on it
     ride_slack_us: int = 1_000_000  # its reads may be this far on the wrong side of the crossing

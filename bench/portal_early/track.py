@@ -98,8 +98,18 @@ class Track:
         return self.presence * math.exp(-dt / p.presence_us) if dt > 0 else self.presence
 
     def levels(self, p: PortalParams) -> tuple[float, float]:
+        """Each side's level as of the last update; a side unheard for a while fades faster
+        (the tag left its field), so a new side need not outweigh the old side's peak."""
         floor = power(p.floor_dbm)
-        return level_db(self.energy[0] + floor), level_db(self.energy[1] + floor)
+        t = self.energy_us
+        out = []
+        for s in (0, 1):
+            e = self.energy[s]
+            quiet = t - self.seen_us[s] - p.quiet_grace_us
+            if quiet > 0 and e > 0:
+                e *= math.exp(-quiet / p.quiet_us)
+            out.append(level_db(e + floor))
+        return out[0], out[1]
 
     def update(self, s: int, rssi: float, t: int, p: PortalParams, n: int) -> None:
         """Fold one read of side `s` (n sightings at RSSI `rssi`, time t)."""

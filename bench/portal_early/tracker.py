@@ -113,7 +113,7 @@ class EarlyPortalTracker:
             tr = tracks[epc] = Track(epc, t)
             g = None
         if g is None or (t - tr.last_us > p.regroup_us and t - g.last_us > p.regroup_us):
-            g = self._regroup(portal, epc, tr, g, t, side)
+            g = self._regroup(portal, epc, tr, g, t, side, read.rssi_dbm)
         n = read.seen_count if read.seen_count > 1 else 1
         tr.update(side, read.rssi_dbm, t, p, n)
         g.track.update(side, read.rssi_dbm, t, p, n)
@@ -137,7 +137,7 @@ class EarlyPortalTracker:
         return self.advance(far)
 
     def _regroup(self, portal: int, epc: str, tr: Track, old: Group | None, t: int,
-                 side: int) -> Group:
+                 side: int, rssi: float) -> Group:
         """A tag (re)appearing joins the group first heard just before it, or starts one that
         remembers where the tag was."""
         p = self._params
@@ -148,7 +148,9 @@ class EarlyPortalTracker:
             if t - cand.first_us <= p.join_us and t - cand.last_us <= p.join_gap_us:
                 k = cand.track
                 now_on = k.cand if k.cand != NONE else k.at
-                if now_on in (NONE, side):  # heard where the group is: the same pallet
+                # heard where the group is, about as well: the same pallet (a reflection of
+                # another pallet's tag is far weaker)
+                if now_on in (NONE, side) and rssi >= k.rssi[side] - p.join_db:
                     g = cand
                     break
         if g is None:
@@ -269,7 +271,7 @@ class EarlyPortalTracker:
             self.suppressed["weak"] += 1
             tr.moved_us, tr.moved_dir = m.crossed_us, m.went
             return []
-        if self._outshone(portal, tr, now):
+        if self._outshone(portal, tr, now, m.first_us - p.ride_us):
             self.suppressed["cross_read"] += 1
             tr.moved_us, tr.moved_dir = m.crossed_us, m.went
             return []
@@ -290,14 +292,14 @@ class EarlyPortalTracker:
             basis=basis,
         )]
 
-    def _outshone(self, portal: int, tr: Track, now: int) -> bool:
-        """True when another door hears this tag better around now (a cross-read here)."""
-        p = self._params
-        mine = tr.presence_at(now, p)
+    def _outshone(self, portal: int, tr: Track, now: int, since: int) -> bool:
+        """True when another door heard this tag better during its pass (a cross-read here:
+        the read power both doors received since the pallet came)."""
+        mine = sum(pw for t, _, pw in tr.history if t >= since)
         for other, tracks in enumerate(self._tracks):
             if other == portal:
                 continue
             rival = tracks.get(tr.epc)
-            if rival is not None and rival.presence_at(now, p) > mine:
+            if rival is not None and sum(pw for t, _, pw in rival.history if t >= since) > mine:
                 return True
         return False
