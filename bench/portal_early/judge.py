@@ -103,7 +103,8 @@ def rides(tr: Track, m: Moved, now: int, p: PortalParams) -> bool:
         before = s == m.came and t <= m.crossed_us + slack
         if before or (s == m.went and t >= m.crossed_us - slack):
             fit += 1
-    return total >= p.ride_min_reads and fit >= 0.8 * total
+    went_after = any(s == m.went and t >= m.crossed_us - slack for t, s, _ in tr.history)
+    return total >= p.ride_min_reads and fit >= p.ride_fit * total and went_after
 
 
 def confidence(tr: Track, own: bool) -> float:

@@ -27,6 +27,7 @@ class EarlyParams:
     confirm_us: int = 400_000  # unheard this long, and then the old side stayed unheard this
     # long (a forklift peeking through the door and turning back is heard there again)
     balance_db: float = 12.0  # a side this much weaker than the other was a reflection
+    transit_us: int = 1_500_000  # a weaker old side last heard this long before: not its origin
     near_db: float = 6.0  # the new side this close to the old side's peak: decided quickly;
     confirm_weak_us: int = 2_000_000  # a weaker new side needs the old one unheard this long
     stage_us: int = 20_000_000  # on its side this long: staged (moves only on a strong pass)
@@ -41,9 +42,11 @@ class EarlyParams:
     join_gap_us: int = 1_500_000  # ... if the group was heard this recently
     join_db: float = 12.0  # ... on its side, at most this much weaker
     regroup_us: int = 5_000_000  # a tag silent this long at the door leaves its group
+    riders: bool = True  # tags of other groups whose reads fit a crossing move with it
     ride_us: int = 3_000_000  # a pallet-mate first heard this close to a mover rides on it
     ride_slack_us: int = 1_000_000  # its reads may be this far on the wrong side of the crossing
     member_fit: float = 0.5  # a group member moves with its group unless most reads disagree
     member_min_reads: int = 3  # ... and it was heard this often (a stray passing by is not)
-    ride_min_reads: int = 2  # and it needs at least this many reads (strays have one or two)
+    ride_fit: float = 0.9  # ... with this share of its reads fitting the crossing
+    ride_min_reads: int = 3  # and it needs at least this many reads (strays have one or two)
     min_peak_dbm: float = -85.0  # a pass whose strongest read is weaker is a stray

@@ -199,7 +199,9 @@ class EarlyPortalTracker:
             if not tr.faded(now, p, p.confirm_us):
                 return []
             tr.settle()
-        elif tr.cand_peak > tr.at_peak + p.balance_db:
+        elif tr.cand_peak > tr.at_peak + p.balance_db or (
+                tr.cand_peak > tr.at_peak + p.near_db
+                and crossed - tr.seen_us[came] > p.transit_us):
             self.suppressed["unclear"] += 1  # where it was was only a reflection
             tr.settle()
             return []
@@ -250,12 +252,14 @@ class EarlyPortalTracker:
         oriented tag first heard late) move with it."""
         p = self._params
         out: list[PortalPass] = []
+        if not p.riders:
+            return out
         for epc, tr in self._tracks[portal].items():
             if epc in g.members:
                 continue
             other = self._group_of[portal].get(epc)
-            if other is not None and other.moved is not None:
-                continue
+            if other is not None and (other.moved is not None or len(other.members) > 1):
+                continue  # only a tag alone (first heard apart from its pallet) rides
             if tr.moved_us >= 0 and abs(m.crossed_us - tr.moved_us) < p.dedup_us:
                 continue
             if rides(tr, m, now, p):
