@@ -79,6 +79,15 @@ def fits(tr: Track, m: Moved, p: PortalParams) -> float:
     return fit / total if total else 0.0
 
 
+def both_sides(tr: Track, m: Moved, p: PortalParams) -> bool:
+    """Heard on both sides, in the crossing's order (a tag heard on one side only may as well
+    be another pallet coming the other way, or the next one, not yet through)."""
+    slack = p.ride_slack_us
+    went_after = any(s == m.went and t >= m.crossed_us - slack for t, s, _ in tr.history)
+    came_before = any(s == m.came and t <= m.crossed_us + slack for t, s, _ in tr.history)
+    return went_after and came_before
+
+
 def rides(tr: Track, m: Moved, now: int, p: PortalParams) -> bool:
     """A tag heard with a mover moves with it: first heard about when the mover was, still
     about at the crossing, not already on the side the mover went to, and its reads fitting
@@ -103,8 +112,7 @@ def rides(tr: Track, m: Moved, now: int, p: PortalParams) -> bool:
         before = s == m.came and t <= m.crossed_us + slack
         if before or (s == m.went and t >= m.crossed_us - slack):
             fit += 1
-    went_after = any(s == m.went and t >= m.crossed_us - slack for t, s, _ in tr.history)
-    return total >= p.ride_min_reads and fit >= p.ride_fit * total and went_after
+    return total >= p.ride_min_reads and fit >= p.ride_fit * total and both_sides(tr, m, p)
 
 
 def confidence(tr: Track, own: bool) -> float:

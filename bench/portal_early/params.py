@@ -42,10 +42,12 @@ class EarlyParams:
     join_gap_us: int = 1_500_000  # ... if the group was heard this recently
     join_db: float = 12.0  # ... on its side, at most this much weaker
     regroup_us: int = 5_000_000  # a tag silent this long at the door leaves its group
+    own: bool = False  # a tag's own plain crossing moves it too (not only its group's)
     riders: bool = True  # tags of other groups whose reads fit a crossing move with it
     ride_us: int = 3_000_000  # a pallet-mate first heard this close to a mover rides on it
     ride_slack_us: int = 1_000_000  # its reads may be this far on the wrong side of the crossing
     member_fit: float = 0.5  # a group member moves with its group unless most reads disagree
+    member_both: bool = False  # ... and it was heard on both sides, in the crossing's order
     member_min_reads: int = 3  # ... and it was heard this often (a stray passing by is not)
     ride_fit: float = 0.9  # ... with this share of its reads fitting the crossing
     ride_min_reads: int = 3  # and it needs at least this many reads (strays have one or two)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from bench.portal_early.judge import (
     Moved,
+    both_sides,
     confidence,
     first_settle_is_pass,
     fits,
@@ -121,6 +122,8 @@ class EarlyPortalTracker:
             g.last_us = t
         if g.track.held(t, p):
             out += self._judge(portal, g, t)
+        if p.own and tr.held(t, p):
+            out += self._judge_tag(portal, tr, t)
         return out
 
     def advance(self, now_us: int) -> list[PortalPass]:
@@ -178,6 +181,10 @@ class EarlyPortalTracker:
                 keep.append(g)
                 if g.track.held(now, p):
                     out += self._judge(portal, g, now)
+                if p.own:
+                    for tr in list(g.members.values()):
+                        if tr.held(now, p):
+                            out += self._judge_tag(portal, tr, now)
                 if idle > p.gap_us and g.moved is None and g.track.at == NONE:
                     out += self._whole(portal, g, now)
                 if g.moved is not None and now - g.moved.decided_us <= p.ride_us:
@@ -186,37 +193,63 @@ class EarlyPortalTracker:
             groups[:] = keep
         return out
 
-    def _judge(self, portal: int, g: Group, now: int) -> list[PortalPass]:
+    def _decide(self, tr: Track, now: int) -> tuple[int, int, int] | None:
+        """The presence's candidate side has held: settle there when it is plain, and return
+        (came, went, crossed) when that was a crossing."""
         p = self._params
-        tr = g.track
         went = tr.cand
         came = 1 - went
         crossed = tr.cand_since
         if tr.at == NONE:
             if not first_settle_is_pass(tr, p):
                 tr.settle()
-                return []
+                return None
             if not tr.faded(now, p, p.confirm_us):
-                return []
+                return None
             tr.settle()
         elif tr.cand_peak > tr.at_peak + p.balance_db or (
                 tr.cand_peak > tr.at_peak + p.near_db
                 and crossed - tr.seen_us[came] > p.transit_us):
             self.suppressed["unclear"] += 1  # where it was was only a reflection
             tr.settle()
-            return []
+            return None
         elif tr.cand_peak < tr.at_peak - p.reach_db:
-            return []  # a reflection on the other side: it stays
+            return None  # a reflection on the other side: it stays
         elif tr.cand_peak < tr.at_peak - p.near_db and crossed - tr.at_since > p.stage_us:
-            return []  # staged there a long time: only a strong pass moves it (not fading)
+            return None  # staged there a long time: only a strong pass moves it (not fading)
         elif tr.faded(now, p, p.confirm_us if tr.cand_peak >= tr.at_peak - p.near_db
                       else p.confirm_weak_us):
             tr.settle()
         else:
+            return None
+        return came, went, crossed
+
+    def _judge(self, portal: int, g: Group, now: int) -> list[PortalPass]:
+        decided = self._decide(g.track, now)
+        if decided is None:
             return []
+        came, went, crossed = decided
         g.moved = Moved(g.first_us, crossed, came, went, now)
         return (self._members(portal, g, g.moved, now, "crossed")
                 + self._riders(portal, g, g.moved, now))
+
+    def _judge_tag(self, portal: int, tr: Track, now: int) -> list[PortalPass]:
+        """A tag's own crossing (its own reads are plain enough): it moves, whatever its group
+        does."""
+        decided = self._decide(tr, now)
+        if decided is None:
+            return []
+        came, went, crossed = decided
+        return self._own(portal, tr, Moved(tr.first_us, crossed, came, went, now), now)
+
+    def _own(self, portal: int, tr: Track, m: Moved, now: int) -> list[PortalPass]:
+        p = self._params
+        if tr.moved_us >= 0 and abs(m.crossed_us - tr.moved_us) < p.dedup_us:
+            if tr.moved_dir == m.went:
+                self.suppressed["duplicate"] += 1
+                return []
+            self.reversed += 1  # its own reads say otherwise than its group did
+        return self._move(portal, tr, m, now, "own")
 
     def _whole(self, portal: int, g: Group, now: int) -> list[PortalPass]:
         tr = g.track
@@ -242,7 +275,8 @@ class EarlyPortalTracker:
                     if tr.moved_dir != m.went:
                         self.suppressed["u_turn"] += 1
                     continue
-            if tr.reads < p.member_min_reads or fits(tr, m, p) < p.member_fit:
+            if (tr.reads < p.member_min_reads or fits(tr, m, p) < p.member_fit
+                    or (p.member_both and not both_sides(tr, m, p))):
                 continue
             out += self._move(portal, tr, m, now, basis)
         return out
