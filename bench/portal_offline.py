@@ -129,7 +129,11 @@ def replay(trace: dict[str, Any], raw: bool = False, params: PortalParams | None
             take(tracker.feed(read), end_us)
         take(tracker.advance(EPOCH_US + end_us), end_us)
         last_tick = max(last_tick, end_us)
-    take(tracker.flush(), int(trace["duration_s"] * 1e6) + 1)
+    end = int(trace["duration_s"] * 1e6)
+    while last_tick + BATCH_US <= end:  # the worker keeps ticking after the last read
+        last_tick += BATCH_US
+        take(tracker.advance(EPOCH_US + last_tick), last_tick)
+    take(tracker.flush(), end + 1)
     return moves, dict(tracker.suppressed)
 
 

@@ -23,6 +23,7 @@ class EarlyParams:
     hold_us: int = 300_000  # ... and how long it must have dominated
     rssi_smoothing_us: int = 400_000  # time constant of each side's smoothed RSSI
     fade_db: float = 4.0  # a crossing is decided once the new side's RSSI fell this far below
+    fade_energy_db: float = 8.0  # or its read energy there fell this far below its peak, or
     silent_us: int = 600_000  # its peak (the tag moving on, away from the door) or it went
     confirm_us: int = 400_000  # unheard this long, and then the old side stayed unheard this
     # long (a forklift peeking through the door and turning back is heard there again)

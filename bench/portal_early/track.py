@@ -169,6 +169,10 @@ class Track:
         """The tag moved on from the door on its new side (its RSSI there fell from the peak,
         or it went unheard), and the side it left has not heard it since."""
         cand = self.cand
+        if self.fade_us < 0 and p.fade_energy_db > 0:
+            self._decay(t, p)
+            if self.levels(p)[cand] <= self.cand_peak - p.fade_energy_db:
+                self.fade_us = t  # its read energy there fell: fewer reads, weaker (leaving)
         start = self.fade_us
         gone = self.seen_us[cand] + p.silent_us
         if t >= gone and (start < 0 or gone < start):
