@@ -11,15 +11,12 @@ arrive. A refused SUBSCRIBE or CONNECT is answered with a failure code.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import os
-import queue
 import signal
 import socket
 import ssl
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -29,106 +26,30 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 import yaml
-from paho.mqtt.enums import CallbackAPIVersion
 
-from deploy.gen_mosquitto_auth import HUB_USER, GatewayId, generate
-from deploy.local_broker import LocalBroker, free_port, production_config
+from deploy.gen_mosquitto_auth import HUB_USER, GatewayId
 from protocol import MAX_PAYLOAD_BYTES, Channel, encode_batch, topic, warehouse_topic
 from tests.hub_fixtures import ROOT, running_hub
 from tests.ledger.factories import item_move
+from tests.system.production_site import TIMEOUT, Client, ProductionBroker, production_broker
 
 pytestmark = pytest.mark.integration
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
-TIMEOUT = 10.0
 
 
-@dataclass
-class Site:
-    broker: LocalBroker
-    tls_port: int
-    certs: Path
-    auth: Path
-    passwords: dict[str, str]
+@dataclass(kw_only=True)
+class Site(ProductionBroker):
     gw_a: GatewayId
     gw_b: GatewayId
 
 
-def _password(env_file: Path) -> str:
-    for line in env_file.read_text().splitlines():
-        if line.split("=", 1)[0].endswith("_MQTT_PASSWORD"):
-            return line.split("=", 1)[1]
-    raise AssertionError(f"no password in {env_file}")
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    root = tmp_path_factory.mktemp("broker-site")
     wh = f"WH{uuid.uuid4().hex[:6]}"
     gw_a, gw_b = GatewayId(wh, "gw-a"), GatewayId(wh, "gw-b")
-    files = generate(root / "auth", [gw_a, gw_b])
-    certs = root / "certs"
-    subprocess.run([str(DEPLOY / "tls" / "make_dev_ca.sh"), str(certs)], check=True,
-                   capture_output=True, timeout=120)
-    port, tls_port = free_port(), free_port()
-    workdir = root / "data"
-    workdir.mkdir()
-    conf = production_config(port=port, tls_port=tls_port, auth_dir=root / "auth",
-                             certs_dir=certs, workdir=workdir, user=getpass.getuser())
-    broker = LocalBroker(port=port, workdir=workdir, config_override=conf)
-    broker.start()
-    try:
-        passwords = {u: _password(p) for u, p in files.items()}
-        yield Site(broker, tls_port, certs, root / "auth", passwords, gw_a, gw_b)
-    finally:
-        broker.stop()
-
-
-class Client:
-    """A paho client whose connection result, SUBACKs and messages are handed to queues.
-
-    paho's own reconnect is put off for an hour: a closed connection stays closed, so a test
-    that reuses a gateway's client id never meets an old connection coming back.
-    """
-
-    def __init__(self, site: Site, user: str | None, password: str | None, *,
-                 client_id: str, protocol: int = mqtt.MQTTv311, tls: bool = False) -> None:
-        self.connack: queue.Queue[mqtt.ReasonCode] = queue.Queue()
-        self.messages: queue.Queue[tuple[str, bytes]] = queue.Queue()
-        self.acks: queue.Queue[tuple[int, mqtt.ReasonCode]] = queue.Queue()
-        self.subacks: queue.Queue[list[mqtt.ReasonCode]] = queue.Queue()
-        self.disconnected = threading.Event()
-        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol)
-        c.reconnect_delay_set(3600, 3600)
-        if user is not None:
-            c.username_pw_set(user, password)
-        if tls:
-            c.tls_set(ca_certs=str(site.certs / "ca.crt"))
-        c.on_connect = lambda _c, _u, _f, rc, _p: self.connack.put(rc)
-        c.on_message = lambda _c, _u, m: self.messages.put((m.topic, m.payload))
-        c.on_subscribe = lambda _c, _u, _mid, rcs, _p: self.subacks.put(list(rcs))
-        c.on_publish = lambda _c, _u, mid, rc, _p: self.acks.put((mid, rc))
-        c.on_disconnect = lambda *_a: self.disconnected.set()
-        self.client = c
-        c.connect("127.0.0.1", site.tls_port if tls else site.broker.port, keepalive=30)
-        c.loop_start()
-
-    def result(self) -> mqtt.ReasonCode:
-        return self.connack.get(timeout=TIMEOUT)
-
-    def subscribe(self, *filters: str) -> list[mqtt.ReasonCode]:
-        """Subscribe at QoS 1 and return the broker's answer for each filter."""
-        self.client.subscribe([(f, 1) for f in filters])
-        return self.subacks.get(timeout=TIMEOUT)
-
-    def publish(self, name: str, payload: bytes) -> None:
-        self.client.publish(name, payload, qos=1).wait_for_publish(TIMEOUT)
-
-    def next_message(self) -> tuple[str, bytes]:
-        return self.messages.get(timeout=TIMEOUT)
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
+    with production_broker(tmp_path_factory.mktemp("broker-site"), [gw_a, gw_b]) as made:
+        yield Site(broker=made.broker, tls_port=made.tls_port, certs=made.certs,
+                   auth=made.auth, passwords=made.passwords, gw_a=gw_a, gw_b=gw_b)
 
 
 @pytest.fixture
