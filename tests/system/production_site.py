@@ -166,10 +166,12 @@ class ProductionHub:
         self.__post_init__()
         self.start()
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """`python -m cloud_hub ARGS` with this hub's settings, as an operator runs it."""
-        return subprocess.run([sys.executable, "-m", "cloud_hub", *args], env=self.env,
-                              cwd=ROOT, capture_output=True, text=True, timeout=60)
+    def cli(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        """`python -m cloud_hub ARGS` with this hub's settings (some replaced by `env`), as an
+        operator runs it."""
+        return subprocess.run([sys.executable, "-m", "cloud_hub", *args],
+                              env={**self.env, **env}, cwd=ROOT, capture_output=True,
+                              text=True, timeout=60)
 
 
 def production_env(db_url: str, broker: ProductionBroker, **extra: str) -> dict[str, str]:
