@@ -17,6 +17,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from cloud_hub.catalog.pg.tree import ANCESTORS_SQL
+from cloud_hub.catalog.pg.unknown_items import UnknownItems, item_keys
 from cloud_hub.ledger import MoveStatus
 from cloud_hub.live.api.hub import LiveHub
 from cloud_hub.live.messages import Message
@@ -46,6 +47,7 @@ class ApplyService:
         # Called after each commit with the (warehouse, sku) pairs whose balances changed;
         # listeners must only hand over (the rules runner queues them).
         self.listeners: list[Callable[[set[tuple[str, str]]], None]] = []
+        self.unknown = UnknownItems()
 
     def submit(self, moves: Sequence[StockMoved], applied_by: str | None, done: Done) -> None:
         """Queue a batch; after its commit the live feed, metrics and listeners hear of it,
@@ -116,6 +118,27 @@ class ApplyService:
             touched = {(result.warehouse_of.get(k.location, ""), k.sku) for k in result.balances}
             for listener in self.listeners:
                 listener(touched)
+        self._flag_unknown_items(moves, result)
+
+    def unknown_items(self, moves: Sequence[StockMoved]) -> list[str]:
+        """The SKUs (or "gtin:…") of `moves` that the catalog does not hold."""
+        return self.unknown.find(self.pool, moves)
+
+    def _flag_unknown_items(self, moves: Sequence[StockMoved], result: BatchResult) -> None:
+        """Applied moves of items the catalog does not hold: counted and warned about."""
+        kept = {o.event_id for o in result.outcomes
+                if o.status in (MoveStatus.APPLIED, MoveStatus.LATE)}
+        applied = [m for m in moves if m.event_id in kept]
+        try:
+            unknown = self.unknown_items(applied) if applied else []
+        except psycopg.Error:
+            log.exception("could not ask the catalog which items it holds")
+            return
+        if unknown:
+            named = set(unknown)
+            self.metrics.inc("stockpulse_unknown_item_events_total",
+                             sum(1 for m in applied if item_keys(m) & named))
+            self.unknown.warn(unknown, (m.warehouse for m in applied))
 
     def announce(self, moves: Sequence[StockMoved]) -> None:
         """For moves applied in a caller's own transaction (task confirmations), after its

@@ -142,3 +142,15 @@ def list_skus(conn: psycopg.Connection, q: str | None, limit: int, offset: int
         "WHERE %s::text IS NULL OR sku ILIKE %s OR gtin = %s OR description ILIKE %s "
         "ORDER BY sku LIMIT %s OFFSET %s", (q, f"%{q}%", q, f"%{q}%", limit, offset))
     return [dict(zip(SKU_COLUMNS, r, strict=True)) for r in rows]
+
+
+def known_item_keys(conn: psycopg.Connection, keys: Collection[str]) -> set[str]:
+    """The item keys among `keys` (a SKU code, or "gtin:<GTIN>" as ItemLine.sku_key writes a
+    line that names only its GTIN) that the catalog holds."""
+    skus = sorted(k for k in keys if not k.startswith("gtin:"))
+    gtins = sorted(k.removeprefix("gtin:") for k in keys if k.startswith("gtin:"))
+    found: set[str] = set()
+    for sku, gtin in conn.execute("SELECT sku, gtin FROM skus WHERE sku = ANY(%s) "
+                                  "OR gtin = ANY(%s)", (skus, gtins)):
+        found |= {sku, f"gtin:{gtin}"} & set(keys)
+    return found

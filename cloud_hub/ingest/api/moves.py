@@ -7,6 +7,7 @@ one that cannot is reported by its index, never silently dropped.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -33,7 +34,8 @@ async def post_moves(request: Request, service: ApplyDep, settings: SettingsDep,
     """One StockMoved, a JSON array, or {"events": [...]}: the same validation and
     idempotency as MQTT ingest. Events that fail validation, are dated beyond the hub's clock
     plus HUB_CLOCK_TOLERANCE_S, or that the ledger cannot store are reported in `invalid` by
-    their index; every other event applies."""
+    their index; every other event applies. `unknown_skus` names the items of applied events
+    that the catalog does not hold (they apply all the same: add them with POST /skus)."""
     body = await request.body()
     if len(body) > MAX_POST_BYTES:
         raise HTTPException(413, f"body is over {MAX_POST_BYTES} bytes; send smaller batches")
@@ -54,6 +56,10 @@ async def post_moves(request: Request, service: ApplyDep, settings: SettingsDep,
     invalid += [{"index": index_of[e.event_id], "reason": reason} for e, reason in failed]
     outcomes = [{"event_id": str(o.event_id), "status": o.status.value, "code": o.code,
                  "reason": o.reason} for o in result.outcomes]
+    kept = {o.event_id for o in result.outcomes if o.status.value in ("applied", "late")}
+    unknown = await asyncio.to_thread(service.unknown_items,
+                                      [e for e in events if e.event_id in kept])
     return {"applied": result.applied, "late": result.late, "rejected": result.rejected,
             "duplicates": [str(d) for d in result.duplicates],
-            "invalid": sorted(invalid, key=lambda i: i["index"]), "outcomes": outcomes}
+            "invalid": sorted(invalid, key=lambda i: i["index"]), "outcomes": outcomes,
+            "unknown_skus": unknown}

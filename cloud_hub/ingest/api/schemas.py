@@ -94,3 +94,6 @@ class MovesPosted(Body):
     duplicates: list[str] = Field(description="event ids the ledger had already applied")
     invalid: list[InvalidEvent] = Field(description="events that could not apply, by index")
     outcomes: list[EventOutcome]
+    unknown_skus: list[str] = Field(description="SKUs (or \"gtin:…\") of applied events that "
+                                    "the catalog does not hold: applied all the same, counted "
+                                    "and logged; POST /skus adds them")
