@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 
-from protocol import encode_batch
-from tests.system.probe_kit import Evidence, Probe, item, until
+from protocol import Channel, encode_batch, encode_event, topic
+from tests.system.probe_kit import SKU, Evidence, Probe, item, until
 
 CSV = {"content-type": "text/csv"}
 RULES = """
@@ -105,13 +105,22 @@ def no_500s(p: Probe, ev: Evidence) -> None:
 
 def unknown_skus(p: Probe, ev: Evidence) -> None:
     """Medium: moves of SKUs the catalog does not know were accepted silently."""
-    sku = f"NEVER-MADE-{uuid.uuid4().hex[:6].upper()}"
-    move = item(p.wh1, sku, 3, p.bins(p.wh1)[0])
+    sku, other = (f"NEVER-MADE-{uuid.uuid4().hex[:6].upper()}" for _ in range(2))
     with p.http(p.tokens[p.gw_a.username]) as device:
-        r = device.post("/api/v1/moves", content=encode_batch([move]))
-    ev.note(f"REST answer: {r.status_code} {r.text[:300]}")
-    ev.check(r.status_code == 200 and sku in r.text,
-             "the REST answer says the SKU is not in the catalog")
+        r = device.post("/api/v1/moves", content=encode_batch([
+            item(p.wh1, sku, 3, p.bins(p.wh1)[0]), item(p.wh1, SKU, 1, p.bins(p.wh1)[0])]))
+    body = r.json() if r.status_code == 200 else {}
+    ev.check(body.get("unknown_skus") == [sku],
+             f"REST: {r.status_code}, applied {body.get('applied')}, unknown_skus "
+             f"{body.get('unknown_skus')}")
+    gw = p.mqtt(p.gw_a)
+    gw.result()
+    gw.publish(topic(p.wh1, p.gw_a.gateway, Channel.MOVES),
+               encode_event(item(p.wh1, other, 1, p.bins(p.wh1)[0])))
+    said = until(lambda: [line for line in p.hub.log.read_text(errors="replace").splitlines()
+                          if other in line], 15)
+    ev.check(said, f"MQTT: the hub's log says so: {said[0][:160] if said else None}")
+    gw.close()
 
 
 def _ok(r: httpx.Response, *codes: int) -> Any:
