@@ -1,7 +1,7 @@
 """The outside probe of issue 18: every finding replayed over the wire against a hub and a
 broker started with production settings, each case reported `held` or `broken` with evidence.
 
-    python -m tests.system.probe_issue18 [--json] [--only CASE ...] [--keep DIR]
+    python -m tests.system.probe_issue18 [--json] [--only CASE ...] [--keep DIR] [--hub-root DIR]
 
 It starts its own Mosquitto (deploy/mosquitto/mosquitto.conf with generated dynamic-security
 users) on free ports, a scratch database on TEST_PG_ADMIN_URL and `python -m cloud_hub serve`
@@ -107,9 +107,10 @@ def run_case(probe: Probe, case: Case) -> Outcome:
                    round(time.monotonic() - started, 2), ev.lines)
 
 
-def run_probe(workdir: Path, db_url: str, only: Sequence[str] = ()) -> list[Outcome]:
+def run_probe(workdir: Path, db_url: str, only: Sequence[str] = (),
+              hub_root: Path | None = None) -> list[Outcome]:
     chosen = [c for c in CASES if not only or c.name in only]
-    with probe_site(workdir, db_url) as probe:
+    with probe_site(workdir, db_url, hub_root) as probe:
         return [run_case(probe, case) for case in chosen]
 
 
@@ -131,11 +132,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the outcomes as JSON")
     parser.add_argument("--only", nargs="+", default=(), choices=[c.name for c in CASES])
     parser.add_argument("--keep", type=Path, help="work in DIR and keep it (hub log, broker)")
+    parser.add_argument("--hub-root", type=Path, help="run the hub from this checkout (e.g. "
+                        "`git archive` of a commit before the fixes) instead of this one")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="probe18-") as tmp, scratch_database() as url:
         workdir = args.keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        outcomes = run_probe(workdir, url, args.only)
+        outcomes = run_probe(workdir, url, args.only, args.hub_root)
     print(json.dumps([asdict(o) for o in outcomes], indent=2) if args.json else report(outcomes))
     return 0 if all(o.verdict == "held" for o in outcomes) else 1
 

@@ -23,6 +23,7 @@ import httpx
 
 from deploy.gen_mosquitto_auth import GatewayId
 from protocol import ItemLine, Source, StockMoved, UnitRef
+from tests.hub_fixtures import ROOT
 from tests.system.production_site import (
     Client,
     ProductionBroker,
@@ -179,13 +180,14 @@ def _seed(probe: Probe) -> None:
 
 
 @contextmanager
-def probe_site(workdir: Path, db_url: str) -> Iterator[Probe]:
-    """Broker and hub started with production settings; two warehouses seeded."""
+def probe_site(workdir: Path, db_url: str, hub_root: Path | None = None) -> Iterator[Probe]:
+    """Broker and hub started with production settings; two warehouses seeded. `hub_root`:
+    run the hub from that checkout (an older commit's, to see the probe find the findings)."""
     tag = uuid.uuid4().hex[:6].upper()
     wh1, wh2 = f"PA{tag}", f"PB{tag}"
     gw_a, gw_b, gw_c = GatewayId(wh1, "gw-a"), GatewayId(wh2, "gw-b"), GatewayId(wh1, "gw-c")
     with production_broker(workdir / "broker", [gw_a, gw_b, gw_c]) as broker, \
-            production_hub(db_url, broker, workdir / "hub.log",
+            production_hub(db_url, broker, workdir / "hub.log", hub_root or ROOT,
                            # small enough to see a backlog within a probe (default 60 s)
                            HUB_INGEST_DEGRADED_AFTER_S="2") as hub:
         probe = Probe(broker, hub, db_url, wh1, wh2, gw_a, gw_b, gw_c)

@@ -130,6 +130,7 @@ class ProductionHub:
     env: dict[str, str]
     log: Path
     admin_password: str
+    root: Path = ROOT  # the checkout the hub runs from (another: e.g. an older commit's)
     proc: subprocess.Popen[bytes] | None = None
     api: Hub = field(init=False)
 
@@ -144,7 +145,7 @@ class ProductionHub:
         with self.log.open("ab") as log:  # the child keeps its own copy of the descriptor
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "cloud_hub", "serve", "--log-level", "info"],
-                env=self.env, cwd=ROOT, stdout=log, stderr=log)
+                env=self.env, cwd=self.root, stdout=log, stderr=log)
         wait_http(f"{self.api.base_url}/healthz", timeout)
         wait_mqtt_connected(self.api.base_url, timeout)
         self.api.token = self.api.login("admin", self.admin_password)
@@ -170,7 +171,7 @@ class ProductionHub:
         """`python -m cloud_hub ARGS` with this hub's settings (some replaced by `env`), as an
         operator runs it."""
         return subprocess.run([sys.executable, "-m", "cloud_hub", *args],
-                              env={**self.env, **env}, cwd=ROOT, capture_output=True,
+                              env={**self.env, **env}, cwd=self.root, capture_output=True,
                               text=True, timeout=60)
 
 
@@ -192,10 +193,10 @@ def production_env(db_url: str, broker: ProductionBroker, **extra: str) -> dict[
 
 
 @contextlib.contextmanager
-def production_hub(db_url: str, broker: ProductionBroker, log: Path, **extra: str
-                   ) -> Iterator[ProductionHub]:
-    env = production_env(db_url, broker, **extra)
-    hub = ProductionHub(env, log, env["HUB_BOOTSTRAP_ADMIN_PASSWORD"])
+def production_hub(db_url: str, broker: ProductionBroker, log: Path, root: Path = ROOT,
+                   **extra: str) -> Iterator[ProductionHub]:
+    env = production_env(db_url, broker, PYTHONPATH=str(root), **extra)
+    hub = ProductionHub(env, log, env["HUB_BOOTSTRAP_ADMIN_PASSWORD"], root)
     try:
         hub.start()
         yield hub
