@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-import signal
+import sqlite3
 import threading
 import uuid
 from collections import Counter
 from pathlib import Path
 
-import paho.mqtt.client as mqtt
 import pytest
 from gateway_helpers import Collector, GatewayProcess, make_event, private_broker, sscc
 
 from edge.outbox import SqliteOutbox
 from firmware_bridge.scanner_emulator import PtyScanner, make_scan
+from tests.system.netcut import NetCut
 
 pytestmark = pytest.mark.integration
 
@@ -46,6 +47,13 @@ def _units(sub: Collector) -> Counter[str]:
     return Counter(seen.values())
 
 
+def _sent_not_acked(outbox: Path, sub: Collector) -> set[str]:
+    """Events the outbox still holds (never acknowledged) that the broker already routed."""
+    with contextlib.closing(sqlite3.connect(f"file:{outbox}?mode=ro", uri=True)) as db:
+        held = {r[0] for r in db.execute("SELECT event_id FROM outbox")}
+    return held & sub.event_ids()
+
+
 def test_gateway_sigkilled_mid_publish_resends_everything_on_restart(
         tmp_path: Path, mqtt_broker: tuple[str, int]) -> None:
     host, port = mqtt_broker
@@ -55,30 +63,25 @@ def test_gateway_sigkilled_mid_publish_resends_everything_on_restart(
     box.enqueue(events)  # a backlog from a long outage, then the broker is back
     box.close()
     sub = Collector(host, port, f"stockpulse/v1/{wh}/#")
+    # The gateway reaches the broker through a relay that, once ~50 batches of 20 went out,
+    # passes no more replies: the batches sent after that are routed but never acknowledged,
+    # the window (2) stays full, and the gateway is held mid-publish for as long as it takes
+    # to kill it, however loaded the machine is.
+    link = NetCut(port)
+    link.hold_replies_after(50 * 20 * 250)
     with PtyScanner() as scanner:
-        gateway = GatewayProcess(_config(tmp_path, wh, port, scanner.path, batch_events=20,
-                                         window=2), tmp_path / "gateway.log")
-        frozen = threading.Event()
-        batches = Counter[str]()
-
-        def freeze_mid_publish(msg: mqtt.MQTTMessage) -> None:
-            # SIGSTOP from the subscriber's network thread as the 50th batch of 20 arrives,
-            # before decoding it: decoding and waking the test thread first could let a fast
-            # gateway drain the whole backlog before the kill.
-            batches[msg.topic.rsplit("/", 1)[-1]] += 1
-            if batches["moves"] >= 50 and not frozen.is_set():
-                assert gateway.proc is not None
-                gateway.proc.send_signal(signal.SIGSTOP)
-                frozen.set()
-
-        sub.on_each = freeze_mid_publish
+        gateway = GatewayProcess(_config(tmp_path, wh, link.port, scanner.path,
+                                         batch_events=20, window=2), tmp_path / "gateway.log")
         gateway.start()
         try:
-            assert frozen.wait(60)
-            gateway.kill()  # SIGKILL where it was stopped: mid-publish
+            assert link.holding.wait(60), "the gateway never sent 50 batches"
+            assert sub.wait_for(lambda s: bool(_sent_not_acked(tmp_path / "outbox.sqlite", s)),
+                                timeout=30), "no publish was left in flight"
+            gateway.kill()  # SIGKILL with publishes in flight
             left = SqliteOutbox(tmp_path / "outbox.sqlite")
             assert 0 < left.depth < len(events), "the kill must land mid-publish"
             left.close()
+            link.release()
             beats = len(sub.payloads("/heartbeat"))
             gateway.start()
             want = {str(e.event_id) for e in events}
@@ -92,6 +95,7 @@ def test_gateway_sigkilled_mid_publish_resends_everything_on_restart(
             assert gateway.terminate() == 0
         finally:
             gateway.kill()
+            link.close()
     assert sub.event_ids() == {str(e.event_id) for e in events} | {
         str(e.event_id) for e in sub.events if e.unit and e.unit.sscc == sscc(1)}
     assert len(sub.events) >= len(events)  # duplicates allowed on the wire ...
