@@ -167,12 +167,13 @@ class ProductionHub:
         self.__post_init__()
         self.start()
 
-    def cli(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    def cli(self, *args: str, timeout: float = 60, **env: str
+            ) -> subprocess.CompletedProcess[str]:
         """`python -m cloud_hub ARGS` with this hub's settings (some replaced by `env`), as an
-        operator runs it."""
+        operator runs it. Raises subprocess.TimeoutExpired (the child killed) past `timeout`."""
         return subprocess.run([sys.executable, "-m", "cloud_hub", *args],
                               env={**self.env, **env}, cwd=self.root, capture_output=True,
-                              text=True, timeout=60)
+                              text=True, timeout=timeout)
 
 
 def production_env(db_url: str, broker: ProductionBroker, **extra: str) -> dict[str, str]:
