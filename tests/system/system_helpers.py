@@ -129,6 +129,11 @@ class Tap:
             self.messages += 1
             self.ids.update(str(e.event_id) for e in decoded.events)
 
+    def seen(self) -> set[str]:
+        """A copy of the event ids heard so far (the network thread keeps adding)."""
+        with self._lock:
+            return set(self.ids)
+
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
