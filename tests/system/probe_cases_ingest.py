@@ -109,6 +109,7 @@ def deep_extra_field(p: Probe, ev: Evidence) -> None:
     count, waited = p.wait_applied(p.wh1, good)
     ev.check(count == 49, f"MQTT: {count} of the batch's 49 good events applied "
                           f"({waited:.1f} s)")
+    letters = len(p.dead_letters(p.wh1))
     started = time.monotonic()
     for depth in range(255, 1000, 3):  # 249 messages, each one event nested that deep
         one, _ = _batch_with_deep_event(p, depth, size=1, bad=0)
@@ -116,6 +117,8 @@ def deep_extra_field(p: Probe, ev: Evidence) -> None:
     ev.note(f"249 messages with one event nested 255-999 levels sent in "
             f"{time.monotonic() - started:.1f} s")
     _move_of_b(p, ev, "after 249 deeply nested messages")
+    more = until(lambda: (n := len(p.dead_letters(p.wh1)) - letters) >= 249 and n, 15)
+    ev.check(more, f"each became a dead letter ({more or 0} of 249)")
     with p.http(p.tokens[p.gw_a.username]) as device:
         rest_payload, rest_good = _batch_with_deep_event(p, 300)
         r = device.post("/api/v1/moves", content=rest_payload)
