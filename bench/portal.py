@@ -1,7 +1,16 @@
-"""Portal logic benchmark: reads/s through the pure tracker, and pass recall / phantom rate /
-direction errors on the LLRP emulator's noisy scenarios scored against their ground truth.
+"""Portal logic benchmark across simulators.
 
-Run: .venv/bin/python bench/portal.py [--seeds N] [--first-seed K]   (last line: one JSON object)
+Own simulator: reads/s through the pure tracker, and pass recall / phantom rate / direction
+errors on the LLRP emulator's noisy scenarios scored against their ground truth.
+Independent simulator (when ../shared/portal-traces is present, or --traces DIR): its traces
+played by its player over LLRP through sllurp into `python -m edge`, the published moves
+scored by its score.py: recall over observable tag-passes, pallets moved, direction errors,
+precision, phantoms and crossing -> publish latency, per trace and in total
+(bench/portal_traces.py).
+
+Run: .venv/bin/python bench/portal.py [--seeds N] [--first-seed K] [--traces DIR]
+         [--speed S] [--concurrent] [--trace NAME] [--no-own | --no-traces]
+     (last line: one JSON object; the traces' figures under "traces")
 """
 
 from __future__ import annotations
@@ -16,6 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.portal_traces import (  # noqa: E402
+    DEFAULT_TRACES,
+    RunOptions,
+    TracesUnavailable,
+    run_traces,
+)
 from edge.portal import (  # noqa: E402
     PortalAntenna,
     PortalConfig,
@@ -143,18 +158,12 @@ def throughput(min_reads: int = 400_000, repeat: int = 3) -> tuple[float, int]:
     return sorted(rates)[len(rates) // 2], len(batch)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seeds", type=int, default=10, help="read-model seeds per scenario")
-    parser.add_argument("--first-seed", type=int, default=0,
-                        help="e.g. 10 to score seeds the defaults were not tuned on")
-    parser.add_argument("--verbose", action="store_true")
-    args = parser.parse_args()
+def own_simulator(args: argparse.Namespace) -> dict[str, object]:
     rate, n = throughput()
     total, per = scenario_quality(args.seeds, verbose=args.verbose, first_seed=args.first_seed)
     for name, s in per.items():
         print(f"{name}: {s}", file=sys.stderr)
-    print(json.dumps({
+    return {
         "reads_per_s": round(rate),
         "reads_timed": n,
         "scenarios": [p.stem for p in SCENARIOS],
@@ -166,8 +175,76 @@ def main() -> None:
         "phantom_rate": round(total.phantoms / max(1, total.moves), 5),
         "phantoms": total.phantoms,
         "direction_errors": total.direction_errors,
-    }))
+    }
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, default=10, help="read-model seeds per scenario")
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="e.g. 10 to score seeds the defaults were not tuned on")
+    parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--no-own", action="store_true", help="skip the own simulator")
+    parser.add_argument("--no-traces", action="store_true", help="skip the shared traces")
+    parser.add_argument("--traces", type=Path, default=None,
+                        help=f"trace directory (default {DEFAULT_TRACES} when present)")
+    parser.add_argument("--speed", type=float, default=20.0,
+                        help="trace seconds per wall second (1 = real time, the acceptance "
+                             "figure; default 20)")
+    parser.add_argument("--concurrent", action="store_true",
+                        help="play every trace at once, each into its own gateway")
+    parser.add_argument("--trace", help="only traces whose name contains this")
+    parser.add_argument("--cut-s", type=float, default=None,
+                        help="play each trace only up to a quiet moment before this trace time")
+    parser.add_argument("--settle-s", type=float, default=10.0,
+                        help="after a trace, stop once no move came for this long (wall s)")
+    parser.add_argument("--mqtt", help="HOST:PORT of the broker (default: a private mosquitto)")
+    parser.add_argument("--keep", type=Path, help="keep configs, logs, moves and scores here")
+    return parser
+
+
+def traces_part(args: argparse.Namespace) -> dict[str, object]:
+    """The shared traces' figures, or why there are none (never a traceback)."""
+    directory = args.traces or DEFAULT_TRACES
+    if args.traces is None and not DEFAULT_TRACES.exists():
+        return {"skipped": f"no trace directory at {DEFAULT_TRACES} (give --traces DIR)"}
+    if args.speed <= 0:
+        raise TracesUnavailable("--speed must be above 0 (latency needs a wall clock)")
+    mqtt_at = None
+    if args.mqtt:
+        host, _, port = args.mqtt.rpartition(":")
+        mqtt_at = (host or "127.0.0.1", int(port))
+    options = RunOptions(args.speed, settle_s=args.settle_s, cut_s=args.cut_s)
+    return run_traces(directory, options, args.trace, args.concurrent, mqtt_at, args.keep)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    out: dict[str, object] = {} if args.no_own else own_simulator(args)
+    if not args.no_traces:
+        try:
+            traces = traces_part(args)
+        except TracesUnavailable as exc:
+            print(f"portal bench: traces not played: {exc}", file=sys.stderr)
+            if args.traces is not None:  # asked for by name: say so in the exit status too
+                print(json.dumps({**out, "traces": {"error": str(exc)}}))
+                return 2
+            traces = {"error": str(exc)}
+        for name, figures in traces.get("per_trace", {}).items():  # type: ignore[attr-defined]
+            print(f"{name}: {json.dumps(figures)}", file=sys.stderr)
+        out["traces"] = traces
+        total = traces.get("total")
+        if isinstance(total, dict):
+            for key in ("recall_observable", "pallets_moved_rate", "direction_errors",
+                        "precision", "phantoms"):
+                out[f"traces_{key}"] = total[key]
+            latency = total.get("latency_wall_s") or {}
+            out["traces_latency_p99_s"] = latency.get("p99")
+            out["traces_speed"] = args.speed
+    print(json.dumps(out))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
