@@ -20,7 +20,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 # Files in bench/ that are not benchmarks themselves (helpers other benchmarks start).
 NOT_BENCHMARKS = {"run_all.py", "synthetic_hub.py", "__init__.py", "portal_traces.py",
-                  "portal_figures.py"}
+                  "portal_figures.py", "portal_capture.py"}
 
 
 def benchmarks(only: set[str] | None) -> list[Path]:
