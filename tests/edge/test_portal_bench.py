@@ -57,6 +57,7 @@ def test_a_shared_trace_played_at_high_speed_through_the_gateway_gets_the_scorer
     # every move reached the scorer, and the figures agree with its own counts
     assert got["moves"] == got["published"] + got["left_in_outbox_at_stop"] > 0
     assert got["correct_moves"] + got["direction_errors"] + got["phantoms"] == got["moves"]
+    assert "unknown_epc" not in got["phantom_breakdown"]  # no EPC the readers never sent
     assert 0 < got["observable_recalled"] <= got["observable_tag_passes"]
     # floors the gateway before issue 19 already meets (it made 0.81 / 0.92 / 0.956)
     assert got["recall_observable"] >= 0.6
@@ -116,3 +117,33 @@ def test_a_broken_trace_file_is_that_traces_error_and_the_others_still_run(
     assert "p0_bad.truth.json is not readable JSON" in per["p0_bad"]["error"]
     assert "player exited with status" in per[TRACE]["error"]
     assert out["traces"]["total"]["traces"] == 0
+
+
+@needs_traces
+@pytest.mark.integration
+def test_a_doors_cut_cable_in_a_shared_trace_is_warned_and_invents_no_move(
+        tmp_path: Path) -> None:
+    """p1 with the inner antenna of door 2 silent (its reads taken out of the trace), played
+    through the whole gateway: door 2 moves nothing, no pallet of door 2 is moved at another
+    door instead, doors 1 and 3 still move, and the gateway says which antenna went quiet."""
+    shared = tmp_path / "traces"
+    shared.mkdir()
+    for name in ("player.py", "score.py", f"{TRACE}.truth.json"):
+        shutil.copy(DEFAULT_TRACES / name, shared / name)
+    trace = json.loads((DEFAULT_TRACES / f"{TRACE}.json").read_text())
+    trace["reads"] = [r for r in trace["reads"] if (r[1], r[2]) != (2, 2)]
+    (shared / f"{TRACE}.json").write_text(json.dumps(trace))
+    keep = tmp_path / "run"
+    code, err, out = _bench("--traces", str(shared), "--speed", "10", "--cut-s", "150",
+                            "--settle-s", "5", "--keep", str(keep))
+    assert code == 0, err
+    got = out["traces"]["per_trace"][TRACE]
+    assert got["gateway"]["exit_status"] == 0 and got["gateway"]["errors"] == 0
+    moves = [json.loads(x) for x in (keep / TRACE / "moves.jsonl").read_text().splitlines()]
+    assert moves and not [m for m in moves if m["door"] == 2]
+    assert "wrong_door" not in got["phantom_breakdown"]
+    per_door = json.loads((keep / TRACE / "score.json").read_text())["per_door"]
+    assert per_door["1"]["moves"] > 0 and per_door["3"]["moves"] > 0
+    log = (keep / TRACE / "gateway.log").read_text()
+    (line,) = [x for x in log.splitlines() if "heard nothing" in x]
+    assert " WARNING " in line and "antenna 2 of reader door-2 (DOCK-2)" in line
