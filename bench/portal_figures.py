@@ -165,6 +165,11 @@ def total_figures(per_trace: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     rows = [r for r in per_trace if "error" not in r]
     total: dict[str, Any] = {k: sum(int(r[k]) for r in rows) for k in SUMMED}
     total["traces"] = len(rows)
+    kinds: dict[str, int] = defaultdict(int)
+    for r in rows:
+        for kind, n in r.get("phantom_breakdown", {}).items():
+            kinds[kind] += int(n)
+    total["phantom_breakdown"] = dict(sorted(kinds.items()))
     total["recall_observable"] = _ratio(total["observable_recalled"],
                                         total["observable_tag_passes"])
     total["pallets_moved_rate"] = _ratio(total["pallets_moved"], total["pallets"])
