@@ -166,17 +166,19 @@ def run_trace(tools: Tools, files: TraceFiles, options: RunOptions, mqtt_at: tup
              "--start-timeout", str(START_TIMEOUT_S), "--progress-every", "1e9"],
             stdout=plog, stderr=plog)
         error = _wait_listening(player, session)
-        gw = subprocess.Popen([sys.executable, "-m", "edge", "run", "--config", str(config)],
-                              cwd=ROOT, stdout=glog, stderr=glog,
-                              env={**os.environ, "EDGE_LOG_LEVEL": "INFO"})
+        # the config says it all: no EDGE_* variable of this shell may override it
+        env = {k: v for k, v in os.environ.items() if not k.startswith("EDGE_")}
+        gw = None if error else subprocess.Popen(
+            [sys.executable, "-m", "edge", "run", "--config", str(config)], cwd=ROOT,
+            stdout=glog, stderr=glog, env={**env, "EDGE_LOG_LEVEL": "INFO"})
         try:
-            if error is None:
+            if gw is not None:
                 error = _play(player, gw, START_TIMEOUT_S + duration / options.speed + 60)
             trace_log_bytes = gateway_log.stat().st_size  # what it logged while the trace ran
             if error is None:
                 collector.wait_quiet(options.settle_s, limit_s=120)
         finally:
-            code = _stop(gw)
+            code = _stop(gw) if gw is not None else None
             _stop(player)
             collector.close()
     if error is not None:
