@@ -37,9 +37,9 @@ def _bench(*args: str, env: dict[str, str] | None = None,
 @pytest.mark.integration
 def test_a_shared_trace_played_at_high_speed_through_the_gateway_gets_the_scorers_figures(
         tmp_path: Path) -> None:
-    """The first ~90 s of p1 (cut where no pass is under way) at 10x: 3 LLRP readers ->
-    sllurp -> gateway -> outbox -> MQTT -> score.py."""
-    code, err, out = _bench("--trace", TRACE, "--speed", "10", "--cut-s", "90",
+    """The first ~2 min of p1 (cut where no pass is under way: 14 pallets) at 10x: three
+    LLRP readers -> sllurp -> gateway -> outbox -> MQTT -> score.py."""
+    code, err, out = _bench("--trace", TRACE, "--speed", "10", "--cut-s", "120",
                             "--settle-s", "5", "--keep", str(tmp_path))
     assert code == 0, err
     assert "Traceback" not in err
