@@ -148,7 +148,8 @@ def trace_figures(truth: Mapping[str, Any], score: Mapping[str, Any],
         "phantom_breakdown": {k: v for k, v in score["phantom_breakdown"].items() if v},
         "precision": _ratio(int(score["correct_moves"]), int(score["moves"])),
         "recall_weak_tags": score.get("recall_weak_tags"),
-        "recall_by_flag": {k: v.get("tag_pass_recall")
+        "recall_by_flag": {k: {"recall": v.get("tag_pass_recall"),
+                               "tag_passes": int(v.get("tag_passes") or 0)}
                            for k, v in score.get("recall_by_flag", {}).items()},
         "latency_wall_s": percentiles(lat),
         "latency_real_time_equiv_s": percentiles([x * speed for x in lat]),
@@ -170,6 +171,7 @@ def total_figures(per_trace: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         for kind, n in r.get("phantom_breakdown", {}).items():
             kinds[kind] += int(n)
     total["phantom_breakdown"] = dict(sorted(kinds.items()))
+    total["recall_by_flag"] = _recall_by_flag(rows)
     total["recall_observable"] = _ratio(total["observable_recalled"],
                                         total["observable_tag_passes"])
     total["pallets_moved_rate"] = _ratio(total["pallets_moved"], total["pallets"])
@@ -179,6 +181,19 @@ def total_figures(per_trace: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     total["latency_real_time_equiv_s"] = percentiles(
         [x * float(r["speed"]) for r in rows for x in r.get("_latencies", [])])
     return total
+
+
+def _recall_by_flag(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Tag-pass recall per truth flag (multipath, dwell, cross, ...) over all traces."""
+    hit: dict[str, float] = defaultdict(float)
+    count: dict[str, int] = defaultdict(int)
+    for r in rows:
+        for flag, v in r.get("recall_by_flag", {}).items():
+            if v["recall"] is not None:
+                hit[flag] += v["recall"] * v["tag_passes"]
+                count[flag] += v["tag_passes"]
+    return {f: {"recall": round(hit[f] / count[f], 4) if count[f] else None,
+                "tag_passes": count[f]} for f in sorted(count)}
 
 
 def _ratio(part: int, whole: int) -> float | None:
