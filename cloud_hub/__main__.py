@@ -83,7 +83,7 @@ def cmd_migrate(settings: HubSettings, _: argparse.Namespace) -> int:
 
 
 def cmd_check(settings: HubSettings, args: argparse.Namespace) -> int:
-    from cloud_hub.storage.rebuild import check_consistency, rebuild
+    from cloud_hub.ledger.pg.rebuild import check_consistency, rebuild
     with _conn(settings) as conn:
         report = rebuild(conn) if args.rebuild else check_consistency(conn)
     print(f"{'rebuilt; ' if args.rebuild else ''}moves folded: {report.moves_folded}; "

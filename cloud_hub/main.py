@@ -16,7 +16,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from cloud_hub.apply_service import ApplyService
 from cloud_hub.auth.api import admin as auth_admin
 from cloud_hub.auth.api import routes as auth_api
 from cloud_hub.auth.api.hash_gate import HashGate
@@ -33,6 +32,7 @@ from cloud_hub.ingest.mqtt.subscriber import MqttIngest
 from cloud_hub.ledger.api import rejected as ledger_rejected
 from cloud_hub.ledger.api import stock as ledger_stock
 from cloud_hub.ledger.api.deps import APPLY
+from cloud_hub.ledger.pg.apply import ApplyService
 from cloud_hub.live.api import routes as live_api
 from cloud_hub.live.api.hub import LiveHub
 from cloud_hub.ops import api as ops_api

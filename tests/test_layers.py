@@ -75,7 +75,7 @@ HUB: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # feature: (its ada
     "planning": (("pg", "notify", "api"), ("work", "ledger", "catalog", "auth")),
     "work": (("pg", "api"), ("ledger", "catalog", "auth")),
     "ingest": (("pg", "mqtt", "api"), ("ledger", "live", "catalog", "auth")),
-    "ledger": (("api",), ("live", "catalog", "auth")),
+    "ledger": (("pg", "api"), ("live", "catalog", "auth")),
     "live": (("api",), ("auth",)),
     "catalog": (("pg", "api"), ("auth",)),
     "auth": (("pg", "api"), ()),
@@ -86,13 +86,6 @@ HUB: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # feature: (its ada
 PLUMBING = ("cloud_hub.db.**", "cloud_hub.storage.migrations", "cloud_hub.http.**",
             "cloud_hub.broker.**", "cloud_hub.ops.**", "cloud_hub.settings.**")
 ENTRY_POINTS = ("cloud_hub", "cloud_hub.main", "cloud_hub.__main__")
-# The ledger's PostgreSQL engine until the ledger helper's move lands (issue 20): it is
-# ledger/pg/ then, and these lines go.
-LEDGER_ENGINE = ("cloud_hub.apply_service", "cloud_hub.storage.copy_text",
-                 "cloud_hub.storage.ledger_cache", "cloud_hub.storage.ledger_pipeline",
-                 "cloud_hub.storage.ledger_plan", "cloud_hub.storage.ledger_store",
-                 "cloud_hub.storage.move_rows", "cloud_hub.storage.queries",
-                 "cloud_hub.storage.rebuild", "cloud_hub.storage.seq_watermark")
 HTTP_SERVER = ("fastapi.**", "starlette.**", "uvicorn.**")
 
 
@@ -106,16 +99,12 @@ def _adapters(feature: str, *names: str) -> tuple[str, ...]:
     return tuple(f"cloud_hub.{feature}.{n}.**" for n in names if n in HUB[feature][0])
 
 
-def _engine(features: tuple[str, ...]) -> tuple[str, ...]:
-    return LEDGER_ENGINE if "ledger" in features else ()
-
-
 def hub_rules() -> tuple[Rule, ...]:
     rules = []
     for feature, (adapters, uses) in HUB.items():
         both = (feature, *uses)
         cores = ("protocol.**", *_core(*both))
-        pg = (*cores, *(p for f in both for p in _adapters(f, "pg")), *_engine(both),
+        pg = (*cores, *(p for f in both for p in _adapters(f, "pg")),
               "cloud_hub.db.**", "cloud_hub.ops", "cloud_hub.ops.metrics",
               "cloud_hub.settings.**")
         rules.append(Rule(f"the {feature} core is pure and imports cores only", _core(feature),
@@ -142,8 +131,6 @@ def hub_rules() -> tuple[Rule, ...]:
         Rule("nothing but the entry points imports cloud_hub.main", (*features, *PLUMBING),
              forbid=("cloud_hub.main", "cloud_hub.__main__")),
         Rule("the entry points wire everything", ENTRY_POINTS, allow=("cloud_hub.**",)),
-        Rule("the ledger's engine, until it is ledger/pg/", LEDGER_ENGINE,
-             allow=("protocol.**", "cloud_hub.**"), forbid=("cloud_hub.main",)),
     )
 
 
@@ -177,8 +164,6 @@ def test_no_circle_between_top_level_packages(project: Project) -> None:
 def sub_package(name: str) -> str | None:
     """`edge.portal.track` -> `edge.portal`, `cloud_hub.work.pg.tasks` -> `cloud_hub.work`: the
     hub's features and its plumbing (db, http, ops, settings, ...) form no circle either."""
-    if name in LEDGER_ENGINE:
-        return "cloud_hub.ledger"
     parts = name.split(".")
     return ".".join(parts[:2]) if parts[0] in ("protocol", "edge", "pda_app",
                                                "firmware_bridge", "cloud_hub") else None
@@ -187,8 +172,6 @@ def sub_package(name: str) -> str | None:
 def hub_layer(name: str) -> str | None:
     """`cloud_hub.work.pg.tasks` -> `cloud_hub.work.pg`, `cloud_hub.work.putaway` ->
     `cloud_hub.work` (its core)."""
-    if name in LEDGER_ENGINE:
-        return "cloud_hub.ledger.pg"
     parts = name.split(".")
     if parts[0] != "cloud_hub" or len(parts) < 2 or parts[1] not in HUB:
         return None

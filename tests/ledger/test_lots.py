@@ -15,7 +15,7 @@ import pytest
 from cloud_hub.catalog.model import Location
 from cloud_hub.catalog.pg.store import upsert_locations
 from cloud_hub.db.database import connect
-from cloud_hub.storage.ledger_store import apply_batch
+from cloud_hub.ledger.pg.store import apply_batch
 from cloud_hub.work.pg import lots
 from protocol import ItemLine
 from tests.ledger.factories import SITE, at, item_move, unit_move

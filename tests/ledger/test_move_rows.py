@@ -15,10 +15,10 @@ from cloud_hub.catalog.model import Location
 from cloud_hub.catalog.pg.store import upsert_locations
 from cloud_hub.db.database import connect
 from cloud_hub.ledger import MoveStatus, Outcome
-from cloud_hub.storage.ledger_plan import _move_fields, payload_json
-from cloud_hub.storage.ledger_store import apply_batch
-from cloud_hub.storage.move_rows import EVENT_COLUMNS, event_from_row, rest_json
-from cloud_hub.storage.rebuild import check_consistency
+from cloud_hub.ledger.pg.plan import _move_fields, payload_json
+from cloud_hub.ledger.pg.rebuild import check_consistency
+from cloud_hub.ledger.pg.rows import EVENT_COLUMNS, event_from_row, rest_json
+from cloud_hub.ledger.pg.store import apply_batch
 from protocol import ItemLine, Reason, Source, SourceKind, StockMoved, UnitRef
 from tests.ledger.factories import SITE, item_move, line, unit_move
 

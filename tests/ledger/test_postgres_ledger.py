@@ -16,9 +16,9 @@ from cloud_hub.catalog.model import Location
 from cloud_hub.catalog.pg.store import upsert_locations
 from cloud_hub.db.database import connect
 from cloud_hub.ledger import MoveStatus, RejectCode
-from cloud_hub.storage.ledger_store import apply_batch
-from cloud_hub.storage.queries import stock_by_sku, unit_history, where_is
-from cloud_hub.storage.rebuild import check_consistency, rebuild
+from cloud_hub.ledger.pg.queries import stock_by_sku, unit_history, where_is
+from cloud_hub.ledger.pg.rebuild import check_consistency, rebuild
+from cloud_hub.ledger.pg.store import apply_batch
 from tests.ledger.factories import SITE, item_move, line, unit_move
 
 pytestmark = pytest.mark.integration
@@ -176,7 +176,7 @@ def test_stock_queries(conn: psycopg.Connection) -> None:
 def test_two_cached_writers_on_one_warehouse_stay_exact(ledger_url: str) -> None:
     """Two hub processes' caches applying to the same warehouse in turn: each notices the
     other's writes (version gap) and never applies from stale rows."""
-    from cloud_hub.storage.ledger_cache import LedgerCache
+    from cloud_hub.ledger.pg.cache import LedgerCache
     rng = random.Random(11)
     moves = list(_random_moves(rng, 3000))
     caches = [LedgerCache(), LedgerCache()]
@@ -191,7 +191,7 @@ def test_two_cached_writers_on_one_warehouse_stay_exact(ledger_url: str) -> None
 
 
 def test_a_location_created_later_is_seen_by_a_cached_writer(conn: psycopg.Connection) -> None:
-    from cloud_hub.storage.ledger_cache import LedgerCache
+    from cloud_hub.ledger.pg.cache import LedgerCache
     cache = LedgerCache()
     first = apply_batch(conn, [item_move("S", 1, None, "NEW-BIN")], "t", cache)
     assert first.rejected == 1
@@ -200,7 +200,7 @@ def test_a_location_created_later_is_seen_by_a_cached_writer(conn: psycopg.Conne
 
 
 def test_a_pallets_stored_contents_follow_picks_and_refills(conn: psycopg.Connection) -> None:
-    from cloud_hub.storage.ledger_cache import LedgerCache
+    from cloud_hub.ledger.pg.cache import LedgerCache
     cache = LedgerCache()
     sscc = "000000000000000017"
 

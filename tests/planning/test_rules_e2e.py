@@ -12,13 +12,13 @@ import psycopg
 import pytest
 
 from cloud_hub.db.database import connect
+from cloud_hub.ledger.pg.store import apply_batch
 from cloud_hub.planning.notify.alerts import MqttAlertPublisher
 from cloud_hub.planning.notify.webhooks import WebhookSender
 from cloud_hub.planning.pg import store
 from cloud_hub.planning.pg.actions import ActionSinks
 from cloud_hub.planning.pg.runs import facts_for, on_moves_applied, run_planning, suggest_for_action
 from cloud_hub.planning.rules import ActionKind, load_rules
-from cloud_hub.storage.ledger_store import apply_batch
 from tests.planning.ledger_site import T0, apply, history, move, site
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,7 @@ import pytest
 from cloud_hub.catalog.model import Sku
 from cloud_hub.catalog.pg.store import upsert_locations, upsert_skus
 from cloud_hub.db.database import connect
-from cloud_hub.storage.ledger_store import apply_batch
+from cloud_hub.ledger.pg.store import apply_batch
 from cloud_hub.web.payloads import location_layout_row
 from cloud_hub.web.pg import find, queries
 from cloud_hub.web.sitegen import Site, arrival_moves, generate_site

@@ -10,7 +10,7 @@ import psycopg
 
 from cloud_hub.catalog.model import Location, Sku
 from cloud_hub.catalog.pg.store import upsert_locations, upsert_skus
-from cloud_hub.storage.ledger_store import apply_batch
+from cloud_hub.ledger.pg.store import apply_batch
 from protocol.events import ItemLine, Reason, Source, SourceKind, StockMoved
 
 WH = "WH1"

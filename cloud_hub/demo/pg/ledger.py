@@ -15,8 +15,8 @@ from cloud_hub.settings import HubSettings
 def run_demo(settings: HubSettings) -> int:
     from cloud_hub.catalog.pg.store import upsert_locations, upsert_skus
     from cloud_hub.db.database import connect, resolve_url
-    from cloud_hub.storage.ledger_store import apply_batch
-    from cloud_hub.storage.rebuild import check_consistency
+    from cloud_hub.ledger.pg.rebuild import check_consistency
+    from cloud_hub.ledger.pg.store import apply_batch
 
     where = "HUB_DATABASE_URL" if settings.database_url else "embedded PostgreSQL"
     print(f"StockPulse demo — ledger on {where}")

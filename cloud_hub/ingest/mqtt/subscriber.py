@@ -27,7 +27,6 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from cloud_hub.apply_service import ApplyService
 from cloud_hub.broker.client import hub_client
 from cloud_hub.ingest.messages import (
     DeadLetter,
@@ -40,6 +39,7 @@ from cloud_hub.ingest.mqtt.presence import HubAnnouncer
 from cloud_hub.ingest.pg.isolate import failure_reason, halves, is_transient
 from cloud_hub.ingest.pg.recorder import Recorder
 from cloud_hub.ingest.pg.registry import GatewayRegistry
+from cloud_hub.ledger.pg.apply import ApplyService
 from cloud_hub.settings import HubSettings
 from protocol.events import StockMoved
 from protocol.topics import Channel, subscription

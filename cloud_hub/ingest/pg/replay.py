@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from cloud_hub.apply_service import ApplyService
 from cloud_hub.ingest.messages import ahead_of_clock
 from cloud_hub.ingest.pg.isolate import apply_isolated
+from cloud_hub.ledger.pg.apply import ApplyService
 from protocol.codec import decode_message
 from protocol.errors import ContractError
 from protocol.events import StockMoved

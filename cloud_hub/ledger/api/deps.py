@@ -9,10 +9,10 @@ from typing import Annotated
 import psycopg
 from fastapi import Depends
 
-from cloud_hub.apply_service import ApplyService
 from cloud_hub.auth.api.access import Found, Resource, by_sql
 from cloud_hub.http.services import Slot
-from cloud_hub.storage.queries import where_is
+from cloud_hub.ledger.pg.apply import ApplyService
+from cloud_hub.ledger.pg.queries import where_is
 
 APPLY: Slot[ApplyService] = Slot("apply service (the ledger's one apply path)")
 ApplyDep = Annotated[ApplyService, Depends(APPLY.dependency)]

@@ -20,7 +20,7 @@ from cloud_hub.ledger.api.schemas import (
     UnitOut,
     UnitWhere,
 )
-from cloud_hub.storage import queries
+from cloud_hub.ledger.pg import queries
 
 router = APIRouter(prefix="/api/v1", tags=["ledger"])
 Reads = Annotated[Access, guard(Permission.READ, IN_QUERY)]

@@ -2,7 +2,7 @@
 after a watermark, and the demand history planning reads from it.
 
 Rule kept here: `demand_daily` counts exactly the moves with seq <= `through_seq`, each once.
-The watermark (storage/seq_watermark) only passes a seq when no transaction that may still
+The watermark (ledger/pg/watermark.py) only passes a seq when no transaction that may still
 commit a move with that seq is open. Reads add the visible moves above the watermark, so they
 equal a direct read of `moves`.
 """
@@ -16,6 +16,14 @@ from typing import Any
 import numpy as np
 import psycopg
 
+from cloud_hub.ledger.pg import watermark
+from cloud_hub.ledger.pg.watermark import (
+    CHUNK_SEQS,
+    WAIT_S,
+    Refresh,
+    SequenceCached,
+    Watermark,
+)
 from cloud_hub.planning.pg.history import (
     WINDOW,
     DemandHistory,
@@ -23,14 +31,6 @@ from cloud_hub.planning.pg.history import (
     register_array_loaders,
     rule_params,
     window,
-)
-from cloud_hub.storage import seq_watermark
-from cloud_hub.storage.seq_watermark import (
-    CHUNK_SEQS,
-    WAIT_S,
-    Refresh,
-    SequenceCached,
-    Watermark,
 )
 
 LOCK_KEY = 0x5350_4444  # "SPDD": one refresher at a time
@@ -52,9 +52,9 @@ MARK = Watermark("demand_daily", "demand_daily_state", LOCK_KEY)
 
 def refresh(conn: psycopg.Connection, *, wait_s: float = WAIT_S,
             chunk: int = CHUNK_SEQS) -> Refresh:
-    """Add the demand of the moves committed since the watermark (seq_watermark.refresh:
+    """Add the demand of the moves committed since the watermark (watermark.refresh:
     waits up to `wait_s` for open writers, `chunk` seqs per transaction)."""
-    return seq_watermark.refresh(conn, MARK, _aggregate, wait_s=wait_s, chunk=chunk)
+    return watermark.refresh(conn, MARK, _aggregate, wait_s=wait_s, chunk=chunk)
 
 
 def rebuild(conn: psycopg.Connection, *, wait_s: float = WAIT_S,
@@ -92,7 +92,7 @@ def read_history(conn: psycopg.Connection, end: date, days: int,
     params = rule_params(warehouse, start=start, stop=end, **{"from": first, "end": stop})
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        through = seq_watermark.read_state(conn, MARK).through_seq
+        through = watermark.read_state(conn, MARK).through_seq
         tail = conn.execute(daily_sql("m.seq > %(after)s AND " + WINDOW),
                             params | {"after": through}).fetchall()
         keys = tuple(keys or ())

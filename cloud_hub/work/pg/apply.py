@@ -1,4 +1,4 @@
-"""Work's moves go through the ledger's one apply path (cloud_hub.storage.ledger_store).
+"""Work's moves go through the ledger's one apply path (cloud_hub.ledger.pg.store).
 
 Rule kept here: work moves are applied inside the caller's transaction (a savepoint), so a
 task change and its moves commit together; a move the ledger refuses undoes the whole step.
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import psycopg
 
 from cloud_hub.ledger import MoveStatus
-from cloud_hub.storage.ledger_store import BatchResult, apply_batch
+from cloud_hub.ledger.pg.store import BatchResult, apply_batch
 from protocol.events import StockMoved
 
 

@@ -2,11 +2,11 @@
 FEFO picking and expiry alerts read, fed by every applied event that names a lot's expiry
 (receipts, opening stock, moves, pallet contents), with every expiry reported kept.
 
-Rule kept here: `lots` is a projection of `moves` (seq_watermark), never written by the apply
-path. A lot's expiry is the earliest any event reported; a different expiry for the same lot is
-recorded in `lot_expiry_reports` (the view `lot_expiry_conflicts` lists such lots), not
-written over the first, so picking and alerts err on the early side until someone resolves
-it. Reads add the moves above the watermark, so they equal a read of all moves.
+Rule kept here: `lots` is a projection of `moves` (ledger/pg/watermark.py), never written by the
+apply path. A lot's expiry is the earliest any event reported; a different expiry for the same
+lot is recorded in `lot_expiry_reports` (the view `lot_expiry_conflicts` lists such lots), not
+written over the first, so picking and alerts err on the early side until someone resolves it.
+Reads add the moves above the watermark, so they equal a read of all moves.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import TypeVar
 
 import psycopg
 
-from cloud_hub.storage import seq_watermark
-from cloud_hub.storage.seq_watermark import Refresh, Watermark
+from cloud_hub.ledger.pg import watermark
+from cloud_hub.ledger.pg.watermark import Refresh, Watermark
 
 LOCK_KEY = 0x5350_4C4F  # "SPLO": one refresher at a time
 MARK = Watermark("lots", "lots_state", LOCK_KEY)
@@ -64,10 +64,10 @@ class LotInfo:
     received_at: datetime | None  # its first receipt (FIFO among equal expiries)
 
 
-def refresh(conn: psycopg.Connection, *, wait_s: float = seq_watermark.WAIT_S,
-            chunk: int = seq_watermark.CHUNK_SEQS) -> Refresh:
+def refresh(conn: psycopg.Connection, *, wait_s: float = watermark.WAIT_S,
+            chunk: int = watermark.CHUNK_SEQS) -> Refresh:
     """Fold the moves committed since the watermark into `lots` and `lot_expiry_reports`."""
-    return seq_watermark.refresh(conn, MARK, _fold, wait_s=wait_s, chunk=chunk)
+    return watermark.refresh(conn, MARK, _fold, wait_s=wait_s, chunk=chunk)
 
 
 def catch_up(conn: psycopg.Connection) -> None:
@@ -100,7 +100,7 @@ def lot_infos(conn: psycopg.Connection, keys: Iterable[Key]) -> dict[Key, LotInf
     if not wanted:
         return {}
     params = {"skus": [k[0] for k in wanted], "lots": [k[1] for k in wanted],
-              "after": seq_watermark.read_state(conn, MARK).through_seq}
+              "after": watermark.read_state(conn, MARK).through_seq}
     found: dict[Key, LotInfo] = {}
     for sku, lot, expiry, received in conn.execute(
             "SELECT s.sku, s.lot, s.expiry, s.received_at FROM lots s WHERE " + _KEYS, params):

@@ -18,8 +18,8 @@ from uuid import UUID
 import psycopg
 
 from cloud_hub.ledger import LedgerState, MoveStatus, Outcome, StockKey
-from cloud_hub.storage.copy_text import array_literal, lines, text
-from cloud_hub.storage.move_rows import rest_json
+from cloud_hub.ledger.pg.copy_text import array_literal, lines, text
+from cloud_hub.ledger.pg.rows import rest_json
 from protocol.events import StockMoved
 
 MOVE_COLUMNS = ("event_id, occurred_at, warehouse, source_kind, device_id, read_point, unit_key, "
@@ -50,7 +50,7 @@ class WritePlan:
 
 def payload_json(move: StockMoved) -> str:
     """The event as stored in rejected_moves.payload: the same JSON the wire carries (a
-    moves row keeps only what its columns lack: move_rows.rest_json)."""
+    moves row keeps only what its columns lack: rows.rest_json)."""
     return move.model_dump_json(by_alias=True, exclude_none=True)
 
 
@@ -267,7 +267,7 @@ def write_unit_rows(conn: psycopg.Connection, units: Sequence[UnitRow],
                  [array_literal(col) for col in zip(*units, strict=True)])
     if keys:
         # planned for these keys each time: a plan cached while the table was small would
-        # scan all of it (see KEY_LOOKUP_PREPARE in ledger_store)
+        # scan all of it (see KEY_LOOKUP_PREPARE in store.py)
         conn.execute("DELETE FROM unit_contents WHERE unit_key = ANY(%s)", (keys,),
                      prepare=False)
     if contents:

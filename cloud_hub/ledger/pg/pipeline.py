@@ -33,15 +33,15 @@ from uuid import UUID
 import psycopg
 
 from cloud_hub.ledger import LedgerState, StockKey
-from cloud_hub.storage.ledger_cache import LedgerCache, WarehouseCache
-from cloud_hub.storage.ledger_plan import (
+from cloud_hub.ledger.pg.cache import LedgerCache, WarehouseCache
+from cloud_hub.ledger.pg.plan import (
     WritePlan,
     build_plan,
     prepare_stage,
     write_history,
     write_state,
 )
-from cloud_hub.storage.ledger_store import (
+from cloud_hub.ledger.pg.store import (
     BatchResult,
     Undo,
     _Loader,

@@ -123,7 +123,8 @@ def where_is(conn: psycopg.Connection, identifier: str) -> UnitWhere | None:
                      for sku, lot, st, q in conn.execute(
                          "SELECT sku, lot, status, quantity FROM unit_contents WHERE "
                          "unit_key = %s ORDER BY sku, lot, status", (row[0],)))
-    return UnitWhere(*row, contents=contents)
+    unit_key, epc, sscc, warehouse, location, since, last_event = row
+    return UnitWhere(unit_key, epc, sscc, warehouse, location, since, last_event, contents)
 
 
 def unit_history(conn: psycopg.Connection, identifier: str, limit: int = 200) -> list[MoveRow]:

@@ -12,8 +12,8 @@ from decimal import Decimal
 import psycopg
 
 from cloud_hub.ledger import ContentKey, LedgerState, StockKey, UnitState, apply
-from cloud_hub.storage.ledger_store import GLOBAL_LOCK, write_balances, write_units
-from cloud_hub.storage.move_rows import EVENT_COLUMNS, event_from_row
+from cloud_hub.ledger.pg.rows import EVENT_COLUMNS, event_from_row
+from cloud_hub.ledger.pg.store import GLOBAL_LOCK, write_balances, write_units
 from protocol.events import StockMoved, StockStatus
 
 

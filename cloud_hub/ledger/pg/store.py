@@ -28,8 +28,8 @@ from cloud_hub.ledger import (
     decide,
 )
 from cloud_hub.ledger.decide import content_key
-from cloud_hub.storage.ledger_cache import LedgerCache, WarehouseCache
-from cloud_hub.storage.ledger_plan import (
+from cloud_hub.ledger.pg.cache import LedgerCache, WarehouseCache
+from cloud_hub.ledger.pg.plan import (
     ContentRow,
     UnitRow,
     WritePlan,

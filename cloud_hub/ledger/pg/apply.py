@@ -10,8 +10,8 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import Any, Protocol
 
 import psycopg
 from psycopg_pool import ConnectionPool
@@ -19,11 +19,10 @@ from psycopg_pool import ConnectionPool
 from cloud_hub.catalog.pg.tree import ANCESTORS_SQL
 from cloud_hub.catalog.pg.unknown_items import UnknownItems, item_keys
 from cloud_hub.ledger import MoveStatus
-from cloud_hub.live.api.hub import LiveHub
-from cloud_hub.live.messages import Message
+from cloud_hub.ledger.pg.pipeline import Done, LedgerPipeline
+from cloud_hub.ledger.pg.store import BatchResult
+from cloud_hub.live.messages import Message, Sink
 from cloud_hub.ops.metrics import Metrics
-from cloud_hub.storage.ledger_pipeline import Done, LedgerPipeline
-from cloud_hub.storage.ledger_store import BatchResult
 from protocol.events import StockMoved
 
 log = logging.getLogger("stockpulse.apply")
@@ -31,17 +30,25 @@ log = logging.getLogger("stockpulse.apply")
 ZONES_SQL = f"SELECT start, code FROM ({ANCESTORS_SQL}) a WHERE kind = 'zone'"
 
 
+class LiveFeed(Sink, Protocol):
+    """The live feed as the ledger sees it (cloud_hub.live.api.hub.LiveHub): a sink that says
+    whether anyone listens, so no message is built for nobody."""
+
+    @property
+    def clients(self) -> Collection[object]: ...
+
+
 class ApplyService:
     """Every apply of this process goes through one LedgerPipeline (its own two
     connections), so the next batch is decided while this one is written."""
 
-    def __init__(self, pool: ConnectionPool, live: LiveHub | None = None,
+    def __init__(self, pool: ConnectionPool, live: LiveFeed | None = None,
                  metrics: Metrics | None = None) -> None:
         self.pool = pool
         self.live = live
         self.metrics = metrics or Metrics()
         self.zone_cache: dict[str, tuple[str, ...]] = {}
-        conninfo = pool.conninfo
+        conninfo = pool.conninfo if isinstance(pool.conninfo, str) else pool.conninfo()
         self.pipeline = LedgerPipeline(lambda: psycopg.connect(conninfo, autocommit=True))
         self.cache = self.pipeline.cache
         # Called after each commit with the (warehouse, sku) pairs whose balances changed;
@@ -94,8 +101,10 @@ class ApplyService:
             else:
                 future.set_result(result)
 
-        self.submit(moves, applied_by,
-                    lambda result: loop.call_soon_threadsafe(settle, result))
+        def done(result: BatchResult | BaseException) -> None:
+            loop.call_soon_threadsafe(settle, result)
+
+        self.submit(moves, applied_by, done)
         return await future
 
     def close(self) -> None:
