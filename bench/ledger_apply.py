@@ -27,10 +27,11 @@ import psycopg
 from cloud_hub.catalog.model import Location
 from cloud_hub.catalog.pg.store import upsert_locations
 from cloud_hub.db.database import connect
+from cloud_hub.ledger import BatchResult
 from cloud_hub.ledger.pg.cache import LedgerCache
 from cloud_hub.ledger.pg.pipeline import WRITERS, LedgerPipeline
 from cloud_hub.ledger.pg.rebuild import check_consistency
-from cloud_hub.ledger.pg.store import BatchResult, apply_batch
+from cloud_hub.ledger.pg.store import apply_batch
 from cloud_hub.ops import gc_pauses
 from protocol import ItemLine, Source, StockMoved, UnitRef
 

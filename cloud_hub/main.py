@@ -129,8 +129,8 @@ async def start(settings: HubSettings, services: Services, running: AsyncExitSta
         ingest = MqttIngest(settings, apply)
         ingest.start()
         on_stop(ingest.stop)
-    # Moves applied by work go to the live feed and the rules like every other applied move.
-    work = WorkService(pool, publish=apply.announce)
+    # Work applies its moves through the same entry point, in its own transactions.
+    work = WorkService(pool, apply)
     services.provide(POOL, pool)
     services.provide(APPLY, apply)
     services.provide(live_api.LIVE, live)

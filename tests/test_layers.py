@@ -7,6 +7,7 @@ import (`forbid`); a `transitive` row also binds everything of ours their import
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -87,6 +88,14 @@ PLUMBING = ("cloud_hub.db.**", "cloud_hub.storage.migrations", "cloud_hub.http.*
             "cloud_hub.broker.**", "cloud_hub.ops.**", "cloud_hub.settings.**")
 ENTRY_POINTS = ("cloud_hub", "cloud_hub.main", "cloud_hub.__main__")
 HTTP_SERVER = ("fastapi.**", "starlette.**", "uvicorn.**")
+# The ledger's write path: only the ledger itself imports it. Everything else — MQTT ingest,
+# POST /moves, task confirmations, the demo — applies through the one entry point,
+# cloud_hub/ledger/pg/apply.py (ApplyService, and its Posting inside a caller's transaction).
+LEDGER_WRITE_PATH = ("cloud_hub.ledger.pg.store", "cloud_hub.ledger.pg.pipeline",
+                     "cloud_hub.ledger.pg.plan", "cloud_hub.ledger.pg.cache")
+# ... and the functions in it that write the ledger, which nothing outside the ledger calls.
+LEDGER_WRITERS = frozenset({"apply_batch", "write_plan", "write_history", "write_state",
+                            "decide_batch", "LedgerPipeline"})
 
 
 def _core(*features: str) -> tuple[str, ...]:
@@ -131,7 +140,14 @@ def hub_rules() -> tuple[Rule, ...]:
         Rule("nothing but the entry points imports cloud_hub.main", (*features, *PLUMBING),
              forbid=("cloud_hub.main", "cloud_hub.__main__")),
         Rule("the entry points wire everything", ENTRY_POINTS, allow=("cloud_hub.**",)),
+        Rule("only the ledger applies moves: the rest goes through ledger/pg/apply.py",
+             (*outside_ledger(), *PLUMBING, *ENTRY_POINTS, "deploy.**"),
+             forbid=LEDGER_WRITE_PATH),
     )
+
+
+def outside_ledger() -> tuple[str, ...]:
+    return tuple(p for f in HUB if f != "ledger" for p in (f"cloud_hub.{f}", f"cloud_hub.{f}.**"))
 
 
 RULES: tuple[Rule, ...] = (*PACKAGE_RULES, *hub_rules())
@@ -227,6 +243,38 @@ def test_pure_rows_load_no_io_library_at_run_time(project: Project) -> None:
     assert json.loads(done.stdout) == {}
 
 
+def ledger_writes(tree: ast.AST) -> list[tuple[int, str]]:
+    """Where `tree` calls one of the ledger's write functions, by name or as an attribute."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = node.func.id if isinstance(node.func, ast.Name) else \
+                node.func.attr if isinstance(node.func, ast.Attribute) else None
+            if name in LEDGER_WRITERS:
+                found.append((node.lineno, name))
+    return found
+
+
+def test_nothing_outside_the_ledger_calls_its_write_functions() -> None:
+    """One apply entry point: besides the import rule above, no call to apply_batch & co. —
+    however the function was reached — in the product outside cloud_hub/ledger/."""
+    calls = []
+    for path in sorted([*(ROOT / "cloud_hub").rglob("*.py"), *(ROOT / "deploy").rglob("*.py")]):
+        relative = path.relative_to(ROOT).as_posix()
+        if relative.startswith("cloud_hub/ledger/"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), relative)
+        calls += [f"{relative}:{line} calls {name}" for line, name in ledger_writes(tree)]
+    assert calls == []
+
+
+def test_a_call_to_a_ledger_write_function_is_found_however_it_is_reached() -> None:
+    source = ("from cloud_hub.ledger.pg import store\n\ndef f(conn, svc):\n"
+              "    store.apply_batch(conn, [])\n    svc._pipeline.submit([])\n"
+              "    apply_batch(conn, [])\n")
+    assert ledger_writes(ast.parse(source)) == [(4, "apply_batch"), (6, "apply_batch")]
+
+
 # -- the checker can fail: each kind of row, fed a module that breaks it ------------------------
 
 def broken(sources: dict[str, str]) -> list[str]:
@@ -305,7 +353,8 @@ HUB_SOURCES = {name: "" for name in (
     "cloud_hub.__init__", "cloud_hub.main", "cloud_hub.db.__init__", "cloud_hub.work.__init__",
     "cloud_hub.work.model", "cloud_hub.work.pg.__init__", "cloud_hub.work.pg.tasks",
     "cloud_hub.work.api.__init__", "cloud_hub.work.api.tasks", "cloud_hub.planning.__init__",
-    "cloud_hub.planning.rules")}
+    "cloud_hub.planning.rules", "cloud_hub.ledger.__init__", "cloud_hub.ledger.pg.__init__",
+    "cloud_hub.ledger.pg.store", "cloud_hub.ledger.pg.apply")}
 
 
 @pytest.mark.parametrize(("source", "line", "rule"), [
@@ -320,6 +369,10 @@ HUB_SOURCES = {name: "" for name in (
      "nothing but the entry points imports cloud_hub.main"),
     ("cloud_hub.db.__init__", "from cloud_hub.work import model",
      "the hub's plumbing imports no feature"),
+    ("cloud_hub.work.pg.tasks", "from cloud_hub.ledger.pg.store import apply_batch",
+     "only the ledger applies moves: the rest goes through ledger/pg/apply.py"),
+    ("cloud_hub.work.pg.tasks", "from cloud_hub.ledger.pg import store",
+     "only the ledger applies moves: the rest goes through ledger/pg/apply.py"),
 ])
 def test_each_kind_of_hub_row_names_a_module_that_breaks_it(source: str, line: str,
                                                             rule: str) -> None:

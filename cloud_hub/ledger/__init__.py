@@ -1,6 +1,7 @@
 """The ledger's pure core: balances and handling units folded from StockMoved events."""
 
 from cloud_hub.ledger.decide import Outcome, RejectCode, absorb, apply, decide
+from cloud_hub.ledger.interface import BatchResult
 from cloud_hub.ledger.state import (
     ContentKey,
     LedgerState,
@@ -12,6 +13,7 @@ from cloud_hub.ledger.state import (
 )
 
 __all__ = [
+    "BatchResult",
     "ContentKey",
     "LedgerState",
     "LocationInfo",

@@ -13,11 +13,11 @@ import pytest
 from cloud_hub.catalog.model import Location
 from cloud_hub.catalog.pg.store import upsert_locations
 from cloud_hub.db.database import connect
-from cloud_hub.ledger import MoveStatus
+from cloud_hub.ledger import BatchResult, MoveStatus
 from cloud_hub.ledger.pg.pipeline import LedgerPipeline
 from cloud_hub.ledger.pg.rebuild import check_consistency
 from cloud_hub.ledger.pg.rows import EVENT_COLUMNS, event_from_row
-from cloud_hub.ledger.pg.store import BatchResult, apply_batch
+from cloud_hub.ledger.pg.store import apply_batch
 from protocol.events import StockMoved, StockStatus, UnitRef
 from tests.ledger.factories import SITE, item_move, line, unit_move
 from tests.ledger.test_postgres_ledger import _random_moves, on_hand

@@ -1,7 +1,7 @@
 """`python -m cloud_hub demo` (`make demo-ledger`): the hub's ledger on the embedded database,
 the demo site's sample moves applied, stock printed.
 
-Rule kept here: the demo uses the same apply path as the hub (apply_batch); its moves have
+Rule kept here: the demo applies through the hub's one entry point (ApplyService); its moves have
 fixed event ids, so running it twice shows the exactly-once ledger at work. The whole system
 (broker, hub, emulators, edge, a picker) is a deployment script: deploy/demo_system.py.
 """
@@ -14,9 +14,9 @@ from cloud_hub.settings import HubSettings
 
 def run_demo(settings: HubSettings) -> int:
     from cloud_hub.catalog.pg.store import upsert_locations, upsert_skus
-    from cloud_hub.db.database import connect, resolve_url
+    from cloud_hub.db.database import connect, open_pool, resolve_url
+    from cloud_hub.ledger.pg.apply import ApplyService
     from cloud_hub.ledger.pg.rebuild import check_consistency
-    from cloud_hub.ledger.pg.store import apply_batch
 
     where = "HUB_DATABASE_URL" if settings.database_url else "embedded PostgreSQL"
     print(f"StockPulse demo — ledger on {where}")
@@ -25,7 +25,12 @@ def run_demo(settings: HubSettings) -> int:
         with conn.transaction():
             upsert_locations(conn, demo_locations())
             upsert_skus(conn, demo_skus())
-        result = apply_batch(conn, sample_moves(), applied_by="demo")
+        with open_pool(url, 1, 2) as pool:
+            ledger = ApplyService(pool)
+            try:
+                result = ledger.apply(sample_moves(), applied_by="demo")
+            finally:
+                ledger.close()
         print(f"applied {result.applied}, late {result.late}, rejected {result.rejected}, "
               f"already applied before {len(result.duplicates)}")
         for outcome in result.outcomes:

@@ -117,7 +117,7 @@ class MqttIngest:
         self.stop_flag.set()
         self.decoder.join(timeout=10)
         self.worker.join(timeout=10)
-        self.service.pipeline.flush(timeout=10)  # their acks go out before we disconnect
+        self.service.flush(timeout=10)  # their acks go out before we disconnect
         self.presence.leave()
         self.client.disconnect()
         self.client.loop_stop()

@@ -16,8 +16,8 @@ from uuid import UUID
 
 import psycopg
 
+from cloud_hub.ledger import BatchResult
 from cloud_hub.ledger.pg.apply import ApplyService
-from cloud_hub.ledger.pg.store import BatchResult
 from protocol.events import StockMoved
 
 log = logging.getLogger("stockpulse.ingest")

@@ -1,7 +1,11 @@
-"""The one apply path: MQTT ingest, REST and task confirmations all come through here.
+"""The one apply entry point: MQTT ingest, REST, task confirmations and the demo all apply
+moves through an ApplyService, and nothing outside the ledger calls its store or pipeline.
 
-Rule kept here: a batch is applied in one ledger transaction; only after it committed are
-its moves and new balances published to the live feed and counted in the metrics.
+Rule kept here: a batch is applied in one ledger transaction — the pipeline's own, or a
+caller's (`transaction`: a task change and its moves commit together) — and only after that
+transaction committed are its moves and the balances it wrote published to the live feed,
+counted in the metrics and told to the listeners, once, from what the commit applied (the
+batch's outcomes and new balance values), never by reading the ledger again.
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import psycopg
@@ -18,12 +24,14 @@ from psycopg_pool import ConnectionPool
 
 from cloud_hub.catalog.pg.tree import ANCESTORS_SQL
 from cloud_hub.catalog.pg.unknown_items import UnknownItems, item_keys
-from cloud_hub.ledger import MoveStatus
+from cloud_hub.ledger import BatchResult, MoveStatus
 from cloud_hub.ledger.pg.pipeline import Done, LedgerPipeline
-from cloud_hub.ledger.pg.store import BatchResult
+from cloud_hub.ledger.pg.store import apply_batch
 from cloud_hub.live.messages import Message, Sink
 from cloud_hub.ops.metrics import Metrics
 from protocol.events import StockMoved
+
+__all__ = ["ApplyService", "Done", "LiveFeed", "Posting"]
 
 log = logging.getLogger("stockpulse.apply")
 
@@ -38,9 +46,28 @@ class LiveFeed(Sink, Protocol):
     def clients(self) -> Collection[object]: ...
 
 
+@dataclass(eq=False)
+class Posting:
+    """Moves applied inside the transaction a caller opened with ApplyService.transaction;
+    they are announced when, and only if, that transaction commits."""
+
+    conn: psycopg.Connection
+    applied: list[tuple[Sequence[StockMoved], BatchResult, float]] = field(default_factory=list)
+
+    def apply(self, moves: Sequence[StockMoved], applied_by: str | None) -> BatchResult:
+        """Apply in the caller's transaction (a savepoint: a failure takes back this batch)."""
+        if not moves:
+            return BatchResult((), ())
+        started = time.perf_counter()
+        result = apply_batch(self.conn, moves, applied_by)
+        self.applied.append((moves, result, started))
+        return result
+
+
 class ApplyService:
-    """Every apply of this process goes through one LedgerPipeline (its own two
-    connections), so the next batch is decided while this one is written."""
+    """Every apply of this process: batches of their own go through one LedgerPipeline (its
+    own two connections, so the next batch is decided while this one is written); batches in
+    a caller's transaction through `transaction`. Both end in `_committed`."""
 
     def __init__(self, pool: ConnectionPool, live: LiveFeed | None = None,
                  metrics: Metrics | None = None) -> None:
@@ -49,8 +76,7 @@ class ApplyService:
         self.metrics = metrics or Metrics()
         self.zone_cache: dict[str, tuple[str, ...]] = {}
         conninfo = pool.conninfo if isinstance(pool.conninfo, str) else pool.conninfo()
-        self.pipeline = LedgerPipeline(lambda: psycopg.connect(conninfo, autocommit=True))
-        self.cache = self.pipeline.cache
+        self._pipeline = LedgerPipeline(lambda: psycopg.connect(conninfo, autocommit=True))
         # Called after each commit with the (warehouse, sku) pairs whose balances changed;
         # listeners must only hand over (the rules runner queues them).
         self.listeners: list[Callable[[set[tuple[str, str]]], None]] = []
@@ -63,13 +89,10 @@ class ApplyService:
 
         def committed(result: BatchResult | BaseException) -> None:
             if not isinstance(result, BaseException):
-                try:
-                    self._after_commit(moves, result, started)
-                except Exception:  # the ledger committed: never report it as failed
-                    log.exception("publishing a committed batch failed")
+                self._committed(moves, result, started)
             done(result)
 
-        self.pipeline.submit(moves, applied_by, committed)
+        self._pipeline.submit(moves, applied_by, committed)
 
     def apply(self, moves: Sequence[StockMoved], applied_by: str | None) -> BatchResult:
         """Submit and wait for the commit (REST and other callers that answer at once)."""
@@ -107,8 +130,34 @@ class ApplyService:
         self.submit(moves, applied_by, done)
         return await future
 
+    @contextmanager
+    def transaction(self, conn: psycopg.Connection) -> Iterator[Posting]:
+        """Open the caller's transaction on `conn` for moves that must commit with other
+        writes (a task confirmation and its moves); what it applied is announced after its
+        commit, nothing if it rolls back. It must be the outermost transaction: only then is
+        leaving it a commit."""
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            raise RuntimeError("ApplyService.transaction must open the connection's "
+                               "transaction: inside another, its end is not the commit")
+        posting = Posting(conn)
+        with conn.transaction():
+            yield posting
+        for moves, result, started in posting.applied:
+            self._committed(moves, result, started)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every batch submitted so far is committed or failed."""
+        return self._pipeline.flush(timeout)
+
     def close(self) -> None:
-        self.pipeline.close()
+        self._pipeline.close()
+
+    def _committed(self, moves: Sequence[StockMoved], result: BatchResult,
+                   started: float) -> None:
+        try:
+            self._after_commit(moves, result, started)
+        except Exception:  # the ledger committed: never report it as failed
+            log.exception("publishing a committed batch failed")
 
     def _after_commit(self, moves: Sequence[StockMoved], result: BatchResult,
                       started: float) -> None:
@@ -148,35 +197,6 @@ class ApplyService:
             self.metrics.inc("stockpulse_unknown_item_events_total",
                              sum(1 for m in applied if item_keys(m) & named))
             self.unknown.warn(unknown, (m.warehouse for m in applied))
-
-    def announce(self, moves: Sequence[StockMoved]) -> None:
-        """For moves applied in a caller's own transaction (task confirmations), after its
-        commit: send them and the balances now at their locations to the live feed, and tell
-        the listeners which SKUs changed."""
-        if not moves:
-            return
-        codes = {c for m in moves for c in (m.from_location, m.to_location) if c}
-        with self.pool.connection() as conn:
-            zones = self._zones(conn, codes)
-            rows = conn.execute(
-                "SELECT warehouse, location, sku, lot, status, quantity FROM balances "
-                "WHERE location = ANY(%s)", (list(codes),)).fetchall()
-        messages = [move_message(m, "applied", m.from_location, zones) for m in moves]
-        seen = {(loc, sku, lot) for _, loc, sku, lot, _, _ in rows}
-        for m in moves:  # stock that left a location entirely: say it is now zero
-            if m.item is not None and m.from_location is not None:
-                key = (m.from_location, m.item.sku_key, m.item.lot or "")
-                if key not in seen:
-                    rows.append((m.warehouse, *key, m.item.status.value, 0))
-        messages += [{"type": "balance", "warehouse": wh, "location": loc, "sku": sku,
-                      "lot": lot, "status": st, "quantity": float(q),
-                      "zones": list(zones.get(loc, ()))} for wh, loc, sku, lot, st, q in rows]
-        if self.live is not None:
-            self.live.publish(messages)
-        touched = {(m.warehouse, m.item.sku_key) for m in moves if m.item is not None}
-        touched |= {(wh, sku) for wh, _, sku, _, _, _ in rows}
-        for listener in self.listeners:
-            listener(touched)
 
     def _zones(self, conn: psycopg.Connection, codes: Iterable[str]) -> dict[str, tuple[str, ...]]:
         missing = [c for c in set(codes) if c not in self.zone_cache]

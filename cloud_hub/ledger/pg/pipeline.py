@@ -32,7 +32,7 @@ from uuid import UUID
 
 import psycopg
 
-from cloud_hub.ledger import LedgerState, StockKey
+from cloud_hub.ledger import BatchResult, LedgerState, StockKey
 from cloud_hub.ledger.pg.cache import LedgerCache, WarehouseCache
 from cloud_hub.ledger.pg.plan import (
     WritePlan,
@@ -42,7 +42,6 @@ from cloud_hub.ledger.pg.plan import (
     write_state,
 )
 from cloud_hub.ledger.pg.store import (
-    BatchResult,
     Undo,
     _Loader,
     _unique,

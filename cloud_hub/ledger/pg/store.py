@@ -8,7 +8,6 @@ event id already in event_ids is a no-op, so at-least-once delivery becomes exac
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from uuid import UUID
 
@@ -28,6 +27,7 @@ from cloud_hub.ledger import (
     decide,
 )
 from cloud_hub.ledger.decide import content_key
+from cloud_hub.ledger.interface import BatchResult
 from cloud_hub.ledger.pg.cache import LedgerCache, WarehouseCache
 from cloud_hub.ledger.pg.plan import (
     ContentRow,
@@ -46,31 +46,6 @@ from protocol.events import StockMoved, StockStatus
 LOCK_SQL = ("SELECT pg_advisory_xact_lock_shared(%s), (SELECT count(*) FROM ("
             "SELECT pg_advisory_xact_lock(hashtext('stockpulse:wh:' || w)) "
             "FROM unnest(%s::text[]) w ORDER BY w) locked)")
-
-
-@dataclass(frozen=True, slots=True)
-class BatchResult:
-    """The outcome of each new event in batch order, and the ids that were already known."""
-
-    outcomes: tuple[Outcome, ...]
-    duplicates: tuple[UUID, ...]
-    balances: dict[StockKey, Decimal] = field(default_factory=dict)  # new values of touched rows
-    warehouse_of: dict[str, str] = field(default_factory=dict)  # location code -> warehouse
-
-    def count(self, status: MoveStatus) -> int:
-        return sum(1 for o in self.outcomes if o.status is status)
-
-    @property
-    def applied(self) -> int:
-        return self.count(MoveStatus.APPLIED)
-
-    @property
-    def rejected(self) -> int:
-        return self.count(MoveStatus.REJECTED)
-
-    @property
-    def late(self) -> int:
-        return self.count(MoveStatus.LATE)
 
 
 def _unique(moves: Iterable[StockMoved]) -> tuple[list[StockMoved], list[UUID]]:

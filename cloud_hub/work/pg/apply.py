@@ -1,17 +1,17 @@
-"""Work's moves go through the ledger's one apply path (cloud_hub.ledger.pg.store).
+"""Work's moves go through the ledger's one apply entry point (cloud_hub.ledger.pg.apply), in
+the transaction of the work they belong to.
 
-Rule kept here: work moves are applied inside the caller's transaction (a savepoint), so a
-task change and its moves commit together; a move the ledger refuses undoes the whole step.
+Rule kept here: work moves are applied inside the caller's ledger transaction (a Posting), so
+a task change and its moves commit together and are announced once, after that commit; a move
+the ledger refuses undoes the whole step.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import psycopg
-
-from cloud_hub.ledger import MoveStatus
-from cloud_hub.ledger.pg.store import BatchResult, apply_batch
+from cloud_hub.ledger import BatchResult, MoveStatus
+from cloud_hub.ledger.pg.apply import Posting
 from protocol.events import StockMoved
 
 
@@ -23,12 +23,9 @@ class LedgerRefused(RuntimeError):
         super().__init__(f"{code}: {reason}")
 
 
-def apply_moves(conn: psycopg.Connection, moves: Sequence[StockMoved],
-                applied_by: str) -> BatchResult:
-    """Apply in the current transaction; raise LedgerRefused if any move is rejected."""
-    if not moves:
-        return BatchResult((), ())
-    result = apply_batch(conn, moves, applied_by)
+def apply_moves(posting: Posting, moves: Sequence[StockMoved], applied_by: str) -> BatchResult:
+    """Apply in the posting's transaction; raise LedgerRefused if any move is rejected."""
+    result = posting.apply(moves, applied_by)
     for outcome in result.outcomes:
         if outcome.status is MoveStatus.REJECTED:
             raise LedgerRefused(outcome.code or "rejected", outcome.reason or "")

@@ -7,11 +7,11 @@ these repeated by a retrying client applies nothing twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from cloud_hub.ledger.pg.apply import ApplyService
 from cloud_hub.work.counts import CountRequest
 from cloud_hub.work.pg.apply import apply_moves
 from cloud_hub.work.pg.counts import adjustment, create_count_task, take_review
@@ -21,7 +21,6 @@ from cloud_hub.work.putaway import PutawayPolicy
 from cloud_hub.work.receiving import Arrival, MatchKind
 from protocol.events import ItemLine, Reason, Source, SourceKind, StockMoved, StockStatus, UnitRef
 
-Publish = Callable[[Sequence[StockMoved]], None]
 LOOSE_QUARANTINE = """
 SELECT b.sku, b.lot, b.quantity - COALESCE((
     SELECT sum(c.quantity) FROM units u JOIN unit_contents c ON c.unit_key = u.unit_key
@@ -32,10 +31,8 @@ FROM balances b WHERE b.location = %s AND b.status = 'quarantine' AND b.sku = AN
 
 class WorkOperations:
     pool: Any
+    ledger: ApplyService
     policy: PutawayPolicy
-
-    def _published(self, moves: Sequence[StockMoved]) -> None:
-        raise NotImplementedError
 
     def _policy(self, conn: Any) -> PutawayPolicy:
         raise NotImplementedError
@@ -47,7 +44,7 @@ class WorkOperations:
         """A pallet seen by the inbound portal or scanned at the dock: match it to the receipt,
         receive it into the ledger (quarantined when the receipt says so), plan its putaway.
         Beyond the receipt's tolerance only when `may_exceed` (a supervisor calls)."""
-        with self.pool.connection() as conn, conn.transaction():
+        with self.pool.connection() as conn, self.ledger.transaction(conn) as posting:
             receipt = load_receipt(conn, receipt_id)
             dock = location or receipt.dock
             match, putaway = record_arrival(
@@ -66,8 +63,7 @@ class WorkOperations:
                     unit=unit, contents=(item,) if unit else (), item=None if unit else item,
                     from_location=None, to_location=dock, to_status=status,
                     reason=Reason.RECEIVE, task_id=f"receipt:{receipt_id}", user=user))
-                apply_moves(conn, moves, f"work:{user}")
-        self._published(moves)
+                apply_moves(posting, moves, f"work:{user}")
         return {"match": str(match.kind), "line_id": match.line_id, "message": match.message,
                 "putaway_task_id": putaway, "move_ids": [str(m.event_id) for m in moves]}
 
@@ -75,7 +71,7 @@ class WorkOperations:
                 device_id: str) -> list[str]:
         """Quality released the receipt: its pallets (wherever they are now) and its loose
         stock at the dock turn from quarantine to available."""
-        with self.pool.connection() as conn, conn.transaction():
+        with self.pool.connection() as conn, self.ledger.transaction(conn) as posting:
             receipt = load_receipt(conn, receipt_id)
             moves = []
             units = conn.execute(
@@ -95,8 +91,7 @@ class WorkOperations:
                                 status=StockStatus.QUARANTINE)
                 moves.append(self._release_move(receipt.warehouse, f"{sku}:{lot}", receipt.dock,
                                                 occurred_at, user, device_id, item=item))
-            apply_moves(conn, moves, f"work:{user}")
-        self._published(moves)
+            apply_moves(posting, moves, f"work:{user}")
         return [str(m.event_id) for m in moves]
 
     @staticmethod
@@ -113,17 +108,16 @@ class WorkOperations:
 
     def ship(self, order_id: str, *, occurred_at: datetime, user: str, device_id: str,
              source_kind: SourceKind, read_point: str | None) -> list[str]:
-        with self.pool.connection() as conn:
-            moves = ship_order(conn, order_id, occurred_at=occurred_at, user=user,
+        with self.pool.connection() as conn, self.ledger.transaction(conn) as posting:
+            moves = ship_order(posting, order_id, occurred_at=occurred_at, user=user,
                                device_id=device_id, source_kind=source_kind,
                                read_point=read_point)
-        self._published(moves)
         return [str(m.event_id) for m in moves]
 
     def approve_count(self, task_id: str, step_id: str, *, supervisor: str,
                       occurred_at: datetime, device_id: str) -> list[str]:
         """A supervisor accepts a large count variance: the ledger is adjusted to the count."""
-        with self.pool.connection() as conn, conn.transaction():
+        with self.pool.connection() as conn, self.ledger.transaction(conn) as posting:
             warehouse, location, sku, lot, variance = take_review(conn, task_id, step_id,
                                                                   "approved", supervisor)
             move = adjustment(
@@ -131,8 +125,7 @@ class WorkOperations:
                 warehouse=warehouse, location=location, sku=sku, lot=lot, variance=variance,
                 occurred_at=occurred_at, user=supervisor, device_id=device_id, task_id=task_id,
                 reason=Reason.ADJUST)
-            apply_moves(conn, [move], f"work:{supervisor}")
-        self._published([move])
+            apply_moves(posting, [move], f"work:{supervisor}")
         return [str(move.event_id)]
 
     def recount(self, task_id: str, step_id: str, *, supervisor: str,

@@ -7,13 +7,13 @@ and the answer is stored under the idempotency key, all committed together or no
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import psycopg
 
+from cloud_hub.ledger.pg.apply import ApplyService, Posting
 from cloud_hub.work.counts import CountAction, CountRequest, VarianceRule
 from cloud_hub.work.pg.apply import LedgerRefused, apply_moves
 from cloud_hub.work.pg.counts import adjustment, count_outcome, create_count_task
@@ -58,7 +58,6 @@ from protocol.tasks import (
 )
 
 OVERRIDE_ROLES = frozenset({"supervisor", "manager", "admin"})
-Publish = Callable[[Sequence[StockMoved]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,43 +71,38 @@ class Actor:
 
 
 class WorkService(WorkOperations):
-    """Confirm / skip / report on tasks; `publish` is told of every move applied (live feed)."""
+    """Confirm / skip / report on tasks; every move goes through `ledger`, the one apply
+    entry point, in the transaction of the work it belongs to."""
 
-    def __init__(self, pool: Any, *, policy: PutawayPolicy | None = None,
-                 variance: VarianceRule | None = None, publish: Publish | None = None) -> None:
+    def __init__(self, pool: Any, ledger: ApplyService, *, policy: PutawayPolicy | None = None,
+                 variance: VarianceRule | None = None) -> None:
         self.pool = pool
+        self.ledger = ledger
         self.policy = policy or PutawayPolicy()
         self.variance = variance or VarianceRule()
-        self.publish = publish
 
     def _policy(self, conn: psycopg.Connection) -> PutawayPolicy:
         """Rules stored in the database win; the constructor's policy is the fallback."""
         stored = load_policy(conn)
         return stored if stored != PutawayPolicy() else self.policy
 
-    def _published(self, moves: Sequence[StockMoved]) -> None:
-        if moves and self.publish is not None:
-            self.publish(moves)
-
     # --- confirm ---------------------------------------------------------------------------
 
     def confirm(self, conf: StepConfirmation, actor: Actor) -> ConfirmationResult:
         with self.pool.connection() as conn:
             try:
-                with conn.transaction():
+                with self.ledger.transaction(conn) as posting:
                     stored = stored_answer(conn, conf.idempotency_key)
                     if stored is not None:
                         return _replayed(stored)
-                    result, moves = self._confirm_in(conn, conf, actor)
+                    result = self._confirm_in(posting, conf, actor)
                     store_answer(conn, conf.idempotency_key, conf.task_id, "confirm",
                                  result.model_dump(mode="json"))
             except LedgerRefused as refused:
-                result, moves = self._refused(conn, conf, ResultCode.INVALID, "the stock ledger "
-                                              f"refused this ({refused.code}): {refused.reason}"
-                                              ), []
+                result = self._refused(conn, conf, ResultCode.INVALID, "the stock ledger "
+                                       f"refused this ({refused.code}): {refused.reason}")
             except ReceiptRefused as refused:
-                result, moves = self._refused(conn, conf, refused.code, refused.reason), []
-        self._published(moves)
+                result = self._refused(conn, conf, refused.code, refused.reason)
         return result
 
     def _refused(self, conn: psycopg.Connection, conf: StepConfirmation, code: ResultCode,
@@ -126,15 +120,16 @@ class WorkService(WorkOperations):
                          result.model_dump(mode="json"))
         return result
 
-    def _confirm_in(self, conn: psycopg.Connection, conf: StepConfirmation,
-                    actor: Actor) -> tuple[ConfirmationResult, list[StockMoved]]:
+    def _confirm_in(self, posting: Posting, conf: StepConfirmation,
+                    actor: Actor) -> ConfirmationResult:
+        conn = posting.conn
         work = load_task(conn, conf.task_id, lock=True)
         decision = confirm(work, conf, self._context(conn, work, conf, actor))
         if not decision.result.accepted:
-            return decision.result, []
-        apply_moves(conn, decision.moves, f"pda:{actor.user}")
+            return decision.result
+        apply_moves(posting, decision.moves, f"pda:{actor.user}")
         save_task(conn, decision.task)
-        return self._effects(conn, decision, conf, actor)
+        return self._effects(posting, decision, conf, actor)
 
     def _context(self, conn: psycopg.Connection, work: WorkTask, conf: StepConfirmation,
                  actor: Actor) -> ConfirmContext:
@@ -148,8 +143,9 @@ class WorkService(WorkOperations):
             profiles=load_profiles(conn, skus), bins=bins,
             loads=load_loads(conn, work.task.warehouse, codes) if codes else {})
 
-    def _effects(self, conn: psycopg.Connection, decision: Decision, conf: StepConfirmation,
-                 actor: Actor) -> tuple[ConfirmationResult, list[StockMoved]]:
+    def _effects(self, posting: Posting, decision: Decision, conf: StepConfirmation,
+                 actor: Actor) -> ConfirmationResult:
+        conn = posting.conn
         result, moves = decision.result, list(decision.moves)
         task = decision.task.task
         follow = list(result.follow_up_task_ids)
@@ -173,15 +169,15 @@ class WorkService(WorkOperations):
                     may_exceed=actor.supervises)
                 follow += [putaway] if putaway else []
             elif isinstance(effect, Counted):
-                result, extra = self._counted(conn, task, effect, conf, actor, result)
+                result, extra = self._counted(posting, task, effect, conf, actor, result)
                 moves += extra
         return result.model_copy(update={"follow_up_task_ids": tuple(follow),
-                                         "move_ids": tuple(m.event_id for m in moves)}), moves
+                                         "move_ids": tuple(m.event_id for m in moves)})
 
-    def _counted(self, conn: psycopg.Connection, task: Task, counted: Counted,
+    def _counted(self, posting: Posting, task: Task, counted: Counted,
                  conf: StepConfirmation, actor: Actor,
                  result: ConfirmationResult) -> tuple[ConfirmationResult, list[StockMoved]]:
-        outcome = count_outcome(conn, task, counted, user=actor.user,
+        outcome = count_outcome(posting.conn, task, counted, user=actor.user,
                                 counted_at=conf.occurred_at, rule=self.variance)
         if outcome.action is CountAction.REVIEW:
             return result.model_copy(update={
@@ -194,7 +190,7 @@ class WorkService(WorkOperations):
                           lot=counted.lot, variance=outcome.variance,
                           occurred_at=conf.occurred_at, user=actor.user,
                           device_id=conf.device_id, task_id=task.task_id, reason=Reason.COUNT)
-        apply_moves(conn, [move], f"pda:{actor.user}")
+        apply_moves(posting, [move], f"pda:{actor.user}")
         return result, [move]
 
     # --- skip and exceptions --------------------------------------------------------------

@@ -18,6 +18,7 @@ from uuid import NAMESPACE_URL, uuid5
 import psycopg
 from psycopg.types.json import Jsonb
 
+from cloud_hub.ledger.pg.apply import Posting
 from cloud_hub.work.model import ZERO, BinKind, StockLine
 from cloud_hub.work.orders import Order, OrderLine
 from cloud_hub.work.pg import lots
@@ -161,11 +162,12 @@ def _maybe_picked(conn: psycopg.Connection, order_id: str) -> None:
                  "AND open AND picked < reserved)", (order_id, order_id))
 
 
-def ship_order(conn: psycopg.Connection, order_id: str, *, occurred_at: datetime, user: str,
+def ship_order(posting: Posting, order_id: str, *, occurred_at: datetime, user: str,
                device_id: str, source_kind: SourceKind = SourceKind.SYSTEM,
                read_point: str | None = None) -> list[StockMoved]:
     """Everything picked for the order leaves through the outbound door (a portal pass or a
     manual dispatch); the order is shipped and its lines stop holding stock."""
+    conn = posting.conn
     with conn.transaction():
         row = conn.execute("SELECT warehouse, state FROM work_orders WHERE order_id = %s "
                            "FOR UPDATE", (order_id,)).fetchone()
@@ -186,7 +188,7 @@ def ship_order(conn: psycopg.Connection, order_id: str, *, occurred_at: datetime
             item=ItemLine(sku=sku, lot=lot or None, quantity=qty), from_location=loc,
             to_location=None, reason=Reason.SHIP, task_id=f"ship:{order_id}", user=user)
             for pid, _n, sku, lot, loc, qty in picks]
-        apply_moves(conn, moves, f"work:{user}")
+        apply_moves(posting, moves, f"work:{user}")
         conn.execute("UPDATE work_picks SET shipped = true WHERE order_id = %s", (order_id,))
         conn.execute("UPDATE work_order_lines SET shipped = picked, open = false "
                      "WHERE order_id = %s", (order_id,))
