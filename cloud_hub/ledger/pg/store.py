@@ -1,4 +1,4 @@
-"""PostgresLedger: applies StockMoved batches exactly once, in one transaction each.
+"""The ledger's store: applies StockMoved batches exactly once, in one transaction each.
 
 Rule kept here: the pure core (cloud_hub.ledger.decide) makes every decision; this adapter
 only loads the rows a batch needs, locks its warehouses, and writes the outcome back. An
@@ -323,16 +323,3 @@ def write_units(conn: psycopg.Connection, state: LedgerState, keys: Sequence[str
                       unit.since, unit.last_event))
         contents += [(key, ck.sku, ck.lot, ck.status.value, q) for ck, q in unit.contents]
     write_unit_rows(conn, units, contents)
-
-
-class PostgresLedger:
-    """The ledger over a connection pool (psycopg_pool.ConnectionPool or compatible)."""
-
-    def __init__(self, pool: object) -> None:
-        self.pool = pool
-        self.cache = LedgerCache()
-
-    def apply_batch(self, moves: Iterable[StockMoved],
-                    applied_by: str | None = None) -> BatchResult:
-        with self.pool.connection() as conn:  # type: ignore[attr-defined]
-            return apply_batch(conn, moves, applied_by, self.cache)
