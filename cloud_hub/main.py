@@ -29,6 +29,7 @@ from cloud_hub.http.services import Services
 from cloud_hub.ingest.api import dead_letters as ingest_letters
 from cloud_hub.ingest.api import moves as ingest_moves
 from cloud_hub.ingest.mqtt.subscriber import MqttIngest
+from cloud_hub.ingest.pg.worker import IngestWorker
 from cloud_hub.ledger.api import rejected as ledger_rejected
 from cloud_hub.ledger.api import stock as ledger_stock
 from cloud_hub.ledger.api.deps import APPLY
@@ -126,7 +127,9 @@ async def start(settings: HubSettings, services: Services, running: AsyncExitSta
         on_stop(rules.stop)
     ingest = None
     if settings.mqtt_enabled:
-        ingest = MqttIngest(settings, apply)
+        # paho's thread only queues; the worker decodes, records and applies (ingest/pg)
+        ingest = MqttIngest(settings, IngestWorker(settings, apply, background, metrics, live),
+                            metrics)
         ingest.start()
         on_stop(ingest.stop)
     # Work applies its moves through the same entry point, in its own transactions.

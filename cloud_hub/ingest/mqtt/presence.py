@@ -37,7 +37,7 @@ class HubAnnouncer:
         client.will_set(self.topic, b"", qos=1, retain=True)
         client.on_subscribe = self._on_subscribe
 
-    def expect(self, mid: int) -> None:
+    def expect(self, mid: int | None) -> None:
         """Announce when the SUBACK of this SUBSCRIBE (the one carrying the moves) arrives."""
         with self._lock:
             self._expected = mid
