@@ -1,4 +1,4 @@
-"""`python -m cloud_hub`: serve, users, gateways, migrate, check, rebuild, demo."""
+"""`python -m cloud_hub`: serve, users, gateways, migrate, check, rebuild, epcis, demo."""
 
 from __future__ import annotations
 
@@ -102,6 +102,27 @@ def cmd_demo(settings: HubSettings, args: argparse.Namespace) -> int:
     return run_demo(settings)
 
 
+def cmd_epcis_export(settings: HubSettings, args: argparse.Namespace) -> int:
+    import contextlib
+
+    from cloud_hub.epcis.api.routes import creation_date
+    from cloud_hub.epcis.pg.export import export
+    from cloud_hub.epcis.query import parse_query
+    named = {"GE_eventTime": args.since, "LT_eventTime": args.until, "lot": args.lot,
+             "MATCH_epc": args.epc, "MATCH_anyEPC": args.any_epc, "EQ_bizStep": args.biz_step,
+             "EQ_bizLocation": args.biz_location, "eventType": args.event_type}
+    params = {k: [v] if isinstance(v, str) else v for k, v in named.items() if v}
+    query = parse_query(params, args.warehouse)
+    with _conn(settings) as conn, contextlib.ExitStack() as files:
+        out = sys.stdout.buffer if args.out in (None, "-") else \
+            files.enter_context(open(args.out, "wb"))  # closed by the stack
+        for piece in export(lambda: contextlib.nullcontext(conn), query,
+                            creation_date(datetime.now(UTC))):
+            out.write(piece)
+        out.flush()
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m cloud_hub", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -140,6 +161,20 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="compare balances with a rebuild from the moves")
     c.add_argument("--rebuild", action="store_true", help="replace balances with the rebuild")
     c.set_defaults(func=cmd_check)
+    epcis = sub.add_parser("epcis", help="EPCIS 2.0 export of the ledger").add_subparsers(
+        dest="action", required=True)
+    ex = epcis.add_parser("export", help="a slice of the moves as an EPCIS 2.0 JSON-LD document")
+    ex.add_argument("--warehouse", required=True)
+    ex.add_argument("--from", dest="since", help="events at or after (ISO 8601 with zone)")
+    ex.add_argument("--to", dest="until", help="events before (ISO 8601 with zone)")
+    ex.add_argument("--lot", help="only moves of this lot's quantities")
+    ex.add_argument("--epc", action="append", help="MATCH_epc: an EPC URI (repeatable)")
+    ex.add_argument("--any-epc", action="append", help="MATCH_anyEPC (repeatable)")
+    ex.add_argument("--biz-step", action="append", help="EQ_bizStep, e.g. receiving")
+    ex.add_argument("--biz-location", action="append", help="EQ_bizLocation: a location URI")
+    ex.add_argument("--event-type", action="append", help="ObjectEvent or AggregationEvent")
+    ex.add_argument("--out", help="write to this file (default: standard output)")
+    ex.set_defaults(func=cmd_epcis_export)
     d = sub.add_parser("demo", help="embedded database, sample moves, stock printed")
     d.add_argument("--full", action="store_true", help=argparse.SUPPRESS)  # now make demo
     d.set_defaults(func=cmd_demo)

@@ -23,6 +23,7 @@ from cloud_hub.auth.pg.store import bootstrap_admin
 from cloud_hub.broker.client import hub_client
 from cloud_hub.catalog.api import routes as catalog_api
 from cloud_hub.db.database import open_pool, resolve_url
+from cloud_hub.epcis.api import routes as epcis_api
 from cloud_hub.http import hardening, log_redaction, problems
 from cloud_hub.http.deps import POOL, SETTINGS
 from cloud_hub.http.services import Services
@@ -59,6 +60,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     ledger_stock.router,  # stock, units, move history, search
     ingest_moves.router,  # POST /moves
     ledger_rejected.router,  # the rejected-moves queue
+    epcis_api.router,  # /api/v1/epcis/events: the ledger as EPCIS 2.0
     ingest_letters.router,  # dead letters, gateways
     live_api.router,  # live tickets, the live WebSocket
     auth_admin.router,  # users, gateway credentials

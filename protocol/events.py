@@ -76,7 +76,7 @@ BIZ_STEPS: dict[Reason, str] = {
     Reason.RECEIVE: "receiving",
     Reason.PUTAWAY: "storing",
     Reason.PICK: "picking",
-    Reason.TRANSFER: "relocating",
+    Reason.TRANSFER: "storing",  # CBV 2.0 has no "relocating": storing is moving within a site
     Reason.SHIP: "shipping",
     Reason.COUNT: "cycle_counting",
     Reason.ADJUST: "inspecting",

@@ -72,6 +72,7 @@ PACKAGE_RULES = (
 # arrow points down the table, so none closes a circle.
 HUB: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # feature: (its adapters, it uses)
     "demo": (("pg",), ("ledger", "catalog", "auth")),
+    "epcis": (("pg", "api"), ("ledger", "catalog", "auth")),
     "web": (("pg", "api"), ("ledger", "catalog", "auth")),
     "planning": (("pg", "notify", "api"), ("work", "ledger", "catalog", "auth")),
     "work": (("pg", "api"), ("ledger", "catalog", "auth")),
