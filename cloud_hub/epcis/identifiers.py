@@ -5,7 +5,8 @@ Rule kept here: a GS1 key is written as a GS1 Digital Link URI on `https://id.gs
 which a barcode does not carry and the hub does not know); an RFID tag that is not a GS1 key
 keeps its EPC pure-identity URN (epcpy decodes it), or its raw URN when nothing decodes it.
 What has no GS1 key is named under `urn:stockpulse:` (docs/epcis.md). Every name built here
-can be read back by `unit_key_of` / `location_of`, which the query's filters use.
+can be read back by `unit_key_of` / `location_of`, which the query's filters use. The builders
+are memoised (bounded): an export names the same few places and lots over and over.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def gtin14(gtin: str) -> str:
     return gtin.zfill(14)
 
 
+@lru_cache(maxsize=4096)
 def location_uri(warehouse: str, code: str, gln: tuple[str, str] | None = None) -> str:
     """A place: its SGLN (Digital Link, GLN + extension) when the catalog gives one, else
     `urn:stockpulse:loc:<warehouse>:<code>`."""
@@ -50,6 +52,7 @@ def location_uri(warehouse: str, code: str, gln: tuple[str, str] | None = None) 
     return f"{OWN}:loc:{part(warehouse)}:{part(code)}"
 
 
+@lru_cache(maxsize=4096)
 def device_uri(warehouse: str, device_id: str) -> str:
     """A read point that is only a device (no read point named): the device itself."""
     return f"{OWN}:device:{part(warehouse)}:{part(device_id)}"
@@ -69,7 +72,7 @@ def location_of(uri: str, glns: dict[str, str] | None = None) -> tuple[str, str]
     return unquote(warehouse), unquote(code)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def _tag_uri(hex_epc: str) -> str:
     """An RFID tag's EPC as a URI: the GS1 key it encodes, as Digital Link, else its pure
     identity URN, else the raw URN (Tag Data Standard)."""
@@ -117,6 +120,7 @@ def unit_key_of(uri: str) -> str | None:
     return f"epc:{match.group(1).upper()}" if match else None
 
 
+@lru_cache(maxsize=4096)
 def class_uri(sku: str, gtin: str | None, lot: str | None) -> str:
     """A quantity's class: LGTIN (GTIN + lot) or GTIN as Digital Link when the SKU has a GTIN,
     else `urn:stockpulse:sku:<sku>` and `urn:stockpulse:lot:<sku>:<lot>`."""

@@ -26,7 +26,7 @@ from cloud_hub.epcis.events import (
 )
 from cloud_hub.epcis.query import EpcisQuery
 
-PAGE = 2000
+PAGE = 500  # moves a page: ~3 MB of Python objects at most
 Connect = Callable[[], AbstractContextManager[psycopg.Connection[Any]]]
 
 _TIME = "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'"
