@@ -3,9 +3,11 @@ ledger's one apply path) come back as GS1-schema-valid EPCIS documents, by REST 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
+import tracemalloc
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -14,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
 from cloud_hub.auth.pg.store import create_user
 from cloud_hub.db.database import connect
+from cloud_hub.epcis.pg.export import export as export_document
+from cloud_hub.epcis.query import EpcisQuery
 from protocol import ItemLine, Source, StockMoved, UnitRef, encode_batch
 from tests.conftest import scratch_database
 from tests.epcis.schema import assert_valid
@@ -198,3 +203,35 @@ def test_cli_export_equals_rest(hub: Hub, tmp_path: Path) -> None:
 
 def _time(event: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(event["eventTime"].replace("Z", "+00:00"))
+
+
+def _peak_of_export(url: str, query: EpcisQuery) -> tuple[int, int]:
+    """(events, peak bytes of Python allocations) of one export read to its end."""
+    count = 0
+    with psycopg.connect(url, autocommit=True) as conn:
+        tracemalloc.start()
+        try:
+            for piece in export_document(lambda: contextlib.nullcontext(conn), query, "x"):
+                count += piece.count(b'"eventID"')
+            return count, tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+
+def test_memory_stays_flat_as_the_slice_grows(hub: Hub) -> None:
+    site = [{"code": f"M-BIN-{i}", "warehouse": "WH3", "kind": "bin"} for i in range(20)]
+    moves = [_move(1000 + i, "receive", None, f"M-BIN-{i % 20}", wh="WH3",
+                   item=_item(f"M-S{i % 30}", 5, f"ML{i}"), task_id=f"receipt:M{i}")
+             for i in range(3000)]
+    with hub.client() as c:
+        assert c.post("/api/v1/locations", json=site).status_code == 201
+        for start in range(0, len(moves), 500):
+            r = c.post("/api/v1/moves", content=encode_batch(moves[start:start + 500]))
+            assert r.json()["applied"] == 500, r.text
+    url = hub.settings.database_url or ""
+    small = _peak_of_export(url, EpcisQuery("WH3", before=at(1000 + 600)))
+    large = _peak_of_export(url, EpcisQuery("WH3"))
+    assert (small[0], large[0]) == (600, 3000)
+    # five times the events, not five times the memory: a page's worth either way
+    assert large[1] < small[1] * 1.5 + 200_000, (small, large)
+    assert large[1] < 8_000_000  # a page of 500 moves and the bounded URI memos
