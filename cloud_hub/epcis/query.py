@@ -103,9 +103,15 @@ class EpcisQuery:
         return where, values
 
 
+def _printable(text: str, name: str) -> None:
+    if any(ord(c) < 32 for c in text):
+        raise QueryError(f"{name} holds a control character")
+
+
 def _values(raw: Iterable[str], name: str) -> frozenset[str]:
     out: set[str] = set()
     for text in raw:
+        _printable(text, name)
         if len(text) > MAX_TEXT * MAX_VALUES:
             raise QueryError(f"{name} is longer than {MAX_TEXT * MAX_VALUES} characters")
         out.update(v.strip() for v in text.split(",") if v.strip())
@@ -133,6 +139,7 @@ def _one(raw: list[str], name: str) -> str:
     if len(raw) != 1:
         raise QueryError(f"{name} is given {len(raw)} times; give it once")
     value = raw[0].strip()
+    _printable(value, name)
     if not value or len(value) > MAX_TEXT:
         raise QueryError(f"{name} must be 1 to {MAX_TEXT} characters")
     return value

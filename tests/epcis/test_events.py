@@ -76,6 +76,7 @@ def test_a_serial_is_an_instance_and_an_unknown_uom_is_left_out() -> None:
      "later than"),
     ({"lot": ["a", "b"]}, "once"),
     ({"MATCH_anyEPC": ["x" * 600]}, "longer than"),
+    ({"lot": ["L\x00"]}, "control character"),
 ])
 def test_hostile_queries_are_refused_with_what_to_fix(params: dict[str, list[str]],
                                                       word: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -62,5 +63,6 @@ def epcis_events(
         query = parse_query(params, access.warehouse or "")
     except QueryError as exc:
         raise HTTPException(400, str(exc)) from None
-    return StreamingResponse(export(pool.connection, query, creation_date(datetime.now(UTC))),
-                             media_type=MEDIA)
+    pieces = export(pool.connection, query, creation_date(datetime.now(UTC)))
+    head = next(pieces)  # reads the first page: its errors are problem+json, not a cut body
+    return StreamingResponse(chain((head,), pieces), media_type=MEDIA)

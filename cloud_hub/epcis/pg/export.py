@@ -68,20 +68,24 @@ def _page_sql(where: list[str], keyed: bool) -> str:
 
 def export(connect: Connect, query: EpcisQuery, creation_date: str,
            page: int = PAGE) -> Iterator[bytes]:
-    """The EPCIS document of `query`'s slice, piece by piece."""
+    """The EPCIS document of `query`'s slice, piece by piece. The first piece is made only
+    once the first page has been read, so an error of the read surfaces before any byte."""
     with connect() as conn:
         glns = load_glns(conn, query.warehouse)
     places = Places(glns)
     query = replace(query, glns={places.uri(query.warehouse, code): code for code in glns})
     where, values = query.prefilter()
     keeps = query.keeps if query.filters_events else None
-    yield document_head(creation_date)
-    first, key = True, None
-    while True:
-        sql = _page_sql(where, key is not None)
-        args = [*values, *(key or ()), page]
+
+    def fetch(key: tuple[Any, ...] | None) -> list[tuple[Any, ...]]:
         with connect() as conn:
-            rows = conn.execute(sql, args).fetchall()
+            return conn.execute(_page_sql(where, key is not None),
+                                [*values, *(key or ()), page]).fetchall()
+
+    rows = fetch(None)  # before the head: a refused read fails the request, not its body
+    yield document_head(creation_date)
+    first = True
+    while True:
         events = [event for row in rows for event in events_of(MoveRow._make(row[:-1]), places)]
         if keeps is not None:
             events = [event for event in events if keeps(event)]
@@ -92,5 +96,5 @@ def export(connect: Connect, query: EpcisQuery, creation_date: str,
         if len(rows) < page:
             break
         last = rows[-1]
-        key = (last[-1], last[0], last[-1])
+        rows = fetch((last[-1], last[0], last[-1]))
     yield DOCUMENT_TAIL
