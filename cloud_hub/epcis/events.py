@@ -42,6 +42,7 @@ DISPOSITIONS: dict[str, str] = {"available": "sellable_not_accessible",
                                 "quarantine": "non_sellable_other", "damaged": "damaged"}
 EVENT_TYPES = ("ObjectEvent", "AggregationEvent")
 _UOM_OK = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_STEPS: dict[str, str] = {str(reason): step for reason, step in BIZ_STEPS.items()}
 _AGGREGATION_NS = uuid.UUID("5f2c3f0e-6c7e-4d55-9a55-2f6a0c3b9e11")
 
 
@@ -159,12 +160,12 @@ def _status_change(row: MoveRow) -> tuple[str | None, dict[str, list[str]] | Non
 
 
 def _biz_step(row: MoveRow) -> str:
-    reason = Reason(row.reason)
-    if reason is Reason.PORTAL_PASS and row.to_location is None:
+    reason = row.reason  # a Reason's value: BIZ_STEPS's StrEnum keys hash and compare as it
+    if reason == Reason.PORTAL_PASS and row.to_location is None:
         return "departing"
-    if reason is Reason.ADJUST and row.to_status is not None and row.to_status != row.status:
+    if reason == Reason.ADJUST and row.to_status is not None and row.to_status != row.status:
         return "holding" if row.to_status != "available" else "inspecting"
-    return BIZ_STEPS[reason]
+    return _STEPS[reason]
 
 
 def _disposition(row: MoveRow, step: str) -> str:
