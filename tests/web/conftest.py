@@ -85,8 +85,8 @@ def site_hub(pg_server_url: str, mqtt_broker: tuple[str, int]) -> Iterator[SiteH
         yield SiteHub(hub, site, db_url)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+@pytest.fixture(scope="package")  # closed after tests/web: Playwright's sync API keeps an
+def browser() -> Iterator[Browser]:  # event loop marked running, which asyncio.run() refuses
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run deploy/ensure_test_tools.sh (apt chromium)")
     with sync_playwright() as p:
