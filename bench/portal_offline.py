@@ -9,7 +9,10 @@ score.py (imported), per trace and in total; latency = emit time - the truth pas
 (when the pallet has left the door's field), over the correct moves.
 
 Run: .venv/bin/python bench/portal_offline.py [--traces DIR] [--raw] [--only p1,p3]
-     [--details]        (last line: one JSON object)
+     [--details] [--by-flag] [--tracker early]        (last line: one JSON object)
+--by-flag counts, over all traces, the missed observable tag-passes by their pass's phenomenon
+flags (the truth's flags without the cross-read ones; "plain" when none; "+weak" for a weak tag)
+and the wrong moves by category and flags: what to fix first.
 """
 
 from __future__ import annotations
@@ -174,6 +177,15 @@ def evaluate(path: Path, scorer: ModuleType, raw: bool = False, details: bool = 
             key = (d["epc"], d["door"], d["direction"], d["t_trace"])
             lat.append(emitted[key].pop(0) - t_exit[d["pass_id"]])
     missed = res["missed_tag_passes"]
+    flags = {p["id"]: p["flags"] for p in truth["passes"]}
+    out_flags: dict[str, int] = defaultdict(int)
+    for m in missed:
+        if m["observable"]:
+            out_flags[phenomena(m["flags"]) + ("+weak" if m["weak"] else "")] += 1
+    bad: dict[str, int] = defaultdict(int)
+    for d in res["moves_detail"]:
+        if d["category"] != "correct":
+            bad[f'{d["category"]} {",".join(flags.get(d["pass_id"], []))}'.strip()] += 1
     out = {
         "trace": path.stem,
         "observable": res["observable_tag_passes"],
@@ -188,11 +200,19 @@ def evaluate(path: Path, scorer: ModuleType, raw: bool = False, details: bool = 
         "phantoms": res["phantom_breakdown"],
         "latencies": lat,
         "suppressed": suppressed,
+        "missed_by_flag": dict(out_flags),
+        "bad_by_kind": dict(bad),
     }
     if details:
         out["missed"] = missed
         out["bad_moves"] = [d for d in res["moves_detail"] if d["category"] != "correct"]
     return out
+
+
+def phenomena(flags: list[str]) -> str:
+    """A pass's flags without the cross-read ones (those say where else it was read)."""
+    kept = sorted(f for f in flags if not f.startswith("cross_to"))
+    return ",".join(kept) or "plain"
 
 
 def summary(r: dict[str, Any]) -> dict[str, Any]:
@@ -218,6 +238,8 @@ def main() -> None:
     parser.add_argument("--raw", action="store_true", help="feed single reads, not 50 ms reports")
     parser.add_argument("--only", default="", help="comma-separated trace name prefixes")
     parser.add_argument("--details", action="store_true", help="missed passes and bad moves")
+    parser.add_argument("--by-flag", action="store_true",
+                        help="misses by phenomenon flag and bad moves by kind, over all traces")
     parser.add_argument("--tracker", choices=["main", "early"], default="main",
                         help="edge.portal's PortalTracker, or bench/portal_early's experiment")
     args = parser.parse_args()
@@ -239,11 +261,15 @@ def main() -> None:
                 total[k] = total.get(k, 0) + v
             elif isinstance(v, list) and k == "latencies":
                 total[k] = total.get(k, []) + v
-            elif isinstance(v, dict) and k == "phantoms":
+            elif isinstance(v, dict) and k in ("phantoms", "missed_by_flag", "bad_by_kind"):
                 agg = total.setdefault(k, {})
                 for kk, vv in v.items():
                     agg[kk] = agg.get(kk, 0) + vv
-    result = {"traces": per, "total": summary(total) if total else {},
+    totals = summary(total) if total else {}
+    if args.by_flag and total:
+        for k in ("missed_by_flag", "bad_by_kind"):
+            totals[k] = dict(sorted(total.get(k, {}).items(), key=lambda kv: -kv[1]))
+    result = {"traces": per, "total": totals,
               "mode": "raw reads" if args.raw else "50 ms reports", "tracker": args.tracker,
               "seconds": round(time.perf_counter() - started, 1)}
     if not args.details:
