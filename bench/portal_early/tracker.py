@@ -275,7 +275,8 @@ class EarlyPortalTracker:
                     if tr.moved_dir != m.went:
                         self.suppressed["u_turn"] += 1
                     continue
-            if (tr.reads < p.member_min_reads or fits(tr, m, p) < p.member_fit
+            if (tr.reads < p.member_min_reads or min(tr.side_reads) == 0
+                    or fits(tr, m, p) < p.member_fit
                     or (p.member_both and not both_sides(tr, m, p))):
                 continue
             out += self._move(portal, tr, m, now, basis)
