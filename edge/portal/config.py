@@ -36,6 +36,27 @@ class PortalParams:
     max_transit_us: int = 10_000_000  # the old side must have led within this before a switch
     min_peak_dbm: float = -85.0  # a pass whose strongest smoothed level is weaker is a stray
     cross_window_us: int = 4_000_000  # reads at another door this close in time compete
+    # pallets: tags whose lead changed to the same side this close in time, first heard this
+    # close to each other, move together; this many of them are decided early, together,
+    # no sooner than pallet_hold_us after their lead changed (a forklift nosing through the
+    # door turns back within moments)
+    pallet_us: int = 1_000_000
+    arrive_us: int = 3_000_000
+    pallet_min: int = 2
+    pallet_hold_us: int = 1_500_000
+    reflect_db: float = 15.0  # a read this much weaker than the tag's strongest: a reflection
+    back_slack_us: int = 300_000  # the side left may still hear it well this long after
+    # the new side lost the tag: unheard for gone_us once it faded fade_db / 2 below its peak
+    # there (lost_us when it was last heard near its peak), and for at least gone_reads of its
+    # usual intervals between reads there (a tag read rarely is not gone after a short gap)
+    gone_us: int = 400_000
+    lost_us: int = 1_200_000
+    gone_reads: float = 4.0
+    fade_db: float = 8.0
+    ride_us: int = 1_500_000  # a tag heard only from this long before a pallet to this long
+    # after it rides on it, once unheard for ride_quiet_us (its own reads had their say),
+    ride_quiet_us: int = 3_000_000
+    ride_db: float = 8.0  # ... if this much weaker than the pallet (badly oriented)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,12 @@ everything the decisions need is a running maximum, count or sum.
 
 from __future__ import annotations
 
+from collections import deque
+
 from edge.portal.config import PortalParams
 
 INNER, OUTER = 0, 1
+HISTORY = 96  # reads kept per track (time, side, RSSI) for judging whether it rode a pallet
 NONE = -1
 _POWER = [10.0 ** (dbm / 10.0) for dbm in range(-150, 50)]  # dBm → mW, by whole dB
 
@@ -23,11 +26,15 @@ class Track:
         "cnt",
         "cross_us",
         "crossings",
+        "early",
         "epc",
         "first_us",
+        "gap_avg",
+        "history",
         "last_us",
         "lead",
         "lead_last",
+        "lead_peak",
         "lead_since",
         "lead_time",
         "lvl",
@@ -37,6 +44,7 @@ class Track:
         "reads",
         "seen_us",
         "side_reads",
+        "strong_us",
         "top",
         "turns",
         "w",
@@ -58,6 +66,7 @@ class Track:
         self.top = -1000.0
         self.lead = NONE  # the side now leading
         self.lead_since = t
+        self.lead_peak = -1000.0  # strongest smoothed level of the leading side since it led
         self.lead_time = [0, 0]  # time each side held the lead, in stints already over
         self.origin = NONE  # the side the tag came from (the first lead, then each new side)
         self.cross_us = t  # when the lead last left the origin side
@@ -67,6 +76,12 @@ class Track:
         self.after = [0, 0]  # per side: pairs (a read of the other side, then one of this side)
         self.w = [0.0, 0.0]  # per side: sum of linear power, and of power × time since first
         self.wt = [0.0, 0.0]
+        self.history: deque[tuple[int, int, float]] = deque(maxlen=HISTORY)
+        self.gap_avg = [0.0, 0.0]  # per side: smoothed time between reads (how often heard)
+        self.strong_us = [-1, -1]  # last read per side within reflect_db of the strongest
+        # the move given early with the tag's pallet: (side it came from, its lead change
+        # time, given as a rider, crossing time), or None
+        self.early: tuple[int, int, bool, int] | None = None
 
     def update(self, s: int, r: float, t: int, p: PortalParams, n: int) -> bool:
         """Fold one read of side `s` (RSSI r at time t, n sightings); True on a U-turn."""
@@ -79,10 +94,15 @@ class Track:
             dt = t - last  # time-based smoothing: the same at 5 or 500 reads/s
             lvl = lvls[s] + (r - lvls[s]) * (dt + 1) / (dt + 1 + p.smoothing_us)
         lvls[s] = lvl
+        if last >= 0 and t - last <= p.gap_us:
+            self.gap_avg[s] += (t - last - self.gap_avg[s]) * 0.3
         seen[s] = t
         if t > self.last_us:
             self.last_us = t
         self.reads += n
+        self.history.append((t, s, r))
+        if r >= self.top - p.reflect_db:
+            self.strong_us[s] = t
         self.cnt[s] += n
         self.side_reads[s] += n
         self.after[s] += n * self.side_reads[1 - s]
@@ -107,6 +127,8 @@ class Track:
             self.margin[s] = d
         if self.lead == s:
             self.lead_last[s] = t
+            if lvl > self.lead_peak:
+                self.lead_peak = lvl
             return False
         if self.cnt[s] < p.min_side_reads:
             return False
@@ -118,6 +140,7 @@ class Track:
             self.lead_time[before] += t - self.lead_since
         self.lead = s
         self.lead_since = t
+        self.lead_peak = self.lvl[s]
         self.lead_last[s] = t
         self.cnt[0] = self.cnt[1] = 0
         origin = self.origin
@@ -135,3 +158,17 @@ class Track:
             return False
         self.cross_us = (came_last + t) // 2  # it was between the beams in that interval
         return False
+
+    def moved_on(self, now: int, p: PortalParams) -> bool:
+        """The tag left the door on the side now leading: the side it came from has not heard
+        it well since the lead changed, and the new side hears it `fade_db` below its peak
+        there, or lost it (unheard long compared with how often it was heard there, longer
+        when last heard near its peak). A forklift peeking through the door stays close and
+        strong, and is heard well where it came from when it turns back."""
+        went = self.lead
+        if went == NONE or self.strong_us[1 - went] > self.lead_since + p.back_slack_us:
+            return False
+        drop = self.lead_peak - self.lvl[went]  # how far it had faded when last heard
+        wait = p.gone_us if drop >= p.fade_db / 2 else p.lost_us
+        return (drop >= p.fade_db
+                or now - self.seen_us[went] >= max(wait, p.gone_reads * self.gap_avg[went]))

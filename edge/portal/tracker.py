@@ -6,6 +6,11 @@ it came from and the side it ends on differ. Back-and-forth in between (a forkli
 the door, RSSI noise flipping the lead) nets out; a tag sitting still keeps its side and never
 passes. A presence too short to show a clear lead change is judged whole (which side heard it
 first). Time comes only from the reads.
+
+Pallets (edge/portal/pallet.py): tags at a door whose lead changed to the same side together
+are moved as soon as the pallet left the door, before the per-tag silence; weaker tags heard
+only with such a pallet ride on it; a tag moved early that turns back to where it came from
+gets the compensating (reverse) move, counted in `compensated`.
 """
 
 from __future__ import annotations
@@ -15,10 +20,11 @@ from dataclasses import dataclass
 
 from edge.portal.config import Direction, PortalConfig, PortalParams, PortalsConfig
 from edge.portal.judge import confidence, credible, judged_whole, presence
+from edge.portal.pallet import Mover, left, pallets, rides
 from edge.portal.track import INNER, OUTER, Track
 from edge.reads import TagRead
 
-_SWEEP_US = 250_000  # how often (in read time) every track is looked at (settling, forgetting)
+_SWEEP_US = 100_000  # how often (in read time) every track is looked at (settling, forgetting)
 # A tag gone silent is decided at the first read (or advance) after its gap, not at the next
 # sweep: a heap holds when each open track could go silent at the earliest (its last read +
 # gap, as of when it was pushed), so a read only peeks at its top.
@@ -38,6 +44,8 @@ class PortalPass:
     confidence: float
     reads: int
     crossed_us: int = 0  # when the lead changed sides: the moment the tag went through
+    basis: str = "own"  # "own" reads, its "pallet" decided early, "rider" on a pallet, or
+    # "compensating": the reverse of an early move the tag's reads then contradicted
 
 
 class PortalTracker:
@@ -59,11 +67,13 @@ class PortalTracker:
         # collector need not walk the heap
         self._due: list[tuple[int, int, str]] = []
         self._passed: list[dict[str, tuple[int, int]]] = [{} for _ in config.portals]
+        self._movers: list[list[Mover]] = [[] for _ in config.portals]  # recent, for riders
         self._now = 0
         self._next_sweep = 0
         self.unmapped_reads = 0
         self.suppressed = {"duplicate": 0, "cross_read": 0, "weak": 0, "u_turn": 0,
-                           "unclear": 0}
+                           "unclear": 0, "overridden": 0}
+        self.compensated = 0  # early moves taken back (the tag turned back after all)
 
     @property
     def open_tracks(self) -> int:
@@ -153,6 +163,7 @@ class PortalTracker:
                         tr.closed = True
             for epc in gone:
                 del tracks[epc]
+            out += self._pallets(portal, tracks, now, p)
             recent = self._passed[portal]
             if recent:
                 for epc in [e for e, (_, at) in recent.items() if now - at > p.dedup_us]:
@@ -183,10 +194,53 @@ class PortalTracker:
                 return self._confirm(portal, tr, judged[0], judged[1], 0.6)
         return None
 
+    def _pallets(self, portal: int, tracks: dict[str, Track], now: int, p: PortalParams
+                 ) -> list[PortalPass]:
+        """Pallets that left the door move early, with their riders; a tag moved early that
+        turned back to where it came from gets the compensating move."""
+        out: list[PortalPass] = []
+        for tr in tracks.values():
+            early = tr.early
+            if (early is not None and not early[2] and tr.lead == early[0]
+                    and tr.lead_since > early[1]):
+                tr.early = None
+                self.compensated += 1
+                out.append(self._pass(portal, tr, 1 - early[0], tr.lead_since, 0.5,
+                                      "compensating"))
+        movers = self._movers[portal]
+        for members in pallets(tracks.values(), p):
+            if not left(members, now, p):
+                continue
+            came = 1 - members[0].lead
+            for tr in members:
+                passed = self._confirm(portal, tr, came, tr.cross_us, confidence(tr, came, p),
+                                       "pallet")
+                tr.early = (came, tr.lead_since, False, tr.cross_us)
+                if passed is not None:
+                    out.append(passed)
+            movers.append(Mover(tuple(members), min(m.cross_us for m in members), came, now))
+        if movers:
+            movers[:] = [m for m in movers
+                         if now - m.decided_us <= p.ride_us + p.ride_quiet_us + p.gap_us]
+            for m in movers:
+                for tr in tracks.values():
+                    if tr.epc not in self._passed[portal] and rides(tr, m, now, p):
+                        tr.early = (m.came, tr.lead_since, True, m.crossed_us)
+                        passed = self._confirm(portal, tr, m.came, m.crossed_us, 0.5, "rider")
+                        if passed is not None:
+                            out.append(passed)
+        return out
+
     def _confirm(self, portal: int, tr: Track, came: int, crossed: int,
-                 sure: float) -> PortalPass | None:
+                 sure: float, basis: str = "own") -> PortalPass | None:
         cfg = self._portals[portal]
         p = cfg.params
+        early = tr.early
+        if basis == "own" and early is not None and (
+                early[1] == tr.lead_since or abs(crossed - early[3]) < p.dedup_us):
+            # the crossing its pallet already moved it for, or one its pallet contradicts
+            self.suppressed["duplicate" if early[0] == came else "overridden"] += 1
+            return None
         if tr.top < p.min_peak_dbm:
             self.suppressed["weak"] += 1
             return None
@@ -200,6 +254,12 @@ class PortalTracker:
             self.suppressed["duplicate"] += 1
             return None
         self._passed[portal][tr.epc] = (code, crossed)
+        return self._pass(portal, tr, came, crossed, sure, basis)
+
+    def _pass(self, portal: int, tr: Track, came: int, crossed: int, sure: float,
+              basis: str) -> PortalPass:
+        cfg = self._portals[portal]
+        inbound = came == OUTER
         return PortalPass(
             epc_hex=tr.epc,
             portal_id=cfg.portal_id,
@@ -211,6 +271,7 @@ class PortalTracker:
             confidence=sure,
             reads=tr.reads,
             crossed_us=min(max(crossed, tr.first_us), tr.last_us),
+            basis=basis,
         )
 
     def _outshone(self, portal: int, tr: Track) -> bool:

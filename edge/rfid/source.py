@@ -136,6 +136,8 @@ class RfidSource:
             "emit_errors": self.emit_errors,
             "refused": self.refused,
             "suppressed": dict(self._portals.suppressed),
+            # early portal moves taken back by a compensating move (the tag turned back)
+            "compensated": self._portals.compensated,
         }
 
     def stats(self) -> dict[str, object]:

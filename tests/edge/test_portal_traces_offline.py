@@ -20,24 +20,56 @@ pytestmark = pytest.mark.skipif(not (TRACES / "score.py").is_file(),
                                 reason="../shared/portal-traces is not here")
 
 
+NAMES = ("p1_mixed", "p2_unload_rush", "p3_loading", "p4_staging_peeks", "p5_outage",
+         "p6_crosstalk")
+
+
 def _run(name: str, tracker: str = "main") -> dict[str, object]:
     scorer = portal_offline.load_scorer(TRACES)
     result = portal_offline.evaluate(TRACES / f"{name}.json", scorer, kind=tracker)
     return portal_offline.summary(result)
 
 
-def test_mixed_trace_keeps_its_recall_precision_and_direction() -> None:
-    s = _run("p1_mixed")
-    assert s["recall_observable"] >= 0.85  # type: ignore[operator]
-    assert s["pallets_moved"] >= 0.95  # type: ignore[operator]
-    assert s["precision"] >= 0.95  # type: ignore[operator]
-    assert s["direction_errors"] <= 2  # type: ignore[operator]
+@pytest.fixture(scope="module")
+def all_six() -> tuple[dict[str, dict[str, object]], dict[str, object]]:
+    """Each trace's figures and those of the six together (as bench/portal_offline.py)."""
+    scorer = portal_offline.load_scorer(TRACES)
+    per: dict[str, dict[str, object]] = {}
+    total: dict[str, object] = {}
+    for name in NAMES:
+        result = portal_offline.evaluate(TRACES / f"{name}.json", scorer)
+        per[name] = portal_offline.summary(result)
+        for key, value in result.items():
+            if isinstance(value, int):
+                total[key] = int(total.get(key, 0)) + value  # type: ignore[call-overload]
+            elif key == "latencies":
+                total[key] = [*total.get(key, []), *value]  # type: ignore[misc]
+            elif key == "phantoms":
+                merged: dict[str, int] = total.setdefault(key, {})  # type: ignore[assignment]
+                for kind, count in value.items():
+                    merged[kind] = merged.get(kind, 0) + count
+    return per, portal_offline.summary(total)
 
 
-def test_a_trace_with_a_reader_outage_moves_most_pallets_without_crashing() -> None:
-    s = _run("p5_outage")
+@pytest.mark.parametrize("name", NAMES)
+def test_every_trace_keeps_its_floor(
+        all_six: tuple[dict[str, dict[str, object]], dict[str, object]], name: str) -> None:
+    s = all_six[0][name]
+    assert s["recall_observable"] >= 0.78  # type: ignore[operator]
+    assert s["pallets_moved"] >= 0.85  # type: ignore[operator]
+    assert s["precision"] >= 0.88  # type: ignore[operator]
+    assert s["direction_errors"] <= 4  # type: ignore[operator]
+
+
+def test_the_six_traces_together_keep_their_floor(
+        all_six: tuple[dict[str, dict[str, object]], dict[str, object]]) -> None:
+    s = all_six[1]
+    assert s["recall_observable"] >= 0.835  # type: ignore[operator]
     assert s["pallets_moved"] >= 0.9  # type: ignore[operator]
-    assert s["direction_errors"] <= 2  # type: ignore[operator]
+    assert s["precision"] >= 0.935  # type: ignore[operator]
+    assert s["direction_errors"] <= 13  # type: ignore[operator]
+    # most pallets are decided as they leave, not after seconds of silence
+    assert s["latency_p50_s"] is not None and s["latency_p50_s"] <= 3.0  # type: ignore[operator]
 
 
 def test_the_early_experiment_decides_about_when_the_pallet_leaves_the_door() -> None:
