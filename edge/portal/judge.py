@@ -16,7 +16,10 @@ def credible(tr: Track, came: int, p: PortalParams) -> bool:
     """A crossing the tag really made: both sides had it close (balanced peaks), and the
     lead swung far (a still tag's noise swings a few dB, a passing tag's much more)."""
     went = 1 - came
-    balanced = abs(tr.peak[came] - tr.peak[went]) <= p.balance_db
+    # the side it went to, as heard since it took the lead (earlier reflections there do not
+    # count): a tag that crossed was heard about as well there as where it came from
+    went_peak = tr.lead_peak if tr.lead == went else tr.peak[went]
+    balanced = abs(tr.peak[came] - went_peak) <= p.balance_db
     cap = p.margin_cap_db  # a side unopposed (the other unheard) shows a huge, meaningless margin
     return balanced and min(tr.margin[came], cap) + min(tr.margin[went], cap) >= p.min_swing_db
 

@@ -66,7 +66,7 @@ def test_the_six_traces_together_keep_their_floor(
     s = all_six[1]
     assert s["recall_observable"] >= 0.835  # type: ignore[operator]
     assert s["pallets_moved"] >= 0.9  # type: ignore[operator]
-    assert s["precision"] >= 0.935  # type: ignore[operator]
+    assert s["precision"] >= 0.945  # type: ignore[operator]
     assert s["direction_errors"] <= 13  # type: ignore[operator]
     # most pallets are decided as they leave, not after seconds of silence
     assert s["latency_p50_s"] is not None and s["latency_p50_s"] <= 3.0  # type: ignore[operator]
