@@ -36,14 +36,14 @@ class PortalParams:
     max_transit_us: int = 10_000_000  # the old side must have led within this before a switch
     min_peak_dbm: float = -85.0  # a pass whose strongest smoothed level is weaker is a stray
     cross_window_us: int = 4_000_000  # reads at another door this close in time compete
-    # pallets: tags whose lead changed to the same side this close in time, first heard this
-    # close to each other, move together; this many of them are decided early, together,
-    # no sooner than pallet_hold_us after their lead changed (a forklift nosing through the
-    # door turns back within moments)
+    # pallets: tags whose lead changed to the same side this close in time, and first heard
+    # this close to each other, move together as soon as the pallet left the door, no sooner
+    # than pallet_hold_us after their lead changed (alone_hold_us for a tag alone: a forklift
+    # nosing through the door turns back within moments)
     pallet_us: int = 1_000_000
     arrive_us: int = 3_000_000
-    pallet_min: int = 2
     pallet_hold_us: int = 1_500_000
+    alone_hold_us: int = 5_000_000
     reflect_db: float = 15.0  # a read this much weaker than the tag's strongest: a reflection
     back_slack_us: int = 300_000  # the side left may still hear it well this long after
     # the new side lost the tag: unheard for gone_us once it faded fade_db / 2 below its peak

@@ -55,13 +55,12 @@ def left(members: list[Track], now: int, p: PortalParams) -> bool:
     """A pallet of enough tags left the door on its new side: none of them is heard well on
     the side they came from since the lead changed, most of them moved on, and at least one
     swung clearly from one side to the other (not a reflection)."""
-    if len(members) < p.pallet_min:
-        return False
     went = members[0].lead
     came = 1 - went
     if any(m.strong_us[came] > m.lead_since + p.back_slack_us for m in members):
         return False
-    if now - max(m.lead_since for m in members) < p.pallet_hold_us:
+    hold = p.pallet_hold_us if len(members) > 1 else p.alone_hold_us
+    if now - max(m.lead_since for m in members) < hold:
         return False  # a forklift nosing through the door turns back within moments
     moved = sum(1 for m in members if m.moved_on(now, p))
     return 2 * moved > len(members) and all(credible(m, came, p) for m in members)
@@ -95,6 +94,8 @@ def rides(tr: Track, m: Mover, now: int, p: PortalParams) -> bool:
     if pending(tr) and tr.lead == m.came:
         return False  # crossing the other way on its own: not of this pallet
     weak = tr.top <= max(x.top for x in m.members) - p.ride_db
-    # heard mostly where the pallet went, and not after the pallet left: a mate read late
-    late_mate = tr.lead_last[m.came] < 0 and tr.last_us <= last + p.back_slack_us
+    # first heard as the pallet crossed, never leading where it came from, and not after the
+    # pallet left: a mate read late (badly oriented until the forklift turned)
+    late_mate = (tr.lead_last[m.came] < 0 and tr.first_us >= m.crossed_us - p.back_slack_us
+                 and tr.last_us <= last + p.back_slack_us)
     return weak or tr.turns > 0 or late_mate

@@ -238,8 +238,13 @@ class PortalTracker:
         early = tr.early
         if basis == "own" and early is not None and (
                 early[1] == tr.lead_since or abs(crossed - early[3]) < p.dedup_us):
-            # the crossing its pallet already moved it for, or one its pallet contradicts
-            self.suppressed["duplicate" if early[0] == came else "overridden"] += 1
+            # the crossing its pallet already moved it for (now confirmed: no compensating
+            # move any more), or one its pallet contradicts
+            if early[0] == came:
+                self.suppressed["duplicate"] += 1
+                tr.early = None
+            else:
+                self.suppressed["overridden"] += 1
             return None
         if tr.top < p.min_peak_dbm:
             self.suppressed["weak"] += 1

@@ -265,7 +265,8 @@ def test_time_comes_from_reads_only() -> None:
 
 
 def test_params_are_per_portal() -> None:
-    slow = PortalParams(settle_us=60 * S, gap_us=60 * S)
+    slow = PortalParams(settle_us=60 * S, gap_us=60 * S, pallet_hold_us=60 * S,
+                        alone_hold_us=60 * S)
     config = replace(SITE, portals=(replace(SITE.portals[0], params=slow), SITE.portals[1]))
     reads = moving(random.Random(11), "D1", INBOUND)
     tracker = PortalTracker(config)

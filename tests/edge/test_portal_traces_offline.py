@@ -55,21 +55,22 @@ def all_six() -> tuple[dict[str, dict[str, object]], dict[str, object]]:
 def test_every_trace_keeps_its_floor(
         all_six: tuple[dict[str, dict[str, object]], dict[str, object]], name: str) -> None:
     s = all_six[0][name]
-    assert s["recall_observable"] >= 0.78  # type: ignore[operator]
+    assert s["recall_observable"] >= 0.8  # type: ignore[operator]
     assert s["pallets_moved"] >= 0.85  # type: ignore[operator]
-    assert s["precision"] >= 0.88  # type: ignore[operator]
+    assert s["precision"] >= 0.89  # type: ignore[operator]
     assert s["direction_errors"] <= 4  # type: ignore[operator]
 
 
 def test_the_six_traces_together_keep_their_floor(
         all_six: tuple[dict[str, dict[str, object]], dict[str, object]]) -> None:
     s = all_six[1]
-    assert s["recall_observable"] >= 0.835  # type: ignore[operator]
+    assert s["recall_observable"] >= 0.85  # type: ignore[operator]
     assert s["pallets_moved"] >= 0.9  # type: ignore[operator]
     assert s["precision"] >= 0.945  # type: ignore[operator]
     assert s["direction_errors"] <= 13  # type: ignore[operator]
     # most pallets are decided as they leave, not after seconds of silence
-    assert s["latency_p50_s"] is not None and s["latency_p50_s"] <= 3.0  # type: ignore[operator]
+    assert s["latency_p50_s"] is not None and s["latency_p50_s"] <= 2.5  # type: ignore[operator]
+    assert s["latency_p99_s"] is not None and s["latency_p99_s"] <= 18  # type: ignore[operator]
 
 
 def test_the_early_experiment_decides_about_when_the_pallet_leaves_the_door() -> None:
