@@ -1,4 +1,4 @@
-"""`python -m cloud_hub`: serve, users, gateways, migrate, check, rebuild, epcis, demo."""
+"""`python -m cloud_hub`: serve, users, gateways, migrate, check, rebuild, epcis, trace, demo."""
 
 from __future__ import annotations
 
@@ -123,6 +123,46 @@ def cmd_epcis_export(settings: HubSettings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_trace(settings: HubSettings, args: argparse.Namespace) -> int:
+    import json
+
+    from cloud_hub.trace.model import DEFAULT_STEPS, MAX_STEPS, Direction, Limits
+    from cloud_hub.trace.pg.queries import warehouses_of
+    from cloud_hub.trace.pg.report import trace_report, unit_key
+    from cloud_hub.trace.shape import report_json
+    if (args.lot is None) == (args.unit is None):
+        raise ValueError("name either --lot (with an optional --sku) or --unit")
+    limit = args.limit or DEFAULT_STEPS
+    if not 1 <= limit <= MAX_STEPS:
+        raise ValueError(f"--limit is 1 to {MAX_STEPS}")
+    with _conn(settings) as conn:
+        if args.warehouse is None:
+            found = warehouses_of(conn, args.lot, unit_key(args.unit) if args.unit else None)
+            if len(found) != 1:
+                raise ValueError("name the warehouse (--warehouse): the ledger has it in "
+                                 + (", ".join(found) or "none"))
+            args.warehouse = found[0]
+        report = trace_report(conn, args.warehouse, lot=args.lot, sku=args.sku, unit=args.unit,
+                              direction=Direction(args.direction), offset=args.offset,
+                              limits=Limits(steps=limit))
+    if report is None:
+        what = f"unit {args.unit}" if args.unit else f"lot {args.lot}"
+        print(f"{what} is not in warehouse {args.warehouse}'s ledger", file=sys.stderr)
+        return 1
+    body = report_json(report, limit)
+    if args.json:
+        print(json.dumps(body))
+        return 0
+    for step in body["steps"]:
+        via = f" on {step['unit']}" if step["via_unit"] else ""
+        print(f"{step['occurred_at']}  {step['kind']:<11} {step['sku']}/{step['lot']} "
+              f"{step['quantity']}{via}  {step['from_location'] or '-'} -> "
+              f"{step['to_location'] or '(left)'}")
+    for h in body["now"]["at_locations"]:
+        print(f"now  {h['location']}  {h['sku']}/{h['lot']} {h['quantity']} {h['status']}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m cloud_hub", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -175,6 +215,16 @@ def parser() -> argparse.ArgumentParser:
     ex.add_argument("--event-type", action="append", help="ObjectEvent or AggregationEvent")
     ex.add_argument("--out", help="write to this file (default: standard output)")
     ex.set_defaults(func=cmd_epcis_export)
+    t = sub.add_parser("trace", help="a lot's or a unit's way, backward and forward")
+    t.add_argument("--warehouse", help="default: the one warehouse whose ledger has it")
+    t.add_argument("--lot")
+    t.add_argument("--sku", help="narrow the lot to one SKU")
+    t.add_argument("--unit", help="a unit key (sscc:..., epc:...) or a bare SSCC")
+    t.add_argument("--direction", choices=["backward", "forward", "both"], default="both")
+    t.add_argument("--offset", type=int, default=0)
+    t.add_argument("--limit", type=int, help="steps at most (default 1000, at most 10000)")
+    t.add_argument("--json", action="store_true", help="the REST answer's JSON")
+    t.set_defaults(func=cmd_trace)
     d = sub.add_parser("demo", help="embedded database, sample moves, stock printed")
     d.add_argument("--full", action="store_true", help=argparse.SUPPRESS)  # now make demo
     d.set_defaults(func=cmd_demo)

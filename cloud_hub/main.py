@@ -45,6 +45,7 @@ from cloud_hub.planning.api.deps import ALERTS
 from cloud_hub.planning.notify.alerts import MqttAlertPublisher
 from cloud_hub.planning.notify.runner import RulesRunner
 from cloud_hub.settings import HubSettings
+from cloud_hub.trace.api import routes as trace_api
 from cloud_hub.web.api import pages as web_pages
 from cloud_hub.web.api import routes as web_data
 from cloud_hub.work.api import config as work_config
@@ -61,6 +62,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     ingest_moves.router,  # POST /moves
     ledger_rejected.router,  # the rejected-moves queue
     epcis_api.router,  # /api/v1/epcis/events: the ledger as EPCIS 2.0
+    trace_api.router,  # /api/v1/trace: a lot's or unit's way, backward and forward
     ingest_letters.router,  # dead letters, gateways
     live_api.router,  # live tickets, the live WebSocket
     auth_admin.router,  # users, gateway credentials

@@ -203,6 +203,9 @@ def _catalog_and_ledger(go: Tour) -> None:
     assert go("GET", "/api/v1/units")[0]["contents"]
     assert go("GET", "/api/v1/units/{identifier}", path=f"/api/v1/units/{sscc}")["history"]
     assert go("GET", "/api/v1/moves")["items"]
+    traced = go("GET", "/api/v1/trace", params={"warehouse": WH, "lot": "L1"})
+    assert {lot["sku"] for lot in traced["lots"]} >= {"SKU-1", "SKU-2"}
+    assert go("GET", "/api/v1/trace", params={"warehouse": WH, "unit": sscc})["steps"]
     assert go("GET", "/api/v1/search", params={"q": "SKU-1"})
     (rejected,) = go("GET", "/api/v1/rejected")
     go("POST", "/api/v1/rejected/{event_id}/resolve",

@@ -1,0 +1,1 @@
+"""The trace's routes: GET /api/v1/trace."""

@@ -1,0 +1,1 @@
+"""The trace's SQL: bounded reads of moves, units, balances and the work tables."""

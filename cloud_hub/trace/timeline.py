@@ -1,0 +1,131 @@
+"""A lot's or a unit's trace, assembled from the moves trace/pg read: a timeline of steps.
+
+Rules kept here:
+
+- **Through units**: a unit that held a traced lot carried it; every move of the unit while it
+  held some of the lot is a step of the lot (`via_unit`, the quantity the unit held). What a unit
+  holds is folded from its moves as the ledger decided them (ledger/decide.py): a unit move
+  brings declared contents when the unit held nothing; an item move with a unit takes out of the
+  unit when the unit stood at its `from_location`, puts into it when at its `to_location`.
+- **Directions**: for a lot, backward is the steps that brought it in (receive, arrival) — with
+  their receipts, ASN lines and suppliers; forward is every step after (putaway, transfer, pick,
+  pack, unpack, ship, adjust, count). For a unit, backward is its lots' steps up to the last time
+  stock went into the unit, forward the unit's own steps (its moves, what went in and out).
+- Steps come in event time order (occurred_at, then the ledger's seq); a page is `limit` steps
+  from `offset` of the bounded whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from cloud_hub.trace.model import Direction, LotKey, MoveRow, Step, Trace
+
+INBOUND = frozenset({"receive", "portal_pass"})
+ZERO = Decimal(0)
+
+
+def task_ref(task_id: str | None, prefix: str) -> str | None:
+    if task_id is not None and task_id.startswith(prefix):
+        return task_id[len(prefix):] or None
+    return None
+
+
+def _step(row: MoveRow, kind: str, key: LotKey, quantity: Decimal | None, *,
+          via_unit: bool) -> Step:
+    return Step(seq=row.seq, event_id=row.event_id, occurred_at=row.occurred_at, kind=kind,
+                sku=key.sku, lot=key.lot, quantity=quantity, unit=row.unit_key, via_unit=via_unit,
+                from_location=row.from_location, to_location=row.to_location,
+                status=row.status, to_status=row.to_status, user=row.user_id,
+                receipt=task_ref(row.task_id, "receipt:"), order=task_ref(row.task_id, "ship:"))
+
+
+@dataclass(frozen=True, slots=True)
+class Carried:
+    """What folding one unit's moves found: the steps it carried traced lots on, and the kind
+    (pack / unpack) of each item move into or out of it, by seq."""
+
+    steps: tuple[Step, ...]
+    kinds: Mapping[int, str]
+
+
+def fold_unit(moves: Sequence[MoveRow], traced: frozenset[LotKey]) -> Carried:
+    """Fold a unit's moves (in the ledger's seq order) into the steps it carried traced lots."""
+    place: str | None = None
+    held: dict[LotKey, Decimal] = {}
+    steps: list[Step] = []
+    kinds: dict[int, str] = {}
+    for row in sorted(moves, key=lambda r: r.seq):
+        key = row.lot_key
+        if key is None:  # the unit itself moved
+            if not any(q > ZERO for q in held.values()) and row.contents:
+                held = {}
+                for line in row.contents:
+                    k = LotKey(line.sku, line.lot)
+                    held[k] = held.get(k, ZERO) + line.quantity
+            for k in sorted(held):
+                if k in traced and held[k] > ZERO:
+                    steps.append(_step(row, row.reason, k, held[k], via_unit=True))
+            place = row.to_location
+            continue
+        qty = row.quantity or ZERO
+        if place is not None and place == row.from_location:
+            held[key] = held.get(key, ZERO) - qty
+            kinds[row.seq] = "unpack"
+        elif place is not None and place == row.to_location:
+            held[key] = held.get(key, ZERO) + qty
+            kinds[row.seq] = "pack"
+    return Carried(tuple(steps), kinds)
+
+
+def _in_direction(steps: list[Step], direction: Direction, unit: str | None) -> list[Step]:
+    if direction is Direction.BOTH:
+        return steps
+    if unit is None:
+        inbound = direction is Direction.BACKWARD
+        return [s for s in steps if (s.kind in INBOUND) is inbound]
+    own = [s for s in steps if s.unit == unit]
+    if direction is Direction.FORWARD:
+        return own
+    into = [s.occurred_at for s in own if s.kind == "pack" or (s.via_unit and s.kind in INBOUND)]
+    if not into:
+        return [s for s in steps if s.kind in INBOUND]
+    last_in = max(into)
+    return [s for s in steps if s.occurred_at <= last_in]
+
+
+def assemble(lots: Iterable[LotKey], lot_moves: Sequence[MoveRow],
+             carriers: Mapping[str, Sequence[MoveRow]], direction: Direction, *,
+             unit: str | None = None, offset: int = 0, limit: int = 1_000,
+             cut: bool = False) -> Trace:
+    """The trace of `lots` (or of the unit `unit` that held them) from the rows read: the lots'
+    own item moves and every move of each unit that ever held one of them. `cut`: a read hit its
+    bound, so the trace may miss steps."""
+    traced = frozenset(lots)
+    steps: list[Step] = []
+    kinds: dict[int, str] = {}
+    for moves in carriers.values():
+        carried = fold_unit(moves, traced)
+        steps.extend(carried.steps)
+        kinds.update(carried.kinds)
+    seen: set[int] = set()
+    item_rows = [r for moves in carriers.values() for r in moves if r.sku is not None]
+    for row in [*lot_moves, *item_rows]:
+        key = row.lot_key
+        if key is None or key not in traced or row.seq in seen:
+            continue
+        seen.add(row.seq)
+        steps.append(_step(row, kinds.get(row.seq, row.reason), key, row.quantity,
+                           via_unit=False))
+    steps.sort(key=lambda s: (s.occurred_at, s.seq, s.sku, s.lot))
+    chosen = _in_direction(steps, direction, unit)
+    page = chosen[offset:offset + limit]
+    more = offset + limit < len(chosen)
+    held_by = sorted({s.unit for s in steps if s.unit is not None})
+    return Trace(lots=tuple(sorted(traced)), steps=tuple(page), units=tuple(held_by),
+                 truncated=cut, total_steps=len(chosen),
+                 next_offset=offset + limit if more else None,
+                 receipts=tuple(sorted({s.receipt for s in chosen if s.receipt})),
+                 orders=tuple(sorted({s.order for s in chosen if s.order})))
