@@ -64,7 +64,7 @@ class Limits:
     """How much one trace may read. Bounds are per query; `steps` is what the answer holds."""
 
     lots: int = 50  # lots a unit's trace follows
-    carriers: int = 1_000  # units that ever held the traced lots
+    carriers: int = 5_000  # units that ever held the traced lots
     moves: int = 20_000  # moves read per query (a lot's own, its carriers')
     steps: int = 1_000  # steps answered (the caller's `limit`, at most MAX_STEPS)
 

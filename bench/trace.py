@@ -1,0 +1,164 @@
+"""Benchmark: trace latency over a large ledger — a lot with ~10,000 touching moves spread over
+2,000 pallets, and ordinary lots among millions of moves.
+
+A throw-away database on the shared PostgreSQL is seeded straight into `moves` (set-based; the
+apply path's own bench is bench/ledger_apply.py): --moves background moves in cycles of five
+(a lot received loose, put away, a pallet received declaring its contents, an item packed into
+it, the pallet shipped), then the hot lot: per pallet, received declaring 10 of HOT, put away,
+moved, 4 picked out of it, 4 shipped — 5 moves a pallet, its balances at 1,000 locations.
+Each trace is `trace_report` + the JSON shape (what GET /api/v1/trace answers, without HTTP),
+direction both, default page (1,000 steps). Prints one JSON line last; `load_average` says how
+busy the shared machine was.
+
+    .venv/bin/python bench/trace.py --moves 5000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+
+from cloud_hub.db.database import connect  # noqa: E402
+from cloud_hub.trace.model import Direction  # noqa: E402
+from cloud_hub.trace.pg.report import trace_report  # noqa: E402
+from cloud_hub.trace.shape import report_json  # noqa: E402
+
+ADMIN = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+WH = "TRB"
+LOTS = 99_991  # background lot codes; each names one SKU
+PALLET0 = 800_000_000_000_000_000  # the hot lot's pallets: sscc:<PALLET0 + n>
+BACKGROUND = """
+INSERT INTO moves (event_id, occurred_at, received_at, warehouse, source_kind, device_id,
+                   unit_key, sku, lot, quantity, stock_status, from_location, to_location,
+                   reason, task_id, outcome, payload)
+SELECT gen_random_uuid(), t0 + make_interval(secs => i), t0 + make_interval(secs => i + 1),
+       %(wh)s, 'pda', 'dev-' || (i %% 7),
+       CASE WHEN k IN (2, 3, 4) THEN 'sscc:' || (300000000000000000 + c)::text END,
+       CASE WHEN k IN (0, 1, 3) THEN 'S' || (c %% %(lots)s %% 50) END,
+       CASE WHEN k IN (0, 1, 3) THEN 'LOT-' || (c %% %(lots)s) END,
+       CASE WHEN k IN (0, 1) THEN 12 WHEN k = 3 THEN 3 END,
+       CASE WHEN k IN (0, 1, 3) THEN 'available' END,
+       CASE k WHEN 1 THEN 'DOCK' WHEN 3 THEN 'BIN' || (c %% 400) WHEN 4 THEN 'PACK' END,
+       CASE k WHEN 0 THEN 'DOCK' WHEN 1 THEN 'BIN' || (c %% 400) WHEN 2 THEN 'PACK'
+              WHEN 3 THEN 'PACK' END,
+       (ARRAY['receive','putaway','receive','pick','ship'])[k + 1],
+       CASE k WHEN 0 THEN 'receipt:R' || c WHEN 4 THEN 'ship:O' || c END, 'applied',
+       CASE k WHEN 2 THEN json_build_object('contents', json_build_array(json_build_object(
+           'sku', 'S' || ((c + 1) %% %(lots)s %% 50), 'lot', 'LOT-' || ((c + 1) %% %(lots)s),
+           'quantity', 5))) END
+  FROM (SELECT i, i %% 5 AS k, i / 5 AS c, timestamptz '2026-01-01 00:00:00+00' AS t0
+          FROM generate_series(0, %(n)s - 1) AS i) g
+"""
+HOT = """
+INSERT INTO moves (event_id, occurred_at, received_at, warehouse, source_kind, device_id,
+                   unit_key, sku, lot, quantity, stock_status, from_location, to_location,
+                   reason, task_id, outcome, payload)
+SELECT gen_random_uuid(), t0 + make_interval(secs => i * 7), t0 + make_interval(secs => i * 7),
+       %(wh)s, 'pda', 'dev-1',
+       CASE WHEN k IN (0, 1, 2, 3) THEN 'sscc:' || (800000000000000000 + p)::text END,
+       CASE WHEN k IN (3, 4) THEN 'HS' END, CASE WHEN k IN (3, 4) THEN 'HOT' END,
+       CASE WHEN k IN (3, 4) THEN 4 END, CASE WHEN k IN (3, 4) THEN 'available' END,
+       CASE k WHEN 1 THEN 'DOCK' WHEN 2 THEN 'HB' || (p %% 1000) WHEN 3 THEN 'HC' || (p %% 1000)
+              WHEN 4 THEN 'PACK' END,
+       CASE k WHEN 0 THEN 'DOCK' WHEN 1 THEN 'HB' || (p %% 1000) WHEN 2 THEN 'HC' || (p %% 1000)
+              WHEN 3 THEN 'PACK' END,
+       (ARRAY['receive','putaway','transfer','pick','ship'])[k + 1],
+       CASE k WHEN 0 THEN 'receipt:H' || (p / 100) WHEN 4 THEN 'ship:HO' || p END, 'applied',
+       CASE k WHEN 0 THEN json '{"contents": [{"sku": "HS", "lot": "HOT", "quantity": 10}]}' END
+  FROM (SELECT i, i %% 5 AS k, i / 5 AS p, timestamptz '2026-02-01 00:00:00+00' AS t0
+          FROM generate_series(0, %(pallets)s * 5 - 1) AS i) g
+"""
+NOW = """
+INSERT INTO balances (location, sku, lot, status, warehouse, quantity)
+SELECT 'HC' || i, 'HS', 'HOT', 'available', %(wh)s, 12 FROM generate_series(0, 999) i;
+INSERT INTO units (unit_key, warehouse, location, since, last_event)
+SELECT 'sscc:' || (800000000000000000 + p)::text, %(wh)s, 'HC' || (p %% 1000), now(),
+       gen_random_uuid() FROM generate_series(0, %(pallets)s - 1) p;
+INSERT INTO unit_contents (unit_key, sku, lot, status, quantity)
+SELECT 'sscc:' || (800000000000000000 + p)::text, 'HS', 'HOT', 'available', 6
+  FROM generate_series(0, %(pallets)s - 1) p;
+"""
+
+
+def seed(url: str, moves: int, pallets: int) -> None:
+    with connect(url) as conn:
+        conn.execute(BACKGROUND, {"wh": WH, "n": moves, "lots": LOTS})
+        conn.execute(HOT, {"wh": WH, "pallets": pallets})
+        for statement in NOW.split(";"):
+            if statement.strip():
+                conn.execute(statement, {"wh": WH, "pallets": pallets})
+        conn.execute("ANALYZE")
+
+
+def timed(conn: psycopg.Connection, **what: str) -> tuple[float, int]:
+    start = time.perf_counter()
+    report = trace_report(conn, WH, direction=Direction.BOTH, **what)  # type: ignore[arg-type]
+    assert report is not None, what
+    body = report_json(report, 1_000)
+    json.dumps(body)
+    return (time.perf_counter() - start) * 1000, body["page"]["total_steps"]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--moves", type=int, default=5_000_000)
+    p.add_argument("--pallets", type=int, default=2_000, help="pallets of the hot lot")
+    p.add_argument("--runs", type=int, default=50)
+    args = p.parse_args()
+    name = f"sp_bench_trace_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        started = time.perf_counter()
+        seed(url, args.moves, args.pallets)
+        seeded = time.perf_counter() - started
+        rng = random.Random(21)
+        with psycopg.connect(url) as conn:
+            timed(conn, lot="HOT")  # warm the cache once
+            hot = [timed(conn, lot="HOT") for _ in range(args.runs)]
+            hot_sku = [timed(conn, lot="HOT", sku="HS") for _ in range(args.runs)]
+            lots = min(LOTS, args.moves // 5)
+            small = [timed(conn, lot=f"LOT-{rng.randrange(lots)}") for _ in range(args.runs)]
+            units = [timed(conn, unit=f"sscc:{PALLET0 + rng.randrange(args.pallets)}")
+                     for _ in range(args.runs)]
+            truncated = trace_report(conn, WH, lot="HOT")
+        hot_ms = [ms for ms, _ in hot] + [ms for ms, _ in hot_sku]
+        figures = {
+            "moves": args.moves + args.pallets * 5, "seed_seconds": round(seeded, 1),
+            "hot_lot_touching_moves": hot[0][1],
+            "trace_ms_p50": round(statistics.median(hot_ms), 1),
+            "trace_ms_p99": round(percentile(hot_ms, 0.99), 1),
+            "small_lot_ms_p50": round(statistics.median(ms for ms, _ in small), 1),
+            "small_lot_ms_p99": round(percentile([ms for ms, _ in small], 0.99), 1),
+            "small_lot_steps_median": statistics.median(n for _, n in small),
+            "unit_ms_p50": round(statistics.median(ms for ms, _ in units), 1),
+            "unit_ms_p99": round(percentile([ms for ms, _ in units], 0.99), 1),
+            "hot_truncated": truncated is not None and truncated.trace.truncated,
+            "load_average": round(os.getloadavg()[0], 1), "runs": args.runs}
+    finally:
+        with psycopg.connect(ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
