@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Direction(StrEnum):
@@ -19,8 +20,7 @@ class Direction(StrEnum):
     BOTH = "both"
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class LotKey:
+class LotKey(NamedTuple):
     sku: str
     lot: str
 
@@ -34,9 +34,9 @@ class ContentLine:
     quantity: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class MoveRow:
-    """A `moves` row as the trace reads it (trace/pg/queries.py: MOVE_COLUMNS)."""
+class MoveRow(NamedTuple):
+    """A `moves` row as the trace reads it (trace/pg/queries.py: MOVE_COLUMNS), a tuple: a hot
+    lot is tens of thousands of them. `contents`: what a unit move declared, JSON text."""
 
     seq: int
     event_id: str
@@ -52,11 +52,12 @@ class MoveRow:
     to_location: str | None
     task_id: str | None
     user_id: str | None
-    contents: tuple[ContentLine, ...] = ()
+    contents: str | None = None
 
     @property
     def lot_key(self) -> LotKey | None:
-        return LotKey(self.sku, self.lot or "") if self.sku is not None else None
+        sku = self.sku
+        return None if sku is None else LotKey(sku, self.lot or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +74,7 @@ DEFAULT_STEPS = 1_000
 MAX_STEPS = 10_000
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """One thing that happened to the traced stock. `via_unit`: the stock moved because the unit
     holding it moved (the unit's own move; quantity is what the unit held of the lot)."""
 

@@ -17,14 +17,28 @@ Rules kept here:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 
-from cloud_hub.trace.model import Direction, LotKey, MoveRow, Step, Trace
+from cloud_hub.trace.model import ContentLine, Direction, LotKey, MoveRow, Step, Trace
 
 INBOUND = frozenset({"receive", "portal_pass"})
 ZERO = Decimal(0)
+
+
+def declared(text: str | None) -> tuple[ContentLine, ...]:
+    """The contents a unit move declared (its payload's `contents`, JSON text); lines without a
+    SKU (a GTIN only) or quantity are not traced."""
+    if not text:
+        return ()
+    lines = json.loads(text)
+    if not isinstance(lines, list):
+        return ()
+    return tuple(ContentLine(str(ln["sku"]), str(ln.get("lot") or ""), Decimal(str(ln["quantity"])))
+                 for ln in lines if isinstance(ln, dict) and ln.get("sku") and "quantity" in ln)
 
 
 def task_ref(task_id: str | None, prefix: str) -> str | None:
@@ -35,11 +49,11 @@ def task_ref(task_id: str | None, prefix: str) -> str | None:
 
 def _step(row: MoveRow, kind: str, key: LotKey, quantity: Decimal | None, *,
           via_unit: bool) -> Step:
-    return Step(seq=row.seq, event_id=row.event_id, occurred_at=row.occurred_at, kind=kind,
-                sku=key.sku, lot=key.lot, quantity=quantity, unit=row.unit_key, via_unit=via_unit,
-                from_location=row.from_location, to_location=row.to_location,
-                status=row.status, to_status=row.to_status, user=row.user_id,
-                receipt=task_ref(row.task_id, "receipt:"), order=task_ref(row.task_id, "ship:"))
+    task = row.task_id
+    return Step(row.seq, row.event_id, row.occurred_at, kind, key.sku, key.lot, quantity,
+                row.unit_key, via_unit, row.from_location, row.to_location, row.status,
+                row.to_status, row.user_id, task and task_ref(task, "receipt:"),
+                task and task_ref(task, "ship:"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,17 +66,18 @@ class Carried:
 
 
 def fold_unit(moves: Sequence[MoveRow], traced: frozenset[LotKey]) -> Carried:
-    """Fold a unit's moves (in the ledger's seq order) into the steps it carried traced lots."""
+    """Fold a unit's moves, given in the ledger's seq order (the order it applied them), into
+    the steps it carried traced lots on."""
     place: str | None = None
     held: dict[LotKey, Decimal] = {}
     steps: list[Step] = []
     kinds: dict[int, str] = {}
-    for row in sorted(moves, key=lambda r: r.seq):
+    for row in moves:
         key = row.lot_key
         if key is None:  # the unit itself moved
-            if not any(q > ZERO for q in held.values()) and row.contents:
+            if row.contents and not any(q > ZERO for q in held.values()):
                 held = {}
-                for line in row.contents:
+                for line in declared(row.contents):
                     k = LotKey(line.sku, line.lot)
                     held[k] = held.get(k, ZERO) + line.quantity
             for k in sorted(held):
@@ -119,7 +134,9 @@ def assemble(lots: Iterable[LotKey], lot_moves: Sequence[MoveRow],
         seen.add(row.seq)
         steps.append(_step(row, kinds.get(row.seq, row.reason), key, row.quantity,
                            via_unit=False))
-    steps.sort(key=lambda s: (s.occurred_at, s.seq, s.sku, s.lot))
+    # event time, then seq; a unit move's steps stay in lot order (stable sorts, cheap keys)
+    steps.sort(key=attrgetter("seq"))
+    steps.sort(key=attrgetter("occurred_at"))
     chosen = _in_direction(steps, direction, unit)
     page = chosen[offset:offset + limit]
     more = offset + limit < len(chosen)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
-from cloud_hub.trace.model import ContentLine, Direction, LotKey, MoveRow
+from cloud_hub.trace.model import Direction, LotKey, MoveRow
 from cloud_hub.trace.timeline import assemble, fold_unit
 from tests.ledger.factories import at
 
@@ -14,15 +15,16 @@ OTHER = LotKey("S", "L2")
 
 def row(seq: int, reason: str, frm: str | None, to: str | None, *, unit: str | None = "P",
         item: LotKey | None = None, qty: int | None = None,
-        contents: tuple[ContentLine, ...] = ()) -> MoveRow:
+        contents: list[tuple[str, str, int]] | None = None) -> MoveRow:
     return MoveRow(seq, f"e{seq}", at(seq), reason, unit, item.sku if item else None,
                    item.lot if item else None, Decimal(qty) if qty is not None else None,
-                   "available", None, frm, to, None, None, contents)
+                   "available", None, frm, to, None, None,
+                   json.dumps([{"sku": sku, "lot": lot, "quantity": q} for sku, lot, q in contents])
+                   if contents is not None else None)
 
 
 PALLET = [
-    row(1, "receive", None, "DOCK", contents=(ContentLine("S", "L1", Decimal(5)),
-                                              ContentLine("S", "L2", Decimal(7)))),
+    row(1, "receive", None, "DOCK", contents=[("S", "L1", 5), ("S", "L2", 7)]),
     row(2, "putaway", "DOCK", "BIN", ),
     row(3, "pick", "BIN", "STAGE", item=L, qty=5),  # all of L1 out of the pallet
     row(4, "transfer", "BIN", "BIN-2"),  # the pallet moves on without L1
@@ -38,7 +40,7 @@ def test_a_unit_carries_a_lot_only_while_it_holds_some() -> None:
 
 def test_declared_contents_count_only_for_an_empty_unit() -> None:
     refilled = [*PALLET, row(5, "transfer", "BIN-2", "BIN-3",
-                             contents=(ContentLine("S", "L1", Decimal(9)),))]
+                             contents=[("S", "L1", 9)])]
     # the pallet still holds L2: the ledger ignores contents declared for a unit that holds stock
     steps = fold_unit(refilled, frozenset({L})).steps
     assert [s.seq for s in steps] == [1, 2]

@@ -19,7 +19,6 @@ from typing import Any
 import psycopg
 
 from cloud_hub.trace.model import (
-    ContentLine,
     Holding,
     LotKey,
     MoveRow,
@@ -27,6 +26,7 @@ from cloud_hub.trace.model import (
     Pick,
     ReceiptRef,
 )
+from cloud_hub.trace.timeline import declared
 
 MOVE_COLUMNS = """seq, event_id::text, occurred_at, reason, unit_key, sku, lot, quantity,
     stock_status, payload->>'to_status', from_location, to_location, task_id, user_id,
@@ -36,21 +36,8 @@ _DECLARED = ("unit_key IS NOT NULL AND sku IS NULL AND payload IS NOT NULL "
              "AND (payload->'contents')::jsonb @> %s::jsonb")
 
 
-def _contents(text: str | None) -> tuple[ContentLine, ...]:
-    if not text:
-        return ()
-    lines = json.loads(text)
-    if not isinstance(lines, list):
-        return ()
-    return tuple(ContentLine(str(ln["sku"]), str(ln.get("lot") or ""), Decimal(str(ln["quantity"])))
-                 for ln in lines if isinstance(ln, dict) and ln.get("sku") and "quantity" in ln)
-
-
 def _move(row: Sequence[Any]) -> MoveRow:
-    (seq, event_id, occurred_at, reason, unit, sku, lot, quantity, status, to_status, frm, to,
-     task_id, user_id, contents) = row
-    return MoveRow(seq, event_id, occurred_at, reason, unit, sku, lot, quantity, status,
-                   to_status, frm, to, task_id, user_id, _contents(contents))
+    return MoveRow._make(row)
 
 
 def lots_named(conn: psycopg.Connection, warehouse: str, lot: str, sku: str | None,
@@ -78,7 +65,7 @@ def lots_named(conn: psycopg.Connection, warehouse: str, lot: str, sku: str | No
     for row in conn.execute(
             f"SELECT (payload->'contents')::text FROM moves WHERE {_DECLARED} AND warehouse = %s "
             "LIMIT %s", (pattern, warehouse, bound)):
-        found |= {ln.sku for ln in _contents(row[0]) if ln.lot == lot and sku in (None, ln.sku)}
+        found |= {ln.sku for ln in declared(row[0]) if ln.lot == lot and sku in (None, ln.sku)}
     return [LotKey(s, lot) for s in sorted(found)][:bound + 1]
 
 
@@ -113,7 +100,7 @@ def lots_of_unit(conn: psycopg.Connection, warehouse: str, unit: str,
     for (text,) in conn.execute(
             "SELECT (payload->'contents')::text FROM moves WHERE unit_key = %s AND sku IS NULL "
             "AND payload IS NOT NULL AND warehouse = %s LIMIT %s", (unit, warehouse, bound)):
-        found |= {LotKey(ln.sku, ln.lot) for ln in _contents(text)}
+        found |= {LotKey(ln.sku, ln.lot) for ln in declared(text)}
     return sorted(found)[:bound + 1]
 
 
