@@ -166,6 +166,9 @@ def test_real_bodies_match_their_declared_schemas(hub: Hub) -> None:
         _work(go)
         _planning(go)
         _web_and_ops(go)
+        held = go("POST", "/api/v1/recalls", json={"recall_id": "RC-1", "warehouse": WH,
+                                                   "sku": "SKU-2", "lot": "L1"})
+        assert held["held"] > 0 and held["move_ids"]
     untoured = JSON_ROUTES - go.seen - set(NOT_TOURED)
     assert not untoured, f"JSON routes the tour does not check: {sorted(untoured)}"
 

@@ -104,3 +104,29 @@ class TraceReport(Body):
     page: Page
     truncated: bool = Field(description="a read hit its bound: the trace may miss steps")
     notes: list[str]
+
+
+class Shipped(Body):
+    order_id: str = Field(description="empty: shipped on no order")
+    quantity: Num
+    carrier: str | None
+
+
+class RecallReport(Body):
+    """What a recall held, what it found open, and the lot's story: received, on hand, shipped."""
+
+    recall_id: str
+    warehouse: str
+    sku: str
+    lot: str
+    held: Num = Field(description="quantity put on hold (status quarantine) now")
+    move_ids: list[str] = Field(description="the hold moves, applied through the ledger")
+    held_whole_units: list[str]
+    taken_out_of_units: list[str] = Field(
+        description="mixed units whose share of the lot was held loose at their place")
+    open_picks: list[PickRef] = Field(description="open picks of the lot: stop them")
+    received: Num
+    receipts: list[ReceiptRef]
+    now: Now
+    shipped: list[Shipped]
+    truncated: bool
