@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 import psycopg
@@ -141,16 +142,29 @@ def carriers(conn: psycopg.Connection, warehouse: str, lots: Iterable[LotKey],
 
 
 def unit_moves(conn: psycopg.Connection, warehouse: str, units: Sequence[str],
+               lots: Sequence[LotKey], read: Sequence[MoveRow],
                bound: int) -> tuple[dict[str, list[MoveRow]], bool]:
-    """Every applied move of the units (their own and items into and out of them), in seq order."""
+    """Every applied move of the units (their own and items into and out of them), each unit's
+    in seq order. The item moves of the lotted `lots` were `read` already (lot_moves): they are
+    merged in rather than read twice."""
+    lotted = [key for key in lots if key.lot]
     got = conn.execute(
         f"SELECT {MOVE_COLUMNS} FROM moves WHERE unit_key = ANY(%s) AND warehouse = %s "
-        "AND outcome = 'applied' ORDER BY seq LIMIT %s",
-        (list(units), warehouse, bound + 1)).fetchall()
+        "AND outcome = 'applied' AND (sku IS NULL OR coalesce(lot, '') = '' OR (sku, lot) NOT IN "
+        "(SELECT * FROM unnest(%s::text[], %s::text[]))) ORDER BY seq LIMIT %s",
+        (list(units), warehouse, [k.sku for k in lotted], [k.lot for k in lotted],
+         bound + 1)).fetchall()
     out: dict[str, list[MoveRow]] = {u: [] for u in units}
     for row in got[:bound]:
         move = _move(row)
         out[move.unit_key or ""].append(move)
+    merged = set()
+    for move in read:
+        if move.unit_key is not None and move.unit_key in out:
+            out[move.unit_key].append(move)
+            merged.add(move.unit_key)
+    for unit in merged:
+        out[unit].sort(key=attrgetter("seq"))
     return out, len(got) > bound
 
 

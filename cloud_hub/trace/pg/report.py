@@ -45,7 +45,7 @@ def trace_report(conn: psycopg.Connection, warehouse: str, *, lot: str | None = 
         units, units_cut = q.carriers(conn, warehouse, lots, moves, limits.carriers)
         if unit is not None and unit not in units:
             units = [unit, *units]
-        carried, carried_cut = q.unit_moves(conn, warehouse, units, limits.moves)
+        carried, carried_cut = q.unit_moves(conn, warehouse, units, lots, moves, limits.moves)
         trace = assemble(lots, moves, carried, direction, unit=unit, offset=offset,
                          limit=limits.steps, cut=cut or moves_cut or units_cut or carried_cut)
         on_hand, in_units, now_cut = q.holdings(conn, warehouse, lots, limits.steps)
