@@ -8,7 +8,7 @@ it, the pallet shipped), then the hot lot: per pallet, received declaring 10 of 
 moved, 4 picked out of it, 4 shipped — 5 moves a pallet, its balances at 1,000 locations.
 Each trace is `trace_report` + the JSON shape (what GET /api/v1/trace answers, without HTTP),
 direction both, default page (1,000 steps). Prints one JSON line last; `load_average` says how
-busy the shared machine was.
+busy the shared machine was. The hub's GC tuning is installed, as `serve` does.
 
     .venv/bin/python bench/trace.py --moves 5000000
 """
@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 
 from cloud_hub.db.database import connect  # noqa: E402
+from cloud_hub.ops import gc_pauses  # noqa: E402
 from cloud_hub.trace.model import Direction  # noqa: E402
 from cloud_hub.trace.pg.report import trace_report  # noqa: E402
 from cloud_hub.trace.shape import report_json  # noqa: E402
@@ -130,6 +131,7 @@ def main() -> int:
         started = time.perf_counter()
         seed(url, args.moves, args.pallets)
         seeded = time.perf_counter() - started
+        gc_pauses.install()  # the hub's own GC tuning (cloud_hub/ops/gc_pauses.py), as it serves
         rng = random.Random(21)
         with psycopg.connect(url) as conn:
             timed(conn, lot="HOT")  # warm the cache once
