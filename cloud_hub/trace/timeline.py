@@ -34,10 +34,10 @@ def declared(text: str | None) -> tuple[ContentLine, ...]:
     SKU (a GTIN only) or quantity are not traced."""
     if not text:
         return ()
-    lines = json.loads(text)
+    lines = json.loads(text, parse_float=Decimal, parse_int=Decimal)
     if not isinstance(lines, list):
         return ()
-    return tuple(ContentLine(str(ln["sku"]), str(ln.get("lot") or ""), Decimal(str(ln["quantity"])))
+    return tuple(ContentLine(str(ln["sku"]), str(ln.get("lot") or ""), Decimal(ln["quantity"]))
                  for ln in lines if isinstance(ln, dict) and ln.get("sku") and "quantity" in ln)
 
 
@@ -68,31 +68,40 @@ class Carried:
 def fold_unit(moves: Sequence[MoveRow], traced: frozenset[LotKey]) -> Carried:
     """Fold a unit's moves, given in the ledger's seq order (the order it applied them), into
     the steps it carried traced lots on."""
-    place: str | None = None
-    held: dict[LotKey, Decimal] = {}
     steps: list[Step] = []
     kinds: dict[int, str] = {}
+    _fold_into(moves, traced, steps, kinds)
+    return Carried(tuple(steps), kinds)
+
+
+def _fold_into(moves: Sequence[MoveRow], traced: frozenset[LotKey], steps: list[Step],
+               kinds: dict[int, str]) -> None:
+    place: str | None = None
+    held: dict[LotKey, Decimal] = {}
     for row in moves:
-        key = row.lot_key
-        if key is None:  # the unit itself moved
+        sku = row.sku
+        if sku is None:  # the unit itself moved
             if row.contents and not any(q > ZERO for q in held.values()):
                 held = {}
                 for line in declared(row.contents):
                     k = LotKey(line.sku, line.lot)
                     held[k] = held.get(k, ZERO) + line.quantity
-            for k in sorted(held):
-                if k in traced and held[k] > ZERO:
-                    steps.append(_step(row, row.reason, k, held[k], via_unit=True))
+            carried = [k for k, q in held.items() if q > ZERO and k in traced]
+            if len(carried) > 1:
+                carried.sort()
+            for k in carried:
+                steps.append(_step(row, row.reason, k, held[k], via_unit=True))
             place = row.to_location
             continue
-        qty = row.quantity or ZERO
-        if place is not None and place == row.from_location:
-            held[key] = held.get(key, ZERO) - qty
+        if place is None:
+            continue
+        key = LotKey(sku, row.lot or "")
+        if place == row.from_location:
+            held[key] = held.get(key, ZERO) - (row.quantity or ZERO)
             kinds[row.seq] = "unpack"
-        elif place is not None and place == row.to_location:
-            held[key] = held.get(key, ZERO) + qty
+        elif place == row.to_location:
+            held[key] = held.get(key, ZERO) + (row.quantity or ZERO)
             kinds[row.seq] = "pack"
-    return Carried(tuple(steps), kinds)
 
 
 def _in_direction(steps: list[Step], direction: Direction, unit: str | None) -> list[Step]:
@@ -122,9 +131,7 @@ def assemble(lots: Iterable[LotKey], lot_moves: Sequence[MoveRow],
     steps: list[Step] = []
     kinds: dict[int, str] = {}
     for moves in carriers.values():
-        carried = fold_unit(moves, traced)
-        steps.extend(carried.steps)
-        kinds.update(carried.kinds)
+        _fold_into(moves, traced, steps, kinds)
     seen: set[int] = set()
     item_rows = [r for moves in carriers.values() for r in moves if r.sku is not None]
     for row in [*lot_moves, *item_rows]:
