@@ -12,6 +12,7 @@ from typing import Any
 
 from cloud_hub.ledger.pg.apply import ApplyService
 from cloud_hub.trace.model import Direction, Limits, LotKey, Report
+from cloud_hub.trace.pg.queries import lots_named
 from cloud_hub.trace.pg.report import trace_report
 from cloud_hub.trace.recall import HoldPlan, UnitShare, plan_hold
 from cloud_hub.work.pg.apply import apply_moves
@@ -42,10 +43,8 @@ def recall(pool: Any, ledger: ApplyService, warehouse: str, key: LotKey, *, reca
     """Hold every available quantity of the lot in the warehouse; None when the warehouse's
     ledger never saw the lot."""
     with pool.connection() as conn:
-        report = trace_report(conn, warehouse, lot=key.lot, sku=key.sku,
-                              direction=Direction.BOTH, limits=Limits(steps=1))
-    if report is None:
-        return None
+        if not lots_named(conn, warehouse, key.lot, key.sku, 1):
+            return None
     with pool.connection() as conn, ledger.transaction(conn) as posting:
         balances = {loc: qty for loc, qty in conn.execute(
             "SELECT location, quantity FROM balances WHERE lot = %s AND sku = %s AND lot <> '' "
