@@ -173,3 +173,16 @@ def test_cli_json_equals_rest(hub: Hub) -> None:
                          env=hub_env(hub.settings), cwd=ROOT, check=True, timeout=120,
                          capture_output=True)
     assert json.loads(out.stdout) == rest
+
+
+def test_cli_finds_the_warehouse_or_asks_for_it(hub: Hub) -> None:
+    def cli(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "cloud_hub", "trace", *args],
+                              env=hub_env(hub.settings), cwd=ROOT, timeout=120,
+                              capture_output=True)
+    both = cli("--lot", "L-TR", "--json")  # in WH1 and WH2: which one?
+    assert both.returncode == 2 and b"WH1, WH2" in both.stderr
+    unit = cli("--unit", OUT, "--json", "--direction", "forward")
+    assert unit.returncode == 0, unit.stderr
+    assert json.loads(unit.stdout) == trace(hub, unit=OUT, direction="forward")
+    assert cli("--lot", "NO-SUCH", "--warehouse", "WH1").returncode == 1

@@ -25,8 +25,10 @@ def trace_report(conn: psycopg.Connection, warehouse: str, *, lot: str | None = 
     """The trace of a lot (with `sku`: of that SKU's lot) or of a unit in `warehouse`; None when
     the warehouse's ledger never saw it."""
     notes: list[str] = []
+    fresh = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     with conn.transaction():
-        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        if fresh:  # inside a caller's transaction, its snapshot rules
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         if unit is not None:
             unit = unit_key(unit)
             if not q.unit_known(conn, warehouse, unit):
