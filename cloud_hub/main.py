@@ -49,6 +49,7 @@ from cloud_hub.trace.api import routes as trace_api
 from cloud_hub.web.api import pages as web_pages
 from cloud_hub.web.api import routes as web_data
 from cloud_hub.work.api import config as work_config
+from cloud_hub.work.api import lots as work_lots
 from cloud_hub.work.api import ops as work_ops
 from cloud_hub.work.api import tasks as work_tasks
 from cloud_hub.work.api.deps import WORK
@@ -67,6 +68,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     live_api.router,  # live tickets, the live WebSocket
     auth_admin.router,  # users, gateway credentials
     work_tasks.router, work_ops.router, work_config.router,  # work: PDA tasks, operations, setup
+    work_lots.router,  # /api/v1/lots: the lot master, its import and exceptions
     planning_api.router,  # /api/v1/planning
     web_pages.router, web_data.router,  # web: /map, /dashboard, /login, assets; their data
     ops_api.router,  # /healthz, /metrics

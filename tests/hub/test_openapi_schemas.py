@@ -164,6 +164,7 @@ def test_real_bodies_match_their_declared_schemas(hub: Hub) -> None:
         _catalog_and_ledger(go)
         _ingest(go)
         _work(go)
+        _lots(go)
         _planning(go)
         _web_and_ops(go)
         held = go("POST", "/api/v1/recalls", json={"recall_id": "RC-1", "warehouse": WH,
@@ -267,6 +268,21 @@ def _work(go: Tour) -> None:
     go("POST", "/api/v1/replenishments", 201, json={
         "warehouse": WH, "sku": "SKU-1", "quantity": 5, "from_location": "A1-01",
         "to_location": "A1-03"})
+
+
+def _lots(go: Tour) -> None:
+    report = go("POST", "/api/v1/lots/import", json={"rows": [
+        {"sku": "SKU-1", "lot": "LT", "expiry": "2027-05-01", "supplier": "SUP-1"},
+        {"sku": "SKU-1", "lot": "LT", "expiry": "2027-06-01"}, {"sku": "SKU-1"}]})
+    assert [r["outcome"] for r in report["report"]] == ["created", "conflict", "rejected"]
+    assert go("GET", "/api/v1/lots", params={"sku": "SKU-1"})["lots"]
+    lot = go("GET", "/api/v1/lots/{sku}/{lot}", path="/api/v1/lots/SKU-1/LT")
+    assert lot["open_exceptions"] == 1
+    (conflict,) = go("GET", "/api/v1/lots/exceptions", params={"kind": "expiry_conflict"})[
+        "exceptions"]
+    go("POST", "/api/v1/lots/exceptions/{exception_id}/resolve",
+       path=f"/api/v1/lots/exceptions/{conflict['exception_id']}/resolve",
+       json={"expiry": "2027-05-01"})
 
 
 def _count_far_off(go: Tour, location: str, sku: str) -> str:

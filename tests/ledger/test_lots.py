@@ -1,6 +1,6 @@
 """The lots projection on real PostgreSQL: fed by item and pallet-content expiries of every
-applied move, a conflicting expiry kept beside the first (the earliest wins), and a read
-before any refresh equal to one after."""
+applied move, a conflicting expiry kept beside the first (the first reported holds, and an
+exception is opened), and a read before any refresh equal to one after."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def _applied(conn: psycopg.Connection, *moves: object) -> None:
     assert result.rejected == 0
 
 
-def test_expiries_from_items_and_pallets_earliest_wins_conflicts_kept(
+def test_expiries_from_items_and_pallets_first_holds_conflicts_kept(
         conn: psycopg.Connection) -> None:
     first = item_move("S1", 5, None, "BIN-A", lot="A", t=0)
     first = first.model_copy(update={"item": first.item.model_copy(  # type: ignore[union-attr]
@@ -53,10 +53,13 @@ def test_expiries_from_items_and_pallets_earliest_wins_conflicts_kept(
     after = lots.lot_infos(conn, keys)
     assert before == after
     assert {k: v.expiry for k, v in after.items()} == {
-        ("S1", "A"): date(2026, 12, 24), ("S1", "B"): date(2026, 12, 20)}
+        ("S1", "A"): date(2027, 3, 1), ("S1", "B"): date(2026, 12, 20)}
     assert after[("S1", "A")].received_at == at(0)
     conflicts = conn.execute("SELECT sku, lot, expiries FROM lot_expiry_conflicts").fetchall()
     assert conflicts == [("S1", "A", [date(2026, 12, 24), date(2027, 3, 1)])]
+    opened = conn.execute("SELECT kind, sku, lot, detail->>'reported' FROM lot_exceptions "
+                          "WHERE resolved_at IS NULL").fetchall()
+    assert opened == [("expiry_conflict", "S1", "A", "2026-12-24")]
 
 
 def test_refresh_is_incremental_and_a_reader_adds_what_is_above_the_watermark(
@@ -70,7 +73,7 @@ def test_refresh_is_incremental_and_a_reader_adds_what_is_above_the_watermark(
     lots.refresh(conn)
     _applied(conn, received("X", date(2026, 6, 1), 5), received("Y", date(2028, 1, 1), 6))
     mid = lots.expiries(conn, [("S9", "X"), ("S9", "Y")])
-    assert mid == {("S9", "X"): date(2026, 6, 1), ("S9", "Y"): date(2028, 1, 1)}
+    assert mid == {("S9", "X"): date(2027, 1, 1), ("S9", "Y"): date(2028, 1, 1)}
     assert lots.refresh(conn).cells == 2 and lots.refresh(conn).cells == 0
     assert lots.expiries(conn, [("S9", "X"), ("S9", "Y")]) == mid
     rows = conn.execute("SELECT count(*) FROM lot_expiry_reports WHERE sku = 'S9'").fetchone()

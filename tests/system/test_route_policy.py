@@ -98,6 +98,13 @@ def site(pg_server_url: str) -> Iterator[Site]:
         with hub.client() as admin:
             admin.post("/api/v1/skus", json={"sku": SKU}).raise_for_status()
             params = {wh: _seed_warehouse(admin, url, wh, tag) for wh in (a, b)}
+            # The lot master is shared (SKU + lot, no warehouse): one lot with an exception.
+            admin.post("/api/v1/lots/import", json={"rows": [
+                {"sku": SKU, "lot": "LRP", "expiry": "2027-01-01"},
+                {"sku": SKU, "lot": "LRP", "expiry": "2027-02-01"}]}).raise_for_status()
+            (conflict,) = admin.get("/api/v1/lots/exceptions").json()["exceptions"]
+            for wh in (a, b):
+                params[wh] |= {"lot": "LRP", "exception_id": str(conflict["exception_id"])}
         tokens = {}
         with connect(url) as conn:
             for role in ("picker", "supervisor", "manager"):

@@ -121,3 +121,10 @@ class Created(BaseModel):
     ids: list[str]
     detail: dict[str, object] = Field(default_factory=dict)
     at: datetime | None = None
+
+
+class ResolveIn(_In):
+    """Closing a lot exception; an expiry conflict names the expiry that holds."""
+
+    expiry: date | None = Field(None, description="the expiry that holds (expiry conflicts)")
+    note: str = Field("", max_length=500)

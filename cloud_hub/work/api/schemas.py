@@ -7,7 +7,8 @@ always sent them; discrepancies keep the decimal strings they were stored with.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from pydantic import Field
 
@@ -199,3 +200,90 @@ class ProfileSaved(Body):
 
 class ReplenishmentCreated(Body):
     task_id: str
+
+
+# --- the lot master ---------------------------------------------------------------------------
+
+
+class ExpiryReport(Body):
+    """One expiry someone reported for a lot: an event, an import, a resolution."""
+
+    expiry: date
+    source: str = Field(examples=["event"], description="event | import | resolved")
+    event_id: str | None = Field(description="the event that first said so (events only)")
+    occurred_at: datetime
+
+
+class LotView(Body):
+    """A lot in the master: warehouse-independent, SKU + lot."""
+
+    sku: str
+    lot: str
+    expiry: date | None = Field(description="the first expiry reported, or the resolved one")
+    expiry_source: str | None = Field(description="event | import | resolved")
+    production_date: date | None
+    best_before: date | None
+    supplier: str | None
+    origin: str | None
+    status: str = Field(examples=["active"])
+    first_seen_at: datetime
+    received_at: datetime | None
+    open_exceptions: int
+
+
+class LotDetail(LotView):
+    expiry_reports: list[ExpiryReport]
+
+
+class LotList(Body):
+    lots: list[LotView]
+
+
+class LotException(Body):
+    """Something about a lot a supervisor must decide: expiry_conflict (the master keeps its
+    expiry until resolved), expired_on_receipt (accepted, flagged), serial_two_places."""
+
+    exception_id: int
+    kind: str
+    sku: str
+    lot: str
+    serial: str
+    detail: dict[str, Any]
+    opened_at: datetime
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolution: dict[str, Any] | None
+    master_expiry: date | None
+    reported_expiries: list[date]
+
+
+class LotExceptionList(Body):
+    exceptions: list[LotException]
+
+
+class LotExceptionResolved(Body):
+    exception_id: int
+    kind: str
+    sku: str
+    lot: str
+    resolved_by: str
+    resolved_at: datetime
+    expiry: date | None
+
+
+class ImportedRow(Body):
+    row: int = Field(description="1-based row number in the file")
+    sku: str | None
+    lot: str | None
+    outcome: str = Field(description="created | updated | unchanged | conflict | rejected")
+    detail: str
+
+
+class LotImport(Body):
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    conflicts: int
+    rejected: int
+    report: list[ImportedRow]

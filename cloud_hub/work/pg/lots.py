@@ -1,12 +1,15 @@
-"""The lots the ledger has seen — SKU + lot → expiry and first receipt — the one source that
-FEFO picking and expiry alerts read, fed by every applied event that names a lot's expiry
-(receipts, opening stock, moves, pallet contents), with every expiry reported kept.
+"""The lot master's feed from the ledger — SKU + lot → expiry and first receipt — the one
+source that FEFO picking, expiry alerts, the map and the PDA read, fed by every applied event
+that names a lot's expiry (receipts, opening stock, moves, pallet contents), with every expiry
+reported kept. Imports and resolutions: lot_master.py.
 
 Rule kept here: `lots` is a projection of `moves` (ledger/pg/watermark.py), never written by the
-apply path. A lot's expiry is the earliest any event reported; a different expiry for the same
-lot is recorded in `lot_expiry_reports` (the view `lot_expiry_conflicts` lists such lots), not
-written over the first, so picking and alerts err on the early side until someone resolves it.
-Reads add the moves above the watermark, so they equal a read of all moves.
+apply path. A lot's expiry is the FIRST one reported (by an event, in `moves.seq` order, or by
+an import); a different expiry for the same lot is recorded in `lot_expiry_reports` and opens an
+`expiry_conflict` in `lot_exceptions` (migration 015) — the master stays as it was until a
+supervisor resolves it. A receipt of a lot already expired is accepted and opens an
+`expired_on_receipt` exception. Reads add the moves above the watermark, so they equal a read of
+all moves.
 """
 
 from __future__ import annotations
@@ -42,19 +45,49 @@ SELECT m.seq, m.event_id, m.occurred_at, m.reason = 'receive' AS received,
        ) s(sku, lot, expiry)
  WHERE {where} AND (m.payload IS NOT NULL OR m.reason = 'receive') AND s.lot <> ''
    AND (s.expiry IS NOT NULL OR m.reason = 'receive')"""
+_FIRST_EXPIRY = "(array_agg(expiry ORDER BY seq) FILTER (WHERE expiry IS NOT NULL))[1]"
+_UPSERT = f"""
+INSERT INTO lots (sku, lot, expiry, expiry_source, first_seen_at, received_at)
+SELECT sku, lot, {_FIRST_EXPIRY}, CASE WHEN {_FIRST_EXPIRY} IS NOT NULL THEN 'event' END,
+       min(occurred_at), min(occurred_at) FILTER (WHERE received)
+  FROM lot_tail GROUP BY sku, lot ORDER BY sku, lot
+    ON CONFLICT (sku, lot) DO UPDATE
+   SET expiry = coalesce(lots.expiry, excluded.expiry),
+       expiry_source = coalesce(lots.expiry_source, excluded.expiry_source),
+       first_seen_at = least(lots.first_seen_at, excluded.first_seen_at),
+       received_at = least(lots.received_at, excluded.received_at)"""
+# A newly reported expiry that is not the master's opens (or joins) the lot's open conflict.
 _REPORTS = """
+WITH new AS (
 INSERT INTO lot_expiry_reports (sku, lot, expiry, first_event, first_seq, occurred_at)
 SELECT DISTINCT ON (sku, lot, expiry) sku, lot, expiry, event_id, seq, occurred_at
   FROM lot_tail WHERE expiry IS NOT NULL ORDER BY sku, lot, expiry, seq
+    ON CONFLICT DO NOTHING
+RETURNING sku, lot, expiry, first_event)
+INSERT INTO lot_exceptions (kind, sku, lot, detail)
+SELECT DISTINCT ON (n.sku, n.lot) 'expiry_conflict', n.sku, n.lot,
+       jsonb_build_object('master', l.expiry, 'reported', n.expiry, 'event_id', n.first_event)
+  FROM new n JOIN lots l USING (sku, lot) WHERE l.expiry <> n.expiry
+ ORDER BY n.sku, n.lot, n.expiry
     ON CONFLICT DO NOTHING"""
-_UPSERT = """
-INSERT INTO lots (sku, lot, expiry, first_seen_at, received_at)
-SELECT sku, lot, min(expiry), min(occurred_at), min(occurred_at) FILTER (WHERE received)
-  FROM lot_tail GROUP BY sku, lot ORDER BY sku, lot
-    ON CONFLICT (sku, lot) DO UPDATE
-   SET expiry = least(lots.expiry, excluded.expiry),
-       first_seen_at = least(lots.first_seen_at, excluded.first_seen_at),
-       received_at = least(lots.received_at, excluded.received_at)"""
+_EXPIRED_ON_RECEIPT = """
+INSERT INTO lot_exceptions (kind, sku, lot, detail)
+SELECT DISTINCT ON (sku, lot) 'expired_on_receipt', sku, lot,
+       jsonb_build_object('expiry', expiry, 'received_at', occurred_at, 'event_id', event_id)
+  FROM lot_tail WHERE received AND expiry < (occurred_at AT TIME ZONE 'UTC')::date
+ ORDER BY sku, lot, seq
+    ON CONFLICT DO NOTHING"""
+# The supplier of the receipt that brought a lot in (a PDA's receive task, or a dock arrival:
+# task_id `receipt:<id>`), where the master has none.
+_SUPPLIER = """
+UPDATE lots l SET supplier = r.supplier, updated_at = now()
+  FROM (SELECT DISTINCT ON (t.sku, t.lot) t.sku, t.lot, rc.supplier
+          FROM lot_tail t JOIN moves m ON m.seq = t.seq
+          LEFT JOIN work_tasks k ON k.task_id = m.task_id AND k.kind = 'receive'
+          JOIN work_receipts rc ON rc.receipt_id = coalesce(k.reference, CASE
+               WHEN m.task_id LIKE 'receipt:%%' THEN substr(m.task_id, 9) END)
+         WHERE t.received AND rc.supplier <> '' ORDER BY t.sku, t.lot, t.seq) r
+ WHERE l.sku = r.sku AND l.lot = r.lot AND l.supplier IS NULL"""
 _KEYS = "(s.sku, s.lot) IN (SELECT * FROM unnest(%(skus)s::text[], %(lots)s::text[]))"
 
 
@@ -86,16 +119,18 @@ def _fold(conn: psycopg.Connection, after: int, through: int) -> int:
     conn.execute("CREATE TEMP TABLE lot_tail ON COMMIT DROP AS "
                  + _SEEN.format(where="m.seq > %(after)s AND m.seq <= %(through)s"),
                  {"after": after, "through": through})
-    conn.execute(_REPORTS)
     changed = conn.execute(_UPSERT).rowcount
+    conn.execute(_REPORTS)
+    conn.execute(_EXPIRED_ON_RECEIPT)
+    conn.execute(_SUPPLIER)
     conn.execute("DROP TABLE lot_tail")
     return changed
 
 
 def lot_infos(conn: psycopg.Connection, keys: Iterable[Key]) -> dict[Key, LotInfo]:
     """What is known of these lots: the projection, plus the moves above its watermark (read
-    after the watermark, so a refresh committing in between can only repeat a move, and the
-    earliest-wins merge makes a repeat harmless)."""
+    after the watermark, so a refresh committing in between can only repeat a move; the
+    projection's expiry, when it has one, came first and wins)."""
     wanted = sorted(set(keys))
     if not wanted:
         return {}
@@ -105,11 +140,12 @@ def lot_infos(conn: psycopg.Connection, keys: Iterable[Key]) -> dict[Key, LotInf
     for sku, lot, expiry, received in conn.execute(
             "SELECT s.sku, s.lot, s.expiry, s.received_at FROM lots s WHERE " + _KEYS, params):
         found[(sku, lot)] = LotInfo(expiry, received)
-    tail = ("SELECT sku, lot, min(expiry), min(occurred_at) FILTER (WHERE received) FROM ("
+    tail = ("SELECT sku, lot, " + _FIRST_EXPIRY + ", min(occurred_at) FILTER (WHERE received)"
+            " FROM ("
             + _SEEN.format(where="m.seq > %(after)s AND " + _KEYS) + ") t GROUP BY sku, lot")
     for sku, lot, expiry, received in conn.execute(tail, params):
         old = found.get((sku, lot), LotInfo(None, None))
-        found[(sku, lot)] = LotInfo(_earliest(old.expiry, expiry),
+        found[(sku, lot)] = LotInfo(old.expiry if old.expiry is not None else expiry,
                                     _earliest(old.received_at, received))
     return found
 

@@ -1,0 +1,190 @@
+"""The lot master (`lots`, migrations 014/015): reading a lot, finding lots, importing lot
+data, and the exceptions a supervisor resolves (`lot_exceptions`). The ledger's feed into the
+same tables is lots.py; other features (trace, recall) read lots through this module.
+
+Rules kept here: an import fills what the master lacks and sets supplier, origin and dates;
+an import's expiry that differs from the master's is a report and an `expiry_conflict`, never
+an overwrite. Resolving a conflict writes the chosen expiry (source `resolved`) and closes the
+exception; the reports stay. Reads first fold in the moves committed since the last refresh,
+so what they show includes every applied move.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from cloud_hub.work.lot_import import LotRow
+from cloud_hub.work.pg import lots
+
+MAX_FOUND = 500
+EXCEPTION_KINDS = ("expiry_conflict", "expired_on_receipt", "serial_two_places")
+_COLUMNS = ("sku, lot, expiry, expiry_source, production_date, best_before, supplier, origin, "
+            "status, first_seen_at, received_at, "
+            "(SELECT count(*) FROM lot_exceptions x WHERE x.sku = l.sku AND x.lot = l.lot "
+            "AND x.resolved_at IS NULL) AS open_exceptions")
+
+
+class ExceptionNotFound(LookupError):
+    pass
+
+
+class ResolveRefused(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    number: int
+    sku: str
+    lot: str
+    outcome: str  # created | updated | unchanged | conflict
+    detail: str = ""
+
+
+def current(conn: psycopg.Connection) -> None:
+    """Fold in the moves committed since the last refresh (without waiting for open writers)."""
+    lots.refresh(conn, wait_s=0)
+
+
+def read_lot(conn: psycopg.Connection, sku: str, lot: str) -> dict[str, Any] | None:
+    current(conn)
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(f"SELECT {_COLUMNS} FROM lots l WHERE sku = %s AND lot = %s",
+                          (sku, lot)).fetchone()
+        if row is None:
+            return None
+        row["expiry_reports"] = cur.execute(
+            "SELECT expiry, source, first_event::text AS event_id, occurred_at "
+            "FROM lot_expiry_reports WHERE sku = %s AND lot = %s ORDER BY first_seq NULLS LAST, "
+            "occurred_at", (sku, lot)).fetchall()
+    return row
+
+
+def find_lots(conn: psycopg.Connection, *, sku: str | None, lot: str | None,
+              expiring_before: date | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """Lots by SKU and/or lot (exact), soonest expiry first; at most `limit` (≤ MAX_FOUND)."""
+    current(conn)
+    where: list[str] = ["true"]
+    params: list[object] = []
+    for column, value in (("sku", sku), ("lot", lot)):
+        if value is not None:
+            where.append(f"{column} = %s")
+            params.append(value)
+    if expiring_before is not None:
+        where.append("expiry < %s")
+        params.append(expiring_before)
+    params.append(min(limit, MAX_FOUND))
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(f"SELECT {_COLUMNS} FROM lots l WHERE {' AND '.join(where)} "
+                           "ORDER BY expiry NULLS LAST, sku, lot LIMIT %s", params).fetchall()
+
+
+def list_exceptions(conn: psycopg.Connection, *, open_only: bool = True,
+                    kind: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    current(conn)
+    where = ["true"] + (["resolved_at IS NULL"] if open_only else [])
+    params: list[object] = []
+    if kind is not None:
+        where.append("kind = %s")
+        params.append(kind)
+    params.append(min(limit, MAX_FOUND))
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(
+            "SELECT exception_id, kind, x.sku, x.lot, serial, detail, opened_at, resolved_at, "
+            "resolved_by, resolution, l.expiry AS master_expiry, "
+            "coalesce((SELECT array_agg(r.expiry ORDER BY r.expiry) FROM lot_expiry_reports r "
+            "  WHERE r.sku = x.sku AND r.lot = x.lot), '{}') AS reported_expiries "
+            "FROM lot_exceptions x LEFT JOIN lots l ON l.sku = x.sku AND l.lot = x.lot "
+            f"WHERE {' AND '.join(where)} ORDER BY opened_at, exception_id LIMIT %s",
+            params).fetchall()
+    return rows
+
+
+def resolve_exception(conn: psycopg.Connection, exception_id: int, *, user: str,
+                      expiry: date | None, note: str, now: datetime) -> dict[str, Any]:
+    """Close an exception. An expiry conflict needs the expiry that holds: the master takes it
+    (recorded as a report of source `resolved` if nobody had reported it)."""
+    with conn.transaction():
+        row = conn.execute("SELECT kind, sku, lot, resolved_at FROM lot_exceptions "
+                           "WHERE exception_id = %s FOR UPDATE", (exception_id,)).fetchone()
+        if row is None:
+            raise ExceptionNotFound(f"lot exception {exception_id}")
+        kind, sku, lot, resolved_at = row
+        if resolved_at is not None:
+            raise ResolveRefused(f"lot exception {exception_id} is already resolved")
+        resolution: dict[str, Any] = {"note": note}
+        if kind == "expiry_conflict":
+            if expiry is None:
+                raise ResolveRefused("an expiry conflict is resolved by naming the expiry")
+            conn.execute("UPDATE lots SET expiry = %s, expiry_source = 'resolved', "
+                         "updated_at = %s WHERE sku = %s AND lot = %s", (expiry, now, sku, lot))
+            conn.execute("INSERT INTO lot_expiry_reports (sku, lot, expiry, occurred_at, source)"
+                         " VALUES (%s, %s, %s, %s, 'resolved') ON CONFLICT DO NOTHING",
+                         (sku, lot, expiry, now))
+            resolution["expiry"] = expiry.isoformat()
+        conn.execute("UPDATE lot_exceptions SET resolved_at = %s, resolved_by = %s, "
+                     "resolution = %s WHERE exception_id = %s",
+                     (now, user, Jsonb(resolution), exception_id))
+    return {"exception_id": exception_id, "kind": kind, "sku": sku, "lot": lot,
+            "resolved_by": user, "resolved_at": now, "expiry": expiry}
+
+
+def import_rows(conn: psycopg.Connection, rows: list[LotRow], now: datetime
+                ) -> list[Imported]:
+    """Write these rows into the master, one transaction; each row's outcome in order."""
+    current(conn)
+    out: list[Imported] = []
+    with conn.transaction():
+        for row in rows:
+            out.append(_import_one(conn, row, now))
+    return out
+
+
+def _import_one(conn: psycopg.Connection, row: LotRow, now: datetime) -> Imported:
+    old = conn.execute("SELECT expiry, production_date, best_before, supplier, origin FROM lots "
+                       "WHERE sku = %s AND lot = %s FOR UPDATE", (row.sku, row.lot)).fetchone()
+    attrs = (row.production_date, row.best_before, row.supplier, row.origin)
+    if old is None:
+        conn.execute(
+            "INSERT INTO lots (sku, lot, expiry, expiry_source, production_date, best_before, "
+            "supplier, origin, first_seen_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, "
+            "%s, %s, %s)", (row.sku, row.lot, row.expiry,
+                            "import" if row.expiry is not None else None, *attrs, now, now))
+        _report(conn, row, now)
+        return Imported(row.number, row.sku, row.lot, "created")
+    changed = any(new is not None and new != was for new, was in zip(attrs, old[1:], strict=True))
+    if changed:
+        conn.execute("UPDATE lots SET production_date = coalesce(%s, production_date), "
+                     "best_before = coalesce(%s, best_before), supplier = coalesce(%s, supplier),"
+                     " origin = coalesce(%s, origin), updated_at = %s WHERE sku = %s AND lot = %s",
+                     (*attrs, now, row.sku, row.lot))
+    if row.expiry is not None and old[0] is None:
+        conn.execute("UPDATE lots SET expiry = %s, expiry_source = 'import', updated_at = %s "
+                     "WHERE sku = %s AND lot = %s", (row.expiry, now, row.sku, row.lot))
+        _report(conn, row, now)
+        return Imported(row.number, row.sku, row.lot, "updated")
+    if row.expiry is not None and row.expiry != old[0]:
+        _report(conn, row, now)
+        conn.execute(
+            "INSERT INTO lot_exceptions (kind, sku, lot, detail, opened_at) VALUES "
+            "('expiry_conflict', %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            (row.sku, row.lot, Jsonb({"master": old[0].isoformat(),
+                                      "reported": row.expiry.isoformat(), "source": "import"}),
+             now))
+        return Imported(row.number, row.sku, row.lot, "conflict",
+                        f"the master says expiry {old[0]}, this row {row.expiry}: "
+                        "kept as an exception for a supervisor")
+    return Imported(row.number, row.sku, row.lot, "updated" if changed else "unchanged")
+
+
+def _report(conn: psycopg.Connection, row: LotRow, now: datetime) -> None:
+    if row.expiry is not None:
+        conn.execute("INSERT INTO lot_expiry_reports (sku, lot, expiry, occurred_at, source) "
+                     "VALUES (%s, %s, %s, %s, 'import') ON CONFLICT DO NOTHING",
+                     (row.sku, row.lot, row.expiry, now))
