@@ -74,7 +74,7 @@ HUB: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # feature: (its ada
     "trace": (("pg", "api"), ("work", "ledger", "catalog", "auth")),
     "demo": (("pg",), ("ledger", "catalog", "auth")),
     "epcis": (("pg", "api"), ("ledger", "catalog", "auth")),
-    "web": (("pg", "api"), ("ledger", "catalog", "auth")),
+    "web": (("pg", "api"), ("work", "ledger", "catalog", "auth")),  # work: the lot master
     "planning": (("pg", "notify", "api"), ("work", "ledger", "catalog", "auth")),
     "work": (("pg", "api"), ("ledger", "catalog", "auth")),
     "ingest": (("pg", "mqtt", "api"), ("ledger", "live", "catalog", "auth")),

@@ -21,6 +21,7 @@ class FindTerms:
     sscc: str | None
     gtin14: str | None
     epc: str | None
+    lot: str | None = None  # AI 10 of a scanned GS1 label: its lot is searched as a lot
 
 
 def read_terms(query: str, today: date) -> FindTerms:
@@ -30,12 +31,13 @@ def read_terms(query: str, today: date) -> FindTerms:
         label = read_label(text, today=today)
     except LabelError:
         label = None
+    lot = None
     if label is not None and label.is_gs1:
-        sscc, gtin = label.sscc, label.gtin
+        sscc, gtin, lot = label.sscc, label.gtin, label.lot
     else:
         text = label.text if label is not None else text  # a plain label's AIM id dropped
         digits = text.isascii() and text.isdigit()
         sscc = text if digits and len(text) == 18 else None
         gtin = text.zfill(14) if digits and len(text) in (8, 12, 13, 14) else None
     epc = text.upper() if re.fullmatch(r"[0-9A-Fa-f]{8,128}", text) else None
-    return FindTerms(text, sscc, gtin, epc)
+    return FindTerms(text, sscc, gtin, epc, lot)

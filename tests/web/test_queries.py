@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import psycopg
@@ -102,3 +102,18 @@ def test_find_by_each_kind_of_identifier(seeded: tuple[psycopg.Connection, Site]
     assert where(site.codes("bin")[5].lower()) == {("location", site.codes("bin")[5])}
     assert where("nothing-here") == set()
     assert find.find(conn, "OTHER-WH", unit.sscc) == []
+
+
+def test_a_scanned_gs1_lot_finds_the_lot_with_the_masters_expiry(
+        seeded: tuple[psycopg.Connection, Site]) -> None:
+    conn, site = seeded
+    bin_code = site.codes("bin")[-3]
+    moved = item_move("SKU-GS1", 6, None, bin_code, lot="AB12", wh="WHQ")
+    moved = moved.model_copy(update={"item": moved.item.model_copy(  # type: ignore[union-attr]
+        update={"expiry": date(2027, 4, 30)})})
+    apply_batch(conn, [moved], "test")
+    # A GS1 label: GTIN (01), expiry (17), lot (10) — the lot is what the map looks for.
+    hits = find.find(conn, "WHQ", "(01)09506000134352(17)270430(10)AB12")
+    assert [(h["kind"], h["location"], h["lot"], h["expiry"]) for h in hits
+            if h["kind"] == "lot"] == [("lot", bin_code, "AB12", "2027-04-30")]
+    assert {h["expiry"] for h in find.find(conn, "WHQ", "ab12")} == {"2027-04-30"}

@@ -114,6 +114,7 @@ class FindHit(Body):
     lot: str | None
     status: str | None
     quantity: Num | None
+    expiry: str | None = Field(description="the lot's expiry in the lot master (YYYY-MM-DD)")
 
 
 class MapFind(Body):

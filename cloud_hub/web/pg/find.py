@@ -1,7 +1,9 @@
 """Find where things are: one query string read as a SKU, GTIN, lot, EPC, SSCC or location
 (how a query is read: cloud_hub.web.search).
 
-Rule kept here: the query is only ever a bound parameter, and every answer is bounded.
+Rule kept here: the query is only ever a bound parameter, and every answer is bounded. A hit
+of a lot carries its expiry from the lot master (cloud_hub.work.pg.lots), the one that FEFO
+reads; a scanned GS1 label's lot (AI 10) is searched as a lot.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import psycopg
 
 from cloud_hub.web.payloads import number
 from cloud_hub.web.search import read_terms
+from cloud_hub.work.pg import lots
 
 FIND_LIMIT = 500
 HIT_KEYS = ("kind", "match", "location", "unit_key", "sku", "lot", "status", "quantity")
@@ -34,7 +37,8 @@ SELECT * FROM (
      AND lpad(substr(b.sku, 6), 14, '0') = %(gtin)s AND b.quantity > 0 AND b.warehouse = %(wh)s
   UNION ALL
   SELECT 'lot', b.lot, b.location, NULL, b.sku, b.lot, b.status, b.quantity
-    FROM balances b WHERE b.lot <> '' AND upper(b.lot) = upper(%(text)s) AND b.quantity > 0
+    FROM balances b WHERE b.lot <> '' AND upper(b.lot) = upper(coalesce(%(lot)s, %(text)s))
+     AND b.quantity > 0
      AND b.warehouse = %(wh)s
   UNION ALL
   SELECT CASE WHEN u.sscc IS NOT NULL AND (u.epc IS NULL OR upper(u.epc) IS DISTINCT FROM
@@ -57,10 +61,14 @@ def find(conn: psycopg.Connection, warehouse: str, query: str) -> list[dict[str,
     if not terms.text:
         return []
     params = {"text": terms.text, "sscc": terms.sscc, "gtin": terms.gtin14, "epc": terms.epc,
-              "wh": warehouse, "limit": FIND_LIMIT}
+              "lot": terms.lot, "wh": warehouse, "limit": FIND_LIMIT}
     hits = []
     for row in conn.execute(FIND_SQL, params):
         hit = dict(zip(HIT_KEYS, row, strict=True))
         hit["quantity"] = number(hit["quantity"])  # type: ignore[arg-type]
         hits.append(hit)
+    known = lots.lot_infos(conn, {(h["sku"], h["lot"]) for h in hits if h["lot"]})  # type: ignore[misc]
+    for hit in hits:
+        info = known.get((hit["sku"], hit["lot"]))  # type: ignore[arg-type]
+        hit["expiry"] = info.expiry.isoformat() if info and info.expiry else None
     return hits

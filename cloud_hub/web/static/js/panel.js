@@ -71,7 +71,7 @@ export function renderResults(section, query, hits, onPick) {
     el("ul", {}, hits.map((h) => el("li", { onclick: () => onPick(h), dataset: { location: h.location || "" } },
       el("span", { class: "where" }, h.location || "not in a location"), " · ", el("span", { class: "tag" }, h.kind), " ",
       h.match, h.sku && h.sku !== h.match ? ` · ${h.sku}` : "", h.lot && h.lot !== h.match ? ` / ${h.lot}` : "",
-      h.quantity != null ? ` × ${fmtQty(h.quantity)}` : "", h.status && h.status !== "available" ? " " : "",
+      h.quantity != null ? ` × ${fmtQty(h.quantity)}` : "", h.expiry ? ` · exp ${h.expiry}` : "", h.status && h.status !== "available" ? " " : "",
       h.status && h.status !== "available" ? statusTag(h.status) : ""))),
   );
 }
