@@ -218,6 +218,8 @@ class StepConfirmation(_FromPda):
     scanned_gtin: Gtin | None = None
     scanned_sku: Code | None = None
     lot: Code | None = None
+    expiry: date | None = None  # read from the item's label (GS1 AI 17) when it carries one
+    serial: Code | None = None  # GS1 AI 21: a serialised item's serial (one item per scan)
     quantity: Amount | None = None
     short: bool = False
     occurred_at: AwareDatetime

@@ -197,9 +197,14 @@ def _receive(work: WorkTask, step: TaskStep, conf: StepConfirmation,
     qty = conf.quantity if conf.quantity is not None else step.remaining_quantity
     if qty is None or qty <= ZERO:
         raise Refused(ResultCode.INVALID, "enter the quantity received")
+    if conf.serial is not None and qty != 1:
+        raise Refused(ResultCode.INVALID, f"serial {conf.serial} is one item, not {qty}")
     link = work.link(step.step_id)
-    line = ItemLine(sku=step.sku, lot=lot or None, expiry=step.expiry, quantity=qty,
-                    uom=step.uom)
+    # The label's expiry, when the PDA read one, is what the lot master hears (a receipt that
+    # said otherwise is a conflict there, not overwritten); else the receipt's.
+    line = ItemLine(sku=step.sku, lot=lot or None, serial=conf.serial,
+                    expiry=conf.expiry if conf.expiry is not None else step.expiry,
+                    quantity=qty, uom=step.uom)
     unit = conf.scanned_unit or step.unit
     if unit is not None:
         move = make_move(conf, work.task, 0, Reason.RECEIVE, item=None, unit=unit, src=None,

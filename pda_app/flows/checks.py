@@ -29,6 +29,8 @@ class Collected:
     gtin: str | None = None
     sku: str | None = None
     lot: str | None = None
+    expiry: date | None = None  # the item label's (AI 17): the hub's lot master hears it
+    serial: str | None = None  # the item label's (AI 21)
     quantity: Decimal | None = None
     bin: str | None = None
     override_reason: str | None = None
@@ -58,7 +60,8 @@ def check(prompt: Instruction, step: TaskStep, kind: TaskKind, seen: Scan, got: 
     if prompt is Instruction.ENTER_LOT:
         lot = seen.lot or seen.text
         _check_lot(step, kind, lot, seen.expiry, today)
-        return replace(got, lot=lot), (), Feedback.ok(Local.SCANNED, f"Lot {lot}")
+        return (replace(got, lot=lot, expiry=seen.expiry or got.expiry), (),
+                Feedback.ok(Local.SCANNED, f"Lot {lot}"))
     if prompt is Instruction.ENTER_QUANTITY:
         quantity = seen.quantity if seen.quantity is not None else read_quantity(seen.text)
         if quantity is None:
@@ -93,7 +96,8 @@ def _item(step: TaskStep, kind: TaskKind, seen: Scan, got: Collected, today: dat
     if seen.gtin is not None:
         if step.gtin is not None and not same_gtin(seen.gtin, step.gtin):
             raise Refusal(ResultCode.WRONG_ITEM, f"Wrong item: this line wants {_item_name(step)}")
-        got = replace(got, gtin=step.gtin if step.gtin else seen.gtin)
+        got = replace(got, gtin=step.gtin if step.gtin else seen.gtin,
+                      expiry=seen.expiry or got.expiry, serial=seen.serial or got.serial)
     elif step.sku is not None and seen.text != step.sku:
         raise Refusal(ResultCode.WRONG_ITEM,
                       f"Wrong item {seen.text}: this line wants {_item_name(step)}")

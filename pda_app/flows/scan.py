@@ -30,6 +30,7 @@ class Scan:
     lot: str | None = None
     quantity: Decimal | None = None
     expiry: date | None = None
+    serial: str | None = None  # AI 21: a serialised item
     sscc: str | None = None
     epc: str | None = None  # upper-case hex
     error: str | None = None  # set when the scan claimed a format and broke it
@@ -66,7 +67,8 @@ def read_scan(raw: str, today: date) -> Scan:
 
 def _from_label(label: Label) -> Scan:
     scan = Scan(text=label.text, gtin=label.gtin or label.content_gtin, lot=label.lot,
-                quantity=label.quantity, expiry=label.expiry, sscc=label.sscc)
+                quantity=label.quantity, expiry=label.expiry, serial=label.serial,
+                sscc=label.sscc)
     if scan.gtin is None and scan.sscc is None and scan.lot is None and scan.quantity is None \
             and scan.expiry is None:
         return Scan(text=label.text, error="label names no item, lot or pallet")

@@ -114,7 +114,8 @@ def confirm(flow: TaskFlow, key: UUID, now: datetime,
     conf = StepConfirmation(
         idempotency_key=key, task_id=flow.task.task_id, step_id=step.step_id,
         scanned_location=location, scanned_unit=got.unit, scanned_gtin=got.gtin,
-        scanned_sku=got.sku, lot=got.lot, quantity=got.quantity, short=got.short,
+        scanned_sku=got.sku, lot=got.lot, expiry=got.expiry, serial=got.serial,
+        quantity=got.quantity, short=got.short,
         occurred_at=now, device_id=device_id, override_reason=got.override_reason)
     task = _with_step(flow.task, checks.advance(step, got))
     moved = replace(flow, task=task, sent=(*flow.sent, (key, step)))

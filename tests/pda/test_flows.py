@@ -265,6 +265,15 @@ def test_partial_receipt_keeps_the_line_open() -> None:
     assert flow.task.steps[0].remaining_quantity == 3
 
 
+def test_a_receipt_sends_the_labels_expiry_and_serial_for_the_lot_master() -> None:
+    t = task(TaskKind.RECEIVE, step(instructions=RECEIVE))
+    item = label(lot="L7", expiry="271231").rstrip("\r\n") + f"{GS}21SN-0001\r\n"
+    _, conf = _confirmed(run(t, [OTHER_SSCC, item, "1"]))
+    assert conf is not None
+    assert (conf.lot, conf.expiry, conf.serial, conf.quantity) == (
+        "L7", date(2027, 12, 31), "SN-0001", 1)
+
+
 def test_putaway_sends_the_bin_as_the_scanned_location() -> None:
     t = task(TaskKind.PUTAWAY, step(instructions=PUTAWAY, unit=UNIT, to_location="B-02-03",
                                     override_allowed=True))

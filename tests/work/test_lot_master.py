@@ -78,7 +78,7 @@ def test_fefo_picks_the_lot_expiring_first_when_only_an_import_said_so(hub: Hub)
         assert (step["lot"], step["expiry"]) == ("IMPORTED", SOON)
         keeps = ok(admin.get(f"/api/v1/lots/{sku}/KEEPS"))
         assert (keeps["expiry"], keeps["expiry_source"], keeps["supplier"]) == (
-            LATER, "event", "ACME")
+            LATER, "receipt", "ACME")
         listed = ok(admin.get("/api/v1/lots", params={"sku": sku}))["lots"]
         assert [(x["lot"], x["expiry"]) for x in listed] == [("IMPORTED", SOON), ("KEEPS", LATER)]
 
@@ -152,3 +152,32 @@ def test_an_unknown_lot_is_a_404_problem_and_lots_are_read_by_any_warehouse(hub:
         assert "NOPE" in missing.json()["detail"]
         assert ann.get("/api/v1/lots", params={"sku": "x" * 200}).status_code == 422
         assert ann.post("/api/v1/lots/import", json={"rows": []}).status_code == 403
+
+
+def test_a_pda_label_expiry_unlike_the_receipts_is_a_conflict_not_an_overwrite(
+        hub: Hub) -> None:
+    sku = "SKU-LM-PDA"
+    with hub.client() as admin, hub.client(hub.login("ann", "picker-pass")) as ann, \
+            hub.client(hub.login("sam", "supervisor-pass")) as sam:
+        ok(admin.post("/api/v1/receipts", json={
+            "receipt_id": "R-LM-PDA", "warehouse": WH, "dock": "DOCK-1",
+            "lines": [{"line_id": "1", "sku": sku, "lot": "P1", "quantity": 1,
+                       "expiry": LATER}]}), 201)
+        got = ok(ann.post("/api/v1/tasks/receive-R-LM-PDA/steps/1/confirm", json={
+            "idempotency_key": str(uuid.uuid4()), "task_id": "receive-R-LM-PDA",
+            "step_id": "1", "occurred_at": NOW.isoformat(), "device_id": "pda-7",
+            "scanned_sku": sku, "lot": "P1", "expiry": SOON, "serial": "SN-0001",
+            "quantity": 1}))
+        assert got["status"] == "accepted", got
+        lot = ok(ann.get(f"/api/v1/lots/{sku}/P1"))
+        assert (lot["expiry"], lot["open_exceptions"]) == (LATER, 1)
+        assert sorted((r["expiry"], r["source"]) for r in lot["expiry_reports"]) == [
+            (SOON, "event"), (LATER, "receipt")]
+        mine = [x for x in ok(sam.get("/api/v1/lots/exceptions"))["exceptions"]
+                if x["sku"] == sku]
+        assert [(x["kind"], x["detail"]["reported"]) for x in mine] == [
+            ("expiry_conflict", SOON)]
+    with connect(hub.settings.database_url or "", migrate_schema=False) as conn:
+        serial = conn.execute("SELECT payload->'item'->>'serial' FROM moves WHERE sku = %s "
+                              "AND reason = 'receive'", (sku,)).fetchone()
+    assert serial == ("SN-0001",)

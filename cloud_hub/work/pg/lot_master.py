@@ -2,11 +2,11 @@
 data, and the exceptions a supervisor resolves (`lot_exceptions`). The ledger's feed into the
 same tables is lots.py; other features (trace, recall) read lots through this module.
 
-Rules kept here: an import fills what the master lacks and sets supplier, origin and dates;
-an import's expiry that differs from the master's is a report and an `expiry_conflict`, never
-an overwrite. Resolving a conflict writes the chosen expiry (source `resolved`) and closes the
-exception; the reports stay. Reads first fold in the moves committed since the last refresh,
-so what they show includes every applied move.
+Rules kept here: an import or a receipt's declared lot (`declare`) fills what the master lacks
+and sets supplier, origin and dates; an expiry that differs from the master's is a report and
+an `expiry_conflict`, never an overwrite. Resolving a conflict writes the chosen expiry
+(source `resolved`) and closes the exception; the reports stay. Reads first fold in the moves
+committed since the last refresh, so what they show includes every applied move.
 """
 
 from __future__ import annotations
@@ -142,22 +142,21 @@ def import_rows(conn: psycopg.Connection, rows: list[LotRow], now: datetime
     out: list[Imported] = []
     with conn.transaction():
         for row in rows:
-            out.append(_import_one(conn, row, now))
+            out.append(declare(conn, row, now, "import"))
     return out
 
 
-def _import_one(conn: psycopg.Connection, row: LotRow, now: datetime) -> Imported:
+def declare(conn: psycopg.Connection, row: LotRow, now: datetime, source: str) -> Imported:
+    """What `source` (an import, a receipt) says of a lot, written into the master in the
+    caller's transaction: it fills what the master lacks, sets dates, supplier and origin, and a
+    different expiry is a report and an exception, never an overwrite."""
+    created = conn.execute(  # a fold inserting the same lot meanwhile: then it is updated
+        "INSERT INTO lots (sku, lot, first_seen_at, updated_at) VALUES (%s, %s, %s, %s) "
+        "ON CONFLICT DO NOTHING RETURNING true", (row.sku, row.lot, now, now)).fetchone()
     old = conn.execute("SELECT expiry, production_date, best_before, supplier, origin FROM lots "
                        "WHERE sku = %s AND lot = %s FOR UPDATE", (row.sku, row.lot)).fetchone()
+    assert old is not None
     attrs = (row.production_date, row.best_before, row.supplier, row.origin)
-    if old is None:
-        conn.execute(
-            "INSERT INTO lots (sku, lot, expiry, expiry_source, production_date, best_before, "
-            "supplier, origin, first_seen_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, "
-            "%s, %s, %s)", (row.sku, row.lot, row.expiry,
-                            "import" if row.expiry is not None else None, *attrs, now, now))
-        _report(conn, row, now)
-        return Imported(row.number, row.sku, row.lot, "created")
     changed = any(new is not None and new != was for new, was in zip(attrs, old[1:], strict=True))
     if changed:
         conn.execute("UPDATE lots SET production_date = coalesce(%s, production_date), "
@@ -165,26 +164,27 @@ def _import_one(conn: psycopg.Connection, row: LotRow, now: datetime) -> Importe
                      " origin = coalesce(%s, origin), updated_at = %s WHERE sku = %s AND lot = %s",
                      (*attrs, now, row.sku, row.lot))
     if row.expiry is not None and old[0] is None:
-        conn.execute("UPDATE lots SET expiry = %s, expiry_source = 'import', updated_at = %s "
-                     "WHERE sku = %s AND lot = %s", (row.expiry, now, row.sku, row.lot))
-        _report(conn, row, now)
-        return Imported(row.number, row.sku, row.lot, "updated")
+        conn.execute("UPDATE lots SET expiry = %s, expiry_source = %s, updated_at = %s "
+                     "WHERE sku = %s AND lot = %s", (row.expiry, source, now, row.sku, row.lot))
+        _report(conn, row, now, source)
+        return Imported(row.number, row.sku, row.lot, "created" if created else "updated")
     if row.expiry is not None and row.expiry != old[0]:
-        _report(conn, row, now)
+        _report(conn, row, now, source)
         conn.execute(
             "INSERT INTO lot_exceptions (kind, sku, lot, detail, opened_at) VALUES "
             "('expiry_conflict', %s, %s, %s, %s) ON CONFLICT DO NOTHING",
             (row.sku, row.lot, Jsonb({"master": old[0].isoformat(),
-                                      "reported": row.expiry.isoformat(), "source": "import"}),
+                                      "reported": row.expiry.isoformat(), "source": source}),
              now))
         return Imported(row.number, row.sku, row.lot, "conflict",
                         f"the master says expiry {old[0]}, this row {row.expiry}: "
                         "kept as an exception for a supervisor")
-    return Imported(row.number, row.sku, row.lot, "updated" if changed else "unchanged")
+    outcome = "created" if created else "updated" if changed else "unchanged"
+    return Imported(row.number, row.sku, row.lot, outcome)
 
 
-def _report(conn: psycopg.Connection, row: LotRow, now: datetime) -> None:
+def _report(conn: psycopg.Connection, row: LotRow, now: datetime, source: str) -> None:
     if row.expiry is not None:
         conn.execute("INSERT INTO lot_expiry_reports (sku, lot, expiry, occurred_at, source) "
-                     "VALUES (%s, %s, %s, %s, 'import') ON CONFLICT DO NOTHING",
-                     (row.sku, row.lot, row.expiry, now))
+                     "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                     (row.sku, row.lot, row.expiry, now, source))

@@ -17,7 +17,9 @@ from uuid import NAMESPACE_URL, uuid5
 import psycopg
 from psycopg.types.json import Jsonb
 
+from cloud_hub.work.lot_import import LotRow
 from cloud_hub.work.model import ZERO, Bin, BinKind, SkuProfile
+from cloud_hub.work.pg import lot_master
 from cloud_hub.work.pg.master import load_bins, load_loads, load_profiles
 from cloud_hub.work.pg.tasks import TaskConflict, TaskNotFound, insert_task, load_task, save_task
 from cloud_hub.work.putaway import PutawayPolicy, suggest
@@ -118,6 +120,11 @@ def create_receipt(conn: psycopg.Connection, receipt: ExpectedReceipt, now: date
                     instructions=UNIT_PROMPTS if unit else LOOSE_PROMPTS))
                 links[sid] = StepLink(receipt_id=receipt.receipt_id, receipt_line=line.line_id,
                                       to_status=status)
+        for line in receipt.lines:  # what the receipt says of its lots joins the lot master
+            if line.lot and (line.expiry is not None or receipt.supplier):
+                lot_master.declare(conn, LotRow(0, line.sku, line.lot, line.expiry,
+                                                supplier=receipt.supplier or None),
+                                   now, "receipt")
         task_id = f"receive-{receipt.receipt_id}"
         insert_task(conn, WorkTask(Task(
             task_id=task_id, kind=TaskKind.RECEIVE, state=TaskState.OPEN,
