@@ -283,6 +283,10 @@ def _lots(go: Tour) -> None:
     go("POST", "/api/v1/lots/exceptions/{exception_id}/resolve",
        path=f"/api/v1/lots/exceptions/{conflict['exception_id']}/resolve",
        json={"expiry": "2027-05-01"})
+    go("POST", "/api/v1/moves", json=_move("SKU-1", 1, "A1-02", item={
+        "sku": "SKU-1", "lot": "LT", "serial": "SN-T1", "quantity": 1}))
+    assert go("GET", "/api/v1/serials/{sku}/{serial}",
+              path="/api/v1/serials/SKU-1/SN-T1")["history"]
 
 
 def _count_far_off(go: Tour, location: str, sku: str) -> str:

@@ -104,7 +104,13 @@ def site(pg_server_url: str) -> Iterator[Site]:
                 {"sku": SKU, "lot": "LRP", "expiry": "2027-02-01"}]}).raise_for_status()
             (conflict,) = admin.get("/api/v1/lots/exceptions").json()["exceptions"]
             for wh in (a, b):
-                params[wh] |= {"lot": "LRP", "exception_id": str(conflict["exception_id"])}
+                params[wh] |= {"lot": "LRP", "exception_id": str(conflict["exception_id"]),
+                               "serial": f"SN-{wh}"}
+                admin.post("/api/v1/moves", json={
+                    "event_id": str(uuid.uuid4()), "occurred_at": datetime.now(UTC).isoformat(),
+                    "warehouse": wh, "source": {"kind": "barcode", "device_id": "scan-1"},
+                    "item": {"sku": SKU, "serial": f"SN-{wh}", "quantity": 1},
+                    "to_location": f"{wh}-BIN", "reason": "receive"}).raise_for_status()
         tokens = {}
         with connect(url) as conn:
             for role in ("picker", "supervisor", "manager"):

@@ -23,7 +23,7 @@ from cloud_hub.planning.pg import demand_daily, runs, store
 from cloud_hub.planning.pg.actions import ActionSinks, AlertPublisher
 from cloud_hub.planning.rules import RulesError, load_rules
 from cloud_hub.settings import HubSettings
-from cloud_hub.work.pg import lots
+from cloud_hub.work.pg import lots, serials
 
 log = logging.getLogger("stockpulse.rules")
 
@@ -79,8 +79,8 @@ class RulesRunner:
 
     def refresh_demand(self) -> None:
         """On the schedule: bring the projections that follow the moves up to date
-        (demand_daily, lots), so their readers add minutes of moves, not a day's."""
-        for projection in (demand_daily, lots):
+        (demand_daily, lots, serials), so their readers add minutes of moves, not a day's."""
+        for projection in (demand_daily, lots, serials):
             try:
                 with self.pool.connection() as conn:
                     projection.refresh(conn)

@@ -1,6 +1,8 @@
 """The lot master under /api/v1/lots: find and read lots, import lot data (CSV or JSON), and
-the exceptions a supervisor resolves. Lots are warehouse-independent (SKU + lot), like SKUs:
-any signed-in reader may read them; importing is master data, resolving is a supervisor's."""
+the exceptions a supervisor resolves; serials under /api/v1/serials. Lots are
+warehouse-independent (SKU + lot), like SKUs: any signed-in reader may read them; importing is
+master data, resolving is a supervisor's. A serial and an exception that name warehouses are
+shown only to a caller who may see every one of them (else: not found)."""
 
 from __future__ import annotations
 
@@ -21,9 +23,10 @@ from cloud_hub.work.api.schemas import (
     LotExceptionResolved,
     LotImport,
     LotList,
+    SerialView,
 )
 from cloud_hub.work.lot_import import MAX_BYTES, BadRow, ImportRefused, LotRow, read_csv, read_rows
-from cloud_hub.work.pg import lot_master
+from cloud_hub.work.pg import lot_master, serials
 
 router = APIRouter(prefix="/api/v1", tags=["lots"])
 P = Permission
@@ -45,14 +48,15 @@ def list_lots(pool: PoolDep, _: Annotated[Access, guard(P.READ, SHARED)],
 
 
 @router.get("/lots/exceptions", response_model=LotExceptionList)
-def list_exceptions(pool: PoolDep, _: Annotated[Access, guard(P.RESOLVE, SHARED)],
+def list_exceptions(pool: PoolDep, who: Annotated[Access, guard(P.RESOLVE, SHARED)],
                     kind: str | None = Query(None, pattern=KINDS),
                     include_resolved: bool = False,
                     limit: int = Query(100, ge=1, le=lot_master.MAX_FOUND)) -> dict[str, Any]:
     """Open lot exceptions (all of them with include_resolved), oldest first."""
     with pool.connection() as conn:
         return {"exceptions": lot_master.list_exceptions(
-            conn, open_only=not include_resolved, kind=kind, limit=limit)}
+            conn, visible=_visible(who), open_only=not include_resolved, kind=kind,
+            limit=limit)}
 
 
 @router.post("/lots/exceptions/{exception_id}/resolve", response_model=LotExceptionResolved)
@@ -64,8 +68,8 @@ def resolve_exception(exception_id: Annotated[int, Path(ge=1, le=2**62)], body: 
     try:
         with pool.connection() as conn:
             return lot_master.resolve_exception(conn, exception_id, user=who.name,
-                                                expiry=body.expiry, note=body.note,
-                                                now=datetime.now(UTC))
+                                                visible=_visible(who), expiry=body.expiry,
+                                                note=body.note, now=datetime.now(UTC))
     except lot_master.ExceptionNotFound as exc:
         raise HTTPException(404, f"not found: {exc}") from None
     except lot_master.ResolveRefused as exc:
@@ -80,6 +84,24 @@ def get_lot(sku: Text, lot: Text, pool: PoolDep,
     if found is None:
         raise HTTPException(404, f"no lot {lot!r} of SKU {sku!r}")
     return found
+
+
+@router.get("/serials/{sku}/{serial}", response_model=SerialView)
+def get_serial(sku: Text, serial: Text, pool: PoolDep,
+               who: Annotated[Access, guard(P.READ, SHARED)]) -> dict[str, Any]:
+    """A serialised item now (warehouse, location, unit, lot) and its history, newest first."""
+    with pool.connection() as conn:
+        found = serials.read_serial(conn, sku, serial)
+        seen_in = serials.warehouses_of(conn, sku, serial) if found else set()
+    visible = _visible(who)
+    if found is None or (visible is not None and not seen_in <= visible):
+        raise HTTPException(404, f"no serial {serial!r} of SKU {sku!r}")
+    return found
+
+
+def _visible(who: Access) -> frozenset[str] | None:
+    scope = who.principal.scope
+    return None if scope.everything else scope.warehouses
 
 
 @router.post("/lots/import", response_model=LotImport, openapi_extra={"requestBody": {

@@ -248,6 +248,7 @@ class LotException(Body):
     sku: str
     lot: str
     serial: str
+    warehouses: list[str] = Field(description="warehouses it names (empty: none, a lot's)")
     detail: dict[str, Any]
     opened_at: datetime
     resolved_at: datetime | None
@@ -287,3 +288,30 @@ class LotImport(Body):
     conflicts: int
     rejected: int
     report: list[ImportedRow]
+
+
+class SerialSighting(Body):
+    event_id: str
+    occurred_at: datetime
+    warehouse: str
+    from_location: str | None
+    to_location: str | None
+    unit_key: str | None
+    reason: str
+    lot: str
+
+
+class SerialView(Body):
+    """A serialised item (GS1 AI 21) now, and every time a move named it."""
+
+    sku: str
+    serial: str
+    lot: str
+    warehouse: str = Field(description="where it was last seen")
+    location: str | None = Field(description="its unit's location when packed; null: gone out")
+    unit_key: str | None
+    in_stock: bool
+    first_seen_at: datetime
+    last_seen_at: datetime
+    history: list[SerialSighting] = Field(description="newest first, at most 1,000")
+    open_exceptions: list[int] = Field(description="ids in /api/v1/lots/exceptions")

@@ -20,7 +20,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from cloud_hub.work.lot_import import LotRow
-from cloud_hub.work.pg import lots
+from cloud_hub.work.pg import lots, serials
 
 MAX_FOUND = 500
 EXCEPTION_KINDS = ("expiry_conflict", "expired_on_receipt", "serial_two_places")
@@ -85,19 +85,26 @@ def find_lots(conn: psycopg.Connection, *, sku: str | None, lot: str | None,
                            "ORDER BY expiry NULLS LAST, sku, lot LIMIT %s", params).fetchall()
 
 
-def list_exceptions(conn: psycopg.Connection, *, open_only: bool = True,
-                    kind: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+def list_exceptions(conn: psycopg.Connection, *, visible: frozenset[str] | None,
+                    open_only: bool = True, kind: str | None = None, limit: int = 100
+                    ) -> list[dict[str, Any]]:
+    """Exceptions oldest first; `visible`: the warehouses the caller may see (None: all) — an
+    exception naming a warehouse outside them (a serial's sightings) is left out."""
     current(conn)
+    serials.refresh(conn, wait_s=0)
     where = ["true"] + (["resolved_at IS NULL"] if open_only else [])
     params: list[object] = []
+    if visible is not None:
+        where.append("x.warehouses <@ %s::text[]")
+        params.append(sorted(visible))
     if kind is not None:
         where.append("kind = %s")
         params.append(kind)
     params.append(min(limit, MAX_FOUND))
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(
-            "SELECT exception_id, kind, x.sku, x.lot, serial, detail, opened_at, resolved_at, "
-            "resolved_by, resolution, l.expiry AS master_expiry, "
+            "SELECT exception_id, kind, x.sku, x.lot, serial, warehouses, detail, opened_at, "
+            "resolved_at, resolved_by, resolution, l.expiry AS master_expiry, "
             "coalesce((SELECT array_agg(r.expiry ORDER BY r.expiry) FROM lot_expiry_reports r "
             "  WHERE r.sku = x.sku AND r.lot = x.lot), '{}') AS reported_expiries "
             "FROM lot_exceptions x LEFT JOIN lots l ON l.sku = x.sku AND l.lot = x.lot "
@@ -107,15 +114,16 @@ def list_exceptions(conn: psycopg.Connection, *, open_only: bool = True,
 
 
 def resolve_exception(conn: psycopg.Connection, exception_id: int, *, user: str,
-                      expiry: date | None, note: str, now: datetime) -> dict[str, Any]:
+                      visible: frozenset[str] | None, expiry: date | None, note: str,
+                      now: datetime) -> dict[str, Any]:
     """Close an exception. An expiry conflict needs the expiry that holds: the master takes it
     (recorded as a report of source `resolved` if nobody had reported it)."""
     with conn.transaction():
-        row = conn.execute("SELECT kind, sku, lot, resolved_at FROM lot_exceptions "
-                           "WHERE exception_id = %s FOR UPDATE", (exception_id,)).fetchone()
-        if row is None:
+        row = conn.execute("SELECT kind, sku, lot, resolved_at, warehouses FROM lot_exceptions"
+                           " WHERE exception_id = %s FOR UPDATE", (exception_id,)).fetchone()
+        if row is None or (visible is not None and not set(row[4]) <= visible):
             raise ExceptionNotFound(f"lot exception {exception_id}")
-        kind, sku, lot, resolved_at = row
+        kind, sku, lot, resolved_at, _ = row
         if resolved_at is not None:
             raise ResolveRefused(f"lot exception {exception_id} is already resolved")
         resolution: dict[str, Any] = {"note": note}
