@@ -14,6 +14,8 @@ import httpx
 import pytest
 
 from cloud_hub.auth.pg.store import create_user
+from cloud_hub.catalog.model import Location
+from cloud_hub.catalog.pg.store import upsert_locations
 from cloud_hub.db.database import connect
 from tests.hub_fixtures import Hub, running_hub
 from tests.work.site import WH, build_site
@@ -31,6 +33,7 @@ def hub(pg_server_url: str) -> Iterator[Hub]:
     with scratch_database() as url:
         with connect(url) as conn:
             build_site(conn)
+            upsert_locations(conn, [Location("W2-BIN", "WH2", "bin")])
             create_user(conn, "ann", "picker-pass", ["picker"], [WH])
             create_user(conn, "sam", "supervisor-pass", ["supervisor"], [WH])
         with running_hub(url, mqtt_enabled=False) as h:
@@ -145,7 +148,20 @@ def test_an_import_reports_every_row_and_keeps_a_conflicting_expiry_aside(hub: H
 
 
 def test_an_unknown_lot_is_a_404_problem_and_lots_are_read_by_any_warehouse(hub: Hub) -> None:
+    sku = "SKU-LM-WH"
+    with hub.client() as admin:
+        for wh, where in (("WH1", "A1-03"), ("WH2", "W2-BIN")):
+            event = {"event_id": str(uuid.uuid4()), "occurred_at": NOW.isoformat(),
+                     "warehouse": wh, "source": {"kind": "system", "device_id": "erp"},
+                     "item": {"sku": sku, "lot": "BOTH", "quantity": 3, "expiry": LATER},
+                     "to_location": where, "reason": "receive"}
+            assert ok(admin.post("/api/v1/moves", json=event))["applied"] == 1
+        everywhere = ok(admin.get(f"/api/v1/lots/{sku}/BOTH"))["on_hand"]
+        assert [(h["warehouse"], h["location"], h["quantity"]) for h in everywhere] == [
+            ("WH1", "A1-03", 3), ("WH2", "W2-BIN", 3)]
     with hub.client(hub.login("ann", "picker-pass")) as ann:
+        lot = ok(ann.get(f"/api/v1/lots/{sku}/BOTH"))  # the lot is shared, its stock is not
+        assert (lot["expiry"], [h["warehouse"] for h in lot["on_hand"]]) == (LATER, ["WH1"])
         missing = ann.get("/api/v1/lots/SKU-NONE/NOPE")
         assert missing.status_code == 404
         assert missing.headers["content-type"].startswith("application/problem+json")

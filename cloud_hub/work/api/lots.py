@@ -17,6 +17,7 @@ from cloud_hub.auth.api.access import SHARED, Access, guard
 from cloud_hub.auth.roles import Permission
 from cloud_hub.http.deps import PoolDep
 from cloud_hub.work.api.models import ResolveIn
+from cloud_hub.work.api.ops import numbers
 from cloud_hub.work.api.schemas import (
     LotDetail,
     LotExceptionList,
@@ -78,12 +79,14 @@ def resolve_exception(exception_id: Annotated[int, Path(ge=1, le=2**62)], body: 
 
 @router.get("/lots/{sku}/{lot}", response_model=LotDetail)
 def get_lot(sku: Text, lot: Text, pool: PoolDep,
-            _: Annotated[Access, guard(P.READ, SHARED)]) -> dict[str, Any]:
+            who: Annotated[Access, guard(P.READ, SHARED)]) -> dict[str, Any]:
+    """A lot in the master, what reported its expiry, and where it is on hand (in the
+    caller's warehouses)."""
     with pool.connection() as conn:
-        found = lot_master.read_lot(conn, sku, lot)
+        found = lot_master.read_lot(conn, sku, lot, _visible(who))
     if found is None:
         raise HTTPException(404, f"no lot {lot!r} of SKU {sku!r}")
-    return found
+    return numbers(found)
 
 
 @router.get("/serials/{sku}/{serial}", response_model=SerialView)

@@ -231,8 +231,18 @@ class LotView(Body):
     open_exceptions: int
 
 
+class LotOnHand(Body):
+    warehouse: str
+    location: str
+    unit_key: str | None = Field(description="null: loose stock")
+    status: str
+    quantity: Num
+
+
 class LotDetail(LotView):
     expiry_reports: list[ExpiryReport]
+    on_hand: list[LotOnHand] = Field(
+        description="where it is now, in the warehouses the caller may see (at most 500)")
 
 
 class LotList(Body):

@@ -52,7 +52,23 @@ def current(conn: psycopg.Connection) -> None:
     lots.refresh(conn, wait_s=0)
 
 
-def read_lot(conn: psycopg.Connection, sku: str, lot: str) -> dict[str, Any] | None:
+_ON_HAND = """
+SELECT warehouse, location, unit_key, status, sum(quantity) AS quantity FROM (
+  SELECT b.warehouse, b.location, NULL::text AS unit_key, b.status, b.quantity
+    FROM balances b WHERE b.sku = %(sku)s AND b.lot = %(lot)s AND b.quantity > 0
+  UNION ALL
+  SELECT u.warehouse, u.location, u.unit_key, c.status, c.quantity
+    FROM unit_contents c JOIN units u USING (unit_key)
+   WHERE c.sku = %(sku)s AND c.lot = %(lot)s AND c.quantity > 0 AND u.location IS NOT NULL
+) h WHERE %(all)s OR warehouse = ANY(%(visible)s)
+GROUP BY warehouse, location, unit_key, status
+ORDER BY warehouse, location, unit_key NULLS FIRST, status LIMIT %(limit)s"""
+
+
+def read_lot(conn: psycopg.Connection, sku: str, lot: str,
+             visible: frozenset[str] | None = None) -> dict[str, Any] | None:
+    """A lot, its expiry reports and where it is on hand (loose and on units) in the
+    warehouses `visible` (None: all) — at most MAX_FOUND places."""
     current(conn)
     with conn.cursor(row_factory=dict_row) as cur:
         row = cur.execute(f"SELECT {_COLUMNS} FROM lots l WHERE sku = %s AND lot = %s",
@@ -63,6 +79,9 @@ def read_lot(conn: psycopg.Connection, sku: str, lot: str) -> dict[str, Any] | N
             "SELECT expiry, source, first_event::text AS event_id, occurred_at "
             "FROM lot_expiry_reports WHERE sku = %s AND lot = %s ORDER BY first_seq NULLS LAST, "
             "occurred_at", (sku, lot)).fetchall()
+        row["on_hand"] = cur.execute(_ON_HAND, {
+            "sku": sku, "lot": lot, "all": visible is None, "visible": sorted(visible or ()),
+            "limit": MAX_FOUND}).fetchall()
     return row
 
 
