@@ -1,4 +1,4 @@
-"""What a search query could be: a SKU, GTIN, lot, EPC, SSCC or location code.
+"""What a search query could be: a SKU, GTIN, lot, serial, EPC, SSCC or location code.
 
 Rule kept here (pure): a scanned label is read by the one label reader (protocol.labels: AIM
 ids, GS separators, HRI brackets, check digits), and typed digits of a GTIN's or an SSCC's
@@ -22,6 +22,7 @@ class FindTerms:
     gtin14: str | None
     epc: str | None
     lot: str | None = None  # AI 10 of a scanned GS1 label: its lot is searched as a lot
+    serial: str | None = None  # AI 21 of a scanned GS1 label
 
 
 def read_terms(query: str, today: date) -> FindTerms:
@@ -31,13 +32,13 @@ def read_terms(query: str, today: date) -> FindTerms:
         label = read_label(text, today=today)
     except LabelError:
         label = None
-    lot = None
+    lot = serial = None
     if label is not None and label.is_gs1:
-        sscc, gtin, lot = label.sscc, label.gtin, label.lot
+        sscc, gtin, lot, serial = label.sscc, label.gtin, label.lot, label.serial
     else:
         text = label.text if label is not None else text  # a plain label's AIM id dropped
         digits = text.isascii() and text.isdigit()
         sscc = text if digits and len(text) == 18 else None
         gtin = text.zfill(14) if digits and len(text) in (8, 12, 13, 14) else None
     epc = text.upper() if re.fullmatch(r"[0-9A-Fa-f]{8,128}", text) else None
-    return FindTerms(text, sscc, gtin, epc, lot)
+    return FindTerms(text, sscc, gtin, epc, lot, serial)

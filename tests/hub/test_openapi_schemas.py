@@ -287,6 +287,8 @@ def _lots(go: Tour) -> None:
         "sku": "SKU-1", "lot": "LT", "serial": "SN-T1", "quantity": 1}))
     assert go("GET", "/api/v1/serials/{sku}/{serial}",
               path="/api/v1/serials/SKU-1/SN-T1")["history"]
+    assert go("GET", "/api/v1/serials", params={"serial": "SN-T1"})["serials"]
+    assert go("GET", "/api/v1/map/find", params={"warehouse": WH, "q": "SN-T1"})["hits"]
 
 
 def _count_far_off(go: Tour, location: str, sku: str) -> str:

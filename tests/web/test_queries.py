@@ -117,3 +117,20 @@ def test_a_scanned_gs1_lot_finds_the_lot_with_the_masters_expiry(
     assert [(h["kind"], h["location"], h["lot"], h["expiry"]) for h in hits
             if h["kind"] == "lot"] == [("lot", bin_code, "AB12", "2027-04-30")]
     assert {h["expiry"] for h in find.find(conn, "WHQ", "ab12")} == {"2027-04-30"}
+
+
+def test_a_serial_is_found_where_it_is_now_by_text_or_gs1_label(
+        seeded: tuple[psycopg.Connection, Site]) -> None:
+    conn, site = seeded
+    first, then = site.codes("bin")[-4], site.codes("bin")[-5]
+    moved = [item_move("SKU-SN", 1, src, dst, lot="LS", wh="WHQ", t=t) for t, (src, dst)
+             in enumerate(((None, first), (first, then)))]
+    moved = [m.model_copy(update={"item": m.item.model_copy(  # type: ignore[union-attr]
+        update={"serial": "SN-0001"})}) for m in moved]
+    apply_batch(conn, moved, "test")
+    hits = [(h["kind"], h["location"], h["sku"]) for h in find.find(conn, "WHQ", "SN-0001")]
+    assert hits == [("serial", then, "SKU-SN")]
+    label = "(01)09506000134352(21)SN-0001"
+    assert ("serial", then, "SKU-SN") in {
+        (h["kind"], h["location"], h["sku"]) for h in find.find(conn, "WHQ", label)}
+    assert find.find(conn, "OTHER-WH", "SN-0001") == []

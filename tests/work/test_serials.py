@@ -63,6 +63,8 @@ def test_a_serial_is_where_its_last_move_put_it_with_its_lot_and_history(hub: Hu
         assert [(h["reason"], h["to_location"]) for h in got["history"]] == [
             ("putaway", "A1-01"), ("receive", "DOCK-1")]
         assert got["open_exceptions"] == []
+        found = ok(ann.get("/api/v1/serials", params={"serial": "SN-0001"}))["serials"]
+        assert [(x["sku"], x["location"]) for x in found] == [("SKU-1", "A1-01")]
         _post(admin, 2, src="A1-01", dst=None, reason="ship", item=_item("SN-0001"))
         gone = ok(ann.get("/api/v1/serials/SKU-1/SN-0001"))
         assert (gone["location"], gone["in_stock"], len(gone["history"])) == (None, False, 3)
@@ -108,6 +110,8 @@ def test_unknown_serials_are_404_and_another_warehouses_serial_is_not_shown(hub:
               item=_item("SN-W2"))  # two places at once, in WH2
         assert ok(admin.get("/api/v1/serials/SKU-1/SN-W2"))["warehouse"] == WH2
         assert ann.get("/api/v1/serials/SKU-1/SN-W2").status_code == 404
+        assert ok(ann.get("/api/v1/serials", params={"serial": "SN-W2"}))["serials"] == []
+        assert len(ok(admin.get("/api/v1/serials", params={"serial": "SN-W2"}))["serials"]) == 1
         theirs = [x for x in ok(admin.get("/api/v1/lots/exceptions"))["exceptions"]
                   if x["serial"] == "SN-W2"]
         assert len(theirs) == 1

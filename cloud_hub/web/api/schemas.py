@@ -106,7 +106,7 @@ class MapLocation(Body):
 
 
 class FindHit(Body):
-    kind: Literal["sku", "gtin", "lot", "epc", "sscc", "location"]
+    kind: Literal["sku", "gtin", "lot", "serial", "epc", "sscc", "location"]
     match: str = Field(description="what matched the query")
     location: str | None
     unit_key: str | None

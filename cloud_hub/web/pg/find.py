@@ -1,5 +1,5 @@
-"""Find where things are: one query string read as a SKU, GTIN, lot, EPC, SSCC or location
-(how a query is read: cloud_hub.web.search).
+"""Find where things are: one query string read as a SKU, GTIN, lot, serial, EPC, SSCC or
+location (how a query is read: cloud_hub.web.search).
 
 Rule kept here: the query is only ever a bound parameter, and every answer is bounded. A hit
 of a lot carries its expiry from the lot master (cloud_hub.work.pg.lots), the one that FEFO
@@ -14,7 +14,7 @@ import psycopg
 
 from cloud_hub.web.payloads import number
 from cloud_hub.web.search import read_terms
-from cloud_hub.work.pg import lots
+from cloud_hub.work.pg import lots, serials
 
 FIND_LIMIT = 500
 HIT_KEYS = ("kind", "match", "location", "unit_key", "sku", "lot", "status", "quantity")
@@ -50,6 +50,12 @@ SELECT * FROM (
    WHERE u.warehouse = %(wh)s AND (u.sscc = %(sscc)s OR upper(u.epc) = %(epc)s
          OR u.unit_key IN (%(text)s, 'epc:' || %(epc)s, 'sscc:' || %(sscc)s))
   UNION ALL
+  SELECT 'serial', s.serial, coalesce(u.location, s.location), s.unit_key, s.sku, s.lot,
+         NULL, 1
+    FROM serials s LEFT JOIN units u ON u.unit_key = s.unit_key
+   WHERE s.warehouse = %(wh)s AND s.serial = coalesce(%(serial)s, %(text)s)
+     AND coalesce(u.location, s.location) IS NOT NULL
+  UNION ALL
   SELECT 'location', l.code, l.code, NULL, NULL, NULL, NULL, NULL
     FROM locations l WHERE l.warehouse = %(wh)s AND upper(l.code) = upper(%(text)s)
 ) hits ORDER BY location, kind, sku, lot LIMIT %(limit)s
@@ -61,7 +67,8 @@ def find(conn: psycopg.Connection, warehouse: str, query: str) -> list[dict[str,
     if not terms.text:
         return []
     params = {"text": terms.text, "sscc": terms.sscc, "gtin": terms.gtin14, "epc": terms.epc,
-              "lot": terms.lot, "wh": warehouse, "limit": FIND_LIMIT}
+              "lot": terms.lot, "serial": terms.serial, "wh": warehouse, "limit": FIND_LIMIT}
+    serials.refresh(conn, wait_s=0)  # a serial moved a moment ago is found where it is now
     hits = []
     for row in conn.execute(FIND_SQL, params):
         hit = dict(zip(HIT_KEYS, row, strict=True))

@@ -24,6 +24,7 @@ from cloud_hub.work.api.schemas import (
     LotExceptionResolved,
     LotImport,
     LotList,
+    SerialList,
     SerialView,
 )
 from cloud_hub.work.lot_import import MAX_BYTES, BadRow, ImportRefused, LotRow, read_csv, read_rows
@@ -87,6 +88,16 @@ def get_lot(sku: Text, lot: Text, pool: PoolDep,
     if found is None:
         raise HTTPException(404, f"no lot {lot!r} of SKU {sku!r}")
     return numbers(found)
+
+
+@router.get("/serials", response_model=SerialList)
+def list_serials(pool: PoolDep, who: Annotated[Access, guard(P.READ, SHARED)],
+                 serial: QueryText = None, sku: QueryText = None, lot: QueryText = None,
+                 limit: int = Query(100, ge=1, le=lot_master.MAX_FOUND)) -> dict[str, Any]:
+    """Serials by serial (any SKU), SKU and/or lot, in the caller's warehouses."""
+    with pool.connection() as conn:
+        return {"serials": serials.find_serials(conn, serial=serial, sku=sku, lot=lot,
+                                                visible=_visible(who), limit=limit)}
 
 
 @router.get("/serials/{sku}/{serial}", response_model=SerialView)

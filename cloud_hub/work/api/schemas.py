@@ -311,8 +311,8 @@ class SerialSighting(Body):
     lot: str
 
 
-class SerialView(Body):
-    """A serialised item (GS1 AI 21) now, and every time a move named it."""
+class SerialNow(Body):
+    """A serialised item (GS1 AI 21) now."""
 
     sku: str
     serial: str
@@ -323,5 +323,14 @@ class SerialView(Body):
     in_stock: bool
     first_seen_at: datetime
     last_seen_at: datetime
+
+
+class SerialList(Body):
+    serials: list[SerialNow]
+
+
+class SerialView(SerialNow):
+    """A serialised item now, and every time a move named it."""
+
     history: list[SerialSighting] = Field(description="newest first, at most 1,000")
     open_exceptions: list[int] = Field(description="ids in /api/v1/lots/exceptions")

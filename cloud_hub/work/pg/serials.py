@@ -132,3 +132,26 @@ def warehouses_of(conn: psycopg.Connection, sku: str, serial: str) -> set[str]:
     """Every warehouse a serial was seen in (a caller must see them all to read its story)."""
     return {r[0] for r in conn.execute("SELECT DISTINCT warehouse FROM serial_sightings "
                                        "WHERE sku = %s AND serial = %s", (sku, serial))}
+
+
+def find_serials(conn: psycopg.Connection, *, serial: str | None, sku: str | None,
+                 lot: str | None, visible: frozenset[str] | None, limit: int
+                 ) -> list[dict[str, Any]]:
+    """Serials by serial, SKU and/or lot (exact), in the warehouses `visible` (None: all)."""
+    refresh(conn, wait_s=0)
+    where, params = ["true"], list[object]()
+    for column, value in (("serial", serial), ("sku", sku), ("lot", lot)):
+        if value is not None:
+            where.append(f"s.{column} = %s")
+            params.append(value)
+    if visible is not None:
+        where.append("s.warehouse = ANY(%s)")
+        params.append(sorted(visible))
+    params.append(limit)
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "SELECT s.sku, s.serial, s.lot, s.warehouse, coalesce(u.location, s.location) "
+            "AS location, s.unit_key, (coalesce(u.location, s.location) IS NOT NULL) AS in_stock,"
+            " s.first_seen_at, s.last_seen_at FROM serials s LEFT JOIN units u "
+            f"ON u.unit_key = s.unit_key WHERE {' AND '.join(where)} "
+            "ORDER BY s.sku, s.serial LIMIT %s", params).fetchall()
