@@ -1,4 +1,4 @@
-"""The lot master (`lots`, migrations 014/015): reading a lot, finding lots, importing lot
+"""The lot master (`lots`, migrations 014/018): reading a lot, finding lots, importing lot
 data, and the exceptions a supervisor resolves (`lot_exceptions`). The ledger's feed into the
 same tables is lots.py; other features (trace, recall) read lots through this module.
 

@@ -6,7 +6,7 @@ reported kept. Imports and resolutions: lot_master.py.
 Rule kept here: `lots` is a projection of `moves` (ledger/pg/watermark.py), never written by the
 apply path. A lot's expiry is the FIRST one reported (by an event, in `moves.seq` order, or by
 an import); a different expiry for the same lot is recorded in `lot_expiry_reports` and opens an
-`expiry_conflict` in `lot_exceptions` (migration 015) — the master stays as it was until a
+`expiry_conflict` in `lot_exceptions` (migration 018) — the master stays as it was until a
 supervisor resolves it. A receipt of a lot already expired is accepted and opens an
 `expired_on_receipt` exception. Reads add the moves above the watermark, so they equal a read of
 all moves.

@@ -1,5 +1,5 @@
 """Serials (GS1 AI 21) first-class: where each serialised item is now and every sighting of
-it, a projection of `moves` (migration 016) fed by every applied move whose item or declared
+it, a projection of `moves` (migration 019) fed by every applied move whose item or declared
 unit contents name a serial; read by `GET /api/v1/serials/...` and by trace.
 
 Rules kept here: `serials` and `serial_sightings` are a projection (ledger/pg/watermark.py),
