@@ -197,3 +197,19 @@ def test_a_pda_label_expiry_unlike_the_receipts_is_a_conflict_not_an_overwrite(
         serial = conn.execute("SELECT payload->'item'->>'serial' FROM moves WHERE sku = %s "
                               "AND reason = 'receive'", (sku,)).fetchone()
     assert serial == ("SN-0001",)
+
+
+def test_a_read_does_not_wait_for_a_refresh_another_session_is_running(hub: Hub) -> None:
+    from cloud_hub.work.pg import lots
+    with connect(hub.settings.database_url or "", migrate_schema=False) as other, \
+            hub.client() as admin:
+        _move(admin, {"sku": "SKU-LM-LOCK", "lot": "K", "quantity": 1, "expiry": LATER},
+              None, "A1-01", "adjust")
+        with other.transaction():
+            other.execute("SELECT pg_advisory_xact_lock(%s)", (lots.LOCK_KEY,))
+            started = datetime.now(UTC)
+            got = admin.get("/api/v1/lots/exceptions")
+            waited = datetime.now(UTC) - started
+        assert got.status_code == 200 and waited < timedelta(seconds=5)
+        # Once the other refresher is done, the next read folds the move in.
+        assert ok(admin.get("/api/v1/lots/SKU-LM-LOCK/K"))["expiry"] == LATER

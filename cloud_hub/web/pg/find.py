@@ -68,7 +68,7 @@ def find(conn: psycopg.Connection, warehouse: str, query: str) -> list[dict[str,
         return []
     params = {"text": terms.text, "sscc": terms.sscc, "gtin": terms.gtin14, "epc": terms.epc,
               "lot": terms.lot, "serial": terms.serial, "wh": warehouse, "limit": FIND_LIMIT}
-    serials.refresh(conn, wait_s=0)  # a serial moved a moment ago is found where it is now
+    serials.current(conn)  # a serial moved a moment ago is found where it is now
     hits = []
     for row in conn.execute(FIND_SQL, params):
         hit = dict(zip(HIT_KEYS, row, strict=True))

@@ -48,8 +48,8 @@ class Imported:
 
 
 def current(conn: psycopg.Connection) -> None:
-    """Fold in the moves committed since the last refresh (without waiting for open writers)."""
-    lots.refresh(conn, wait_s=0)
+    """Fold in the moves committed since the last refresh (lots.refresh_for_read)."""
+    lots.refresh_for_read(conn, lots.MARK, lots.refresh)
 
 
 _ON_HAND = """
@@ -110,7 +110,7 @@ def list_exceptions(conn: psycopg.Connection, *, visible: frozenset[str] | None,
     """Exceptions oldest first; `visible`: the warehouses the caller may see (None: all) — an
     exception naming a warehouse outside them (a serial's sightings) is left out."""
     current(conn)
-    serials.refresh(conn, wait_s=0)
+    serials.current(conn)
     where = ["true"] + (["resolved_at IS NULL"] if open_only else [])
     params: list[object] = []
     if visible is not None:

@@ -14,7 +14,7 @@ all moves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
@@ -27,6 +27,7 @@ from cloud_hub.ledger.pg.watermark import Refresh, Watermark
 LOCK_KEY = 0x5350_4C4F  # "SPLO": one refresher at a time
 MARK = Watermark("lots", "lots_state", LOCK_KEY)
 CATCH_UP_AFTER = 100_000  # seqs behind: a reader refreshes first rather than scan the tail
+READ_REFRESH_MAX = 20_000  # seqs behind: more is left to the scheduled refresh
 
 Key = tuple[str, str]  # (sku, lot)
 _T = TypeVar("_T", date, datetime)
@@ -113,6 +114,28 @@ def catch_up(conn: psycopg.Connection) -> None:
                        "'moves', 'seq')), 0) - (SELECT through_seq FROM lots_state)").fetchone()
     if row is not None and row[0] is not None and row[0] > CATCH_UP_AFTER:
         refresh(conn, wait_s=0)
+
+
+def refresh_for_read(conn: psycopg.Connection, mark: Watermark,
+                     refresh_one: Callable[..., Refresh]) -> None:
+    """Before a read (a route, the map): fold in what was committed since the last refresh —
+    when that is little and nobody else is refreshing. A reader never does a long backfill nor
+    waits on one (the rules runner's sweep does those); it then reads the projection as is.
+    Only outside a transaction: the refresh commits its own."""
+    if conn.info.transaction_status is not psycopg.pq.TransactionStatus.IDLE:
+        return
+    row = conn.execute("SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence("
+                       f"'moves', 'seq')), 0) - (SELECT through_seq FROM {mark.state_table})"
+                       ).fetchone()
+    if row is None or row[0] is None or row[0] > READ_REFRESH_MAX:
+        return
+    conn.execute("SET lock_timeout = '250ms'")  # another refresher holds the lock: skip
+    try:
+        refresh_one(conn, wait_s=0)
+    except psycopg.errors.LockNotAvailable:
+        pass
+    finally:
+        conn.execute("RESET lock_timeout")
 
 
 def _fold(conn: psycopg.Connection, after: int, through: int) -> int:

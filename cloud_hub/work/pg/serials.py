@@ -20,6 +20,7 @@ from psycopg.rows import dict_row
 
 from cloud_hub.ledger.pg import watermark
 from cloud_hub.ledger.pg.watermark import Refresh, Watermark
+from cloud_hub.work.pg import lots
 
 LOCK_KEY = 0x5350_534E  # "SPSN": one refresher at a time
 MARK = Watermark("serials", "serials_state", LOCK_KEY)
@@ -95,6 +96,11 @@ def refresh(conn: psycopg.Connection, *, wait_s: float = watermark.WAIT_S,
     return watermark.refresh(conn, MARK, _fold, wait_s=wait_s, chunk=chunk)
 
 
+def current(conn: psycopg.Connection) -> None:
+    """Fold in the moves committed since the last refresh (lots.refresh_for_read)."""
+    lots.refresh_for_read(conn, MARK, refresh)
+
+
 def _fold(conn: psycopg.Connection, after: int, through: int) -> int:
     conn.execute("CREATE TEMP TABLE serial_tail ON COMMIT DROP AS " + _SEEN,
                  {"after": after, "through": through})
@@ -108,7 +114,7 @@ def _fold(conn: psycopg.Connection, after: int, through: int) -> int:
 def read_serial(conn: psycopg.Connection, sku: str, serial: str) -> dict[str, Any] | None:
     """A serial now — its warehouse, location (its unit's, when it is packed), unit, lot —
     with its sightings, newest first (at most MAX_HISTORY), and its open exceptions."""
-    refresh(conn, wait_s=0)
+    current(conn)
     with conn.cursor(row_factory=dict_row) as cur:
         row = cur.execute(
             "SELECT s.sku, s.serial, s.lot, s.warehouse, coalesce(u.location, s.location) "
@@ -138,7 +144,7 @@ def find_serials(conn: psycopg.Connection, *, serial: str | None, sku: str | Non
                  lot: str | None, visible: frozenset[str] | None, limit: int
                  ) -> list[dict[str, Any]]:
     """Serials by serial, SKU and/or lot (exact), in the warehouses `visible` (None: all)."""
-    refresh(conn, wait_s=0)
+    current(conn)
     where, params = ["true"], list[object]()
     for column, value in (("serial", serial), ("sku", sku), ("lot", lot)):
         if value is not None:
