@@ -32,6 +32,7 @@ def label_subject(label: Label) -> UnitRef | ItemLine:
         quantity, uom = label.net_weight_kg, "KGM"
     try:
         return ItemLine(gtin=label.gtin, lot=label.lot, serial=label.serial,
-                        expiry=label.expiry, quantity=quantity, uom=uom)
+                        expiry=label.expiry, production_date=label.production_date,
+                        best_before=label.best_before, quantity=quantity, uom=uom)
     except ValidationError as exc:
         raise LabelError(f"label is not a valid item: {describe(exc)}") from None

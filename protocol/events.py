@@ -129,6 +129,8 @@ class ItemLine(_Strict):
     lot: Code | None = None
     serial: Code | None = None
     expiry: date | None = None
+    production_date: date | None = None  # GS1 AI 11
+    best_before: date | None = None  # GS1 AI 15
     quantity: Quantity
     uom: Code = "EA"
     status: StockStatus = StockStatus.AVAILABLE

@@ -35,6 +35,10 @@ def _subject(raw: str) -> UnitRef | ItemLine:
     ("]d20109506000134352" + "21SER1\x1d" + "3103001250",
      ItemLine(gtin="09506000134352", serial="SER1", quantity=Decimal("1.250"), uom="KGM")),
     ("]E09506000134352", ItemLine(gtin="09506000134352", quantity=Decimal(1), uom="EA")),
+    # Production (11) and best-before (15) dates travel with the item to the lot master.
+    ("]C10109506000134352" + "11260115" + "15270115" + "10LOT7",
+     ItemLine(gtin="09506000134352", lot="LOT7", production_date=date(2026, 1, 15),
+              best_before=date(2027, 1, 15), quantity=Decimal(1), uom="EA")),
 ])
 def test_a_label_names_a_unit_or_an_item_quantity(raw: str,
                                                   expected: UnitRef | ItemLine) -> None:

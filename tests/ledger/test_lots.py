@@ -78,3 +78,18 @@ def test_refresh_is_incremental_and_a_reader_adds_what_is_above_the_watermark(
     assert lots.expiries(conn, [("S9", "X"), ("S9", "Y")]) == mid
     rows = conn.execute("SELECT count(*) FROM lot_expiry_reports WHERE sku = 'S9'").fetchone()
     assert rows == (3,)
+
+
+def test_production_and_best_before_dates_from_events_fill_the_master(
+        conn: psycopg.Connection) -> None:
+    scanned = item_move("S5", 2, None, "BIN-A", lot="P", t=0)
+    scanned = scanned.model_copy(update={"item": scanned.item.model_copy(  # type: ignore[union-attr]
+        update={"production_date": date(2026, 1, 15), "best_before": date(2027, 1, 15)})})
+    later = item_move("S5", 1, None, "BIN-A", lot="P", t=1, event_id=uuid.uuid4())
+    later = later.model_copy(update={"item": later.item.model_copy(  # type: ignore[union-attr]
+        update={"production_date": date(2026, 2, 1)})})
+    _applied(conn, scanned, later)
+    lots.refresh(conn)
+    row = conn.execute("SELECT production_date, best_before, expiry FROM lots "
+                       "WHERE sku = 'S5' AND lot = 'P'").fetchone()
+    assert row == (date(2026, 1, 15), date(2027, 1, 15), None)  # the first dates hold

@@ -39,6 +39,9 @@ def item_lines(draw: st.DrawFn) -> ItemLine:
     return ItemLine(sku=sku, gtin=gtin, lot=draw(st.none() | codes),
                     serial=draw(st.none() | codes),
                     expiry=draw(st.none() | st.dates(date(2020, 1, 1), date(2040, 1, 1))),
+                    production_date=draw(st.none() | st.dates(date(2020, 1, 1),
+                                                              date(2040, 1, 1))),
+                    best_before=draw(st.none() | st.dates(date(2020, 1, 1), date(2040, 1, 1))),
                     quantity=draw(quantities), uom=draw(st.sampled_from(["EA", "KG", "CS"])),
                     status=draw(st.sampled_from(["available", "quarantine", "damaged"])))
 

@@ -38,6 +38,10 @@ def _item_rest(item: ItemLine) -> dict[str, Any]:
         rest["serial"] = item.serial
     if item.expiry is not None:
         rest["expiry"] = item.expiry.isoformat()
+    if item.production_date is not None:
+        rest["production_date"] = item.production_date.isoformat()
+    if item.best_before is not None:
+        rest["best_before"] = item.best_before.isoformat()
     if item.uom != _DEFAULT_UOM:
         rest["uom"] = item.uom
     return rest
@@ -50,6 +54,8 @@ def rest_json(move: StockMoved) -> str | None:
             and not move.contents and not extra and (unit is None or unit.epc is None)
             and (item is None or (item.sku is not None and item.gtin is None
                                   and item.serial is None and item.expiry is None
+                                  and item.production_date is None
+                                  and item.best_before is None
                                   and item.uom == _DEFAULT_UOM))):
         return None  # most events: the columns say it all
     rest: dict[str, Any] = {}

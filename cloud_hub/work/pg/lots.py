@@ -1,7 +1,8 @@
 """The lot master's feed from the ledger — SKU + lot → expiry and first receipt — the one
 source that FEFO picking, expiry alerts, the map and the PDA read, fed by every applied event
-that names a lot's expiry (receipts, opening stock, moves, pallet contents), with every expiry
-reported kept. Imports and resolutions: lot_master.py.
+that names a lot's expiry, production date or best-before (GS1 AIs 17, 11, 15 from scans;
+receipts, opening stock, moves, pallet contents), with every expiry reported kept; the first
+production and best-before dates hold. Imports and resolutions: lot_master.py.
 
 Rule kept here: `lots` is a projection of `moves` (ledger/pg/watermark.py), never written by the
 apply path. A lot's expiry is the FIRST one reported (by an event, in `moves.seq` order, or by
@@ -36,24 +37,34 @@ _T = TypeVar("_T", date, datetime)
 # declared contents of a unit alike (a moves row keeps expiry and contents in `payload`).
 _SEEN = """
 SELECT m.seq, m.event_id, m.occurred_at, m.reason = 'receive' AS received,
-       s.sku, s.lot, s.expiry
+       s.sku, s.lot, s.expiry, s.production_date, s.best_before
   FROM moves m
  CROSS JOIN LATERAL (
-        SELECT m.sku, m.lot, (m.payload->'item'->>'expiry')::date WHERE m.sku IS NOT NULL
+        SELECT m.sku, m.lot, (m.payload->'item'->>'expiry')::date,
+               (m.payload->'item'->>'production_date')::date,
+               (m.payload->'item'->>'best_before')::date WHERE m.sku IS NOT NULL
         UNION ALL
         SELECT coalesce(e->>'sku', 'gtin:' || (e->>'gtin')), coalesce(e->>'lot', ''),
-               (e->>'expiry')::date FROM json_array_elements(m.payload->'contents') e
-       ) s(sku, lot, expiry)
+               (e->>'expiry')::date, (e->>'production_date')::date, (e->>'best_before')::date
+          FROM json_array_elements(m.payload->'contents') e
+       ) s(sku, lot, expiry, production_date, best_before)
  WHERE {where} AND (m.payload IS NOT NULL OR m.reason = 'receive') AND s.lot <> ''
-   AND (s.expiry IS NOT NULL OR m.reason = 'receive')"""
+   AND (s.expiry IS NOT NULL OR m.reason = 'receive' OR s.production_date IS NOT NULL
+        OR s.best_before IS NOT NULL)"""
 _FIRST_EXPIRY = "(array_agg(expiry ORDER BY seq) FILTER (WHERE expiry IS NOT NULL))[1]"
 _UPSERT = f"""
-INSERT INTO lots (sku, lot, expiry, expiry_source, first_seen_at, received_at)
+INSERT INTO lots (sku, lot, expiry, expiry_source, production_date, best_before,
+                  first_seen_at, received_at)
 SELECT sku, lot, {_FIRST_EXPIRY}, CASE WHEN {_FIRST_EXPIRY} IS NOT NULL THEN 'event' END,
+       (array_agg(production_date ORDER BY seq)
+          FILTER (WHERE production_date IS NOT NULL))[1],
+       (array_agg(best_before ORDER BY seq) FILTER (WHERE best_before IS NOT NULL))[1],
        min(occurred_at), min(occurred_at) FILTER (WHERE received)
   FROM lot_tail GROUP BY sku, lot ORDER BY sku, lot
     ON CONFLICT (sku, lot) DO UPDATE
    SET expiry = coalesce(lots.expiry, excluded.expiry),
+       production_date = coalesce(lots.production_date, excluded.production_date),
+       best_before = coalesce(lots.best_before, excluded.best_before),
        expiry_source = coalesce(lots.expiry_source, excluded.expiry_source),
        first_seen_at = least(lots.first_seen_at, excluded.first_seen_at),
        received_at = least(lots.received_at, excluded.received_at)"""
