@@ -171,3 +171,21 @@ def test_receive_into_quarantine_flags_over_delivery() -> None:
     assert move.to_status is StockStatus.QUARANTINE and move.from_location is None
     assert "more than expected" in decision.result.message
     assert decision.result.step_state is StepState.DONE
+
+
+def test_a_receipt_books_the_labels_expiry_and_one_item_per_serial() -> None:
+    step = TaskStep(step_id="s1", sequence=1, location="DOCK", sku="SKU-1", lot="L1",
+                    expiry=date(2027, 6, 30), expected_quantity=D(10), remaining_quantity=D(10),
+                    instructions=(Instruction.SCAN_ITEM, Instruction.ENTER_QUANTITY))
+    work = WorkTask(_task(TaskKind.RECEIVE, step), {"s1": StepLink(receipt_id="R1",
+                                                                   receipt_line="1")})
+    decision = confirm(work, _conf(scanned_location=None, quantity=D(1), serial="SN-1",
+                                   expiry=date(2027, 5, 31)), CTX)
+    (move,) = decision.moves
+    assert move.item is not None
+    assert (move.item.serial, move.item.expiry) == ("SN-1", date(2027, 5, 31))
+    without = confirm(work, _conf(scanned_location=None, quantity=D(2)), CTX)
+    assert without.moves[0].item is not None and without.moves[0].item.expiry == date(2027, 6, 30)
+    many = confirm(work, _conf(scanned_location=None, quantity=D(3), serial="SN-2"), CTX)
+    assert many.result.code is ResultCode.INVALID and "SN-2" in many.result.message
+    assert many.moves == ()
