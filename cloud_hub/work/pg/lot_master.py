@@ -164,13 +164,15 @@ def resolve_exception(conn: psycopg.Connection, exception_id: int, *, user: str,
 
 def import_rows(conn: psycopg.Connection, rows: list[LotRow], now: datetime
                 ) -> list[Imported]:
-    """Write these rows into the master, one transaction; each row's outcome in order."""
+    """Write these rows into the master, one transaction; each row's outcome, in file order.
+    Rows are written in (sku, lot) order, as the refresh's upsert locks them, so the two never
+    deadlock; rows of one lot keep their file order (the first expiry holds)."""
     current(conn)
-    out: list[Imported] = []
+    done: dict[int, Imported] = {}
     with conn.transaction():
-        for row in rows:
-            out.append(declare(conn, row, now, "import"))
-    return out
+        for row in sorted(rows, key=lambda r: (r.sku, r.lot)):
+            done[row.number] = declare(conn, row, now, "import")
+    return [done[row.number] for row in rows]
 
 
 def declare(conn: psycopg.Connection, row: LotRow, now: datetime, source: str) -> Imported:
