@@ -177,3 +177,20 @@ def test_rules_api_answers_4xx_for_unstorable_text_and_unknown_facts(fresh_db_ur
                     headers=plain)
         assert r.status_code == 422, r.text
         assert api.get("/api/v1/planning/rules").json()["version"] is None
+
+
+def test_an_expiry_only_an_import_knows_raises_the_expiry_alert(conn: psycopg.Connection,
+                                                                wh: str) -> None:
+    from cloud_hub.work.lot_import import LotRow
+    from cloud_hub.work.pg.lot_master import import_rows
+    apply(conn, [move(wh, "S3", 5, None, f"{wh}-BIN-A", "adjust", NOW, lot="IMP")])
+    rules = load_rules("rules: [{name: near expiry, when: days_to_expiry <= 30, "
+                       "then: [alert: supervisors]}]")
+    evaluation, _ = on_moves_applied(conn, [(wh, "S3")], rules, ActionSinks(conn), NOW)
+    assert evaluation.actions == ()  # no source has said when it expires
+    soon = (NOW + timedelta(days=9)).date()
+    assert [r.outcome for r in import_rows(conn, [LotRow(1, "S3", "IMP", soon)], NOW)] == [
+        "created"]
+    evaluation, _ = on_moves_applied(conn, [(wh, "S3")], rules, ActionSinks(conn), NOW)
+    assert [(a.fact.subject, a.fact.values["days_to_expiry"]) for a in evaluation.actions] == [
+        ("lot:S3/IMP", 9)]
