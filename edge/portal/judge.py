@@ -40,8 +40,14 @@ def judged_whole(tr: Track, p: PortalParams) -> tuple[int, int] | None:
     came = OUTER if outer < inner else INNER
     went = 1 - came
     # the share of (came, went) read pairs in that order: ~1 for a pass, lower when the first
-    # side kept being heard after the second (a still tag and a stray reflection)
-    if tr.after[went] < p.whole_min_order * tr.side_reads[came] * tr.side_reads[went]:
+    # side kept being heard after the second (a still tag and a stray reflection). With few
+    # reads one faint reflection heard late on the first side spoils the count: weighted by
+    # the reads' power it hardly counts, if the tag was last heard on the side it went to (one
+    # heard last where it came from turned back: a forklift peeking through the door)
+    share = p.whole_min_order
+    if (tr.after[went] < share * tr.side_reads[came] * tr.side_reads[went]
+            and (tr.after_w[went] < share * tr.w[came] * tr.w[went]
+                 or tr.seen_us[came] > tr.seen_us[went])):
         return None
     return came, tr.first_us + int((inner + outer) / 2)
 

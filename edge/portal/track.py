@@ -22,6 +22,7 @@ class Track:
 
     __slots__ = (
         "after",
+        "after_w",
         "closed",
         "cnt",
         "cross_us",
@@ -74,6 +75,7 @@ class Track:
         self.crossings = 0  # net crossings decided in this presence
         self.closed = False
         self.after = [0, 0]  # per side: pairs (a read of the other side, then one of this side)
+        self.after_w = [0.0, 0.0]  # ... each pair weighted by its two reads' linear power
         self.w = [0.0, 0.0]  # per side: sum of linear power, and of power × time since first
         self.wt = [0.0, 0.0]
         self.history: deque[tuple[int, int, float]] = deque(maxlen=HISTORY)
@@ -105,12 +107,13 @@ class Track:
             self.strong_us[s] = t
         self.cnt[s] += n
         self.side_reads[s] += n
-        self.after[s] += n * self.side_reads[1 - s]
         if lvl > self.peak[s]:
             self.peak[s] = lvl
             if lvl > self.top:
                 self.top = lvl
         power = _POWER[(-150 if r < -150 else 49 if r > 49 else int(r)) + 150] * n
+        self.after[s] += n * self.side_reads[1 - s]
+        self.after_w[s] += power * self.w[1 - s]
         self.w[s] += power
         self.wt[s] += power * (t - self.first_us)
         o = 1 - s

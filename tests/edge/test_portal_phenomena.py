@@ -172,3 +172,27 @@ def test_a_door_with_a_silent_inner_antenna_invents_no_move() -> None:
              for r in reads_of(e, "D1", INBOUND, 0, 5, seed=k, antennas=(1,))]
     assert reads
     assert run(reads) == []
+
+
+def _sparse(epc: str, heard: list[tuple[float, int, float]]) -> list[TagRead]:
+    """A tag read rarely (badly oriented, fast): (seconds, antenna, dBm) per read."""
+    return [TagRead(epc, "r1", ant, dbm, T0 + int(t * S)) for t, ant, dbm in heard]
+
+
+def test_a_tag_read_a_few_times_crosses_despite_a_faint_late_reflection_behind_it() -> None:
+    # heard well inside, once faintly outside, then two faint reflections inside (12 dB below
+    # its peak there) and last, clearly, outside: it went out, though the reflections came
+    # after its first outside read
+    tag = PALLET[0]
+    reads = _sparse(tag, [(0.0, 2, -61.0), (0.3, 2, -59.0), (0.7, 2, -60.0), (0.8, 2, -60.0),
+                          (1.0, 1, -70.0), (2.7, 2, -72.0), (3.2, 2, -72.0), (4.0, 1, -62.0)])
+    assert moves(run(reads)) == [(tag, "D1", "outbound")]
+
+
+def test_a_tag_read_a_few_times_heard_last_where_it_came_from_turned_back() -> None:
+    # inside, then outside a few times, then inside again as strong as it was outside: a
+    # forklift nosing through the door and backing in; its late reads are not reflections
+    tag = PALLET[0]
+    reads = _sparse(tag, [(0.0, 2, -63.0), (0.7, 2, -61.0), (1.4, 1, -74.0), (2.3, 1, -67.0),
+                          (2.7, 1, -72.0), (4.0, 2, -72.0), (4.1, 2, -69.0)])
+    assert run(reads) == []
