@@ -38,6 +38,7 @@ class Track:
         "lead_peak",
         "lead_since",
         "lead_time",
+        "left_peak",
         "lvl",
         "margin",
         "origin",
@@ -70,6 +71,7 @@ class Track:
         self.lead_peak = -1000.0  # strongest smoothed level of the leading side since it led
         self.lead_time = [0, 0]  # time each side held the lead, in stints already over
         self.origin = NONE  # the side the tag came from (the first lead, then each new side)
+        self.left_peak = -1000.0  # the origin side's strongest level when the lead left it
         self.cross_us = t  # when the lead last left the origin side
         self.turns = 0  # times the lead came back to the origin side: back-and-forth
         self.crossings = 0  # net crossings decided in this presence
@@ -153,6 +155,14 @@ class Track:
         if s == origin:
             if before == NONE:
                 return False
+            if self.peak[before] - self.left_peak > p.balance_db:
+                # the side it "came from" had heard it only far weaker than the side between:
+                # a multipath burst on the far antenna before the near one heard the tag. The
+                # tag came from the side between and is crossing now, not turning back
+                self.origin = before
+                self.lead_time[s] = 0
+                self.cross_us = (self.lead_last[before] + t) // 2
+                return False
             self.turns += 1  # back on the side it came from: a U-turn
             return True
         came_last = self.lead_last[origin]
@@ -160,6 +170,7 @@ class Track:
             self.origin = s  # the old side is long gone: the tag (re)appeared on this one
             return False
         self.cross_us = (came_last + t) // 2  # it was between the beams in that interval
+        self.left_peak = self.peak[origin]
         return False
 
     def moved_on(self, now: int, p: PortalParams) -> bool:

@@ -12,8 +12,6 @@ import math
 import random
 from collections.abc import Callable
 
-import pytest
-
 from edge.portal.config import PortalAntenna, PortalConfig, PortalsConfig
 from edge.portal.tracker import PortalPass, PortalTracker
 from edge.reads import TagRead
@@ -100,14 +98,20 @@ def test_a_pallet_moves_every_tag_the_right_way_about_when_it_leaves_the_door() 
     assert all(at <= last_read / S + 1.5 for _, at in result)  # not seconds of silence later
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19: an early far-side burst still becomes the "
-                   "tags' origin (the per-tag lead logic), so the pass nets out")
 def test_an_early_reflection_on_the_far_antenna_is_not_where_the_pallet_came_from() -> None:
     reads = [r for k, e in enumerate(PALLET) for r in reads_of(e, "D1", OUTBOUND, 0, 5, seed=k)]
     # a burst on the yard-side antenna 2 s before the pallet is heard inside, 20 dB weaker
     burst = [TagRead(e, "r1", 1, -72.0, T0 - int((2.0 - 0.05 * i) * S))
              for e in PALLET for i in range(6)]
     assert moves(run(reads + burst)) == [(e, "D1", "outbound") for e in PALLET]
+
+
+def test_a_tag_alone_after_a_far_side_burst_crosses_once_the_right_way() -> None:
+    # a lone tag (no pallet to pool with): its own lead goes yard (the burst), warehouse, yard
+    tag = PALLET[0]
+    reads = reads_of(tag, "D1", OUTBOUND, 0, 5, seed=3)
+    burst = [TagRead(tag, "r1", 1, -72.0, T0 - int((2.0 - 0.05 * i) * S)) for i in range(6)]
+    assert moves(run(reads + burst)) == [(tag, "D1", "outbound")]
 
 
 def test_a_pallet_that_turns_back_after_its_early_move_gets_the_compensating_move() -> None:
