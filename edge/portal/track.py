@@ -155,10 +155,14 @@ class Track:
         if s == origin:
             if before == NONE:
                 return False
-            if self.peak[before] - self.left_peak > p.balance_db:
-                # the side it "came from" had heard it only far weaker than the side between:
-                # a multipath burst on the far antenna before the near one heard the tag. The
-                # tag came from the side between and is crossing now, not turning back
+            # the side it "came from" had heard it only far weaker than the side between, or
+            # clearly weaker than both the side between and itself now the tag is back: a
+            # multipath burst on the far antenna before the near one heard the tag (where it
+            # really was, an antenna hears it at least as well as when it comes by again).
+            # The tag came from the side between and is crossing now, not turning back
+            weaker = self.peak[before] - self.left_peak
+            if weaker > p.balance_db or (weaker > p.lead_margin_db
+                                         and self.lvl[s] - self.left_peak > p.lead_margin_db):
                 self.origin = before
                 self.lead_time[s] = 0
                 self.cross_us = (self.lead_last[before] + t) // 2

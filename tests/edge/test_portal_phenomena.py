@@ -114,6 +114,15 @@ def test_a_tag_alone_after_a_far_side_burst_crosses_once_the_right_way() -> None
     assert moves(run(reads + burst)) == [(tag, "D1", "outbound")]
 
 
+def test_a_far_side_burst_only_a_little_weaker_than_the_pass_is_still_a_reflection() -> None:
+    # the burst on the yard side is just 10 dB below the tag's level inside, but well below
+    # what the yard-side antenna hears when the tag really comes by: a reflection, no origin
+    reads = [r for k, e in enumerate(PALLET) for r in reads_of(e, "D1", OUTBOUND, 0, 5, seed=k)]
+    burst = [TagRead(e, "r1", 1, -64.0, T0 - int((2.0 - 0.05 * i) * S))
+             for e in PALLET for i in range(6)]
+    assert moves(run(reads + burst)) == [(e, "D1", "outbound") for e in PALLET]
+
+
 def test_a_pallet_that_turns_back_after_its_early_move_gets_the_compensating_move() -> None:
     back = path((0.0, -4.5), (3.0, 6.0), (4.5, 6.0), (7.5, -4.5))  # in, far inside, back out
     reads = [r for k, e in enumerate(PALLET) for r in reads_of(e, "D1", back, 0, 8, seed=k)]

@@ -55,8 +55,8 @@ def all_six() -> tuple[dict[str, dict[str, object]], dict[str, object]]:
 def test_every_trace_keeps_its_floor(
         all_six: tuple[dict[str, dict[str, object]], dict[str, object]], name: str) -> None:
     s = all_six[0][name]
-    assert s["recall_observable"] >= 0.84  # type: ignore[operator]
-    assert s["pallets_moved"] >= 0.9  # type: ignore[operator]
+    assert s["recall_observable"] >= 0.85  # type: ignore[operator]
+    assert s["pallets_moved"] >= 0.92  # type: ignore[operator]
     assert s["precision"] >= 0.9  # type: ignore[operator]
     assert s["direction_errors"] <= 4  # type: ignore[operator]
 
@@ -64,8 +64,8 @@ def test_every_trace_keeps_its_floor(
 def test_the_six_traces_together_keep_their_floor(
         all_six: tuple[dict[str, dict[str, object]], dict[str, object]]) -> None:
     s = all_six[1]
-    assert s["recall_observable"] >= 0.89  # type: ignore[operator]
-    assert s["pallets_moved"] >= 0.94  # type: ignore[operator]
+    assert s["recall_observable"] >= 0.9  # type: ignore[operator]
+    assert s["pallets_moved"] >= 0.95  # type: ignore[operator]
     assert s["precision"] >= 0.95  # type: ignore[operator]
     assert s["direction_errors"] <= 13  # type: ignore[operator]
     # most pallets are decided as they leave, not after seconds of silence
