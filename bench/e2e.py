@@ -209,8 +209,8 @@ class Tap:
                 self.arrived.setdefault(event.unit.key, now)
 
     def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
+        self.client.loop_stop()  # before disconnect: paho's loop_stop races the loop thread
+        self.client.disconnect()  # ending itself after one (eclipse-paho/paho.mqtt.python#872)
 
 
 def portal_confirmed(config: Path, truth_path: Path, scenario: Path) -> dict[str, float]:

@@ -72,8 +72,8 @@ def bridge_figures(count: int, host: str, port: int) -> dict[str, float]:
             elapsed = time.perf_counter() - started - (0 if done.is_set() else 2.0)
             stats = bridge.stats
     finally:
-        listener.disconnect()
-        listener.loop_stop()
+        listener.loop_stop()  # before disconnect: paho's loop_stop races the loop thread
+        listener.disconnect()  # ending itself after one (eclipse-paho/paho.mqtt.python#872)
     # Mosquitto drops QoS 1 messages beyond max_queued_messages (default 1000) queued for a
     # subscriber that falls behind: `lost_at_broker` counts those, not bridge losses.
     return {"bridge_readings_per_s": round(seen[0] / elapsed), "readings_sent": count,

@@ -68,8 +68,8 @@ def publisher(port: int, mode: str, count: int, batch: int, rate: float) -> None
             infos.append(client.publish(name, encode_batch(events), qos=1))
     for info in infos:
         info.wait_for_publish(120)
-    client.disconnect()
-    client.loop_stop()
+    client.loop_stop()  # before disconnect: paho's loop_stop races the loop thread
+    client.disconnect()  # ending itself after one (eclipse-paho/paho.mqtt.python#872)
     print(json.dumps({"sent": count, "started": started, "finished": time.time()}), flush=True)
 
 

@@ -111,8 +111,8 @@ def bench_drain(box: SqliteOutbox, host: str, port: int, count: int) -> tuple[fl
     deadline = time.monotonic() + 30
     while counted[0] < start_depth - box.depth and time.monotonic() < deadline:
         time.sleep(0.05)
-    sub.disconnect()
-    sub.loop_stop()
+    sub.loop_stop()  # before disconnect: paho's loop_stop races the loop thread
+    sub.disconnect()  # ending itself after one (eclipse-paho/paho.mqtt.python#872)
     return (start_depth - box.depth) / elapsed, counted[0]
 
 

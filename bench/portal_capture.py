@@ -133,5 +133,5 @@ class MoveCollector:
                     return
 
     def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
+        self.client.loop_stop()  # before disconnect: paho's loop_stop races the loop thread
+        self.client.disconnect()  # ending itself after one (eclipse-paho/paho.mqtt.python#872)

@@ -77,8 +77,8 @@ class Collector:
             return [json.loads(m.payload) for m in self.messages if m.topic.endswith(suffix)]
 
     def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
+        self.client.loop_stop()  # before disconnect: paho's loop_stop races the loop thread
+        self.client.disconnect()  # ending itself after one (eclipse-paho/paho.mqtt.python#872)
 
 
 def free_port() -> int:

@@ -130,8 +130,8 @@ class StandInHub:
 
     def stop(self) -> None:
         self.announcer.leave()
-        self.client.disconnect()
-        self.client.loop_stop()
+        self.client.loop_stop()  # before disconnect: paho's loop_stop races the loop thread
+        self.client.disconnect()  # ending itself after one (eclipse-paho/paho.mqtt.python#872)
 
 
 def beats(sub: Collector, after: int = 0, more: int = 5, **having: object

@@ -57,8 +57,8 @@ class Listener:
         self.client.publish(topic_name, payload, qos=1).wait_for_publish(WAIT)
 
     def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
+        self.client.loop_stop()  # before disconnect: paho's loop_stop races the loop thread
+        self.client.disconnect()  # ending itself after one (eclipse-paho/paho.mqtt.python#872)
         self.client.on_connect = self.client.on_subscribe = self.client.on_message = None
 
 

@@ -135,8 +135,8 @@ class Tap:
             return set(self.ids)
 
     def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
+        self.client.loop_stop()  # before disconnect: paho's loop_stop races the loop thread
+        self.client.disconnect()  # ending itself after one (eclipse-paho/paho.mqtt.python#872)
 
 
 def portal_passes(db_url: str) -> Counter[str]:

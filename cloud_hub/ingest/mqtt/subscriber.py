@@ -86,8 +86,8 @@ class MqttIngest:
     def stop(self) -> None:
         self.worker.stop()  # the acks of what the ledger committed go out before we disconnect
         self.presence.leave()
-        self.client.disconnect()
-        self.client.loop_stop()
+        self.client.loop_stop()  # before disconnect: paho's loop_stop races the loop thread
+        self.client.disconnect()  # ending itself after one (eclipse-paho/paho.mqtt.python#872)
 
     # -- any thread: the worker says a window is settled ------------------------------------
     def ack(self, batch: Sequence[Delivery]) -> None:
