@@ -10,7 +10,15 @@ Each trace is `trace_report` + the JSON shape (what GET /api/v1/trace answers, w
 direction both, default page (1,000 steps). Prints one JSON line last; `load_average` says how
 busy the shared machine was. The hub's GC tuning is installed, as `serve` does.
 
+The line carries the issue's keys: `recall_seconds` is bench/recall.py's figure and the `epcis_*`
+figures bench/epcis.py's (each run as its own process, on its own throw-away database: the
+recall through a real hub, the export at its default size); `--trace-only` skips both and
+reports them null with the reason in `skipped`. Seeding millions of moves takes minutes:
+`--keep` leaves the database in place (its name in `database`), `--reuse NAME` traces it again.
+
     .venv/bin/python bench/trace.py --moves 5000000
+    .venv/bin/python bench/trace.py --moves 1000000 --keep --trace-only
+    .venv/bin/python bench/trace.py --reuse sp_bench_trace_1a2b3c4d --trace-only
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 import uuid
@@ -117,20 +126,48 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def companion(script: str, key: str) -> dict[str, object]:
+    """The last JSON line another bench prints (run as its own process); {} when it failed."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / script)], capture_output=True,
+                          text=True, check=False, cwd=ROOT)
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
+    if done.returncode != 0 or not lines:
+        print(f"{script} failed: {done.stderr[-2000:]}", file=sys.stderr)
+        return {}
+    figures: dict[str, object] = json.loads(lines[-1])
+    return figures if key in figures else {}
+
+
+def seeded_moves(url: str) -> int:
+    with connect(url) as conn:
+        row = conn.execute("SELECT count(*) FROM moves").fetchone()
+    return int(row[0]) if row else 0
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--moves", type=int, default=5_000_000)
     p.add_argument("--pallets", type=int, default=2_000, help="pallets of the hot lot")
     p.add_argument("--runs", type=int, default=50)
+    p.add_argument("--keep", action="store_true", help="leave the seeded database in place")
+    p.add_argument("--reuse", metavar="NAME", help="trace a database --keep left (no seeding)")
+    p.add_argument("--trace-only", action="store_true",
+                   help="skip bench/recall.py and bench/epcis.py (their figures null)")
     args = p.parse_args()
-    name = f"sp_bench_trace_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+    if args.reuse is not None and not args.reuse.startswith("sp_bench_trace_"):
+        p.error("--reuse takes a database this bench made (sp_bench_trace_...)")
+    name = args.reuse or f"sp_bench_trace_{uuid.uuid4().hex[:8]}"
+    if args.reuse is None:
+        with psycopg.connect(ADMIN, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
     url = ADMIN.rsplit("/", 1)[0] + f"/{name}"
     try:
         started = time.perf_counter()
-        seed(url, args.moves, args.pallets)
+        if args.reuse is None:
+            seed(url, args.moves, args.pallets)
         seeded = time.perf_counter() - started
+        total = seeded_moves(url)
+        args.moves = total - args.pallets * 5
         gc_pauses.install()  # the hub's own GC tuning (cloud_hub/ops/gc_pauses.py), as it serves
         rng = random.Random(21)
         with psycopg.connect(url) as conn:
@@ -144,7 +181,7 @@ def main() -> int:
             truncated = trace_report(conn, WH, lot="HOT")
         hot_ms = [ms for ms, _ in hot] + [ms for ms, _ in hot_sku]
         figures = {
-            "moves": args.moves + args.pallets * 5, "seed_seconds": round(seeded, 1),
+            "moves": total, "seed_seconds": round(seeded, 1) if args.reuse is None else None,
             "hot_lot_touching_moves": hot[0][1],
             "trace_ms_p50": round(statistics.median(hot_ms), 1),
             "trace_ms_p99": round(percentile(hot_ms, 0.99), 1),
@@ -156,8 +193,21 @@ def main() -> int:
             "hot_truncated": truncated is not None and truncated.trace.truncated,
             "load_average": round(os.getloadavg()[0], 1), "runs": args.runs}
     finally:
-        with psycopg.connect(ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not args.keep and args.reuse is None:
+            with psycopg.connect(ADMIN, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if args.keep or args.reuse is not None:
+        figures["database"] = name
+    skipped: dict[str, str] = {}
+    recall = {} if args.trace_only else companion("recall.py", "recall_seconds")
+    epcis = {} if args.trace_only else companion("epcis.py", "epcis_events_per_s")
+    for script, got in (("recall.py", recall), ("epcis.py", epcis)):
+        if not got:
+            skipped[script] = "--trace-only" if args.trace_only else "failed (stderr)"
+    figures |= {"recall_seconds": recall.get("recall_seconds"),
+                "epcis_events_per_s": epcis.get("epcis_events_per_s"),
+                "epcis_schema_valid": epcis.get("epcis_schema_valid"),
+                "epcis_peak_mb": epcis.get("epcis_peak_mb"), "skipped": skipped}
     print(json.dumps(figures))
     return 0
 
