@@ -17,7 +17,11 @@ from cloud_hub.trace.model import Holding, LotKey, Report, Step
 def number(value: Decimal | None) -> int | float | None:
     if value is None:
         return None
-    return int(value) if value == value.to_integral_value() else float(value)
+    if value.is_finite():
+        whole = int(value)
+        if whole == value:
+            return whole
+    return float(value)
 
 
 def when(value: datetime) -> str:

@@ -21,6 +21,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from operator import attrgetter
 
 from cloud_hub.trace.model import ContentLine, Direction, LotKey, MoveRow, Step, Trace
@@ -34,6 +35,13 @@ def declared(text: str | None) -> tuple[ContentLine, ...]:
     SKU (a GTIN only) or quantity are not traced."""
     if not text:
         return ()
+    return _declared(text)
+
+
+@lru_cache(maxsize=4096)
+def _declared(text: str) -> tuple[ContentLine, ...]:
+    """Parsed once per distinct text: a hot lot's pallets mostly declare the same contents.
+    The answer is immutable (a tuple of frozen lines), so sharing it is safe."""
     lines = json.loads(text, parse_float=Decimal, parse_int=Decimal)
     if not isinstance(lines, list):
         return ()
