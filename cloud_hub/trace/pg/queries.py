@@ -116,7 +116,7 @@ def lot_moves(conn: psycopg.Connection, warehouse: str, lots: Iterable[LotKey],
         got = conn.execute(
             f"SELECT {MOVE_COLUMNS} FROM moves WHERE lot = %s AND sku = %s AND lot <> '' "
             "AND warehouse = %s AND outcome = 'applied' ORDER BY occurred_at, seq LIMIT %s",
-            (key.lot, key.sku, warehouse, left + 1)).fetchall()
+            (key.lot, key.sku, warehouse, left + 1), binary=True).fetchall()
         rows.extend(_move(r) for r in got[:left])
         if len(got) > left:
             return rows, True
@@ -153,7 +153,7 @@ def unit_moves(conn: psycopg.Connection, warehouse: str, units: Sequence[str],
         "AND outcome = 'applied' AND (sku IS NULL OR coalesce(lot, '') = '' OR (sku, lot) NOT IN "
         "(SELECT * FROM unnest(%s::text[], %s::text[]))) ORDER BY seq LIMIT %s",
         (list(units), warehouse, [k.sku for k in lotted], [k.lot for k in lotted],
-         bound + 1)).fetchall()
+         bound + 1), binary=True).fetchall()
     out: dict[str, list[MoveRow]] = {u: [] for u in units}
     for row in got[:bound]:
         move = _move(row)
