@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from cloud_hub.auth.api.access import IN_BODY, IN_QUERY_REQUIRED, Access, guard
@@ -35,11 +36,14 @@ def checked(**values: str | None) -> None:
             raise HTTPException(400, f"{name} holds a control character")
 
 
-@router.get("/trace", response_model=TraceReport)
+# The answer is encoded once, straight from trace/shape.py's dict (a hot lot's page is 1,000+
+# steps: validating it into TraceReport first cost as much again); TraceReport documents it.
+@router.get("/trace", response_model=None, responses={200: {
+    "model": TraceReport, "description": "the trace (JSON written straight to bytes)"}})
 def trace(pool: PoolDep, access: Reads, lot: Text = None, sku: Text = None, unit: Text = None,
           direction: Direction = Direction.BOTH,
           offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-          limit: Annotated[int, Query(ge=1, le=MAX_STEPS)] = DEFAULT_STEPS) -> dict[str, Any]:
+          limit: Annotated[int, Query(ge=1, le=MAX_STEPS)] = DEFAULT_STEPS) -> Response:
     """Where a lot (optionally of one SKU) or a unit (`sscc:…`, a bare SSCC, `epc:…`) came from
     (backward: receipts, ASN lines, supplier, the moves that brought it in), where it went
     (forward: putaways, transfers, picks, packing, orders, shipments) and where it is now.
@@ -56,7 +60,9 @@ def trace(pool: PoolDep, access: Reads, lot: Text = None, sku: Text = None, unit
     if report is None:
         what = f"unit {unit}" if unit is not None else f"lot {lot}" + (f" of {sku}" if sku else "")
         raise HTTPException(404, f"{what} is not in warehouse {warehouse}'s ledger")
-    return report_json(report, limit)
+    return Response(json.dumps(report_json(report, limit), ensure_ascii=False,
+                               allow_nan=False, separators=(",", ":")),
+                    media_type="application/json")
 
 
 class RecallIn(BaseModel):
