@@ -49,19 +49,20 @@ def _declared(text: str) -> tuple[ContentLine, ...]:
                  for ln in lines if isinstance(ln, dict) and ln.get("sku") and "quantity" in ln)
 
 
-def task_ref(task_id: str | None, prefix: str) -> str | None:
-    if task_id is not None and task_id.startswith(prefix):
-        return task_id[len(prefix):] or None
-    return None
-
-
-def _step(row: MoveRow, kind: str, key: LotKey, quantity: Decimal | None, *,
+def _step(row: MoveRow, kind: str, sku: str, lot: str, quantity: Decimal | None,
           via_unit: bool) -> Step:
-    task = row.task_id
-    return Step(row.seq, row.event_id, row.occurred_at, kind, key.sku, key.lot, quantity,
-                row.unit_key, via_unit, row.from_location, row.to_location, row.status,
-                row.to_status, row.user_id, task and task_ref(task, "receipt:"),
-                task and task_ref(task, "ship:"))
+    """A hot lot makes tens of thousands of these, so the tuple is built directly. The task
+    names the receipt (`receipt:<id>`) or the order shipped (`ship:<order>`)."""
+    task = receipt = order = row.task_id
+    if task:
+        receipt = (task[8:] or None) if task.startswith("receipt:") else None
+        order = (task[5:] or None) if task.startswith("ship:") else None
+    return _new_step(Step, (row.seq, row.event_id, row.occurred_at, kind, sku, lot, quantity,
+                            row.unit_key, via_unit, row.from_location, row.to_location,
+                            row.status, row.to_status, row.user_id, receipt, order))
+
+
+_new_step = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +99,7 @@ def _fold_into(moves: Sequence[MoveRow], traced: frozenset[LotKey], steps: list[
             if len(carried) > 1:
                 carried.sort()
             for k in carried:
-                steps.append(_step(row, row.reason, k, held[k], via_unit=True))
+                steps.append(_step(row, row.reason, k[0], k[1], held[k], True))
             place = row.to_location
             continue
         if place is None:
@@ -143,12 +144,15 @@ def assemble(lots: Iterable[LotKey], lot_moves: Sequence[MoveRow],
     seen: set[int] = set()
     item_rows = [r for moves in carriers.values() for r in moves if r.sku is not None]
     for row in [*lot_moves, *item_rows]:
-        key = row.lot_key
-        if key is None or key not in traced or row.seq in seen:
+        sku = row.sku
+        if sku is None:
             continue
-        seen.add(row.seq)
-        steps.append(_step(row, kinds.get(row.seq, row.reason), key, row.quantity,
-                           via_unit=False))
+        lot = row.lot or ""
+        seq = row.seq
+        if (sku, lot) not in traced or seq in seen:  # a plain tuple equals its LotKey
+            continue
+        seen.add(seq)
+        steps.append(_step(row, kinds.get(seq, row.reason), sku, lot, row.quantity, False))
     # event time, then seq; a unit move's steps stay in lot order (stable sorts, cheap keys)
     steps.sort(key=attrgetter("seq"))
     steps.sort(key=attrgetter("occurred_at"))
