@@ -189,3 +189,35 @@ def test_a_receipt_books_the_labels_expiry_and_one_item_per_serial() -> None:
     many = confirm(work, _conf(scanned_location=None, quantity=D(3), serial="SN-2"), CTX)
     assert many.result.code is ResultCode.INVALID and "SN-2" in many.result.message
     assert many.moves == ()
+
+
+def test_a_pick_flow_books_on_the_in_memory_ledger_once_however_often_it_is_confirmed() -> None:
+    """The moves a task flow makes are ones the ledger applies: stock leaves the pick face for
+    staging, a short pick books only what was taken, and a replayed confirmation (same key,
+    same event id) is a duplicate the ledger counts once."""
+    from cloud_hub.ledger.memory import InMemoryLedger
+    from cloud_hub.ledger.state import MoveStatus
+    from tests.ledger.factories import item_move
+
+    ledger = InMemoryLedger({"A-01": "WH", "A-02": "WH", "STAGE": "WH"})
+    opening = ledger.apply([item_move("SKU-1", 8, None, "A-01", lot="L1", wh="WH")])
+    assert opening.applied == 1
+
+    def on_hand() -> dict[str, Decimal]:
+        return {k.location: q for k, q in ledger.balances("WH").items() if q}
+
+    first = confirm(PICK, _conf(quantity=D(3)), CTX)
+    assert ledger.apply(first.moves).applied == 1
+    assert on_hand() == {"A-01": D(5), "STAGE": D(3)}
+
+    replay = confirm(PICK, _conf(quantity=D(3)), CTX)  # the PDA resends after a lost answer
+    again = ledger.apply(replay.moves)
+    assert again.duplicates == tuple(m.event_id for m in first.moves) and again.applied == 0
+    assert on_hand() == {"A-01": D(5), "STAGE": D(3)}
+
+    rest = confirm(first.task, _conf(idempotency_key=uuid.UUID(int=8), quantity=D(1),
+                                     short=True), CTX)
+    result = ledger.apply(rest.moves)
+    assert [o.status for o in result.outcomes] == [MoveStatus.APPLIED]
+    assert on_hand() == {"A-01": D(4), "STAGE": D(4)}  # short: the rest stays to be counted
+    assert len(ledger.history("WH")) == 3
