@@ -34,6 +34,10 @@ class PortalParams:
     gap_us: int = 3_000_000  # silence that ends a tag's presence at the portal
     dedup_us: int = 10_000_000  # same tag, portal and direction within this: one pass
     max_transit_us: int = 10_000_000  # the old side must have led within this before a switch
+    # a tag heard on one side this long before its lead changed was staged there unless the
+    # other side then heard it as well: the slowest pallet (0.5 m/s) crosses an antenna's ~6 m
+    # field in 12 s
+    stage_us: int = 12_000_000
     min_peak_dbm: float = -85.0  # a pass whose strongest smoothed level is weaker is a stray
     cross_window_us: int = 4_000_000  # reads at another door this close in time compete
     # pallets: tags whose lead changed to the same side this close in time, and first heard

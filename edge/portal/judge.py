@@ -20,8 +20,19 @@ def credible(tr: Track, came: int, p: PortalParams) -> bool:
     # count): a tag that crossed was heard about as well there as where it came from
     went_peak = tr.lead_peak if tr.lead == went else tr.peak[went]
     balanced = abs(tr.peak[came] - went_peak) <= p.balance_db
+    if staged(tr, came, went_peak, p):
+        return False
     cap = p.margin_cap_db  # a side unopposed (the other unheard) shows a huge, meaningless margin
     return balanced and min(tr.margin[came], cap) + min(tr.margin[went], cap) >= p.min_swing_db
+
+
+def staged(tr: Track, came: int, went_peak: float, p: PortalParams) -> bool:
+    """A pallet staged by the door, not crossing: heard on the side it "came from" for longer
+    than the slowest pass takes to come through the antenna's field (`stage_us`), and the side
+    it "went to" never heard it as well as that side did (it never came near that antenna: a
+    fade of the near side and a reflection on the far one swapped the lead for a while)."""
+    return (tr.cross_us - tr.first_us > p.stage_us
+            and went_peak < tr.peak[came] - p.lead_margin_db)
 
 
 def judged_whole(tr: Track, p: PortalParams) -> tuple[int, int] | None:
