@@ -209,3 +209,20 @@ def test_a_tag_read_a_few_times_heard_last_where_it_came_from_turned_back() -> N
     reads = _sparse(tag, [(0.0, 2, -63.0), (0.7, 2, -61.0), (1.4, 1, -74.0), (2.3, 1, -67.0),
                           (2.7, 1, -72.0), (4.0, 2, -72.0), (4.1, 2, -69.0)])
     assert run(reads) == []
+
+
+def test_a_pallet_staged_inside_for_minutes_does_not_cross_when_its_antenna_fades() -> None:
+    # two tags staged 1.5 m inside, read all the time; twice the inner antenna loses them
+    # (fading) while the outer one hears them 9 dB weaker in a 2 s burst (a reflection), then
+    # nothing hears them for 5 s, then the inner antenna again: the lead went outside and the
+    # tags fell silent there, but the outer side never heard them as well as the inner side
+    # where they sat for a minute first: staged, no move
+    staged = path((0.0, 1.5))
+    reads = [r for k, e in enumerate(PALLET[:2])
+             for r in reads_of(e, "D1", staged, 0, 200, seed=k)]
+    fades = ((60.0, 68.0), (130.0, 138.0))
+    reads = [r for r in reads if not any(a < (r.time_us - T0) / S < b for a, b in fades)]
+    rng = random.Random(7)
+    reads += [TagRead(e, "r1", 1, round(-67.0 + rng.gauss(0, 1.5)), T0 + int((a + 0.25 * i) * S))
+              for a, _ in fades for e in PALLET[:2] for i in range(9)]
+    assert run(reads) == []
