@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,7 +24,7 @@ from psycopg_pool import ConnectionPool
 from cloud_hub.catalog.pg.tree import ANCESTORS_SQL
 from cloud_hub.catalog.pg.unknown_items import UnknownItems, item_keys
 from cloud_hub.ledger import BatchResult, MoveStatus
-from cloud_hub.ledger.pg.pipeline import Done, LedgerPipeline
+from cloud_hub.ledger.pg.pipeline import Done, LedgerPipeline, wait_for
 from cloud_hub.ledger.pg.store import apply_batch
 from cloud_hub.live.messages import Message, Sink
 from cloud_hub.ops.metrics import Metrics
@@ -96,18 +95,7 @@ class ApplyService:
 
     def apply(self, moves: Sequence[StockMoved], applied_by: str | None) -> BatchResult:
         """Submit and wait for the commit (REST and other callers that answer at once)."""
-        box: list[BatchResult | BaseException] = []
-        ready = threading.Event()
-
-        def done(result: BatchResult | BaseException) -> None:
-            box.append(result)
-            ready.set()
-
-        self.submit(moves, applied_by, done)
-        ready.wait()
-        if isinstance(box[0], BaseException):
-            raise box[0]
-        return box[0]
+        return wait_for(lambda done: self.submit(moves, applied_by, done))
 
     async def apply_async(self, moves: Sequence[StockMoved],
                           applied_by: str | None) -> BatchResult:

@@ -81,6 +81,23 @@ def favour_waiting_threads(interval: float = SWITCH_INTERVAL_S) -> None:
         sys.setswitchinterval(interval)
 
 
+def wait_for(submit: Callable[[Done], None]) -> BatchResult:
+    """Run `submit` with a Done callback and block until it is called: the batch's result, or
+    its failure raised here (for callers that answer at once, such as REST)."""
+    box: list[BatchResult | BaseException] = []
+    ready = threading.Event()
+
+    def done(result: BatchResult | BaseException) -> None:
+        box.append(result)
+        ready.set()
+
+    submit(done)
+    ready.wait()
+    if isinstance(box[0], BaseException):
+        raise box[0]
+    return box[0]
+
+
 class _Conflict(Exception):
     """The speculation did not hold: another writer, or an id the gate had seen."""
 
@@ -165,18 +182,7 @@ class LedgerPipeline:
 
     def apply(self, moves: Sequence[StockMoved], applied_by: str | None) -> BatchResult:
         """Submit and wait for the commit."""
-        box: list[BatchResult | BaseException] = []
-        ready = threading.Event()
-
-        def done(result: BatchResult | BaseException) -> None:
-            box.append(result)
-            ready.set()
-
-        self.submit(moves, applied_by, done)
-        ready.wait()
-        if isinstance(box[0], BaseException):
-            raise box[0]
-        return box[0]
+        return wait_for(lambda done: self.submit(moves, applied_by, done))
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every submitted batch is committed or failed."""
