@@ -7,63 +7,27 @@ and a door whose inner antenna is silent."""
 
 from __future__ import annotations
 
-import itertools
-import math
 import random
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.portal_early.tracker import EarlyPortalTracker, PortalPass
-from edge.portal.config import PortalAntenna, PortalConfig, PortalsConfig
 from edge.reads import TagRead
-
-S = 1_000_000
-T0 = 1_760_000_000 * S
-TICK = 50_000
-SITE = PortalsConfig(
-    portals=(PortalConfig("D1", "DOCK-1", "STAGE-1", "YARD-1"),
-             PortalConfig("D2", "DOCK-2", "STAGE-2", "YARD-2")),
-    antennas=(PortalAntenna("r1", 1, "D1", "outer"), PortalAntenna("r1", 2, "D1", "inner"),
-              PortalAntenna("r2", 1, "D2", "outer"), PortalAntenna("r2", 2, "D2", "inner")),
+# the site, paths and reads both trackers are tried on
+from tests.edge.test_portal_phenomena import (
+    INBOUND,
+    OUTBOUND,
+    PALLET,
+    SITE,
+    T0,
+    TICK,
+    S,
+    moves,
+    path,
+    reads_of,
 )
-READER = {"D1": "r1", "D2": "r2"}
-Path_ = Callable[[float], float]  # trace seconds -> metres from the door (< 0: yard side)
-
-
-def path(*points: tuple[float, float]) -> Path_:
-    """Piecewise-linear position; before the first / after the last point it stays put."""
-    def where(t: float) -> float:
-        if t <= points[0][0]:
-            return points[0][1]
-        for (t0, x0), (t1, x1) in itertools.pairwise(points):
-            if t0 <= t <= t1:
-                return x0 + (x1 - x0) * (t - t0) / ((t1 - t0) or 1)
-        return points[-1][1]
-    return where
-
-
-def reads_of(epc: str, door: str, where: Path_, start: float, end: float, *, seed: int,
-             peak: float = -48.0, rate: float = 0.7, weaker_db: float = 0.0,
-             swapped: bool = False, antennas: tuple[int, ...] = (1, 2)) -> list[TagRead]:
-    """A tag moving along `where`: each antenna hears it by distance, 15 dB less behind it;
-    each 50 ms tick it is read with probability `rate` when above -76 dBm."""
-    rng = random.Random(seed)
-    out: list[TagRead] = []
-    t = start
-    while t <= end:
-        x = where(t)
-        for ant in antennas:
-            facing = -1.0 if (ant == 1) != swapped else 1.0  # antenna 1 looks at the yard
-            behind = 15.0 if x * facing < -0.3 else 0.0
-            rssi = (peak - weaker_db - 20 * math.log10(1 + abs(x) / 0.7) - behind
-                    + rng.gauss(0, 2.0))
-            if rssi > -76 and rng.random() < rate:
-                out.append(TagRead(epc, READER[door], ant, round(rssi), T0 + int(t * S)))
-        t += TICK / S
-    return out
 
 
 def run(reads: list[TagRead], until_s: float | None = None
@@ -85,13 +49,6 @@ def run(reads: list[TagRead], until_s: float | None = None
     return out + [(p, end) for p in tracker.flush()]
 
 
-def moves(result: list[tuple[PortalPass, float]]) -> list[tuple[str, str, str]]:
-    return sorted((p.epc_hex, p.portal_id, p.direction) for p, _ in result)
-
-
-PALLET = ["3034257BF400000000000001", "3034257BF400000000000002", "3034257BF400000000000003"]
-INBOUND = path((0.0, -4.5), (4.5, 4.5))  # 2 m/s from the yard into the warehouse
-OUTBOUND = path((0.0, 4.5), (4.5, -4.5))
 
 
 def test_a_pallet_moves_every_tag_the_right_way_about_when_it_leaves_the_door() -> None:
