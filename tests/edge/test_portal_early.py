@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.portal_early.tracker import EarlyPortalTracker, PortalPass
 from edge.reads import TagRead
+
 # the site, paths and reads both trackers are tried on
 from tests.edge.test_portal_phenomena import (
     INBOUND,
