@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import get_args
 
 import pytest
 from hypothesis import given, settings
@@ -29,7 +30,8 @@ from firmware_bridge.frames.messages import (
     parse_command,
     reading_message,
 )
-from protocol import ContractError
+from firmware_bridge.frames.model import MAX_QUANTITY, U16_MAX
+from protocol import ContractError, devices
 
 NOW = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
 
@@ -106,3 +108,19 @@ def test_any_command_payload_parses_or_raises_contract_error(payload: bytes) -> 
 )
 def test_pick_to_light_applies_commands(state, command, has_light, after, status) -> None:
     assert apply_command(state, command, has_light) == (after, status)
+
+
+@pytest.mark.parametrize(
+    ("names", "codec_enum"),
+    [(devices.SensorKindName, SensorKind), (devices.UnitName, Unit),
+     (devices.LightActionName, LightAction), (devices.ColourName, Colour),
+     (devices.AckStatusName, AckStatus)],
+)
+def test_the_json_contract_names_every_frame_value_and_nothing_else(names, codec_enum) -> None:
+    """A device kind added to the frame codec but not to protocol.devices (or the other way
+    round) would publish readings the hub and the AsyncAPI document refuse."""
+    assert set(get_args(names)) == {m.name.lower() for m in codec_enum}
+
+
+def test_command_limits_are_the_frame_codecs() -> None:
+    assert (devices.MAX_QUANTITY, devices.U16_MAX) == (MAX_QUANTITY, U16_MAX)
