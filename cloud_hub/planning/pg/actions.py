@@ -18,6 +18,7 @@ import psycopg
 
 from cloud_hub.planning.pg import recount, store
 from cloud_hub.planning.rules import Action, ActionKind
+from protocol.alerts import AlertMessage
 
 
 class ActionFailed(RuntimeError):
@@ -26,10 +27,10 @@ class ActionFailed(RuntimeError):
 
 def alert_payload(action: Action, alert_id: int | None, now: datetime) -> dict[str, object]:
     fact = action.fact
-    return {"alert_id": alert_id, "rule": action.rule, "severity": action.severity.value,
-            "audience": action.target, "warehouse": fact.warehouse, "subject": fact.subject,
-            "sku": fact.sku, "message": action.message, "facts": dict(fact.values),
-            "raised_at": now.isoformat()}
+    return AlertMessage(
+        alert_id=alert_id, rule=action.rule, severity=action.severity.value,
+        audience=action.target, warehouse=fact.warehouse, subject=fact.subject, sku=fact.sku,
+        message=action.message, facts=dict(fact.values), raised_at=now).as_json()
 
 
 class AlertPublisher(Protocol):
