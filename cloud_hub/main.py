@@ -38,7 +38,7 @@ from cloud_hub.ledger.pg.apply import ApplyService
 from cloud_hub.live.api import routes as live_api
 from cloud_hub.live.api.hub import LiveHub
 from cloud_hub.ops import api as ops_api
-from cloud_hub.ops import gc_pauses
+from cloud_hub.ops import device_api, gc_pauses
 from cloud_hub.ops.metrics import Metrics
 from cloud_hub.planning.api import routes as planning_api
 from cloud_hub.planning.api.deps import ALERTS
@@ -72,6 +72,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     planning_api.router,  # /api/v1/planning
     web_pages.router, web_data.router,  # web: /map, /dashboard, /login, assets; their data
     ops_api.router,  # /healthz, /metrics
+    device_api.router,  # /api/v1/asyncapi.json: the MQTT device API
 )
 
 

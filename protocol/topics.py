@@ -6,10 +6,12 @@ Warehouse and gateway ids are single topic levels, so they may not contain
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from protocol.bounds import MAX_DEPTH, loads_bounded
 from protocol.errors import ContractError
@@ -101,6 +103,21 @@ def hub_presence_topic(hub_id: str) -> str:
     return HUB_PRESENCE_PREFIX + check_id(hub_id, "hub")
 
 
+class HubPresenceMessage(BaseModel):
+    """The retained JSON of a hub's claim on stockpulse/hub/presence/<hub>; an empty retained
+    payload (the hub's will, or its clean stop) deletes the claim."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    hub: Annotated[str, Field(pattern=ID_PATTERN.pattern)]
+    state: Literal["online", "offline"]
+    group: str | None = Field(None, description="the shared-subscription group, if any")
+    subscribed: list[str] = Field(default_factory=list,
+                                  description="the topic filters the hub has a SUBACK for")
+    at: str | None = Field(None, description="ISO 8601, for people reading the broker; "
+                                             "gateways ignore it")
+
+
 @dataclass(frozen=True, slots=True)
 class HubPresence:
     """One hub's claim: online (subscribed to `subscribed`) or not. An empty retained payload
@@ -113,9 +130,9 @@ class HubPresence:
     at: str | None = None  # ISO 8601, for people reading the broker; gateways ignore it
 
     def encode(self) -> bytes:
-        return json.dumps({"hub": self.hub, "state": "online" if self.online else "offline",
-                           "group": self.group, "subscribed": list(self.subscribed),
-                           "at": self.at}).encode()
+        return HubPresenceMessage(
+            hub=self.hub, state="online" if self.online else "offline", group=self.group,
+            subscribed=list(self.subscribed), at=self.at).model_dump_json().encode()
 
 
 def decode_hub_presence(name: str, payload: bytes) -> HubPresence:

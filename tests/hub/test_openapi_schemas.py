@@ -177,6 +177,7 @@ def test_real_bodies_match_their_declared_schemas(hub: Hub) -> None:
 def _catalog_and_ledger(go: Tour) -> None:
     go("POST", "/api/v1/auth/token", json=dict(zip(("username", "password"), ADMIN, strict=True)))
     go("GET", "/api/v1/auth/me")
+    go("GET", "/api/v1/asyncapi.json")
     go("PUT", "/api/v1/users/{name}", path="/api/v1/users/pat",
        json={"password": "picker-password", "roles": ["picker"], "warehouses": [WH]})
     go("PATCH", "/api/v1/users/{name}", path="/api/v1/users/pat", json={"active": True})

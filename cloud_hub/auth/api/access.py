@@ -80,6 +80,7 @@ POLICY_ATTR = "__stockpulse_policy__"
 # endpoints are configured in app.py and settings.
 OPS_ROUTES = {"/openapi.json": "API document", "/docs": "API document",
               "/docs/oauth2-redirect": "API document", "/redoc": "API document",
+              "/api/v1/asyncapi.json": "MQTT device API document",
               "/healthz": "load balancers' health check", "/metrics": "Prometheus scrape"}
 
 
