@@ -31,6 +31,7 @@ from cloud_hub.ingest.api import dead_letters as ingest_letters
 from cloud_hub.ingest.api import moves as ingest_moves
 from cloud_hub.ingest.mqtt.subscriber import MqttIngest
 from cloud_hub.ingest.pg.worker import IngestWorker
+from cloud_hub.ledger.api import changes as ledger_changes
 from cloud_hub.ledger.api import rejected as ledger_rejected
 from cloud_hub.ledger.api import stock as ledger_stock
 from cloud_hub.ledger.api.deps import APPLY
@@ -62,6 +63,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     ledger_stock.router,  # stock, units, move history, search
     ingest_moves.router,  # POST /moves
     ledger_rejected.router,  # the rejected-moves queue
+    ledger_changes.router,  # /api/v1/changes: the change feed for ERPs
     epcis_api.router,  # /api/v1/epcis/events: the ledger as EPCIS 2.0
     trace_api.router,  # /api/v1/trace: a lot's or unit's way, backward and forward
     ingest_letters.router,  # dead letters, gateways

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -157,3 +158,28 @@ def test_first_admin_from_the_bootstrap_password(fresh_db_url: str) -> None:
         issued = login(conn, "admin", "first-admin-pass", now=datetime.now(UTC),
                        ttl=timedelta(minutes=5), secret_key="k")
     assert issued.principal.roles == ("admin",)
+
+
+def test_the_change_feed_follows_every_move_from_a_cursor(hub: Hub) -> None:
+    """An ERP's loop: read from its cursor until `more` is false, keep `next`, come back."""
+    def follow(c: httpx.Client, cursor: str) -> tuple[list[dict[str, Any]], str]:
+        seen: list[dict[str, Any]] = []
+        while True:
+            page = c.get("/api/v1/changes", params={"after": cursor, "limit": 3}).json()
+            seen += page["moves"]
+            cursor = page["next"]
+            if not page["more"]:
+                return seen, cursor
+
+    with hub.client() as c:
+        _, cursor = follow(c, "0")
+        batch = [item_move("S-FEED", 5, None, "BIN-A", t=i) for i in range(4)]
+        assert c.post("/api/v1/moves", content=encode_batch(batch)).json()["applied"] == 4
+        seen, cursor = follow(c, cursor)
+        assert sorted(m["event_id"] for m in seen) == sorted(str(e.event_id) for e in batch)
+        assert follow(c, cursor) == ([], cursor)
+        problem_of(c.get("/api/v1/changes", params={"after": "-1"}), 422)
+        problem_of(c.get("/api/v1/changes", params={"after": "9" * 18}), 409)
+    with hub.client(hub.login("pia", "picker-pass")) as c:  # WH1 only
+        problem_of(c.get("/api/v1/changes", params={"warehouse": "WH2"}), 403)
+        assert c.get("/api/v1/changes").status_code == 200

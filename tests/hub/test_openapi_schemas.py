@@ -208,6 +208,8 @@ def _catalog_and_ledger(go: Tour) -> None:
     assert go("GET", "/api/v1/units")[0]["contents"]
     assert go("GET", "/api/v1/units/{identifier}", path=f"/api/v1/units/{sscc}")["history"]
     assert go("GET", "/api/v1/moves")["items"]
+    feed = go("GET", "/api/v1/changes", params={"limit": 2})
+    assert feed["moves"] and feed["balances"] and feed["more"]
     traced = go("GET", "/api/v1/trace", params={"warehouse": WH, "lot": "L1"})
     assert {lot["sku"] for lot in traced["lots"]} >= {"SKU-1", "SKU-2"}
     assert go("GET", "/api/v1/trace", params={"warehouse": WH, "unit": sscc})["steps"]

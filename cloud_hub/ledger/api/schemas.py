@@ -138,3 +138,50 @@ class RejectedResolved(Body):
         None, description="what the corrected event did (reapply only)")
     code: str | None = Field(None, description="why it was refused again")
     reason: str | None = Field(None, description="why it was refused again")
+
+
+class ChangedMoveOut(Body):
+    seq: int
+    event_id: UUID
+    occurred_at: datetime
+    recorded_at: datetime = Field(description="when the hub recorded it (commit order)")
+    warehouse: str
+    reason: str
+    outcome: Literal["applied", "late"]
+    source_kind: str
+    device_id: str
+    user: str | None
+    unit: str | None = Field(description="the handling unit moved, if any")
+    sku: str | None
+    lot: str | None
+    quantity: Num | None
+    status: str | None
+    from_location: str | None
+    to_location: str | None
+
+
+class BalanceNowOut(Body):
+    location: str
+    sku: str
+    lot: str | None
+    status: str
+    quantity: Num = Field(description="now (when this page was read); 0: none left")
+
+
+class UnitNowOut(Body):
+    unit: str
+    location: str | None = Field(description="now; null: the unit left the ledger")
+    since: datetime | None
+
+
+class ChangePageOut(Body):
+    """One page of the change feed: pass `next` back as `after` for the following page."""
+
+    moves: list[ChangedMoveOut]
+    balances: list[BalanceNowOut] = Field(
+        description="every balance the page's moves touched, as it is now")
+    units: list[UnitNowOut] = Field(description="every unit the page's moves touched, now")
+    next: str = Field(description="the cursor to resume from (opaque)")
+    more: bool = Field(description="true: the page was full, ask again at once")
+    settled: bool = Field(description="false: a transaction still open kept the feed from "
+                                      "moving on; ask again in a moment")

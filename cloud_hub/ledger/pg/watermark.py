@@ -111,13 +111,8 @@ def read_state(conn: psycopg.Connection, mark: Watermark) -> State:
 def _settled_bound(conn: psycopg.Connection, state: State, wait_s: float, name: str
                    ) -> tuple[int, tuple[int, list[str]] | None, int]:
     """(a seq no later commit can fall at or below, the bound to remember for the next
-    refresh, writers still open). The last seq handed out is read BEFORE the open writers:
-    whoever drew a seq up to it is then either finished (visible) or in that list."""
-    cached = conn.execute(f"SELECT seqcache FROM pg_sequence WHERE seqrelid = {_SEQUENCE}::regclass"
-                          ).fetchone()
-    if cached is not None and cached[0] > 1:
-        raise SequenceCached("moves.seq has CACHE > 1: sessions hold seqs they use later, so "
-                             f"no watermark on seq is safe; {name} needs CACHE 1")
+    refresh, writers still open)."""
+    _check_cache(conn, name)
     target = state.through_seq
     pending: tuple[int, list[str]] | None = None
     if state.pending_seq is not None:
@@ -125,16 +120,42 @@ def _settled_bound(conn: psycopg.Connection, state: State, wait_s: float, name: 
             pending = (state.pending_seq, state.pending_writers)
         else:
             target = max(target, state.pending_seq)
+    last, writers = _last_and_writers(conn)
+    if _waited_out(conn, writers, wait_s):
+        return max(target, last), pending, 0
+    return target, pending or (last, writers), len(writers)
+
+
+def settled_seq(conn: psycopg.Connection, wait_s: float = WAIT_S) -> int | None:
+    """The last seq handed out, once every transaction that may still commit a move at or
+    below it has ended (waiting up to `wait_s`); None when one is still open then. A reader
+    that pages `moves` by seq up to this bound never skips a move that commits later."""
+    _check_cache(conn, "a reader paging by seq")
+    last, writers = _last_and_writers(conn)
+    return last if _waited_out(conn, writers, wait_s) else None
+
+
+def _check_cache(conn: psycopg.Connection, name: str) -> None:
+    cached = conn.execute(f"SELECT seqcache FROM pg_sequence WHERE seqrelid = {_SEQUENCE}::regclass"
+                          ).fetchone()
+    if cached is not None and cached[0] > 1:
+        raise SequenceCached("moves.seq has CACHE > 1: sessions hold seqs they use later, so "
+                             f"no watermark on seq is safe; {name} needs CACHE 1")
+
+
+def _last_and_writers(conn: psycopg.Connection) -> tuple[int, list[str]]:
+    """The last seq handed out, read BEFORE the open writers: whoever drew a seq up to it is
+    then either finished (visible) or in that list."""
     row = conn.execute(f"SELECT coalesce(pg_sequence_last_value({_SEQUENCE}), 0)").fetchone()
-    last = int(row[0]) if row else 0
-    writers = _open_writers(conn)
+    return (int(row[0]) if row else 0), _open_writers(conn)
+
+
+def _waited_out(conn: psycopg.Connection, writers: list[str], wait_s: float) -> bool:
     deadline = time.monotonic() + wait_s
     # Polled: PostgreSQL offers no SQL wait on another session's transaction end.
     while writers and _still_open(conn, writers) and time.monotonic() < deadline:
         time.sleep(0.005)
-    if not writers or not _still_open(conn, writers):
-        return max(target, last), pending, 0
-    return target, pending or (last, writers), len(writers)
+    return not writers or not _still_open(conn, writers)
 
 
 def _open_writers(conn: psycopg.Connection) -> list[str]:
