@@ -49,6 +49,8 @@ from cloud_hub.settings import HubSettings
 from cloud_hub.trace.api import routes as trace_api
 from cloud_hub.web.api import pages as web_pages
 from cloud_hub.web.api import routes as web_data
+from cloud_hub.webhooks.api import routes as webhooks_api
+from cloud_hub.webhooks.notify.sender import WebhookDispatcher
 from cloud_hub.work.api import config as work_config
 from cloud_hub.work.api import lots as work_lots
 from cloud_hub.work.api import ops as work_ops
@@ -72,6 +74,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     work_tasks.router, work_ops.router, work_config.router,  # work: PDA tasks, operations, setup
     work_lots.router,  # /api/v1/lots: the lot master, its import and exceptions
     planning_api.router,  # /api/v1/planning
+    webhooks_api.router,  # /api/v1/webhooks: subscriptions, the delivery log, replay
     web_pages.router, web_data.router,  # web: /map, /dashboard, /login, assets; their data
     ops_api.router,  # /healthz, /metrics
     device_api.router,  # /api/v1/asyncapi.json: the MQTT device API
@@ -141,6 +144,12 @@ async def start(settings: HubSettings, services: Services, running: AsyncExitSta
                             metrics)
         ingest.start()
         on_stop(ingest.stop)
+    if settings.webhooks_enabled:
+        webhooks = WebhookDispatcher(background, interval_s=settings.webhooks_interval_s,
+                                     timeout_s=settings.webhooks_timeout_s)
+        apply.listeners.append(webhooks.moves_applied)
+        webhooks.start()
+        on_stop(webhooks.stop)
     # Work applies its moves through the same entry point, in its own transactions.
     work = WorkService(pool, apply)
     services.provide(POOL, pool)

@@ -75,9 +75,10 @@ HUB: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # feature: (its ada
     "demo": (("pg",), ("ledger", "catalog", "auth")),
     "epcis": (("pg", "api"), ("ledger", "catalog", "auth")),
     "web": (("pg", "api"), ("work", "ledger", "catalog", "auth")),  # work: the lot master
-    "planning": (("pg", "notify", "api"), ("work", "ledger", "catalog", "auth")),
+    "planning": (("pg", "notify", "api"), ("webhooks", "work", "ledger", "catalog", "auth")),
     "work": (("pg", "api"), ("ledger", "catalog", "auth")),
     "ingest": (("pg", "mqtt", "api"), ("ledger", "live", "catalog", "auth")),
+    "webhooks": (("pg", "notify", "api"), ("ledger", "auth")),
     "ledger": (("pg", "api"), ("live", "catalog", "auth")),
     "live": (("api",), ("auth",)),
     "catalog": (("pg", "api"), ("auth",)),

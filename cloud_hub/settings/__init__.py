@@ -45,6 +45,11 @@ class HubSettings(BaseSettings):
     ws_slow_policy: Literal["drop_oldest", "disconnect"] = "drop_oldest"
     gateway_offline_after_s: int = 60
     rules_enabled: bool = True
+    # Outbound webhooks (cloud_hub/webhooks): the dispatcher's thread, how often it looks for
+    # due deliveries when nothing wakes it, and how long it waits for a receiver.
+    webhooks_enabled: bool = True
+    webhooks_interval_s: float = Field(default=0.5, gt=0, le=60)
+    webhooks_timeout_s: float = Field(default=10.0, gt=0, le=120)
     rules_interval_s: float = Field(default=300.0, gt=0)  # scheduled sweep of every SKU
     # serve: survivors of a full GC are frozen; all are rescanned this often (0: no freezing)
     gc_rescan_s: float = Field(default=3600.0, ge=0)

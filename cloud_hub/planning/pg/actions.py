@@ -18,6 +18,8 @@ import psycopg
 
 from cloud_hub.planning.pg import recount, store
 from cloud_hub.planning.rules import Action, ActionKind
+from cloud_hub.webhooks.model import EventType
+from cloud_hub.webhooks.pg import store as webhooks
 from protocol.alerts import AlertMessage
 
 
@@ -93,6 +95,10 @@ def _run(action: Action, sinks: ActionSinks, now: datetime) -> str:
             return "alerted on this count before (acknowledged)"
         if not alert.new:
             return f"alert {alert.id} still open ({alert.occurrences} occurrences)"
+        fact = action.fact
+        webhooks.enqueue(sinks.conn, EventType.ALERT_RAISED, f"msg_alert_{alert.id}", now,
+                         alert_payload(action, alert.id, now), warehouse=fact.warehouse,
+                         sku=fact.sku)
         if sinks.publisher is None:
             raise ActionFailed(f"alert {alert.id} stored but no MQTT publisher is configured")
         sinks.publisher.publish(action.fact.warehouse, alert_payload(action, alert.id, now))
