@@ -106,6 +106,7 @@ NOT_TOURED = {
     ("POST", "/api/v1/dead-letters/{letter_id}/replay"): "tests/hub/test_dead_letter_replay.py",
     ("POST", "/api/v1/orders/{order_id}/ship"): "tests/work/test_api_cycle.py",
     ("GET", "/api/v1/tasks/next"): "tests/work (the PDA's task API, protocol.tasks)",
+    ("POST", "/api/v1/webhooks/deliveries/{delivery_id}/replay"): "tests/webhooks/test_api.py",
     ("POST", "/api/v1/tasks/{task_id}/skip"): "tests/work/test_api_flows.py",
     ("POST", "/api/v1/tasks/{task_id}/exception"): "tests/work/test_api_flows.py",
 }
@@ -167,6 +168,7 @@ def test_real_bodies_match_their_declared_schemas(hub: Hub) -> None:
         _lots(go)
         _planning(go)
         _web_and_ops(go)
+        _webhooks(go)
         held = go("POST", "/api/v1/recalls", json={"recall_id": "RC-1", "warehouse": WH,
                                                    "sku": "SKU-2", "lot": "L1"})
         assert held["held"] > 0 and held["move_ids"]
@@ -271,6 +273,18 @@ def _work(go: Tour) -> None:
     go("POST", "/api/v1/replenishments", 201, json={
         "warehouse": WH, "sku": "SKU-1", "quantity": 5, "from_location": "A1-01",
         "to_location": "A1-03"})
+
+
+def _webhooks(go: Tour) -> None:
+    sub = go("POST", "/api/v1/webhooks", 201, json={
+        "name": "erp", "url": "http://127.0.0.1:9/hooks", "allow_private": True,
+        "event_types": ["move.applied", "alert.raised"], "warehouse": WH})
+    assert sub["secret"].startswith("whsec_")
+    path = f"/api/v1/webhooks/{sub['id']}"
+    assert "secret" not in go("GET", "/api/v1/webhooks")[0]
+    go("GET", "/api/v1/webhooks/{sub_id}", path=path)
+    go("PATCH", "/api/v1/webhooks/{sub_id}", path=path, json={"active": False})
+    go("GET", "/api/v1/webhooks/{sub_id}/deliveries", path=f"{path}/deliveries")
 
 
 def _lots(go: Tour) -> None:
