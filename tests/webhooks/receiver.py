@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -13,9 +14,12 @@ from standardwebhooks.webhooks import Webhook
 
 
 class Receiver:
-    def __init__(self, secret: str | None = None, port: int = 0) -> None:
+    def __init__(self, secret: str | None = None, port: int = 0,
+                 sink: Callable[[str], None] | None = None) -> None:
+        """`sink(webhook_id)` is called for each accepted message before it is answered."""
         self.secret = secret
         self.port = port
+        self.sink = sink
         self.received: list[dict[str, Any]] = []  # {"id", "type", "data", "verified"}
         self.status = 200
         self.changed = threading.Condition()
@@ -39,7 +43,9 @@ class Receiver:
                     Webhook(receiver.secret).verify(raw, headers)  # raises when forged
                     verified = True
                 status = receiver.status
-                if status < 300:
+                if status < 300 and receiver.sink is not None:
+                    receiver.sink(headers["webhook-id"])
+                elif status < 300:
                     message = json.loads(raw)
                     with receiver.changed:
                         receiver.received.append({"id": headers["webhook-id"],

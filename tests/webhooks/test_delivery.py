@@ -101,7 +101,7 @@ def test_a_receiver_down_loses_nothing_and_order_holds(pool: ConnectionPool, rec
             "only the head is tried: nothing overtakes it"
         error, wait = conn.execute("SELECT last_error, next_attempt_at - now() FROM "
                                    "webhook_deliveries ORDER BY id LIMIT 1").fetchone()
-    assert "ConnectError" in error and wait.total_seconds() > 0
+    assert "ConnectionRefusedError" in error and wait.total_seconds() > 0
     dispatcher.run_once()  # not due yet: no new attempt
     with pool.connection() as conn:
         assert states(conn)[0] == ("pending", 1)

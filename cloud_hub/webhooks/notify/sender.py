@@ -9,6 +9,7 @@ subscription's batch stops at its first failure, so messages never overtake each
 
 from __future__ import annotations
 
+import http.client
 import logging
 import socket
 import threading
@@ -17,11 +18,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import httpx
 from psycopg_pool import ConnectionPool
 from standardwebhooks.webhooks import Webhook
 
 from cloud_hub.webhooks.model import UrlRefused, body, check_url
+from cloud_hub.webhooks.notify.http import HttpPoster
 from cloud_hub.webhooks.pg import fanout, store
 
 log = logging.getLogger("stockpulse.webhooks")
@@ -41,9 +42,9 @@ class DispatchStats:
 
 class WebhookDispatcher:
     def __init__(self, pool: ConnectionPool, *, interval_s: float = 0.5, workers: int = 4,
-                 timeout_s: float = 10.0, client: httpx.Client | None = None) -> None:
+                 timeout_s: float = 10.0) -> None:
         self.pool, self.interval_s = pool, interval_s
-        self.client = client or httpx.Client(timeout=timeout_s, follow_redirects=False)
+        self.poster = HttpPoster(timeout_s)
         self.stats = DispatchStats()
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -60,7 +61,7 @@ class WebhookDispatcher:
         if self._thread.is_alive():
             self._thread.join(timeout=15)
         self._workers.shutdown(wait=True, cancel_futures=True)
-        self.client.close()
+        self.poster.close()
 
     def moves_applied(self, pairs: Iterable[tuple[str, str]]) -> None:
         """The apply service's listener: only wakes the thread, never blocks."""
@@ -119,12 +120,12 @@ class WebhookDispatcher:
                    "webhook-timestamp": str(int(now.timestamp())),
                    "webhook-signature": signer.sign(delivery.message_id, now, content)}
         try:
-            response = self.client.post(url, content=content, headers=headers)
-        except httpx.HTTPError as exc:
+            status = self.poster.post(url, content, headers)
+        except (OSError, http.client.HTTPException) as exc:
             return 0, f"{type(exc).__name__}: {exc}"[:1000]
-        if 200 <= response.status_code < 300:
-            return response.status_code, None
-        return response.status_code, f"HTTP {response.status_code}"
+        if 200 <= status < 300:
+            return status, None
+        return status, f"HTTP {status}"
 
     def _count(self, delivered: int = 0, failed: int = 0, dead: bool = False) -> None:
         with self._lock:
