@@ -92,7 +92,7 @@ def check_url(url: str, resolve: Resolver, *, allow_private: bool = False) -> st
         return url
     try:
         addresses = resolve(parts.hostname)
-    except OSError as exc:
+    except (OSError, UnicodeError, ValueError) as exc:  # gaierror; a label IDNA refuses
         raise UrlRefused(f"the host {parts.hostname!r} does not resolve: {exc}") from None
     if not addresses:
         raise UrlRefused(f"the host {parts.hostname!r} does not resolve")

@@ -85,3 +85,9 @@ def test_backoff_doubles_to_five_minutes_and_outlasts_an_hour_down() -> None:
 )
 def test_filters(flt: Filter, where: tuple, want: bool) -> None:  # type: ignore[type-arg]
     assert flt.matches(*where) is want
+
+
+def test_a_host_name_that_cannot_be_encoded_is_refused_not_a_crash() -> None:
+    from cloud_hub.webhooks.notify.sender import resolve
+    with pytest.raises(UrlRefused, match="does not resolve"):
+        check_url("https://" + "a" * 70 + ".example/", resolve)  # label > 63: IDNA refuses
