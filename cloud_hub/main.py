@@ -144,9 +144,11 @@ async def start(settings: HubSettings, services: Services, running: AsyncExitSta
                             metrics)
         ingest.start()
         on_stop(ingest.stop)
-    if settings.webhooks_enabled:
-        webhooks = WebhookDispatcher(background, interval_s=settings.webhooks_interval_s,
-                                     timeout_s=settings.webhooks_timeout_s)
+    if settings.webhooks_enabled:  # its own connections: a slow receiver never holds apply's
+        hooks_pool = await asyncio.to_thread(open_pool, url, 1, 3)
+        on_stop(hooks_pool.close)
+        webhooks = WebhookDispatcher(hooks_pool, interval_s=settings.webhooks_interval_s,
+                                     timeout_s=settings.webhooks_timeout_s, workers=2)
         apply.listeners.append(webhooks.moves_applied)
         webhooks.start()
         on_stop(webhooks.stop)
