@@ -24,6 +24,7 @@ from cloud_hub.broker.client import hub_client
 from cloud_hub.catalog.api import routes as catalog_api
 from cloud_hub.db.database import open_pool, resolve_url
 from cloud_hub.epcis.api import routes as epcis_api
+from cloud_hub.exports.api import routes as exports_api
 from cloud_hub.http import hardening, log_redaction, problems
 from cloud_hub.http.deps import POOL, SETTINGS
 from cloud_hub.http.services import Services
@@ -74,6 +75,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     work_tasks.router, work_ops.router, work_config.router,  # work: PDA tasks, operations, setup
     work_lots.router,  # /api/v1/lots: the lot master, its import and exceptions
     planning_api.router,  # /api/v1/planning
+    exports_api.router,  # /api/v1/exports: CSV and XLSX downloads
     webhooks_api.router,  # /api/v1/webhooks: subscriptions, the delivery log, replay
     web_pages.router, web_data.router,  # web: /map, /dashboard, /login, assets; their data
     ops_api.router,  # /healthz, /metrics

@@ -79,6 +79,7 @@ HUB: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # feature: (its ada
     "work": (("pg", "api"), ("ledger", "catalog", "auth")),
     "ingest": (("pg", "mqtt", "api"), ("ledger", "live", "catalog", "auth")),
     "webhooks": (("pg", "notify", "api"), ("ledger", "auth")),
+    "exports": (("pg", "api"), ("planning", "work", "ledger", "auth")),
     "ledger": (("pg", "api"), ("live", "catalog", "auth")),
     "live": (("api",), ("auth",)),
     "catalog": (("pg", "api"), ("auth",)),

@@ -30,7 +30,8 @@ from tests.hub_fixtures import ADMIN, Hub, hub_settings, running_hub
 from tests.work.site import WH, build_site
 
 # Bodies that are not JSON, by media type: a client gets a file or text, not an object.
-NON_JSON = frozenset({"text/csv", "text/plain", "text/html"})
+NON_JSON = frozenset({"text/csv", "text/plain", "text/html",
+                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
 RULES = "rules:\n  - name: low\n    when: on_hand > 0\n    then: [alert: supervisors]\n"
 
 

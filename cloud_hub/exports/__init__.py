@@ -1,0 +1,1 @@
+"""Exports: stock, moves, lots, counts and suggestions as CSV or XLSX, streamed."""
