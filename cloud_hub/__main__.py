@@ -129,6 +129,7 @@ def cmd_trace(settings: HubSettings, args: argparse.Namespace) -> int:
     from cloud_hub.trace.model import DEFAULT_STEPS, MAX_STEPS, Direction, Limits
     from cloud_hub.trace.pg.queries import warehouses_of
     from cloud_hub.trace.pg.report import trace_report, unit_key
+    from cloud_hub.trace.pg.to_whom import add_customers
     from cloud_hub.trace.shape import report_json
     if (args.lot is None) == (args.unit is None):
         raise ValueError("name either --lot (with an optional --sku) or --unit")
@@ -145,11 +146,11 @@ def cmd_trace(settings: HubSettings, args: argparse.Namespace) -> int:
         report = trace_report(conn, args.warehouse, lot=args.lot, sku=args.sku, unit=args.unit,
                               direction=Direction(args.direction), offset=args.offset,
                               limits=Limits(steps=limit))
-    if report is None:
-        what = f"unit {args.unit}" if args.unit else f"lot {args.lot}"
-        print(f"{what} is not in warehouse {args.warehouse}'s ledger", file=sys.stderr)
-        return 1
-    body = report_json(report, limit)
+        if report is None:
+            what = f"unit {args.unit}" if args.unit else f"lot {args.lot}"
+            print(f"{what} is not in warehouse {args.warehouse}'s ledger", file=sys.stderr)
+            return 1
+        body = add_customers(conn, report_json(report, limit))
     if args.json:
         print(json.dumps(body))
         return 0

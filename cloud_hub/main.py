@@ -47,12 +47,14 @@ from cloud_hub.planning.api.deps import ALERTS
 from cloud_hub.planning.notify.alerts import MqttAlertPublisher
 from cloud_hub.planning.notify.runner import RulesRunner
 from cloud_hub.settings import HubSettings
+from cloud_hub.trace.api import recalls as trace_recalls
 from cloud_hub.trace.api import routes as trace_api
 from cloud_hub.web.api import pages as web_pages
 from cloud_hub.web.api import routes as web_data
 from cloud_hub.webhooks.api import routes as webhooks_api
 from cloud_hub.webhooks.notify.sender import WebhookDispatcher
 from cloud_hub.work.api import config as work_config
+from cloud_hub.work.api import customers as work_customers
 from cloud_hub.work.api import lots as work_lots
 from cloud_hub.work.api import ops as work_ops
 from cloud_hub.work.api import tasks as work_tasks
@@ -69,11 +71,13 @@ ROUTERS: tuple[APIRouter, ...] = (
     ledger_changes.router,  # /api/v1/changes: the change feed for ERPs
     epcis_api.router,  # /api/v1/epcis/events: the ledger as EPCIS 2.0
     trace_api.router,  # /api/v1/trace: a lot's or unit's way, backward and forward
+    trace_recalls.router,  # /api/v1/recalls: hold, report, release, scrap
     ingest_letters.router,  # dead letters, gateways
     live_api.router,  # live tickets, the live WebSocket
     auth_admin.router,  # users, gateway credentials
     work_tasks.router, work_ops.router, work_config.router,  # work: PDA tasks, operations, setup
     work_lots.router,  # /api/v1/lots: the lot master, its import and exceptions
+    work_customers.router,  # /api/v1/customers: who orders are for, where they go
     planning_api.router,  # /api/v1/planning
     exports_api.router,  # /api/v1/exports: CSV and XLSX downloads
     webhooks_api.router,  # /api/v1/webhooks: subscriptions, the delivery log, replay

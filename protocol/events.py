@@ -89,6 +89,7 @@ class StockStatus(StrEnum):
     AVAILABLE = "available"
     QUARANTINE = "quarantine"
     DAMAGED = "damaged"
+    RECALLED = "recalled"  # on hold by a recall: never picked nor promised until released
 
 
 class _Strict(BaseModel):

@@ -91,6 +91,7 @@ class ResultCode(StrEnum):
     WRONG_UNIT = "wrong_unit"
     QUANTITY_OVER = "quantity_over"
     EXPIRED_LOT = "expired_lot"
+    RECALLED = "recalled"  # the lot or serial is held by a recall: never picked
     BIN_FULL = "bin_full"
     OVERRIDE_NOT_ALLOWED = "override_not_allowed"
     TASK_CANCELLED = "task_cancelled"

@@ -37,9 +37,11 @@ from protocol.events import BIZ_STEPS, Reason
 CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 SCHEMA_VERSION = "2.0"
 # The CBV disposition of stock in each ledger status: stock in a warehouse is sellable but not
-# accessible to consumers; a quarantine is a hold (non_sellable_other); damage is damage.
+# accessible to consumers; a quarantine is a hold (non_sellable_other); damage is damage; a
+# recall's hold is CBV 2.0's `recalled` (set as a persistent disposition until released).
 DISPOSITIONS: dict[str, str] = {"available": "sellable_not_accessible",
-                                "quarantine": "non_sellable_other", "damaged": "damaged"}
+                                "quarantine": "non_sellable_other", "damaged": "damaged",
+                                "recalled": "recalled"}
 EVENT_TYPES = ("ObjectEvent", "AggregationEvent")
 _UOM_OK = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _STEPS: dict[str, str] = {str(reason): step for reason, step in BIZ_STEPS.items()}

@@ -16,7 +16,7 @@ LAYOUT_COLUMNS = ("code", "kind", "parent", "name", "x", "y", "width", "depth", 
                   "zone_type", "capacity")
 UNIT_COLUMNS = ("unit_key", "location", "since", "status")
 BALANCE_COLUMNS = ("location", "sku", "lot", "status", "quantity")
-STATUS_RANK = {"available": 0, "quarantine": 1, "damaged": 2}
+STATUS_RANK = {"available": 0, "quarantine": 1, "damaged": 2, "recalled": 3}
 
 
 def number(value: Decimal | float | int | None) -> int | float | None:

@@ -44,6 +44,8 @@ class Order:
     cutoff: datetime | None = None  # the carrier's collection time
     priority: int = 0
     kind: str = "sales"  # sales / transfer
+    customer_id: str | None = None  # who it is for (work/pg/customers.py)
+    ship_to_id: str | None = None  # one of the customer's ship-tos; None: its own address
 
 
 def on_hand_available(stock: Iterable[StockLine]) -> dict[str, Decimal]:

@@ -49,6 +49,8 @@ class ConfirmContext:
     profiles: Mapping[str, SkuProfile] = field(default_factory=dict)
     bins: Mapping[str, Bin] = field(default_factory=dict)
     loads: Mapping[str, BinLoad] = field(default_factory=dict)
+    recalled: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (sku, lot) → recall
+    recalled_serials: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (sku, serial)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +140,20 @@ def check_lot(step: TaskStep, conf: StepConfirmation, ctx: ConfirmContext) -> st
         raise Refused(ResultCode.EXPIRED_LOT,
                       f"lot {step.lot} expired on {step.expiry.isoformat()}; do not ship it")
     return step.lot or conf.lot or ""
+
+
+def check_recall(step: TaskStep, conf: StepConfirmation, ctx: ConfirmContext) -> None:
+    """A recalled lot or serial is never picked, whatever state its step is in."""
+    sku = step.sku or ""
+    for lot in {step.lot or "", conf.lot or ""} - {""}:
+        if (sku, lot) in ctx.recalled:
+            raise Refused(ResultCode.RECALLED,
+                          f"lot {lot} of {sku} is recalled ({ctx.recalled[(sku, lot)]}): do not "
+                          "pick it; leave it where it is")
+    if conf.serial and (sku, conf.serial) in ctx.recalled_serials:
+        raise Refused(ResultCode.RECALLED,
+                      f"serial {conf.serial} of {sku} is recalled "
+                      f"({ctx.recalled_serials[(sku, conf.serial)]}): do not pick it")
 
 
 def check_unit(step: TaskStep, conf: StepConfirmation) -> None:

@@ -28,6 +28,7 @@ from cloud_hub.work.steps import (
     check_item,
     check_location,
     check_lot,
+    check_recall,
     check_unit,
     derived_id,
     make_move,
@@ -76,6 +77,8 @@ def confirm(work: WorkTask, conf: StepConfirmation, ctx: ConfirmContext) -> Deci
         if step is None or conf.task_id != task.task_id:
             raise Refused(ResultCode.UNKNOWN_STEP,
                           f"task {task.task_id} has no step {conf.step_id}")
+        if task.kind is TaskKind.PICK:
+            check_recall(step, conf, ctx)
         _check_task(task, step, ctx.user)
         done = _HANDLERS[task.kind](work, step, conf, ctx)
     except Refused as refused:

@@ -171,8 +171,22 @@ def test_real_bodies_match_their_declared_schemas(hub: Hub) -> None:
         _web_and_ops(go)
         _webhooks(go)
         held = go("POST", "/api/v1/recalls", json={"recall_id": "RC-1", "warehouse": WH,
-                                                   "sku": "SKU-2", "lot": "L1"})
-        assert held["held"] > 0 and held["move_ids"]
+                                                   "sku": "SKU-2", "lot": "L1",
+                                                   "reason": "supplier recall"})
+        assert held["quantity"] > 0 and held["move_ids"]
+        go("GET", "/api/v1/recalls/{recall_id}", path="/api/v1/recalls/RC-1")
+        go("POST", "/api/v1/recalls/{recall_id}/release", path="/api/v1/recalls/RC-1/release",
+           json={"reason": "cleared"})
+        go("POST", "/api/v1/recalls", json={"recall_id": "RC-2", "warehouse": WH,
+                                            "sku": "SKU-2", "lot": "L1", "reason": "again"})
+        go("POST", "/api/v1/recalls/{recall_id}/scrap", path="/api/v1/recalls/RC-2/scrap",
+           json={"reason": "destroyed"})
+        address = {"lines": ["1 Quay"], "city": "Rotterdam", "country": "NL"}
+        go("PUT", "/api/v1/customers/{customer_id}", path="/api/v1/customers/C-1",
+           json={"name": "Acme", "address": address,
+                 "ship_tos": [{"ship_to_id": "D", "name": "Depot", "address": address}]})
+        go("GET", "/api/v1/customers/{customer_id}", path="/api/v1/customers/C-1")
+        go("GET", "/api/v1/customers", params={"name": "acm"})
     untoured = JSON_ROUTES - go.seen - set(NOT_TOURED)
     assert not untoured, f"JSON routes the tour does not check: {sorted(untoured)}"
 

@@ -80,10 +80,15 @@ def _seed_warehouse(admin: httpx.Client, db_url: str, wh: str, tag: str) -> dict
             "INSERT INTO planning_alerts (rule, warehouse, subject, sku, severity, message, "
             "raised_at, last_seen_at) VALUES ('low', %s, %s, %s, 'warning', 'low', %s, %s) "
             "RETURNING id", (wh, SKU, SKU, now, now)).fetchone()[0]
+        recall = conn.execute(
+            "INSERT INTO recalls (recall_id, warehouse, sku, lot, reason, created_by, created_at) "
+            "VALUES (%s, %s, %s, 'LRC', 'seeded', 'admin', %s) RETURNING recall_id",
+            (f"RC-{wh}", wh, SKU, now)).fetchone()[0]
     return {"code": f"{wh}-BIN", "identifier": sscc, "task_id": count_id, "step_id": step_id,
             "receipt_id": receipt["receipt_id"], "order_id": f"O-{wh}",
             "event_id": str(refused.event_id), "letter_id": str(letter),
             "suggestion_id": str(suggestion), "alert_id": str(alert), "warehouse": wh,
+            "recall_id": recall, "customer_id": "C-SHARED",
             "gateway": f"gw-{tag}", "name": f"nobody-{tag}", "decision": "reject",
             "scope": "sku", "key": SKU, "sku": SKU}
 
@@ -97,6 +102,8 @@ def site(pg_server_url: str) -> Iterator[Site]:
                                                 rules_enabled=False) as hub:
         with hub.client() as admin:
             admin.post("/api/v1/skus", json={"sku": SKU}).raise_for_status()
+            admin.put("/api/v1/customers/C-SHARED", json={"name": "Shared", "address": {
+                "lines": ["1 Quay"], "city": "Rotterdam", "country": "NL"}}).raise_for_status()
             params = {wh: _seed_warehouse(admin, url, wh, tag) for wh in (a, b)}
             # The lot master is shared (SKU + lot, no warehouse): one lot with an exception.
             admin.post("/api/v1/lots/import", json={"rows": [

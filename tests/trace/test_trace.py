@@ -103,7 +103,7 @@ def test_forward_trace_finds_every_step_and_where_the_rest_is(hub: Hub) -> None:
     ]
     assert body["steps"][-1]["order"] == "O-T1"
     assert body["orders"] == [{"order_id": "O-T1", "kind": "sales", "state": body["orders"][0][
-        "state"], "carrier": "DHL"}]
+        "state"], "carrier": "DHL", "customer_id": None, "customer": None, "ship_to": None}]
     assert body["units"] == [f"sscc:{IN}", f"sscc:{OUT}"]
     now = body["now"]
     assert now["on_hand"] == 6

@@ -148,6 +148,6 @@ def test_status_beats_dwell_and_dwell_buckets_are_ordered(js: Page) -> None:
       const H = 3600e3;
       return [P.dwellBucket(-5), P.dwellBucket(H - 1), P.dwellBucket(H), P.dwellBucket(40 * 24 * H),
               P.unitBucket("quarantine", 0), P.unitBucket("damaged", 99 * 24 * H),
-              P.unitBucket("available", 2 * H),
+              P.unitBucket("available", 2 * H), P.unitBucket("recalled", 0),
               P.BUCKET_COLOURS.length];""")
-    assert got == [0, 0, 1, 4, 5, 6, 1, 7]
+    assert got == [0, 0, 1, 4, 5, 6, 1, 7, 8]

@@ -20,7 +20,7 @@ class StockOut(Body):
     location: str = Field(examples=["WH1-A-01-02"])
     sku: str = Field(examples=["SKU-1001"])
     lot: str = Field(description="empty when the stock has no lot")
-    status: str = Field(examples=["available", "quarantine", "damaged"])
+    status: str = Field(examples=["available", "quarantine", "damaged", "recalled"])
     quantity: float
 
 

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import StringConstraints
 
-from cloud_hub.auth.api.access import IN_BODY, IN_QUERY_REQUIRED, Access, guard
+from cloud_hub.auth.api.access import IN_QUERY_REQUIRED, Access, guard
 from cloud_hub.auth.roles import Permission
 from cloud_hub.http.deps import PoolDep
-from cloud_hub.ledger.api.deps import ApplyDep
-from cloud_hub.trace.api.schemas import RecallReport, TraceReport
-from cloud_hub.trace.model import DEFAULT_STEPS, MAX_STEPS, Direction, Limits, LotKey
-from cloud_hub.trace.pg.recall import RecallTooLarge, recall
+from cloud_hub.trace.api.schemas import TraceReport
+from cloud_hub.trace.model import DEFAULT_STEPS, MAX_STEPS, Direction, Limits
 from cloud_hub.trace.pg.report import trace_report
-from cloud_hub.trace.recall import received, shipped_by_order
-from cloud_hub.trace.shape import number, report_json
-from cloud_hub.work.pg.apply import LedgerRefused
+from cloud_hub.trace.pg.to_whom import add_customers
+from cloud_hub.trace.shape import report_json
 
 router = APIRouter(prefix="/api/v1", tags=["trace"])
 Reads = Annotated[Access, guard(Permission.READ, IN_QUERY_REQUIRED)]
@@ -57,53 +53,11 @@ def trace(pool: PoolDep, access: Reads, lot: Text = None, sku: Text = None, unit
     with pool.connection() as conn:
         report = trace_report(conn, warehouse, lot=lot, sku=sku, unit=unit, direction=direction,
                               offset=offset, limits=Limits(steps=limit))
-    if report is None:
-        what = f"unit {unit}" if unit is not None else f"lot {lot}" + (f" of {sku}" if sku else "")
-        raise HTTPException(404, f"{what} is not in warehouse {warehouse}'s ledger")
-    return Response(json.dumps(report_json(report, limit), ensure_ascii=False,
+        if report is None:
+            what = f"unit {unit}" if unit is not None else \
+                f"lot {lot}" + (f" of {sku}" if sku else "")
+            raise HTTPException(404, f"{what} is not in warehouse {warehouse}'s ledger")
+        shape = add_customers(conn, report_json(report, limit))  # to whom the stock went
+    return Response(json.dumps(shape, ensure_ascii=False,
                                allow_nan=False, separators=(",", ":")),
                     media_type="application/json")
-
-
-class RecallIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    recall_id: Code = Field(description="the recall's id: repeating it holds nothing twice")
-    warehouse: Code
-    sku: Code
-    lot: Code
-    reason: Annotated[str, StringConstraints(max_length=500)] = ""
-    device_id: Code = "hub"
-
-
-@router.post("/recalls", response_model=RecallReport)
-def new_recall(body: RecallIn, pool: PoolDep, ledger: ApplyDep,
-               who: Annotated[Access, guard(Permission.RESOLVE, IN_BODY)]) -> dict[str, Any]:
-    """Put every available quantity of the lot in the warehouse on hold (status quarantine,
-    moves with reason adjust, task `recall:<id>`, the caller as user), list its open picks to be
-    stopped, and report what was received, what is on hand where, what was shipped on which
-    order."""
-    key = LotKey(body.sku, body.lot)
-    try:
-        done = recall(pool, ledger, body.warehouse, key, recall_id=body.recall_id,
-                      user=who.name, occurred_at=datetime.now(UTC), device_id=body.device_id)
-    except LedgerRefused as exc:
-        raise HTTPException(409, f"the ledger refused a hold ({exc}); nothing was held") from None
-    except RecallTooLarge as exc:
-        raise HTTPException(413, str(exc)) from None
-    if done is None:
-        raise HTTPException(404, f"lot {body.lot} of {body.sku} is not in warehouse "
-                            f"{body.warehouse}'s ledger")
-    shape = report_json(done.report, MAX_STEPS)
-    carriers = {o.order_id: o.carrier for o in done.report.orders}
-    return {
-        "recall_id": body.recall_id, "warehouse": body.warehouse, "sku": body.sku,
-        "lot": body.lot, "held": number(done.plan.quantity),
-        "move_ids": [str(m.event_id) for m in done.plan.moves],
-        "held_whole_units": list(done.plan.held_whole_units),
-        "taken_out_of_units": list(done.plan.taken_out_of),
-        "open_picks": [p for p in shape["picks"] if not p["shipped"]],
-        "received": number(received(done.report)), "receipts": shape["receipts"],
-        "now": shape["now"],
-        "shipped": [{"order_id": order, "quantity": number(qty), "carrier": carriers.get(order)}
-                    for order, qty in sorted(shipped_by_order(done.report).items())],
-        "truncated": shape["truncated"] or shape["page"]["next_offset"] is not None}

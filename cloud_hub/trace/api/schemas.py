@@ -68,6 +68,10 @@ class OrderRef(Body):
     kind: str
     state: str
     carrier: str
+    customer_id: str | None = Field(None, description="who the order is for")
+    customer: str | None = Field(None, description="the customer's name")
+    ship_to: dict[str, object] | None = Field(
+        None, description="where it went: the order's copy of its ship-to")
 
 
 class PickRef(Body):
@@ -106,27 +110,85 @@ class TraceReport(Body):
     notes: list[str]
 
 
+class ShipTo(Body):
+    ship_to_id: str | None = Field(description="null: the customer's own address")
+    name: str
+    address: dict[str, object]
+
+
 class Shipped(Body):
     order_id: str = Field(description="empty: shipped on no order")
     quantity: Num
     carrier: str | None
+    customer_id: str | None = Field(description="null: the order names no customer")
+    customer: str | None = Field(description="the customer's name")
+    ship_to: ShipTo | None
+
+
+class CancelledPick(Body):
+    task_id: str
+    step_id: str
+    order_id: str | None
+    line_no: int | None
+    location: str | None
+    quantity: Num = Field(description="what the step still had to pick: backordered")
+
+
+class FlaggedPick(Body):
+    order_id: str
+    line_no: int
+    location: str = Field(description="where the picked stock lies (staging): held there")
+    quantity: Num
+    task_id: str
+
+
+class SerialHolding(Body):
+    sku: str
+    lot: str
+    serial: str
+    status: str | None
+    quantity: Num
+    location: str | None
+    unit: str | None
+
+
+class RecallNow(Body):
+    on_hand: Num = Field(description="the recalled stock still at the warehouse's locations")
+    at_locations: list[Holding | SerialHolding]
+    in_units: list[Holding]
 
 
 class RecallReport(Body):
-    """What a recall held, what it found open, and the lot's story: received, on hand, shipped."""
+    """A recall and what its last step did: the stock it held (or released, or scrapped), the
+    open work it stopped, and the story: received, on hand where, shipped to whom."""
 
     recall_id: str
     warehouse: str
     sku: str
-    lot: str
-    held: Num = Field(description="quantity put on hold (status quarantine) now")
-    move_ids: list[str] = Field(description="the hold moves, applied through the ledger")
-    held_whole_units: list[str]
+    lot: str | None = Field(description="null: a recall by serials")
+    serials: list[str]
+    state: str = Field(examples=["open", "released", "scrapped"])
+    reason: str
+    created_by: str
+    created_at: str
+    closed_by: str | None
+    closed_at: str | None
+    close_reason: str | None
+    quantity: Num = Field(description="what this step changed: held as recalled, released to "
+                          "available, or scrapped out of stock (0 on a repeat)")
+    move_ids: list[str] = Field(description="this step's ledger moves (task recall:<id>)")
+    whole_units: list[str] = Field(description="units whose status changed whole")
     taken_out_of_units: list[str] = Field(
-        description="mixed units whose share of the lot was held loose at their place")
-    open_picks: list[PickRef] = Field(description="open picks of the lot: stop them")
+        description="units holding other stock too: the recalled share was taken out of them "
+                    "and changed loose at their place")
+    cancelled_picks: list[CancelledPick] = Field(
+        description="open pick steps of the lot, cancelled; their quantity backordered")
+    flagged_picks: list[FlaggedPick] = Field(
+        description="picked, not yet shipped: held in staging, the order will not ship it")
+    missing_serials: list[str] = Field(
+        description="serials named but not in stock in the status this step changes")
     received: Num
     receipts: list[ReceiptRef]
-    now: Now
+    now: RecallNow
     shipped: list[Shipped]
     truncated: bool

@@ -19,7 +19,8 @@ from cloud_hub.web.payloads import LAYOUT_COLUMNS, iso, number
 MOVE_COLUMNS = ("seq", "event_id", "occurred_at", "received_at", "source_kind", "device_id",
                 "unit_key", "sku", "lot", "quantity", "from_location", "to_location", "reason",
                 "user_id", "applied_by", "outcome", "note")
-WORST_STATUS = ("CASE WHEN bool_or(c.status = 'damaged') THEN 'damaged' "
+WORST_STATUS = ("CASE WHEN bool_or(c.status = 'recalled') THEN 'recalled' "
+                "WHEN bool_or(c.status = 'damaged') THEN 'damaged' "
                 "WHEN bool_or(c.status = 'quarantine') THEN 'quarantine' ELSE 'available' END")
 CONTAINERS = ("zone", "aisle", "rack", "area")
 OPEN_TASK_STATES = ("open", "claimed", "in_progress")

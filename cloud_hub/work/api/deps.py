@@ -13,6 +13,7 @@ from fastapi import Depends, HTTPException
 from cloud_hub.auth.api.access import Access, Resource, by_sql
 from cloud_hub.http.services import Slot
 from cloud_hub.work.pg.apply import LedgerRefused
+from cloud_hub.work.pg.customers import CustomerRefused
 from cloud_hub.work.pg.receiving import ReceiptRefused
 from cloud_hub.work.pg.service import Actor, WorkService
 from cloud_hub.work.pg.tasks import TaskConflict, TaskNotFound
@@ -45,3 +46,5 @@ def http_errors() -> Iterator[None]:
         raise HTTPException(409, f"the stock ledger refused this: {exc}") from None
     except ReceiptRefused as exc:
         raise HTTPException(409, exc.reason) from None
+    except CustomerRefused as exc:
+        raise HTTPException(422, str(exc)) from None

@@ -7,7 +7,14 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from cloud_hub.work.picking import LotPolicy, WaveBy
 from cloud_hub.work.receiving import DEFAULT_OVER_TOLERANCE_PCT
@@ -76,6 +83,14 @@ class OrderIn(_In):
     priority: int = 0
     kind: Literal["sales", "transfer"] = "sales"
     allow_partial: bool = True
+    customer_id: Code | None = None
+    ship_to_id: Code | None = None  # one of the customer's ship-tos; none: its own address
+
+    @model_validator(mode="after")
+    def _ship_to_needs_customer(self) -> OrderIn:
+        if self.ship_to_id is not None and self.customer_id is None:
+            raise ValueError("ship_to_id names one of a customer's ship-tos: give customer_id")
+        return self
 
 
 class WaveIn(_In):

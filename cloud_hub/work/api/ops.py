@@ -146,7 +146,8 @@ def new_order(body: OrderIn, pool: PoolDep,
               _: Annotated[Access, guard(P.MANAGE_MASTER_DATA, IN_BODY)]) -> dict[str, Any]:
     order = Order(body.order_id, body.warehouse,
                   tuple(OrderLine(ln.line_no, ln.sku, ln.quantity) for ln in body.lines),
-                  body.carrier, body.cutoff, body.priority, body.kind)
+                  body.carrier, body.cutoff, body.priority, body.kind, body.customer_id,
+                  body.ship_to_id)
     with http_errors(), pool.connection() as conn:
         create_order(conn, order, allow_partial=body.allow_partial)
         return numbers(order_view(conn, body.order_id))

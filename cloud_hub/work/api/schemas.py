@@ -91,6 +91,20 @@ class OrderLineView(Body):
     backordered: Num
 
 
+class Address(Body):
+    lines: list[str] = Field(min_length=1, max_length=4, examples=[["1 Quay Street"]])
+    city: str = Field(min_length=1, max_length=100)
+    postcode: str = Field("", max_length=20)
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2",
+                         examples=["NL"])
+
+
+class ShipToCopy(Body):
+    ship_to_id: str | None = Field(description="null: the customer's own address")
+    name: str
+    address: Address
+
+
 class OrderView(Body):
     order_id: str = Field(examples=["SO-1001"])
     warehouse: str
@@ -98,6 +112,9 @@ class OrderView(Body):
     wave_id: str | None = Field(description="the wave it was released in")
     carrier: str
     cutoff: datetime | None
+    customer_id: str | None = Field(description="who the order is for")
+    ship_to: ShipToCopy | None = Field(description="where it goes: the order's copy of the "
+                                       "customer's ship-to (or address) when it was made")
     lines: list[OrderLineView]
 
 

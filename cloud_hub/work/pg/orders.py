@@ -22,6 +22,7 @@ from cloud_hub.work.orders import (
     available_to_promise,
     reserve_lines,
 )
+from cloud_hub.work.pg.customers import set_order_customer
 from cloud_hub.work.pg.tasks import TaskConflict, TaskNotFound, drop_order_steps
 
 
@@ -54,6 +55,8 @@ def create_order(conn: psycopg.Connection, order: Order, *,
                      "priority) VALUES (%s,%s,%s,'open',%s,%s,%s)",
                      (order.order_id, order.warehouse, order.kind, order.carrier, order.cutoff,
                       order.priority))
+        if order.customer_id is not None:
+            set_order_customer(conn, order.order_id, order.customer_id, order.ship_to_id)
         conn.cursor().executemany(
             "INSERT INTO work_order_lines (order_id, line_no, warehouse, sku, quantity) "
             "VALUES (%s,%s,%s,%s,%s)",
@@ -104,14 +107,15 @@ def load_order(conn: psycopg.Connection, order_id: str, *, lock: bool = False) -
 
 def order_view(conn: psycopg.Connection, order_id: str) -> dict[str, Any]:
     order = load_order(conn, order_id)
-    state = conn.execute("SELECT state, wave_id FROM work_orders WHERE order_id = %s",
-                         (order_id,)).fetchone()
+    state = conn.execute("SELECT state, wave_id, customer_id, ship_to FROM work_orders "
+                         "WHERE order_id = %s", (order_id,)).fetchone()
     lines = conn.execute("SELECT line_no, sku, quantity, reserved, picked, shipped, backordered "
                          "FROM work_order_lines WHERE order_id = %s ORDER BY line_no",
                          (order_id,)).fetchall()
     names = ("line_no", "sku", "quantity", "reserved", "picked", "shipped", "backordered")
     return {"order_id": order_id, "warehouse": order.warehouse, "state": state[0],
             "wave_id": state[1], "carrier": order.carrier, "cutoff": order.cutoff,
+            "customer_id": state[2], "ship_to": state[3],
             "lines": [dict(zip(names, ln, strict=True)) for ln in lines]}
 
 

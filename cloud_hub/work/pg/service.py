@@ -19,6 +19,7 @@ from cloud_hub.work.pg.apply import LedgerRefused, apply_moves
 from cloud_hub.work.pg.counts import adjustment, count_outcome, create_count_task
 from cloud_hub.work.pg.master import gtin_map, load_bin, load_loads, load_profiles
 from cloud_hub.work.pg.operations import WorkOperations
+from cloud_hub.work.pg.recalls import recalled_lots, recalled_serials
 from cloud_hub.work.pg.receiving import ReceiptRefused, load_receipt, record_arrival
 from cloud_hub.work.pg.rules import load_policy
 from cloud_hub.work.pg.tasks import (
@@ -141,7 +142,10 @@ class WorkService(WorkOperations):
             user=actor.user, today=conf.occurred_at.date(), may_override=actor.supervises,
             gtins=gtin_map(conn, [conf.scanned_gtin]) if conf.scanned_gtin else {},
             profiles=load_profiles(conn, skus), bins=bins,
-            loads=load_loads(conn, work.task.warehouse, codes) if codes else {})
+            loads=load_loads(conn, work.task.warehouse, codes) if codes else {},
+            recalled=recalled_lots(conn, work.task.warehouse, skus),
+            recalled_serials=recalled_serials(conn, work.task.warehouse, skus)
+            if conf.serial else {})
 
     def _effects(self, posting: Posting, decision: Decision, conf: StepConfirmation,
                  actor: Actor) -> ConfirmationResult:

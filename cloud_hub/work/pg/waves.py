@@ -40,6 +40,11 @@ from protocol.tasks import Instruction, Task, TaskKind, TaskState, TaskStep
 PICK_PROMPTS = (Instruction.GO_TO_LOCATION, Instruction.SCAN_LOCATION, Instruction.SCAN_ITEM,
                 Instruction.ENTER_QUANTITY)
 _Place = tuple[str, str, str]  # location, sku, lot
+# An order's unshipped picks of a lot an open recall holds (migration 020's `recalls`).
+RECALLED_PICKS = """
+SELECT DISTINCT p.sku, p.lot, r.recall_id FROM work_picks p JOIN work_orders o USING (order_id)
+  JOIN recalls r ON r.warehouse = o.warehouse AND r.sku = p.sku AND r.lot = p.lot
+ WHERE p.order_id = %s AND NOT p.shipped AND r.lot <> '' AND r.state = 'open' ORDER BY 1, 2"""
 
 
 def _open_allocations(conn: psycopg.Connection, warehouse: str) -> dict[_Place, Decimal]:
@@ -169,15 +174,22 @@ def ship_order(posting: Posting, order_id: str, *, occurred_at: datetime, user: 
     manual dispatch); the order is shipped and its lines stop holding stock."""
     conn = posting.conn
     with conn.transaction():
-        row = conn.execute("SELECT warehouse, state FROM work_orders WHERE order_id = %s "
-                           "FOR UPDATE", (order_id,)).fetchone()
+        row = conn.execute("SELECT warehouse, state, customer_id, ship_to FROM work_orders "
+                           "WHERE order_id = %s FOR UPDATE", (order_id,)).fetchone()
         if row is None:
             raise TaskNotFound(f"order {order_id}")
-        warehouse, state = row
+        warehouse, state, customer, ship_to = row
+        # shipment moves say to whom the stock went (trace forward, the recall report)
+        to_whom = {"customer": customer, "ship_to": ship_to} if customer else {}
         if state == "shipped":
             return []
         if state not in ("picked", "released"):
             raise TaskConflict(f"order {order_id} is {state}; pick it first")
+        held = conn.execute(RECALLED_PICKS, (order_id,)).fetchall()
+        if held:
+            raise TaskConflict(f"order {order_id} holds recalled stock (" + ", ".join(
+                f"lot {lot} of {sku}: {rid}" for sku, lot, rid in held) + "); take it off the "
+                "order or release the recall before shipping")
         picks = conn.execute("SELECT id, line_no, sku, lot, location, quantity FROM work_picks "
                              "WHERE order_id = %s AND NOT shipped ORDER BY id",
                              (order_id,)).fetchall()
@@ -186,7 +198,8 @@ def ship_order(posting: Posting, order_id: str, *, occurred_at: datetime, user: 
             occurred_at=occurred_at, warehouse=warehouse,
             source=Source(kind=source_kind, device_id=device_id, read_point=read_point),
             item=ItemLine(sku=sku, lot=lot or None, quantity=qty), from_location=loc,
-            to_location=None, reason=Reason.SHIP, task_id=f"ship:{order_id}", user=user)
+            to_location=None, reason=Reason.SHIP, task_id=f"ship:{order_id}", user=user,
+            **to_whom)
             for pid, _n, sku, lot, loc, qty in picks]
         apply_moves(posting, moves, f"work:{user}")
         conn.execute("UPDATE work_picks SET shipped = true WHERE order_id = %s", (order_id,))

@@ -1,5 +1,6 @@
 // Colours: pallets by dwell time (age since their last move) and stock status; locations by kind.
-// Rule kept here: status beats dwell — a quarantined or damaged pallet is always shown as such.
+// Rule kept here: status beats dwell — a quarantined, damaged or recalled pallet is always shown
+// as such; recalled (held by a recall, docs/trace.md) ranks worst: it must not leave.
 
 const HOUR = 3600e3, DAY = 24 * HOUR;
 export const DWELL = [
@@ -12,8 +13,9 @@ export const DWELL = [
 export const STATUS = {
   quarantine: { colour: "#ffb300", label: "quarantine" },
   damaged: { colour: "#e53935", label: "damaged" },
+  recalled: { colour: "#d500f9", label: "recalled" },
 };
-const STATUS_RANK = { available: 0, quarantine: 1, damaged: 2 };
+const STATUS_RANK = { available: 0, quarantine: 1, damaged: 2, recalled: 3 };
 
 /** Index into DWELL for an age in milliseconds (negative ages, from clock skew, count as new). */
 export function dwellBucket(ageMs) {
@@ -21,14 +23,16 @@ export function dwellBucket(ageMs) {
   return DWELL.length - 1;
 }
 
-/** Colour bucket of a pallet: 0..4 dwell buckets, 5 quarantine, 6 damaged. */
+/** Colour bucket of a pallet: 0..4 dwell buckets, 5 quarantine, 6 damaged, 7 recalled. */
 export function unitBucket(status, ageMs) {
+  if (status === "recalled") return DWELL.length + 2;
   if (status === "damaged") return DWELL.length + 1;
   if (status === "quarantine") return DWELL.length;
   return dwellBucket(ageMs);
 }
 
-export const BUCKET_COLOURS = [...DWELL.map((d) => d.colour), STATUS.quarantine.colour, STATUS.damaged.colour];
+export const BUCKET_COLOURS = [...DWELL.map((d) => d.colour), STATUS.quarantine.colour, STATUS.damaged.colour,
+  STATUS.recalled.colour];
 
 export function worseStatus(a, b) {
   return (STATUS_RANK[a] ?? 0) >= (STATUS_RANK[b] ?? 0) ? a : b;
@@ -47,5 +51,5 @@ export const KIND_STYLE = {
 };
 export const ZONE_TYPE_FILL = { cold: "#e3f2fd", hazardous: "#fff3e0", high_value: "#f3e5f5" };
 // bins that hold loose stock (or a pallet) are tinted so stock reads even when zoomed out
-export const BIN_FILL = { available: "#dcedc8", quarantine: "#ffe082", damaged: "#ef9a9a" };
+export const BIN_FILL = { available: "#dcedc8", quarantine: "#ffe082", damaged: "#ef9a9a", recalled: "#ea80fc" };
 export const GATEWAY_COLOURS = { online: "#43a047", offline: "#e53935", unknown: "#9e9e9e" };
