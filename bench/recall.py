@@ -3,7 +3,8 @@
 A throw-away database and hub (tests/hub_fixtures.py); --locations bins, each receiving the lot
 loose, and --locations / 4 pallets of it alone, put away into the first bins — all through
 POST /api/v1/moves. Then POST /api/v1/recalls is timed (wall clock, as a client sees it: the
-hold moves applied through the ledger and the report). Prints one JSON line.
+hold moves applied through the ledger as `recalled` and the report), then its release back to
+available (POST /api/v1/recalls/RB/release). Prints one JSON line.
 
     .venv/bin/python bench/recall.py --locations 1000
 """
@@ -56,13 +57,19 @@ def main() -> int:
             r = c.post("/api/v1/moves", json=moves[start:start + 500])
             assert r.json()["applied"] == len(moves[start:start + 500]), r.text
         started = time.perf_counter()
-        r = c.post("/api/v1/recalls", json={"recall_id": "RB", "warehouse": "WH1", **lot})
+        r = c.post("/api/v1/recalls", json={"recall_id": "RB", "warehouse": "WH1", **lot,
+                                            "reason": "bench"})
         seconds = time.perf_counter() - started
         assert r.status_code == 200, r.text
         report = r.json()
-    print(json.dumps({"locations": n, "pallets": pallets, "held": report["held"],
+        started = time.perf_counter()
+        r = c.post("/api/v1/recalls/RB/release", json={"reason": "bench"})
+        release_seconds = time.perf_counter() - started
+        assert r.status_code == 200 and r.json()["quantity"] == report["quantity"], r.text
+    print(json.dumps({"locations": n, "pallets": pallets, "held": report["quantity"],
                       "hold_moves": len(report["move_ids"]),
                       "recall_seconds": round(seconds, 2),
+                      "release_seconds": round(release_seconds, 2),
                       "load_average": round(os.getloadavg()[0], 1)}))
     return 0
 
