@@ -123,6 +123,31 @@ def cmd_epcis_export(settings: HubSettings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _trace_serial(settings: HubSettings, args: argparse.Namespace) -> int:
+    """`trace --serial`: the REST answer's JSON (GET /api/v1/trace?serial=…), always."""
+    import json
+
+    from cloud_hub.trace.model import Direction
+    from cloud_hub.trace.pg.serial_trace import serial_trace
+    with _conn(settings) as conn:
+        if args.warehouse is None:
+            found = [r[0] for r in conn.execute(
+                "SELECT DISTINCT warehouse FROM serial_sightings WHERE serial = %s "
+                "ORDER BY 1 LIMIT 10", (args.serial,))]
+            if len(found) != 1:
+                raise ValueError("name the warehouse (--warehouse): the ledger has it in "
+                                 + (", ".join(found) or "none"))
+            args.warehouse = found[0]
+        body = serial_trace(conn, args.warehouse, args.serial, args.sku,
+                            Direction(args.direction))
+    if body is None:
+        print(f"serial {args.serial} is not in warehouse {args.warehouse}'s ledger",
+              file=sys.stderr)
+        return 1
+    print(json.dumps(body))
+    return 0
+
+
 def cmd_trace(settings: HubSettings, args: argparse.Namespace) -> int:
     import json
 
@@ -131,8 +156,10 @@ def cmd_trace(settings: HubSettings, args: argparse.Namespace) -> int:
     from cloud_hub.trace.pg.report import trace_report, unit_key
     from cloud_hub.trace.pg.to_whom import add_customers
     from cloud_hub.trace.shape import report_json
-    if (args.lot is None) == (args.unit is None):
-        raise ValueError("name either --lot (with an optional --sku) or --unit")
+    if sum(v is not None for v in (args.lot, args.unit, args.serial)) != 1:
+        raise ValueError("name one of --lot (with an optional --sku), --unit or --serial")
+    if args.serial is not None:
+        return _trace_serial(settings, args)
     limit = args.limit or DEFAULT_STEPS
     if not 1 <= limit <= MAX_STEPS:
         raise ValueError(f"--limit is 1 to {MAX_STEPS}")
@@ -221,6 +248,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--lot")
     t.add_argument("--sku", help="narrow the lot to one SKU")
     t.add_argument("--unit", help="a unit key (sscc:..., epc:...) or a bare SSCC")
+    t.add_argument("--serial", help="a serialised item (GS1 AI 21); --sku narrows it")
     t.add_argument("--direction", choices=["backward", "forward", "both"], default="both")
     t.add_argument("--offset", type=int, default=0)
     t.add_argument("--limit", type=int, help="steps at most (default 1000, at most 10000)")

@@ -98,16 +98,27 @@ def get_unit(identifier: str, pool: PoolDep,
 @router.get("/moves", response_model=MovePage)
 def list_moves(pool: PoolDep, access: Reads, start: datetime | None = None,
                end: datetime | None = None, location: str | None = None,
+               lot: Annotated[str | None, Query(min_length=1, max_length=128,
+                                                pattern=r"^[^\x00-\x1f\x7f]+$")] = None,
+               sku: Annotated[str | None, Query(min_length=1, max_length=128,
+                                                pattern=r"^[^\x00-\x1f\x7f]+$")] = None,
                after_seq: int = Query(0, ge=0),
                limit: int = Query(500, ge=1, le=5000)) -> dict[str, Any]:
+    """Moves in time order, paged by `after_seq`. `lot` (with an optional `sku`) keeps the
+    item moves of that lot; a lot the ledger never saw (in the warehouse) is 404. Pallets that
+    carried it are in its trace (GET /api/v1/trace?lot=…)."""
     for name, value in (("start", start), ("end", end)):
         if value is not None and value.tzinfo is None:
             raise HTTPException(422, f"{name} needs a timezone (e.g. 2026-11-23T08:00:00Z)")
     lo = start or datetime(1970, 1, 1, tzinfo=UTC)
     hi = end or datetime(9999, 1, 1, tzinfo=UTC)
     with pool.connection() as conn:
+        if lot is not None and not queries.lot_seen(conn, lot, sku, access.warehouse):
+            raise HTTPException(404, f"lot {lot}" + (f" of {sku}" if sku else "") +
+                                " is not in the ledger" + (f" of warehouse {access.warehouse}"
+                                                           if access.warehouse else ""))
         rows = queries.moves_between(conn, lo, hi, warehouse=access.warehouse, location=location,
-                                     after_seq=after_seq, limit=limit)
+                                     lot=lot, sku=sku, after_seq=after_seq, limit=limit)
     return {"items": [_jsonable(r) for r in rows],
             "next_after_seq": rows[-1].seq if len(rows) == limit else None}
 

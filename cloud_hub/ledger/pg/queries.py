@@ -137,11 +137,37 @@ def unit_history(conn: psycopg.Connection, identifier: str, limit: int = 200) ->
 
 def moves_between(conn: psycopg.Connection, start: datetime, end: datetime, *,
                   warehouse: str | None = None, location: str | None = None,
+                  lot: str | None = None, sku: str | None = None,
                   after_seq: int = 0, limit: int = 500) -> list[MoveRow]:
-    """Moves that happened in [start, end), paged by seq (pass the last row's seq)."""
+    """Moves that happened in [start, end), paged by seq (pass the last row's seq); `lot` and
+    `sku` keep the item moves of that lot / SKU (a filter named only when given, so the
+    planner sees it and uses the (lot, sku, occurred_at) index)."""
+    where = ["occurred_at >= %s", "occurred_at < %s", "seq > %s"]
+    params: list[Any] = [start, end, after_seq]
+    if warehouse is not None:
+        where.append("warehouse = %s")
+        params.append(warehouse)
+    if location is not None:
+        where.append("(from_location = %s OR to_location = %s)")
+        params += [location, location]
+    if lot is not None:
+        where.append("lot = %s AND lot <> ''")
+        params.append(lot)
+    if sku is not None:
+        where.append("sku = %s")
+        params.append(sku)
+    params.append(limit)
     return [MoveRow(*r) for r in conn.execute(
-        f"{MOVE_SQL} WHERE occurred_at >= %s AND occurred_at < %s AND seq > %s "
-        "AND (%s::text IS NULL OR warehouse = %s) "
-        "AND (%s::text IS NULL OR from_location = %s OR to_location = %s) "
-        "ORDER BY seq LIMIT %s",
-        (start, end, after_seq, warehouse, warehouse, location, location, location, limit))]
+        f"{MOVE_SQL} WHERE {' AND '.join(where)} ORDER BY seq LIMIT %s", params)]
+
+
+def lot_seen(conn: psycopg.Connection, lot: str, sku: str | None,
+             warehouse: str | None) -> bool:
+    """Whether any move of the lot (of the SKU) was recorded (in the warehouse)."""
+    where, params = ["lot = %s", "lot <> ''"], [lot]
+    for column, value in (("sku", sku), ("warehouse", warehouse)):
+        if value is not None:
+            where.append(f"{column} = %s")
+            params.append(value)
+    return conn.execute(f"SELECT 1 FROM moves WHERE {' AND '.join(where)} LIMIT 1",
+                        params).fetchone() is not None
