@@ -175,6 +175,7 @@ def test_real_bodies_match_their_declared_schemas(hub: Hub) -> None:
                                                    "reason": "supplier recall"})
         assert held["quantity"] > 0 and held["move_ids"]
         go("GET", "/api/v1/recalls/{recall_id}", path="/api/v1/recalls/RC-1")
+        go("GET", "/api/v1/recalls", params={"warehouse": WH, "state": "open"})
         go("POST", "/api/v1/recalls/{recall_id}/release", path="/api/v1/recalls/RC-1/release",
            json={"reason": "cleared"})
         go("POST", "/api/v1/recalls", json={"recall_id": "RC-2", "warehouse": WH,

@@ -185,6 +185,24 @@ def test_recall_by_serials_holds_each_item_and_says_which_were_not_in_stock(hub:
     assert _stock(hub, "L-SN") == {("R-BIN-A", "available"): 1, ("R-BIN-B", "available"): 1}
 
 
+def test_recalls_are_listed_and_the_lot_master_says_recalled(hub: Hub) -> None:
+    with hub.client() as c:
+        listed = c.get("/api/v1/recalls", params={"warehouse": "WH1"}).json()
+        assert {r["recall_id"]: r["state"] for r in listed} == {
+            "RC-1": "open", "RC-REL": "released", "RC-SCRAP": "scrapped", "RC-SN": "released"}
+        assert [r["recall_id"] for r in c.get("/api/v1/recalls", params={
+            "warehouse": "WH1", "state": "open"}).json()] == ["RC-1"]
+        assert c.get("/api/v1/recalls", params={"warehouse": "WH1",
+                                                "state": "gone"}).status_code == 422
+        statuses = {lot: c.get(f"/api/v1/lots/R-SKU/{lot}").json()["status"]
+                    for lot in ("L-RC", "L-KEEP", "L-SCRAP")}
+    assert statuses == {"L-RC": "recalled", "L-KEEP": "active", "L-SCRAP": "scrapped"}
+    token = hub.login("wes", "wes-pass")
+    with hub.client(token) as c:
+        assert c.get("/api/v1/recalls", params={"warehouse": "WH1"}).status_code == 403
+        assert c.get("/api/v1/recalls/RC-1").status_code in (403, 404)
+
+
 def test_the_ledger_is_still_the_fold_of_its_moves(hub: Hub) -> None:
     with connect(hub.settings.database_url or "", migrate_schema=False) as conn:
         report = check_consistency(conn)

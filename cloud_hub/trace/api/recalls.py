@@ -7,17 +7,25 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from cloud_hub.auth.api.access import IN_BODY, Access, Resource, by_sql, guard, looked_up
+from cloud_hub.auth.api.access import (
+    IN_BODY,
+    IN_QUERY_REQUIRED,
+    Access,
+    Resource,
+    by_sql,
+    guard,
+    looked_up,
+)
 from cloud_hub.auth.roles import Permission
 from cloud_hub.http.deps import PoolDep
 from cloud_hub.ledger.api.deps import ApplyDep
 from cloud_hub.trace.api.routes import Code
-from cloud_hub.trace.api.schemas import RecallReport
+from cloud_hub.trace.api.schemas import RecallListed, RecallReport
 from cloud_hub.trace.pg import recall as recalls
-from cloud_hub.trace.pg.recall_report import read_recall, recall_json
+from cloud_hub.trace.pg.recall_report import list_of, read_recall, recall_json
 from cloud_hub.trace.recall import Phase, Stamp
 from cloud_hub.work.pg.apply import LedgerRefused
 
@@ -82,6 +90,17 @@ def new_recall(body: RecallIn, pool: PoolDep, ledger: ApplyDep,
                   body.reason)
     done = _step(lambda: recalls.hold(pool, ledger, subject, stamp))
     return recall_json(pool, body.recall_id, done)
+
+
+@router.get("/recalls", response_model=list[RecallListed])
+def list_recalls(pool: PoolDep,
+                 access: Annotated[Access, guard(Permission.READ, IN_QUERY_REQUIRED)],
+                 state: Annotated[str | None, Query(pattern="^(open|released|scrapped)$")] = None,
+                 limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                 offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+    """The warehouse's recalls, newest first (`state` keeps open, released or scrapped ones)."""
+    with pool.connection() as conn:
+        return list_of(conn, access.warehouse or "", state, limit, offset)
 
 
 @router.get("/recalls/{recall_id}", response_model=RecallReport)

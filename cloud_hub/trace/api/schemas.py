@@ -158,6 +158,21 @@ class RecallNow(Body):
     in_units: list[Holding]
 
 
+class RecallListed(Body):
+    recall_id: str
+    warehouse: str
+    sku: str
+    lot: str | None = Field(description="null: a recall by serials")
+    serials: list[str]
+    state: str = Field(examples=["open", "released", "scrapped"])
+    reason: str
+    created_by: str
+    created_at: str
+    closed_by: str | None
+    closed_at: str | None
+    close_reason: str | None
+
+
 class RecallReport(Body):
     """A recall and what its last step did: the stock it held (or released, or scrapped), the
     open work it stopped, and the story: received, on hand where, shipped to whom."""

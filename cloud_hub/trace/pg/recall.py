@@ -11,6 +11,7 @@ holds nothing again. At most MAX_PLACES balances, units or serials in one step.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -101,8 +102,7 @@ def hold(pool: Any, ledger: ApplyService, subject: Subject, stamp: Stamp) -> Don
             picks = cancel_lot_picks(conn, subject.warehouse, subject.sku, subject.lot,
                                      stamp.recall_id) if subject.lot else []
             if subject.lot:
-                conn.execute("UPDATE lots SET status = 'recalled', updated_at = now() "
-                             "WHERE sku = %s AND lot = %s", (subject.sku, subject.lot))
+                _lot_status(conn, subject, "recalled", stamp.occurred_at)
     return Done(plan, subject, picks, missing)
 
 
@@ -126,10 +126,18 @@ def close(pool: Any, ledger: ApplyService, recall_id: str, phase: Phase, stamp: 
                          "close_reason = %s WHERE recall_id = %s",
                          (state, stamp.user, stamp.occurred_at, stamp.note, recall_id))
             if subject.lot:
-                conn.execute("UPDATE lots SET status = %s, updated_at = now() WHERE sku = %s "
-                             "AND lot = %s", ("active" if phase is Phase.RELEASE else "scrapped",
-                                              subject.sku, subject.lot))
+                _lot_status(conn, subject, "active" if phase is Phase.RELEASE else "scrapped",
+                            stamp.occurred_at)
     return Done(plan, subject, [], missing)
+
+
+def _lot_status(conn: psycopg.Connection, subject: Subject, status: str,
+                at: datetime) -> None:
+    """The lot master's summary of the recall. An upsert: the master is a projection that may
+    not have folded the lot's moves yet (it keeps the earliest first_seen_at when it does)."""
+    conn.execute("INSERT INTO lots (sku, lot, first_seen_at, status) VALUES (%s, %s, %s, %s) "
+                 "ON CONFLICT (sku, lot) DO UPDATE SET status = excluded.status, "
+                 "updated_at = now()", (subject.sku, subject.lot, at, status))
 
 
 def _load(conn: psycopg.Connection, recall_id: str) -> tuple[Subject, str]:

@@ -8,6 +8,7 @@ sightings (work/pg/serials.py) instead: its receipt, its shipment, where it lies
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -67,11 +68,28 @@ def read_recall(pool: Any, recall_id: str) -> dict[str, Any] | None:
 def _head(conn: psycopg.Connection, recall_id: str, subject: Subject) -> dict[str, Any]:
     row = conn.execute(_RECALL, (recall_id,)).fetchone()
     assert row is not None
-    state, reason, by, at, closed_by, closed_at, close_reason = row
+    return _listed(recall_id, subject, *row)
+
+
+def _listed(recall_id: str, subject: Subject, state: str, reason: str, by: str, at: datetime,
+            closed_by: str | None, closed_at: datetime | None,
+            close_reason: str | None) -> dict[str, Any]:
     return {"recall_id": recall_id, "warehouse": subject.warehouse, "sku": subject.sku,
             "lot": subject.lot or None, "serials": list(subject.serials), "state": state,
             "reason": reason, "created_by": by, "created_at": when(at), "closed_by": closed_by,
             "closed_at": when(closed_at) if closed_at else None, "close_reason": close_reason}
+
+
+def list_of(conn: psycopg.Connection, warehouse: str, state: str | None, limit: int,
+            offset: int) -> list[dict[str, Any]]:
+    """A warehouse's recalls, newest first, without their stories."""
+    rows = conn.execute(
+        "SELECT recall_id, sku, lot, serials, state, reason, created_by, created_at, closed_by, "
+        "closed_at, close_reason FROM recalls WHERE warehouse = %s AND (%s::text IS NULL OR "
+        "state = %s) ORDER BY created_at DESC, recall_id LIMIT %s OFFSET %s",
+        (warehouse, state, state, limit, offset)).fetchall()
+    return [_listed(rid, Subject(warehouse, sku, lot, tuple(serials)), *rest)
+            for rid, sku, lot, serials, *rest in rows]
 
 
 def _shipped(conn: psycopg.Connection, by_order: dict[str, Decimal]) -> list[dict[str, Any]]:
