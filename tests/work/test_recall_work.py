@@ -156,3 +156,30 @@ def test_a_recalled_lot_cannot_be_picked_nor_shipped_and_release_gives_it_back(
         ships = conn.execute("SELECT payload->>'customer' FROM moves WHERE reason = 'ship'")
         assert {r[0] for r in ships} == {"C-ACME"}
         assert check_consistency(conn).ok
+
+
+def test_a_picker_scanning_a_recalled_serial_is_refused(hub: Hub) -> None:
+    with hub.client() as admin, hub.client(hub.login("ann", "picker-pass")) as ann:
+        ok(admin.post("/api/v1/moves", json={
+            "event_id": "7d0f0c2e-8f7a-4c44-9a51-1b2c3d4e5f60", "occurred_at": _when(10),
+            "warehouse": WH, "source": {"kind": "barcode", "device_id": "scan-1"},
+            "item": {"sku": "SKU-2", "lot": "LOT-K", "serial": "SN-K1", "quantity": 1},
+            "to_location": "A2-01", "reason": "receive"}))
+        ok(admin.post("/api/v1/orders", json={
+            "order_id": "O-K", "warehouse": WH,
+            "lines": [{"line_no": 1, "sku": "SKU-2", "quantity": 2}]}), 201)
+        wave = ok(admin.post("/api/v1/waves", json={"warehouse": WH, "wave_id": "W-K",
+                                                     "today": "2026-06-01"}), 201)
+        held = ok(admin.post("/api/v1/recalls", json={
+            "recall_id": "RC-SK", "warehouse": WH, "sku": "SKU-2", "serials": ["SN-K1"],
+            "reason": "returned by a customer: faulty"}))
+        assert held["quantity"] == 1 and held["cancelled_picks"] == []  # steps name lots
+        (task_id,) = wave["task_ids"]
+        task = ok(ann.post(f"/api/v1/tasks/{task_id}/claim"))
+        step = task["steps"][0]
+        scans = {"scanned_location": step["location"], "scanned_sku": "SKU-2",
+                 "lot": "LOT-K", "quantity": 1}
+        got = confirm(ann, task, step, 11, serial="SN-K1", **scans)
+        assert (got["status"], got["code"]) == ("rejected", "recalled")
+        assert "SN-K1" in got["message"] and "RC-SK" in got["message"]
+        assert confirm(ann, task, step, 12, **scans)["status"] == "accepted"
