@@ -11,8 +11,9 @@ Rules kept here:
   cannot have one line's status changed inside it: its share of the lot is taken out of it and
   changed loose at the unit's place (said in the report).
 - Loose stock is a location's balance of the lot in that status less what its units hold.
-- Event ids derive from the recall id, the phase and the place, so repeating a step applies
-  nothing twice.
+- Event ids derive from the recall id, the phase, its round and the place. A step reads the
+  stock in its from-status under the recall's lock, so repeating it finds nothing to change;
+  a repeated hold (a new round) holds only what arrived since.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ class Stamp:
     user: str
     device_id: str
     note: str = ""
+    round: int = 1  # the hold's round: repeating a recall holds stock that arrived since
 
 
 def unit_ref(key: str) -> UnitRef:
@@ -100,7 +102,7 @@ def _move(stamp: Stamp, phase: Phase, place: str, what: str, *, unit: UnitRef | 
           item: ItemLine | None = None, leaves: bool = False,
           to_status: StockStatus | None = None) -> StockMoved:
     extra = {"reason_note": stamp.note} if stamp.note else {}
-    name = f"stockpulse:recall:{stamp.recall_id}:{phase}:{place}:{what}"
+    name = f"stockpulse:recall:{stamp.recall_id}:{phase}:{stamp.round}:{place}:{what}"
     return StockMoved(
         event_id=uuid5(NAMESPACE_URL, name),
         occurred_at=stamp.occurred_at, warehouse=stamp.warehouse,

@@ -121,6 +121,14 @@ def test_repeating_a_recall_holds_nothing_twice_and_a_second_recall_of_the_lot_i
         hub: Hub) -> None:
     again = _recall(hub)
     assert again["quantity"] == 0 and again["move_ids"] == []
+    # a return of the lot arrives available; repeating the open recall holds it too
+    with hub.client() as c:
+        r = c.post("/api/v1/moves", content=encode_batch([
+            _move(70, "receive", None, "R-BIN-C", item=_lot(4))]))
+        assert r.json()["applied"] == 1, r.text
+    late = _recall(hub)
+    assert late["quantity"] == 4 and len(late["move_ids"]) == 1
+    assert _stock(hub, "L-RC")[("R-BIN-C", "recalled")] == 5 + 4
     other = _recall(hub, status=409, recall_id="RC-OTHER")
     assert "already recalled by RC-1" in other["detail"]
     assert _recall(hub, status=409, lot="L-KEEP")["detail"].startswith("recall RC-1 recalls")

@@ -20,7 +20,8 @@ CREATE TABLE recalls (
     created_at  timestamptz NOT NULL,
     closed_by   text,
     closed_at   timestamptz,
-    close_reason text
+    close_reason text,
+    holds       integer NOT NULL DEFAULT 0   -- times the hold ran: its moves' ids name the round
 );
 -- At most one open recall of a lot in a warehouse: a second would hold nothing and make
 -- release ambiguous.

@@ -96,7 +96,7 @@ def hold(pool: Any, ledger: ApplyService, subject: Subject, stamp: Stamp) -> Don
         if subject.serials:
             serial_reads.current(conn)
         with ledger.transaction(conn) as posting:
-            _record(conn, subject, stamp)
+            stamp = replace(stamp, round=_record(conn, subject, stamp))
             plan, missing = _plan(conn, subject, stamp, Phase.HOLD)
             apply_moves(posting, plan.moves, f"recall:{stamp.user}")
             picks = cancel_lot_picks(conn, subject.warehouse, subject.sku, subject.lot,
@@ -148,7 +148,8 @@ def _load(conn: psycopg.Connection, recall_id: str) -> tuple[Subject, str]:
     return Subject(row[0], row[1], row[2], tuple(row[3])), row[4]
 
 
-def _record(conn: psycopg.Connection, subject: Subject, stamp: Stamp) -> None:
+def _record(conn: psycopg.Connection, subject: Subject, stamp: Stamp) -> int:
+    """Record the recall, or find it again (open, same subject); the hold's round."""
     conn.execute("SELECT pg_advisory_xact_lock(hashtext('stockpulse:recall:' || %s))",
                  (f"{subject.warehouse}:{subject.sku}:{subject.lot}",))
     row = conn.execute("SELECT warehouse, sku, lot, serials, state FROM recalls "
@@ -159,7 +160,7 @@ def _record(conn: psycopg.Connection, subject: Subject, stamp: Stamp) -> None:
                                  f"({row[1]} {row[2] or 'serials'})")
         if row[4] != "open":
             raise RecallConflict(f"recall {stamp.recall_id} is {row[4]}: start a new one")
-        return
+        return _next_round(conn, stamp.recall_id)
     if subject.lot:
         other = conn.execute("SELECT recall_id FROM recalls WHERE warehouse = %s AND sku = %s "
                              "AND lot = %s AND state = 'open'",
@@ -171,6 +172,14 @@ def _record(conn: psycopg.Connection, subject: Subject, stamp: Stamp) -> None:
                  "created_by, created_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
                  (stamp.recall_id, subject.warehouse, subject.sku, subject.lot,
                   list(subject.serials), stamp.note, stamp.user, stamp.occurred_at))
+    return _next_round(conn, stamp.recall_id)
+
+
+def _next_round(conn: psycopg.Connection, recall_id: str) -> int:
+    row = conn.execute("UPDATE recalls SET holds = holds + 1 WHERE recall_id = %s "
+                       "RETURNING holds", (recall_id,)).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def _plan(conn: psycopg.Connection, subject: Subject, stamp: Stamp,
