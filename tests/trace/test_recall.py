@@ -188,6 +188,9 @@ def test_recall_by_serials_holds_each_item_and_says_which_were_not_in_stock(hub:
             "recall_id": "RC-SN-404", "warehouse": "WH1", "sku": "R-SKU",
             "serials": ["SN-1", "SN-NONE"], "reason": "x"})
     assert missing.status_code == 404 and "serials" in missing.json()["detail"]
+    # the lot of recalled serials cannot be recalled beside them (release would be ambiguous)
+    both = _recall(hub, recall_id="RC-SN-LOT", lot="L-SN", status=409)
+    assert "serials of this lot of R-SKU are already recalled by RC-SN" in both["detail"]
     released = _post(hub, "/api/v1/recalls/RC-SN/release", {"reason": "wrong serials"})
     assert released["quantity"] == 2
     assert _stock(hub, "L-SN") == {("R-BIN-A", "available"): 1, ("R-BIN-B", "available"): 1}

@@ -161,18 +161,37 @@ def _record(conn: psycopg.Connection, subject: Subject, stamp: Stamp) -> int:
         if row[4] != "open":
             raise RecallConflict(f"recall {stamp.recall_id} is {row[4]}: start a new one")
         return _next_round(conn, stamp.recall_id)
-    if subject.lot:
-        other = conn.execute("SELECT recall_id FROM recalls WHERE warehouse = %s AND sku = %s "
-                             "AND lot = %s AND state = 'open'",
-                             (subject.warehouse, subject.sku, subject.lot)).fetchone()
-        if other is not None:
-            raise RecallConflict(f"lot {subject.lot} of {subject.sku} is already recalled by "
-                                 f"{other[0]}")
+    _overlap(conn, subject)
     conn.execute("INSERT INTO recalls (recall_id, warehouse, sku, lot, serials, reason, "
                  "created_by, created_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
                  (stamp.recall_id, subject.warehouse, subject.sku, subject.lot,
                   list(subject.serials), stamp.note, stamp.user, stamp.occurred_at))
     return _next_round(conn, stamp.recall_id)
+
+
+# An open recall of the same stock: a lot recall, or a serial recall holding items of that lot.
+# Two would make release ambiguous (one would give back what the other holds).
+_OVERLAP = """
+SELECT r.recall_id, r.lot FROM recalls r WHERE r.warehouse = %(wh)s AND r.sku = %(sku)s
+   AND r.state = 'open' AND (
+       (r.lot <> '' AND r.lot = ANY(%(lots)s))
+    OR (cardinality(r.serials) > 0 AND EXISTS (
+          SELECT 1 FROM serials s WHERE s.sku = r.sku AND s.serial = ANY(r.serials)
+             AND s.lot = ANY(%(lots)s))))
+ LIMIT 1"""
+
+
+def _overlap(conn: psycopg.Connection, subject: Subject) -> None:
+    lots = [subject.lot] if subject.lot else [r[0] for r in conn.execute(
+        "SELECT DISTINCT lot FROM serials WHERE sku = %s AND serial = ANY(%s)",
+        (subject.sku, list(subject.serials)))]
+    found = conn.execute(_OVERLAP, {"wh": subject.warehouse, "sku": subject.sku,
+                                    "lots": lots}).fetchone()
+    if found is not None:
+        what = f"lot {found[1]} of {subject.sku} is" if found[1] else \
+            f"serials of this lot of {subject.sku} are"
+        raise RecallConflict(f"{what} already recalled by {found[0]}: release or scrap that "
+                             "recall first, or repeat it")
 
 
 def _next_round(conn: psycopg.Connection, recall_id: str) -> int:
