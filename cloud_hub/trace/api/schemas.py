@@ -95,7 +95,7 @@ class TraceReport(Body):
     """A lot's or a unit's way: its steps, where it is now, receipts, picks and orders."""
 
     warehouse: str
-    subject: str = Field(examples=["lot", "unit"])
+    subject: str = Field(examples=["lot", "unit", "serial"])
     unit: str | None
     direction: str = Field(examples=["both"])
     lots: list[LotRef]
@@ -108,6 +108,10 @@ class TraceReport(Body):
     page: Page
     truncated: bool = Field(description="a read hit its bound: the trace may miss steps")
     notes: list[str]
+    serial: str | None = Field(None, description="subject serial: the serial traced")
+    exceptions: list[dict[str, object]] = Field(
+        default_factory=list, description="subject serial: its open exceptions "
+        "(serial_two_places: both sightings in detail.sightings)")
 
 
 class ShipTo(Body):

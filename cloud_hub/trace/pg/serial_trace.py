@@ -17,6 +17,7 @@ from typing import Any
 import psycopg
 
 from cloud_hub.trace.model import Direction
+from cloud_hub.trace.pg.to_whom import NO_CUSTOMER
 from cloud_hub.trace.shape import when
 from cloud_hub.work.pg import serials as serial_reads
 from cloud_hub.work.pg.customers import customers_of_orders
@@ -127,14 +128,13 @@ def _work(conn: psycopg.Connection, warehouse: str,
     receipts = sorted({s["receipt"] for s in steps if s["receipt"]})
     orders = sorted({s["order"] for s in steps if s["order"]})
     who = customers_of_orders(conn, orders)
-    none = {"customer_id": None, "customer": None, "ship_to": None}
     return {
         "receipts": [{"receipt_id": r, "supplier": sup, "dock": dock, "state": st,
                       "expected": []} for r, sup, dock, st in conn.execute(
             "SELECT receipt_id, supplier, dock, state FROM work_receipts WHERE receipt_id = "
             "ANY(%s) AND warehouse = %s ORDER BY receipt_id", (receipts, warehouse))],
         "orders": [{"order_id": o, "kind": kind, "state": st, "carrier": carrier,
-                    **who.get(o, none)} for o, kind, st, carrier in conn.execute(
+                    **who.get(o, NO_CUSTOMER)} for o, kind, st, carrier in conn.execute(
             "SELECT order_id, kind, state, carrier FROM work_orders WHERE order_id = ANY(%s) "
             "AND warehouse = %s ORDER BY order_id", (orders, warehouse))]}
 
