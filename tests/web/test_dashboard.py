@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import psycopg
 import pytest
 from playwright.sync_api import Page
@@ -120,3 +123,29 @@ def test_summary_rejects_an_impossible_day(site_hub: SiteHub) -> None:
                     params={"start": start.isoformat(),
                             "end": (start - timedelta(hours=1)).isoformat()})
     assert r.status_code == 422
+
+
+def test_a_manager_downloads_stock_and_moves_from_the_dashboard(
+        page: Page, site_hub: SiteHub, tmp_path: Path) -> None:
+    """The download buttons fetch the export with the session's token (never in a URL) for
+    the warehouse shown, and the browser saves what the ledger holds."""
+    with psycopg.connect(site_hub.db_url) as conn:
+        on_hand = set(conn.execute("SELECT location, sku FROM balances WHERE warehouse = %s",
+                                   (site_hub.warehouse,)))
+    assert on_hand, "the seeded site has stock"
+    sign_in(page, site_hub.hub.base_url, f"/dashboard?warehouse={site_hub.warehouse}")
+    wait_for(page, "window.__dashboard && window.__dashboard.ready", timeout=15000)
+    with page.expect_download() as csv_download:
+        page.click("#dl-stock-csv")
+    saved = tmp_path / csv_download.value.suggested_filename
+    csv_download.value.save_as(saved)
+    assert saved.name.startswith(f"stock-{site_hub.warehouse}-") and saved.suffix == ".csv"
+    rows = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8-sig"))))
+    assert {(r["location"], r["sku"]) for r in rows} == on_hand
+    with page.expect_download() as xlsx_download:
+        page.click("#dl-moves-xlsx")
+    saved = tmp_path / xlsx_download.value.suggested_filename
+    xlsx_download.value.save_as(saved)
+    book = openpyxl.load_workbook(saved)
+    assert book["Moves"].max_row > 1
+    assert page.inner_text("#downloads-status") == ""
