@@ -88,7 +88,7 @@ def get_unit(identifier: str, pool: PoolDep,
         unit = queries.where_is(conn, identifier)
         if unit is None:
             raise HTTPException(404, f"no handling unit with EPC or SSCC {identifier!r}")
-        history = queries.unit_history(conn, unit.unit_key)
+        history = queries.moves_of_unit(conn, [unit.unit_key])  # found: no second lookup
     out = _jsonable(unit)
     out["contents"] = [_jsonable(c) for c in unit.contents]
     out["history"] = [_jsonable(h) for h in history]

@@ -130,7 +130,11 @@ def where_is(conn: psycopg.Connection, identifier: str) -> UnitWhere | None:
 def unit_history(conn: psycopg.Connection, identifier: str, limit: int = 200) -> list[MoveRow]:
     """Every recorded move of a unit, in the order they happened."""
     unit = where_is(conn, identifier)
-    keys = [unit.unit_key] if unit else _unit_key_for(identifier)
+    return moves_of_unit(conn, [unit.unit_key] if unit else _unit_key_for(identifier), limit)
+
+
+def moves_of_unit(conn: psycopg.Connection, keys: list[str], limit: int = 200) -> list[MoveRow]:
+    """The moves of the unit(s) with these ledger keys, in the order they happened."""
     return [MoveRow(*r) for r in conn.execute(
         f"{MOVE_SQL} WHERE unit_key = ANY(%s) ORDER BY occurred_at, seq LIMIT %s", (keys, limit))]
 
