@@ -23,6 +23,7 @@ from cloud_hub.auth.pg.store import bootstrap_admin
 from cloud_hub.broker.client import hub_client
 from cloud_hub.catalog.api import routes as catalog_api
 from cloud_hub.db.database import open_pool, resolve_url
+from cloud_hub.devices.api import routes as devices_api
 from cloud_hub.epcis.api import routes as epcis_api
 from cloud_hub.exports.api import routes as exports_api
 from cloud_hub.http import hardening, log_redaction, problems
@@ -79,6 +80,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     work_lots.router,  # /api/v1/lots: the lot master, its import and exceptions
     work_customers.router,  # /api/v1/customers: who orders are for, where they go
     planning_api.router,  # /api/v1/planning
+    devices_api.router,  # /api/v1/devices, /api/v1/readings: small devices' data
     exports_api.router,  # /api/v1/exports: CSV and XLSX downloads
     webhooks_api.router,  # /api/v1/webhooks: subscriptions, the delivery log, replay
     web_pages.router, web_data.router,  # web: /map, /dashboard, /login, assets; their data

@@ -22,10 +22,12 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
+    TypeAdapter,
     ValidationError,
     field_validator,
 )
 
+from protocol.bounds import MAX_DEPTH, loads_bounded
 from protocol.codec import describe
 from protocol.errors import ContractError
 
@@ -98,6 +100,53 @@ class CommandRejectedMessage(_Message):
     reason: Annotated[str, Field(max_length=1024)]
     received_at: AwareDatetime
     command_id: CommandId | None = None
+
+
+FromDevice = Annotated[ReadingMessage | AckMessage | CommandRejectedMessage,
+                      Field(discriminator="type")]
+_FROM_DEVICE: TypeAdapter[ReadingMessage | AckMessage | CommandRejectedMessage] = \
+    TypeAdapter(FromDevice)
+MAX_DEVICE_MESSAGE_BYTES = 4096
+
+
+def decode_device_message(payload: bytes) -> ReadingMessage | AckMessage | CommandRejectedMessage:
+    """One message of a …/readings topic; ContractError names what is wrong with it."""
+    if len(payload) > MAX_DEVICE_MESSAGE_BYTES:
+        raise ContractError(f"device message is {len(payload)} bytes, over "
+                            f"{MAX_DEVICE_MESSAGE_BYTES}")
+    body = loads_bounded(payload, MAX_DEPTH)
+    if not isinstance(body, dict):
+        raise ContractError("a device message is a JSON object")
+    try:
+        return _FROM_DEVICE.validate_python(body)
+    except ValidationError as exc:
+        raise ContractError(describe(exc, "device message")) from None
+
+
+# What a sensor can physically report, by (kind, unit): outside it the device is broken or
+# misconfigured, and its reading is refused with this reason rather than stored as truth.
+PLAUSIBLE: dict[tuple[str, str], tuple[Decimal, Decimal]] = {
+    ("temperature", "celsius"): (Decimal(-90), Decimal(150)),
+    ("humidity", "percent"): (Decimal(0), Decimal(100)),
+    ("weight", "kilogram"): (Decimal(-100), Decimal(100_000)),
+    ("weight", "gram"): (Decimal(-100_000), Decimal(100_000_000)),
+    ("door", "state"): (Decimal(0), Decimal(1)),
+    ("presence", "state"): (Decimal(0), Decimal(1)),
+    ("button", "count"): (Decimal(0), Decimal(MAX_QUANTITY)),
+}
+
+
+def implausible(reading: ReadingMessage) -> str | None:
+    """Why a reading cannot be true (a probe at -300 °C, a humidity of 140 %), or None."""
+    bounds = PLAUSIBLE.get((reading.kind, reading.unit))
+    if bounds is None:
+        return f"a {reading.kind} reading in {reading.unit} is not one this hub understands"
+    low, high = bounds
+    if not low <= reading.value <= high:
+        value = f"{reading.value.normalize():f}"
+        return (f"{reading.kind} {value} {reading.unit} is outside what such a sensor can "
+                f"report ({low}..{high}): is the device broken or misconfigured?")
+    return None
 
 
 def _lower_name(value: object, names: tuple[str, ...]) -> object:

@@ -77,7 +77,8 @@ HUB: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # feature: (its ada
     "web": (("pg", "api"), ("work", "ledger", "catalog", "auth")),  # work: the lot master
     "planning": (("pg", "notify", "api"), ("webhooks", "work", "ledger", "catalog", "auth")),
     "work": (("pg", "api"), ("ledger", "catalog", "auth")),
-    "ingest": (("pg", "mqtt", "api"), ("ledger", "live", "catalog", "auth")),
+    "ingest": (("pg", "mqtt", "api"), ("devices", "ledger", "live", "catalog", "auth")),
+    "devices": (("pg", "api"), ("catalog", "auth")),
     "webhooks": (("pg", "notify", "api"), ("ledger", "auth")),
     "exports": (("pg", "api"), ("planning", "work", "ledger", "auth")),
     "ledger": (("pg", "api"), ("live", "catalog", "auth")),

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from protocol.codec import decode_message, event_to_dict
+from protocol.devices import ReadingMessage, decode_device_message, implausible
 from protocol.errors import ContractError
 from protocol.events import StockMoved
 from protocol.gateway import GatewayHeartbeat, GatewayStatus, decode_heartbeat, decode_status
@@ -47,6 +48,10 @@ class Sorted:
     dead: list[DeadLetter] = field(default_factory=list)
     news: list[GatewayNews] = field(default_factory=list)
     topics: dict[str, str] = field(default_factory=dict)  # sender -> its moves topic
+    readings: list[ReadingMessage] = field(default_factory=list)
+    device_notes: int = 0  # acks and rejected commands: counted (pick-to-light reads them)
+    per_device: dict[tuple[str, str, int], int] = field(default_factory=dict)  # readings kept
+    flooded: int = 0  # readings over a device's cap after its one dead letter
 
     @property
     def event_count(self) -> int:
@@ -136,6 +141,49 @@ def _sort_one(out: Sorted, topic_name: str, payload: bytes, now: datetime | None
         _sort_moves(out, topic_name, topic.warehouse, topic.gateway, payload, now, tolerance)
     elif topic.channel in (Channel.STATUS, Channel.HEARTBEAT) and topic.gateway is not None:
         _sort_news(out, topic_name, topic.warehouse, topic.gateway, topic.channel, payload)
+    elif topic.channel is Channel.READINGS and topic.gateway is not None:
+        _sort_reading(out, topic_name, topic.warehouse, topic.gateway, payload)
+    else:
+        out.dead.append(DeadLetter(topic_name, f"the hub does not read {topic.channel.value} "
+                                   "messages on this topic", payload, topic.warehouse))
+
+
+MAX_READINGS_PER_DEVICE = 600  # in one window (~0.1-1 s): a device sending more floods
+
+
+def _sort_reading(out: Sorted, topic_name: str, warehouse: str, gateway: str,
+                  payload: bytes) -> None:
+    try:
+        message = decode_device_message(payload)
+    except ContractError as exc:
+        out.dead.append(DeadLetter(topic_name, f"device message refused: {exc}", payload,
+                                   warehouse))
+        return
+    if (message.warehouse, message.gateway) != (warehouse, gateway):
+        out.dead.append(DeadLetter(topic_name, f"a device message of {message.warehouse}/"
+                                   f"{message.gateway} came on a topic of {warehouse}/{gateway}",
+                                   payload, warehouse))
+        return
+    if not isinstance(message, ReadingMessage):
+        out.device_notes += 1
+        return
+    reason = implausible(message)
+    if reason is not None:
+        out.dead.append(DeadLetter(topic_name, f"reading refused: {reason}", payload, warehouse))
+        return
+    device = (warehouse, gateway, message.device_id)
+    kept = out.per_device.get(device, 0)
+    if kept > MAX_READINGS_PER_DEVICE:
+        out.flooded += 1
+    elif kept == MAX_READINGS_PER_DEVICE:  # one letter says so; the rest are only counted
+        out.per_device[device] = kept + 1
+        out.dead.append(DeadLetter(
+            topic_name, f"device {message.device_id} of {warehouse}/{gateway} sent more than "
+            f"{MAX_READINGS_PER_DEVICE} readings in one window: flooding; the rest of this "
+            "window's readings of it are counted, not kept", payload, warehouse))
+    else:
+        out.per_device[device] = kept + 1
+        out.readings.append(message)
 
 
 def _sort_moves(out: Sorted, topic_name: str, warehouse: str, gateway: str, payload: bytes,

@@ -170,6 +170,7 @@ def test_real_bodies_match_their_declared_schemas(hub: Hub) -> None:
         _planning(go)
         _web_and_ops(go)
         _webhooks(go)
+        _devices(go)
         held = go("POST", "/api/v1/recalls", json={"recall_id": "RC-1", "warehouse": WH,
                                                    "sku": "SKU-2", "lot": "L1",
                                                    "reason": "supplier recall"})
@@ -289,6 +290,13 @@ def _work(go: Tour) -> None:
     go("POST", "/api/v1/replenishments", 201, json={
         "warehouse": WH, "sku": "SKU-1", "quantity": 5, "from_location": "A1-01",
         "to_location": "A1-03"})
+
+
+def _devices(go: Tour) -> None:
+    go("PUT", "/api/v1/devices/{gateway}/{device_id}", path="/api/v1/devices/gw-1/7",
+       params={"warehouse": WH}, json={"zone": "cold", "label": "probe"})
+    assert go("GET", "/api/v1/devices", params={"warehouse": WH})[0]["label"] == "probe"
+    go("GET", "/api/v1/readings", params={"warehouse": WH, "bucket": "hour"})
 
 
 def _webhooks(go: Tour) -> None:

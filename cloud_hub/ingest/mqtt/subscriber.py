@@ -61,7 +61,8 @@ class MqttIngest:
         group = self.settings.mqtt_shared_group
         _rc, mid = client.subscribe([(subscription(Channel.MOVES, group), 1),
                                      (subscription(Channel.STATUS), 1),
-                                     (subscription(Channel.HEARTBEAT), 0)])
+                                     (subscription(Channel.HEARTBEAT), 0),
+                                     (subscription(Channel.READINGS, group), 1)])
         self.presence.expect(mid)  # gateways publish once this SUBACK is announced
         self.connected.set()
 

@@ -17,13 +17,15 @@ from datetime import UTC, datetime
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from cloud_hub.devices.pg.readings import store_readings
 from cloud_hub.ingest.messages import DeadLetter, GatewayNews, gateway_row
 from cloud_hub.ingest.pg.dead_letters import NewLetter, insert_letters
 from cloud_hub.ingest.pg.gateways import upsert_gateway
 from cloud_hub.ingest.pg.isolate import failure_reason, is_transient
 from cloud_hub.live.messages import Sink
 from cloud_hub.ops.metrics import Metrics
-from protocol.topics import topic
+from protocol.devices import ReadingMessage
+from protocol.topics import Channel, topic
 
 log = logging.getLogger("stockpulse.ingest")
 
@@ -33,7 +35,10 @@ class Recorder:
                  max_raw: int) -> None:
         self.pool, self.metrics, self.live, self.max_raw = pool, metrics, live, max_raw
 
-    def record(self, dead: Sequence[DeadLetter], news: Sequence[GatewayNews]) -> None:
+    def record(self, dead: Sequence[DeadLetter], news: Sequence[GatewayNews],
+               readings: Sequence[ReadingMessage] = ()) -> None:
+        if readings:  # first: a reading that cannot be stored becomes one more dead letter
+            dead = [*dead, *self._readings(readings)]
         if not dead and not news:
             return
         now = datetime.now(UTC)
@@ -55,6 +60,22 @@ class Recorder:
             self._announce(stored, now)
         except Exception:  # recorded already: the live feed's trouble is not the window's
             log.exception("announcing gateway news on the live feed failed")
+
+    def _readings(self, readings: Sequence[ReadingMessage]) -> list[DeadLetter]:
+        """Store the window's readings; dead letters for those that could not be stored."""
+        try:
+            with self.pool.connection() as conn, conn.transaction():
+                store_readings(conn, readings)
+            self.metrics.inc("stockpulse_device_readings_total", len(readings))
+            return []
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            log.warning("storing %d device readings failed (%s); they become dead letters",
+                        len(readings), exc)
+            return [DeadLetter(topic(r.warehouse, r.gateway, Channel.READINGS),
+                               f"reading could not be stored: {failure_reason(exc)}",
+                               r.to_json(), r.warehouse) for r in readings]
 
     def _one_by_one(self, letters: list[NewLetter], news: Sequence[GatewayNews],
                     now: datetime) -> list[GatewayNews]:

@@ -188,7 +188,8 @@ class IngestWorker:
         acknowledge the window's messages once every part has committed or become a dead
         letter (on the ledger's writer thread, which commits the last part)."""
         if not window.recorded:
-            self.recorder.record(window.sorted_.dead, window.sorted_.news)
+            self.recorder.record(window.sorted_.dead, window.sorted_.news,
+                                 window.sorted_.readings)
             window.recorded = True
         if window.failed:  # events the ledger refused for good: dead letters before the ack
             self.recorder.record(window.failed, ())
