@@ -1,4 +1,5 @@
-"""`python -m cloud_hub`: serve, users, gateways, migrate, check, rebuild, epcis, trace, demo."""
+"""`python -m cloud_hub`: serve, users, gateways, migrate, check, rebuild, epcis, trace, import,
+demo."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import sys
 from datetime import UTC, datetime, timedelta
 
+from cloud_hub.imports.pg import command as imports_cli
 from cloud_hub.settings import HubSettings
 
 
@@ -254,6 +256,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--limit", type=int, help="steps at most (default 1000, at most 10000)")
     t.add_argument("--json", action="store_true", help="the REST answer's JSON")
     t.set_defaults(func=cmd_trace)
+    imports_cli.add_parser(sub)  # import KIND FILE: cloud_hub/imports/pg/command.py
     d = sub.add_parser("demo", help="embedded database, sample moves, stock printed")
     d.add_argument("--full", action="store_true", help=argparse.SUPPRESS)  # now make demo
     d.set_defaults(func=cmd_demo)

@@ -70,6 +70,7 @@ class Reason(StrEnum):
     ADJUST = "adjust"
     PORTAL_PASS = "portal_pass"
     SIGHTING = "sighting"
+    OPENING = "opening"  # stock on hand when the ledger starts: an onboarding import
 
 
 BIZ_STEPS: dict[Reason, str] = {
@@ -82,6 +83,7 @@ BIZ_STEPS: dict[Reason, str] = {
     Reason.ADJUST: "inspecting",
     Reason.PORTAL_PASS: "arriving",
     Reason.SIGHTING: "inspecting",
+    Reason.OPENING: "storing",  # stock found in place when the ledger starts (CBV has no "opening")
 }
 
 

@@ -1,0 +1,1 @@
+"""Imports in PostgreSQL: what is stored for a file's keys, the writes, the record of imports."""

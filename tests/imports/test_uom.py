@@ -1,0 +1,55 @@
+"""Units of measure (cloud_hub/catalog/uom.py): conversions resolved to whole base units,
+loops and zero factors refused, quantities converted only when whole in base units."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from cloud_hub.catalog.uom import Conversion, UomError, by_gtin, resolve, to_base
+
+D = Decimal
+
+
+def c(uom: str, factor: str, per: str | None = None, gtin: str | None = None) -> Conversion:
+    return Conversion("S1", uom, D(factor), per, gtin)
+
+
+def test_a_chain_resolves_to_base_units() -> None:
+    units = resolve("EA", [c("BOX", "12", gtin="14006381333938"), c("PAL", "40", "BOX")])
+    assert {u: x.factor for u, x in units.items()} == {"EA": 1, "BOX": 12, "PAL": 480}
+    assert by_gtin(units.values())["14006381333938"].uom == "BOX"
+
+
+@pytest.mark.parametrize(("quantity", "uom", "base"), [
+    ("5", "EA", 5), ("5", "BOX", 60), ("0.5", "BOX", 6), ("2", "PAL", 960)])
+def test_quantities_convert_to_base(quantity: str, uom: str, base: int) -> None:
+    units = resolve("EA", [c("BOX", "12"), c("PAL", "40", "BOX")])
+    assert to_base(units, D(quantity), uom) == base
+
+
+@pytest.mark.parametrize(("quantity", "uom", "reason"), [
+    ("0.5", "EA", "not a whole number"), ("0.1", "BOX", "not a whole number"),
+    ("1", "CASE", "not one of this SKU's units")])
+def test_what_cannot_be_booked_in_base_units_is_refused(quantity: str, uom: str,
+                                                        reason: str) -> None:
+    units = resolve("EA", [c("BOX", "12")])
+    with pytest.raises(UomError, match=reason):
+        to_base(units, D(quantity), uom)
+
+
+@pytest.mark.parametrize(("conversions", "at", "reason"), [
+    ([c("BOX", "4", "PAL"), c("PAL", "2", "BOX")], "BOX", "loop"),
+    ([c("BOX", "2", "BOX")], "BOX", "loop"),
+    ([c("BOX", "0")], "BOX", "positive"),
+    ([c("BOX", "-12")], "BOX", "positive"),
+    ([c("PAL", "40", "CASE")], "PAL", "not defined"),
+    ([c("HALF", "0.5")], "HALF", "whole number of base units"),
+    ([c("EA", "2")], "EA", "base unit"),
+])
+def test_conversions_that_cannot_resolve_name_the_unit(conversions: list[Conversion], at: str,
+                                                       reason: str) -> None:
+    with pytest.raises(UomError, match=reason) as caught:
+        resolve("EA", conversions)
+    assert caught.value.uom == at
