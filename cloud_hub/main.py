@@ -29,6 +29,7 @@ from cloud_hub.exports.api import routes as exports_api
 from cloud_hub.http import hardening, log_redaction, problems
 from cloud_hub.http.deps import POOL, SETTINGS
 from cloud_hub.http.services import Services
+from cloud_hub.imports.api import routes as imports_api
 from cloud_hub.ingest.api import dead_letters as ingest_letters
 from cloud_hub.ingest.api import moves as ingest_moves
 from cloud_hub.ingest.mqtt.subscriber import MqttIngest
@@ -66,6 +67,7 @@ from cloud_hub.work.pg.service import WorkService
 ROUTERS: tuple[APIRouter, ...] = (
     auth_api.router,  # /api/v1/auth: sign-in, me
     catalog_api.router,  # locations (JSON, CSV), SKUs
+    imports_api.router,  # /api/v1/imports: onboarding files (XLSX, CSV), their record, templates
     ledger_stock.router,  # stock, units, move history, search
     ingest_moves.router,  # POST /moves
     ledger_rejected.router,  # the rejected-moves queue

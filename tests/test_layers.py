@@ -71,7 +71,7 @@ PACKAGE_RULES = (
 # between features a feature uses only those listed after it here, never one above it — every
 # arrow points down the table, so none closes a circle.
 HUB: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # feature: (its adapters, it uses)
-    "imports": (("pg",), ("ledger", "catalog", "auth")),
+    "imports": (("pg", "api"), ("ledger", "catalog", "auth")),
     "trace": (("pg", "api"), ("work", "ledger", "catalog", "auth")),
     "demo": (("pg",), ("ledger", "catalog", "auth")),
     "epcis": (("pg", "api"), ("ledger", "catalog", "auth")),

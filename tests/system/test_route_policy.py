@@ -90,7 +90,8 @@ def _seed_warehouse(admin: httpx.Client, db_url: str, wh: str, tag: str) -> dict
             "suggestion_id": str(suggestion), "alert_id": str(alert), "warehouse": wh,
             "recall_id": recall, "customer_id": "C-SHARED",
             "gateway": f"gw-{tag}", "name": f"nobody-{tag}", "decision": "reject",
-            "scope": "sku", "key": SKU, "sku": SKU}
+            "scope": "sku", "key": SKU, "sku": SKU,
+            "kind": "locations"}  # an import kind whose rows name warehouses (the rows below)
 
 
 @pytest.fixture(scope="module")
