@@ -24,6 +24,7 @@ from protocol.events import ItemLine, Reason, Source, SourceKind, StockMoved, St
 
 OPENING_NS = UUID("6f0c4c1e-4f57-4a55-9d1c-6f70656e696e")  # ids of opening moves
 DEVICE = "import"
+SOURCE = Source(kind=SourceKind.SYSTEM, device_id=DEVICE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,13 +37,15 @@ class SkuRules:
 
 @dataclass(frozen=True, slots=True)
 class Stored:
-    """What the caller read: the SKUs, their units, active locations -> warehouse, and the
-    opening moves already booked (event id -> quantity, None for a unit's move)."""
+    """What the caller read: the SKUs, their units, active locations -> warehouse, the
+    opening moves already booked (event id -> quantity, None for a unit's move), and each
+    row's event id (row number -> event_id(row), made once for the read of `booked`)."""
 
     skus: Mapping[str, SkuRules]
     units: Mapping[str, Mapping[str, UnitOfMeasure]]
     locations: Mapping[str, str]
     booked: Mapping[UUID, Decimal | None]
+    ids: Mapping[int, UUID]
 
 
 def event_id(row: Row) -> UUID:
@@ -65,7 +68,7 @@ def plan_opening(checked: Checked, stored: Stored, now: datetime, user: str | No
             continue
         line, warehouse, cost = made
         location = str(row.get("location"))
-        eid = event_id(row)
+        eid = stored.ids.get(row.number) or event_id(row)
         first = where.setdefault(eid, (location, warehouse, row.number))
         if first[0] != location:
             plan.refuse(row, "location", f"unit {row.get('sscc')} is at {first[0]} on row "
@@ -152,7 +155,7 @@ def _move(eid: UUID, group: list[tuple[Row, ItemLine, Decimal | None]], location
         extra["unit_cost"] = costs if sscc else costs[0]
     return StockMoved.model_validate({
         "event_id": eid, "occurred_at": now, "warehouse": warehouse,
-        "source": Source(kind=SourceKind.SYSTEM, device_id=DEVICE),
+        "source": SOURCE,
         "unit": UnitRef(sscc=sscc) if sscc else None,
         "contents": tuple(line for _, line, _ in group) if sscc else (),
         "item": None if sscc else group[0][1],

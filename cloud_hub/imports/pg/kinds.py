@@ -119,11 +119,11 @@ def plan_opening_stock(conn: psycopg.Connection, checked: Checked, now: datetime
     locations: dict[str, str] = dict(conn.execute(
         "SELECT code, warehouse FROM locations WHERE code = ANY(%s) AND active",
         (codes,)).fetchall())
-    ids = sorted({event_id(r) for r in checked.rows})
+    ids = {r.number: event_id(r) for r in checked.rows}
     booked = {eid: q for eid, q in conn.execute(
         "SELECT e.event_id, m.quantity FROM event_ids e LEFT JOIN moves m USING (event_id) "
-        "WHERE e.event_id = ANY(%s)", (ids,))}
-    stored = Stored(rules, master.units_of(conn, skus), locations, booked)
+        "WHERE e.event_id = ANY(%s)", (sorted(set(ids.values())),))}
+    stored = Stored(rules, master.units_of(conn, skus), locations, booked, ids)
     plan, moves = plan_opening(checked, stored, now, user)
     touched = {locations[str(r.get("location"))] for r in checked.rows
                if str(r.get("location")) in locations}

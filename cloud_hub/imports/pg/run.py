@@ -29,7 +29,9 @@ from protocol.events import StockMoved
 
 ApplyMoves = Callable[[list[StockMoved]], None]
 
-APPLY_CHUNK = 5_000  # moves per apply in the import's transaction (a savepoint each)
+# An import's moves are applied as one batch: the ledger stages a batch's balances in a temp
+# table emptied at commit, so several batches in one transaction would upsert earlier
+# batches' rows again (and fail on a balance two batches touch).
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,13 +142,12 @@ def _apply(apply: Callable[[list[StockMoved], str | None], BatchResult],
            moves: list[StockMoved], user: str | None) -> None:
     by_id = {m.event_id: m for m in moves}
     refused: list[RowError] = []
-    for start in range(0, len(moves), APPLY_CHUNK):
-        result = apply(moves[start:start + APPLY_CHUNK], user)
-        for outcome in result.outcomes:
-            if outcome.status is MoveStatus.REJECTED:
-                move = by_id[outcome.event_id]
-                what = move.item.sku_key if move.item else move.unit.key if move.unit else ""
-                refused.append(RowError(None, None, f"the ledger refused the opening of {what} "
-                                        f"at {move.to_location}: {outcome.reason}"))
+    result = apply(moves, user)
+    for outcome in result.outcomes:
+        if outcome.status is MoveStatus.REJECTED:
+            move = by_id[outcome.event_id]
+            what = move.item.sku_key if move.item else move.unit.key if move.unit else ""
+            refused.append(RowError(None, None, f"the ledger refused the opening of {what} "
+                                    f"at {move.to_location}: {outcome.reason}"))
     if refused:
         raise Aborted(refused)
