@@ -222,6 +222,9 @@ class StepConfirmation(_FromPda):
     expiry: date | None = None  # read from the item's label (GS1 AI 17) when it carries one
     serial: Code | None = None  # GS1 AI 21: a serialised item's serial (one item per scan)
     quantity: Amount | None = None
+    # The unit `quantity` counts (BOX, PAL, ... of the SKU's units of measure); None: the
+    # step's unit, or the packaging level whose GTIN was scanned (then no quantity is one).
+    uom: Code | None = None
     short: bool = False
     occurred_at: AwareDatetime
     device_id: Code

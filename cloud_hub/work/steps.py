@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID, uuid5
 
+from cloud_hub.catalog.uom import UnitOfMeasure, UomError, to_base
 from cloud_hub.work.model import ZERO, Bin, BinLoad, SkuProfile
 from protocol.events import ItemLine, Reason, Source, SourceKind, StockMoved, StockStatus, UnitRef
 from protocol.tasks import ResultCode, StepConfirmation, Task, TaskStep
@@ -46,6 +47,8 @@ class ConfirmContext:
     today: date
     may_override: bool = False
     gtins: Mapping[str, str] = field(default_factory=dict)  # GTIN → SKU
+    levels: Mapping[str, UnitOfMeasure] = field(default_factory=dict)  # GTIN → packaging level
+    units: Mapping[str, Mapping[str, UnitOfMeasure]] = field(default_factory=dict)  # per SKU
     profiles: Mapping[str, SkuProfile] = field(default_factory=dict)
     bins: Mapping[str, Bin] = field(default_factory=dict)
     loads: Mapping[str, BinLoad] = field(default_factory=dict)
@@ -111,6 +114,33 @@ def derived_id(key: UUID, purpose: str) -> UUID:
 
 
 # --- checks shared by the kinds ------------------------------------------------------------
+
+def in_base_units(step: TaskStep, conf: StepConfirmation, ctx: ConfirmContext
+                  ) -> StepConfirmation:
+    """The confirmation with its quantity in the step's (base) unit: a quantity entered in
+    another of the SKU's units (`uom`), or counted in the packaging level whose GTIN was scanned
+    (a box's GTIN and no quantity: one box), is converted; one that is not a whole number of
+    base units, or names a unit the SKU does not have, is refused."""
+    level = ctx.levels.get(conf.scanned_gtin) if conf.scanned_gtin else None
+    if level is not None and level.sku != step.sku:
+        level = None  # another SKU's GTIN: check_item says so
+    uom = conf.uom or (level.uom if level is not None else None)
+    if uom is None or (uom == step.uom and conf.quantity is None):
+        return conf if conf.uom is None else conf.model_copy(update={"uom": None})
+    qty = conf.quantity if conf.quantity is not None else \
+        (Decimal(1) if conf.uom is None else None)
+    if qty is None:
+        raise Refused(ResultCode.INVALID, f"enter how many {uom}")
+    units = dict(ctx.units.get(step.sku or "", {}))
+    units.setdefault(step.uom, UnitOfMeasure(step.sku or "", step.uom, Decimal(1)))
+    if level is not None:
+        units.setdefault(level.uom, level)
+    try:
+        base = to_base(units, qty, uom)
+    except UomError as exc:
+        raise Refused(ResultCode.INVALID, str(exc)) from None
+    return conf.model_copy(update={"quantity": base, "uom": None})
+
 
 def check_location(step: TaskStep, conf: StepConfirmation) -> None:
     if conf.scanned_location is None:

@@ -31,6 +31,7 @@ from cloud_hub.work.steps import (
     check_recall,
     check_unit,
     derived_id,
+    in_base_units,
     make_move,
     quantity,
     unit_ref,
@@ -80,7 +81,7 @@ def confirm(work: WorkTask, conf: StepConfirmation, ctx: ConfirmContext) -> Deci
         if task.kind is TaskKind.PICK:
             check_recall(step, conf, ctx)
         _check_task(task, step, ctx.user)
-        done = _HANDLERS[task.kind](work, step, conf, ctx)
+        done = _HANDLERS[task.kind](work, step, in_base_units(step, conf, ctx), ctx)
     except Refused as refused:
         return Decision(_result(conf, task, "rejected", refused.code, refused.message, step),
                         work)

@@ -9,12 +9,11 @@ here decides a row's fate (cloud_hub/imports/plan.py does), it reads and writes.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from decimal import Decimal
 
 import psycopg
 from psycopg.types.json import Jsonb
 
-from cloud_hub.catalog.uom import Conversion, UnitOfMeasure, resolve
+from cloud_hub.catalog.pg.uoms import units_of
 from cloud_hub.imports.plan import Key, Record
 
 # file column -> table column, per table
@@ -90,23 +89,6 @@ def write_uoms(conn: psycopg.Connection, records: Sequence[Record]) -> None:
                for u in units.values()]
     conn.cursor().executemany(
         "UPDATE sku_uoms SET base_factor = %s WHERE sku = %s AND uom = %s", factors)
-
-
-def units_of(conn: psycopg.Connection, skus: Collection[str]
-             ) -> dict[str, dict[str, UnitOfMeasure]]:
-    """Every unit of each SKU, the base unit included, resolved from the stored conversions."""
-    given: dict[str, list[Conversion]] = {}
-    for sku, uom, factor, per, gtin in conn.execute(
-            "SELECT sku, uom, factor, per, gtin FROM sku_uoms WHERE sku = ANY(%s)",
-            (sorted(skus),)):
-        given.setdefault(sku, []).append(Conversion(sku, uom, factor, per, gtin))
-    out: dict[str, dict[str, UnitOfMeasure]] = {}
-    for sku, base, gtin in conn.execute("SELECT sku, uom, gtin FROM skus WHERE sku = ANY(%s)",
-                                        (sorted(skus),)):
-        units = resolve(base, given.get(sku, []))
-        units[base] = UnitOfMeasure(sku, base, Decimal(1), gtin)
-        out[sku] = units
-    return out
 
 
 def gtin_owners(conn: psycopg.Connection, gtins: Collection[str]

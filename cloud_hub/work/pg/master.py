@@ -61,11 +61,6 @@ def load_profiles(conn: psycopg.Connection, skus: Iterable[str]) -> dict[str, Sk
     return out
 
 
-def gtin_map(conn: psycopg.Connection, gtins: Iterable[str]) -> dict[str, str]:
-    return dict(conn.execute("SELECT gtin, sku FROM skus WHERE gtin = ANY(%s)",
-                             (sorted(set(gtins)),)).fetchall())
-
-
 def load_loads(conn: psycopg.Connection, warehouse: str,
                locations: Iterable[str] | None = None) -> dict[str, BinLoad]:
     """How full each bin is: Σ quantity × unit volume, and which (sku, lot) it holds."""

@@ -13,11 +13,12 @@ from uuid import UUID
 
 import psycopg
 
+from cloud_hub.catalog.pg.uoms import gtin_levels, units_of
 from cloud_hub.ledger.pg.apply import ApplyService, Posting
 from cloud_hub.work.counts import CountAction, CountRequest, VarianceRule
 from cloud_hub.work.pg.apply import LedgerRefused, apply_moves
 from cloud_hub.work.pg.counts import adjustment, count_outcome, create_count_task
-from cloud_hub.work.pg.master import gtin_map, load_bin, load_loads, load_profiles
+from cloud_hub.work.pg.master import load_bin, load_loads, load_profiles
 from cloud_hub.work.pg.operations import WorkOperations
 from cloud_hub.work.pg.recalls import recalled_lots, recalled_serials
 from cloud_hub.work.pg.receiving import ReceiptRefused, load_receipt, record_arrival
@@ -138,9 +139,11 @@ class WorkService(WorkOperations):
         codes = {c for c in (conf.scanned_location, step.to_location if step else None) if c}
         bins = {c: b for c in codes if (b := load_bin(conn, c)) is not None}
         skus = [s.sku for s in work.task.steps if s.sku]
+        levels = gtin_levels(conn, [conf.scanned_gtin]) if conf.scanned_gtin else {}
         return ConfirmContext(
             user=actor.user, today=conf.occurred_at.date(), may_override=actor.supervises,
-            gtins=gtin_map(conn, [conf.scanned_gtin]) if conf.scanned_gtin else {},
+            gtins={g: level.sku for g, level in levels.items()}, levels=levels,
+            units=units_of(conn, skus) if conf.uom or levels else {},
             profiles=load_profiles(conn, skus), bins=bins,
             loads=load_loads(conn, work.task.warehouse, codes) if codes else {},
             recalled=recalled_lots(conn, work.task.warehouse, skus),
