@@ -171,6 +171,7 @@ def test_real_bodies_match_their_declared_schemas(hub: Hub) -> None:
         _web_and_ops(go)
         _webhooks(go)
         _devices(go)
+        _imports(go)
         held = go("POST", "/api/v1/recalls", json={"recall_id": "RC-1", "warehouse": WH,
                                                    "sku": "SKU-2", "lot": "L1",
                                                    "reason": "supplier recall"})
@@ -309,6 +310,16 @@ def _webhooks(go: Tour) -> None:
     go("GET", "/api/v1/webhooks/{sub_id}", path=path)
     go("PATCH", "/api/v1/webhooks/{sub_id}", path=path, json={"active": False})
     go("GET", "/api/v1/webhooks/{sub_id}/deliveries", path=f"{path}/deliveries")
+
+
+def _imports(go: Tour) -> None:
+    csv = b"sku,name,base_uom\nSKU-IMP,Imported,EA\n"
+    dry = go("POST", "/api/v1/imports/{kind}", path="/api/v1/imports/skus",
+             params={"dry_run": "true"}, content=csv, headers={"Content-Type": "text/csv"})
+    assert dry["fates"] == [{"row": 2, "fate": "created"}]
+    done = go("POST", "/api/v1/imports/{kind}", path="/api/v1/imports/skus", content=csv,
+              headers={"Content-Type": "text/csv"})
+    assert go("GET", "/api/v1/imports")[0]["import_id"] == done["import_id"]
 
 
 def _lots(go: Tour) -> None:

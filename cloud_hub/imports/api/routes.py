@@ -118,7 +118,9 @@ def imports_done(pool: PoolDep,
 
 
 @router.get("/imports/{kind}/template", response_class=Response,
-            responses={200: {"content": {CSV_TYPE: {}, XLSX_TYPE: {}}}})
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}},
+                                         XLSX_TYPE: {"schema": {"type": "string",
+                                                                "format": "binary"}}}}})
 def template(kind: ImportKind, _: Annotated[Access, guard(Permission.READ, SHARED)],
              format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "xlsx") -> Response:
     """The kind's template: its columns, an example row, and (XLSX) what each column holds."""
