@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 import openpyxl  # noqa: E402
 
 from cloud_hub.db.database import connect, open_pool  # noqa: E402
+from cloud_hub.imports.pg.command import batch_gc  # noqa: E402
 from cloud_hub.imports.pg.run import ImportFile, run_import  # noqa: E402
 from cloud_hub.ledger.pg.apply import ApplyService  # noqa: E402
 from tests.conftest import scratch_database  # noqa: E402
@@ -57,8 +58,9 @@ def opening_file(path: Path, rows: int, skus: int, locations: int) -> Path:
 
 def timed(conn, apply, kind: str, path: Path) -> tuple[float, dict[str, object]]:  # type: ignore[no-untyped-def]
     started = time.perf_counter()
-    report = run_import(conn, apply, ImportFile(kind, path, path.name, "bench"),
-                        datetime.now(UTC))
+    with batch_gc():  # as the CLI runs it
+        report = run_import(conn, apply, ImportFile(kind, path, path.name, "bench"),
+                            datetime.now(UTC))
     seconds = time.perf_counter() - started
     summary = report.summary()
     assert not report.errors, summary["errors"][:5]  # type: ignore[index]

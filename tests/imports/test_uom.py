@@ -53,3 +53,25 @@ def test_conversions_that_cannot_resolve_name_the_unit(conversions: list[Convers
     with pytest.raises(UomError, match=reason) as caught:
         resolve("EA", conversions)
     assert caught.value.uom == at
+
+
+def test_an_opening_move_built_without_validation_equals_a_validated_one() -> None:
+    """opening._move builds StockMoved with model_construct: it must be the event that
+    validation of its own JSON gives back (an item with cost; a unit with contents)."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from cloud_hub.imports.check import Row
+    from cloud_hub.imports.opening import _move
+    from protocol.events import ItemLine, StockMoved
+
+    now = datetime(2026, 12, 7, tzinfo=UTC)
+    line = ItemLine(sku="S1", lot="L1", quantity=D(12), uom="EA")
+    item_row = Row(2, {"sku": "S1", "location": "B1"})
+    unit_row = Row(3, {"sku": "S1", "location": "B1", "sscc": "340123450000000101"})
+    for group in ([(item_row, line, D("0.5"))], [(unit_row, line, None), (unit_row, line,
+                                                                          D(2))]):
+        built = _move(uuid.uuid4(), group, "B1", "WH1", now, "ann")  # type: ignore[arg-type]
+        again = StockMoved.model_validate_json(built.model_dump_json(by_alias=True))
+        assert again == built
+        assert again.model_dump(by_alias=True) == built.model_dump(by_alias=True)

@@ -7,9 +7,12 @@ errors}; the exit status is 2 when there is any error (nothing was written) and 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import getpass
 import json
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -47,7 +50,7 @@ def cmd_import(settings: HubSettings, args: argparse.Namespace) -> int:
     pool = open_pool(resolve_url(settings.database_url), 1, 2)
     apply = ApplyService(pool) if args.kind == "opening_stock" and not args.dry_run else None
     try:
-        with pool.connection() as conn:
+        with pool.connection() as conn, batch_gc():
             report = run_import(conn, apply, request, datetime.now(UTC))
     finally:
         if apply is not None:
@@ -58,6 +61,21 @@ def cmd_import(settings: HubSettings, args: argparse.Namespace) -> int:
     else:
         _print(report)
     return 2 if report.errors else 0
+
+
+@contextlib.contextmanager
+def batch_gc() -> Iterator[None]:
+    """No cyclic garbage collection while one import runs in this process: its rows, moves and
+    plans are millions of live objects that every full collection walked again (100k opening
+    rows: planning 15.6 s with collections, 5.8 s without); they die by reference counting
+    with the import. (The hub's serving process has its own policy: ops/gc_pauses.py.)"""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _print(report: ImportReport) -> None:
