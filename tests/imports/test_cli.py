@@ -82,6 +82,11 @@ def test_spreadsheets_to_stock_in_one_sitting_and_again_changes_nothing(
                                 ).fetchall()
         assert recorded[3] == ("opening_stock", 4, 0, 64, True)
         assert recorded[7] == ("opening_stock", 0, 4, 64, True)
+    rebase = write_csv(tmp_path / "rebase.csv", [["sku", "base_uom"], ["MILK", "BOX"],
+                                                 ["NEW", "KG"]])
+    code, body = cli(fresh_db_url, "import", "skus", str(rebase), "--json")
+    assert (code, [(e["row"], e["column"]) for e in body["errors"]]) == (  # type: ignore[union-attr]
+        2, [(2, "base_uom")])  # its stock is counted in EA: the base unit stays
     check = subprocess.run([sys.executable, "-m", "cloud_hub", "check"], cwd=ROOT,
                            env=hub_env(hub_settings(fresh_db_url)), timeout=120,
                            capture_output=True)

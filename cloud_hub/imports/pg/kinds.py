@@ -48,9 +48,17 @@ def _records(planned: Planned) -> list[Record]:
 
 def plan_skus(conn: psycopg.Connection, checked: Checked, _: datetime, __: str | None
               ) -> Planned:
-    plan = diff(checked, master.stored_skus(conn, _keys(checked)))
+    stored = master.stored_skus(conn, _keys(checked))
+    plan = diff(checked, stored)
     gtins = {r.text("gtin") for r in checked.rows} - {None}
     check_gtins(plan, checked.rows, None, master.gtin_owners(conn, gtins))  # type: ignore[arg-type]
+    rebased = {str(rec["sku"]): (row, stored[(str(rec["sku"]),)]["base_uom"])
+               for row, rec in plan.writes if (str(rec["sku"]),) in stored
+               and stored[(str(rec["sku"]),)]["base_uom"] != rec["base_uom"]}
+    for sku in master.skus_in_use(conn, rebased):
+        row, was = rebased[sku]
+        plan.refuse(row, "base_uom", f"SKU {sku} counts in {was}: its stock and units are kept "
+                                     "in that base unit, which an import cannot change")
     plan.settle()
     return Planned(plan, set(), [])
 

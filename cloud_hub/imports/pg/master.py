@@ -66,6 +66,18 @@ def write_skus(conn: psycopg.Connection, records: Sequence[Record]) -> None:
     _upsert(conn, "skus", SKU_COLUMNS, ("sku",), records)
 
 
+def skus_in_use(conn: psycopg.Connection, skus: Collection[str]) -> set[str]:
+    """The SKUs among `skus` with stock, a move or units of measure stored."""
+    if not skus:
+        return set()
+    wanted = sorted(skus)
+    return {s for (s,) in conn.execute(
+        "SELECT sku FROM sku_uoms WHERE sku = ANY(%s) UNION SELECT sku FROM balances "
+        "WHERE sku = ANY(%s) UNION SELECT sku FROM unit_contents WHERE sku = ANY(%s) "
+        "UNION SELECT DISTINCT sku FROM moves WHERE sku = ANY(%s)",
+        (wanted, wanted, wanted, wanted))}
+
+
 def stored_uoms(conn: psycopg.Connection, keys: Collection[Key]) -> dict[Key, Record]:
     return _read(conn, "sku_uoms", UOM_COLUMNS, ("sku", "uom"), keys)
 

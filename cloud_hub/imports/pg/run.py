@@ -28,6 +28,7 @@ from cloud_hub.ledger.pg.apply import ApplyService
 from protocol.events import StockMoved
 
 ApplyMoves = Callable[[list[StockMoved]], None]
+WRITE_TIMEOUT_MS = 15 * 60 * 1000
 
 # An import's moves are applied as one batch: the ledger stages a batch's balances in a temp
 # table emptied at commit, so several batches in one transaction would upsert earlier
@@ -120,6 +121,9 @@ def _write(conn: psycopg.Connection, report: ImportReport, request: ImportFile,
            checked: Checked, now: datetime, admit: Callable[[Collection[str]], None] | None,
            apply_moves: ApplyMoves | None) -> None:
     io = WRITERS[report.kind]
+    # A big file's statements (500k balance rows in one upsert) may outlast the API pool's
+    # statement timeout; the size cap bounds them instead.
+    conn.execute(f"SET LOCAL statement_timeout = {WRITE_TIMEOUT_MS}")
     planned = io.plan(conn, checked, now, request.user)
     _planned(report, planned, admit)
     if report.errors:
