@@ -232,3 +232,24 @@ def test_a_pallets_contents_with_array_specials_are_stored_exactly(conn: psycopg
     assert conn.execute("SELECT sku, lot, quantity FROM unit_contents").fetchall() == [
         (f"S{odd}".strip(), odd.strip(), 2)]
     assert check_consistency(conn).ok
+
+
+def test_two_batches_in_one_callers_transaction_touching_one_balance(ledger_url: str) -> None:
+    """ApplyService.transaction may apply several batches before its commit (an import, a
+    confirmation and its follow-ups): the second batch's balances are its own, not the first
+    batch's again (they were: CardinalityViolation on the shared balance)."""
+    from cloud_hub.db.database import open_pool
+    from cloud_hub.ledger.pg.apply import ApplyService
+    pool = open_pool(ledger_url, 1, 2)
+    service = ApplyService(pool)
+    try:
+        with pool.connection() as c:
+            with service.transaction(c) as posting:
+                posting.apply([item_move("S1", 5, None, SITE[0])], "test")
+                posting.apply([item_move("S1", 3, None, SITE[0]),
+                               item_move("S2", 1, None, SITE[1])], "test")
+            assert on_hand(c) == {(SITE[0], "S1"): 8, (SITE[1], "S2"): 1}
+            assert check_consistency(c).ok
+    finally:
+        service.close()
+        pool.close()

@@ -25,6 +25,7 @@ from cloud_hub.catalog.pg.tree import ANCESTORS_SQL
 from cloud_hub.catalog.pg.unknown_items import UnknownItems, item_keys
 from cloud_hub.ledger import BatchResult, MoveStatus
 from cloud_hub.ledger.pg.pipeline import Done, LedgerPipeline, wait_for
+from cloud_hub.ledger.pg.plan import clear_stage
 from cloud_hub.ledger.pg.store import apply_batch
 from cloud_hub.live.messages import Message, Sink
 from cloud_hub.ops.metrics import Metrics
@@ -58,6 +59,8 @@ class Posting:
         if not moves:
             return BatchResult((), ())
         started = time.perf_counter()
+        if self.applied:  # an earlier batch of this transaction staged its balances
+            clear_stage(self.conn)
         result = apply_batch(self.conn, moves, applied_by)
         self.applied.append((moves, result, started))
         return result

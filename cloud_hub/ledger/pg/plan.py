@@ -204,6 +204,14 @@ STAGE_SQL = ("CREATE TEMP TABLE IF NOT EXISTS balance_stage (location text, sku 
 _STAGED: weakref.WeakSet[psycopg.Connection] = weakref.WeakSet()
 
 
+def clear_stage(conn: psycopg.Connection) -> None:
+    """Empty the balance stage within a transaction: ON COMMIT DELETE ROWS empties it only at
+    commit, so a second batch in one caller's transaction would upsert the first batch's rows
+    again (CardinalityViolation when both touch one balance)."""
+    conn.execute(STAGE_SQL)
+    conn.execute("DELETE FROM balance_stage")
+
+
 def prepare_stage(conn: psycopg.Connection) -> None:
     """Create the session's balance stage now, on an idle autocommit connection."""
     conn.execute(STAGE_SQL)
