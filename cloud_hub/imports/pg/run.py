@@ -30,9 +30,8 @@ from protocol.events import StockMoved
 ApplyMoves = Callable[[list[StockMoved]], None]
 WRITE_TIMEOUT_MS = 15 * 60 * 1000
 
-# An import's moves are applied as one batch: the ledger stages a batch's balances in a temp
-# table emptied at commit, so several batches in one transaction would upsert earlier
-# batches' rows again (and fail on a balance two batches touch).
+# An import's moves are applied as one batch in the import's transaction: one decide over the
+# file, one COPY of its moves, one upsert of its balances.
 
 
 @dataclass(frozen=True, slots=True)
