@@ -53,8 +53,8 @@ def event_id(row: Row) -> UUID:
     sscc = row.text("sscc")
     if sscc:
         return uuid5(OPENING_NS, f"unit|{sscc}")
-    parts = (row.text(k) or "" for k in ("location", "sku", "lot", "serial", "status"))
-    return uuid5(OPENING_NS, "item|" + "|".join(parts))
+    parts = [row.text(k) or "" for k in ("location", "sku", "lot", "serial")]
+    return uuid5(OPENING_NS, "item|" + "|".join((*parts, row.text("status") or "available")))
 
 
 def plan_opening(checked: Checked, stored: Stored, now: datetime, user: str | None
@@ -71,6 +71,10 @@ def plan_opening(checked: Checked, stored: Stored, now: datetime, user: str | No
         location = str(row.get("location"))
         eid = stored.ids.get(row.number) or event_id(row)
         first = where.setdefault(eid, (location, warehouse, row.number))
+        if first[2] != row.number and not row.get("sscc"):
+            plan.refuse(row, "status", f"the same stock as row {first[2]} (a blank status is "
+                                       "available): one row per place, SKU, lot and serial")
+            continue
         if first[0] != location:
             plan.refuse(row, "location", f"unit {row.get('sscc')} is at {first[0]} on row "
                                          f"{first[2]}: a unit is in one place")

@@ -107,6 +107,9 @@ def test_an_error_anywhere_writes_nothing_and_exits_2(fresh_db_url: str, tmp_pat
     with psycopg.connect(fresh_db_url) as conn:
         assert conn.execute("SELECT count(*) FROM skus").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM imports").fetchone() == (0,)
+    code, body = cli(fresh_db_url, "import", "skus", str(tmp_path / "missing.xlsx"), "--json")
+    assert (code, body["errors"]) == (2, [{"row": None, "column": None,
+                                           "reason": f"no file {tmp_path / 'missing.xlsx'}"}])
 
 
 def test_a_dry_run_reports_and_writes_nothing(fresh_db_url: str, tmp_path: Path) -> None:

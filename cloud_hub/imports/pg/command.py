@@ -43,7 +43,7 @@ def cmd_import(settings: HubSettings, args: argparse.Namespace) -> int:
     from cloud_hub.imports.pg.run import ImportFile, run_import
     from cloud_hub.ledger.pg.apply import ApplyService
     if not args.file.is_file():
-        raise ValueError(f"no file {args.file}")
+        return _answer(ImportReport(args.kind).refused(f"no file {args.file}"), args.json)
     request = ImportFile(args.kind, args.file, args.file.name,
                          args.user or f"cli:{getpass.getuser()}", args.dry_run, args.encoding,
                          args.max_mb * 1024 * 1024)
@@ -56,7 +56,11 @@ def cmd_import(settings: HubSettings, args: argparse.Namespace) -> int:
         if apply is not None:
             apply.close()
         pool.close()
-    if args.json:
+    return _answer(report, args.json)
+
+
+def _answer(report: ImportReport, as_json: bool) -> int:
+    if as_json:
         print(json.dumps(report.summary()))
     else:
         _print(report)
