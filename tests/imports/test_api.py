@@ -123,6 +123,13 @@ def test_roles_and_warehouse_scope(hub: Hub, tmp_path: Path) -> None:
         stock = c.get("/api/v1/stock", params={"warehouse": "WH1", "sku": "API-1"})
         assert stock.status_code == 200
         assert "API-Z1" in stock.text
+    assert upload(hub, "locations", locations).status_code == 200  # the admin may: WH1, WH2
+    with hub.client(manager) as c:
+        seen = c.get("/api/v1/imports", params={"limit": 1000}).json()
+    assert seen and all(set(r["warehouses"]) <= {"WH1"} for r in seen)  # never WH2's
+    assert {"opening_stock", "locations"} <= {r["kind"] for r in seen}
+    with hub.client() as c:
+        assert any("WH2" in r["warehouses"] for r in c.get("/api/v1/imports").json())
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))

@@ -112,9 +112,12 @@ def imports_done(pool: PoolDep,
                  access: Annotated[Access, guard(Permission.MANAGE_MASTER_DATA, IN_QUERY)],
                  limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)
                  ) -> list[dict[str, Any]]:
-    """Imports that wrote, newest first: who, when, the file's SHA-256, the kind, the counts."""
+    """Imports that wrote, newest first: who, when, the file's SHA-256, the kind, the counts;
+    those that touched a warehouse outside the caller's are not listed."""
+    scope = access.principal.scope
+    allowed = None if scope.everything else sorted(scope.warehouses)
     with pool.connection() as conn:
-        return list_imports(conn, access.warehouse, limit, offset)
+        return list_imports(conn, access.warehouse, allowed, limit, offset)
 
 
 @router.get("/imports/{kind}/template", response_class=Response,
