@@ -49,6 +49,8 @@ from cloud_hub.planning.api.deps import ALERTS
 from cloud_hub.planning.notify.alerts import MqttAlertPublisher
 from cloud_hub.planning.notify.runner import RulesRunner
 from cloud_hub.settings import HubSettings
+from cloud_hub.supply.api import purchase as supply_purchase
+from cloud_hub.supply.api import suppliers as supply_suppliers
 from cloud_hub.trace.api import recalls as trace_recalls
 from cloud_hub.trace.api import routes as trace_api
 from cloud_hub.web.api import pages as web_pages
@@ -85,6 +87,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     devices_api.router,  # /api/v1/devices, /api/v1/readings: small devices' data
     exports_api.router,  # /api/v1/exports: CSV and XLSX downloads
     webhooks_api.router,  # /api/v1/webhooks: subscriptions, the delivery log, replay
+    supply_suppliers.router,  # suppliers, their terms, planning parameters per SKU
+    supply_purchase.router,  # /api/v1/purchase-orders
     web_pages.router, web_data.router,  # web: /map, /dashboard, /login, assets; their data
     ops_api.router,  # /healthz, /metrics
     device_api.router,  # /api/v1/asyncapi.json: the MQTT device API

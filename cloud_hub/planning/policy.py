@@ -86,6 +86,9 @@ class PolicyInputs:
     method: OrderMethod = OrderMethod.EOQ
     max_cover_days: np.ndarray | float = 30.0
     seasonal_adjustment: bool = True
+    # A planner's own min (reorder point) and max (order-up-to level); NaN: computed.
+    min_level: np.ndarray | float = float("nan")
+    max_level: np.ndarray | float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,10 @@ def compute_policies(fc: Forecasts, p: PolicyInputs) -> Policies:
     max_level = rop + np.asarray(p.max_cover_days, dtype=float) * daily
     if p.method is OrderMethod.EOQ:
         max_level = rop + lot
+    own_min = np.broadcast_to(np.asarray(p.min_level, dtype=float), (n,))
+    own_max = np.broadcast_to(np.asarray(p.max_level, dtype=float), (n,))
+    rop = np.where(np.isnan(own_min), rop, own_min)
+    max_level = np.where(np.isnan(own_max), np.maximum(max_level, rop), own_max)
     return Policies(daily, ltd, sigma, factor, ss, rop, np.broadcast_to(lot, (n,)).copy(),
                     np.broadcast_to(max_level, (n,)).copy())
 
@@ -150,6 +157,7 @@ def compute_policies(fc: Forecasts, p: PolicyInputs) -> Policies:
 def order_quantities(pol: Policies, position: np.ndarray, p: PolicyInputs) -> np.ndarray:
     """What to order now for each row (0 where the position is above the reorder point)."""
     need = position <= pol.reorder_point
+    own_max = np.broadcast_to(np.isfinite(np.asarray(p.max_level, dtype=float)), position.shape)
     if p.method is OrderMethod.MIN_MAX:
         raw = pol.max_level - position
     else:
@@ -159,5 +167,6 @@ def order_quantities(pol: Policies, position: np.ndarray, p: PolicyInputs) -> np
         # size (no holding cost given) just the shortfall.
         raw = np.where(lot > 0, (np.floor((pol.reorder_point - position) / safe) + 1.0) * safe,
                        pol.reorder_point - position)
-    raw = np.where(need & (pol.demand_daily > 0), np.maximum(raw, 0.0), 0.0)
+    raw = np.where(own_max, pol.max_level - position, raw)  # a planner's max: order up to it
+    raw = np.where(need & ((pol.demand_daily > 0) | own_max), np.maximum(raw, 0.0), 0.0)
     return round_order_quantity(raw, p.pack_size, p.min_order)

@@ -168,6 +168,7 @@ def test_real_bodies_match_their_declared_schemas(hub: Hub) -> None:
         _work(go)
         _lots(go)
         _planning(go)
+        _supply(go)
         _web_and_ops(go)
         _webhooks(go)
         _devices(go)
@@ -375,6 +376,36 @@ def _planning(go: Tour) -> None:
     alert = go("GET", "/api/v1/planning/alerts")[0]
     go("POST", "/api/v1/planning/alerts/{alert_id}/acknowledge",
        path=f"/api/v1/planning/alerts/{alert['id']}/acknowledge")
+
+
+def _supply(go: Tour) -> None:
+    go("POST", "/api/v1/suppliers", 201, json={"code": "SUP-1", "name": "Supplier one"})
+    go("GET", "/api/v1/suppliers")
+    go("PUT", "/api/v1/suppliers/{supplier}", path="/api/v1/suppliers/SUP-1",
+       json={"name": "Supplier 1", "currency": "EUR"})
+    go("GET", "/api/v1/suppliers/{supplier}", path="/api/v1/suppliers/SUP-1")
+    terms = {"lead_time_days": 10, "moq": 12, "pack_multiple": 6, "price": "2.5",
+             "preferred": True}
+    go("PUT", "/api/v1/suppliers/{supplier}/skus/{sku}", path="/api/v1/suppliers/SUP-1/skus/SKU-1",
+       json=terms)
+    go("GET", "/api/v1/suppliers/{supplier}/skus/{sku}", path="/api/v1/suppliers/SUP-1/skus/SKU-1")
+    go("GET", "/api/v1/suppliers/{supplier}/skus", path="/api/v1/suppliers/SUP-1/skus")
+    go("GET", "/api/v1/skus/{sku}/suppliers", path="/api/v1/skus/SKU-1/suppliers")
+    params = f"/api/v1/planning/parameters/{WH}/SKU-1"
+    go("PUT", "/api/v1/planning/parameters/{warehouse}/{sku}", path=params,
+       json={"service_level": 0.98, "max_qty": 100})
+    assert go("GET", "/api/v1/planning/parameters/{warehouse}/{sku}", path=params)[
+        "lead_time_days"] == 10
+    made = go("POST", "/api/v1/purchase-orders/from-suggestions", 201, json={"warehouse": WH})
+    assert [p["supplier"] for p in made["purchase_orders"]] == ["SUP-1"], made
+    po = go("POST", "/api/v1/purchase-orders", 201, json={
+        "supplier": "SUP-1", "warehouse": WH, "lines": [{"sku": "SKU-1", "quantity": 6}]})
+    go("GET", "/api/v1/purchase-orders", params={"warehouse": WH})
+    go("GET", "/api/v1/purchase-orders/{po_id}", path=f"/api/v1/purchase-orders/{po['po_id']}")
+    go("POST", "/api/v1/purchase-orders/{po_id}/{action}",
+       path=f"/api/v1/purchase-orders/{po['po_id']}/send")
+    go("POST", "/api/v1/purchase-orders/{po_id}/receipts", 201,
+       path=f"/api/v1/purchase-orders/{po['po_id']}/receipts", json={"dock": "DOCK-1"})
 
 
 def _web_and_ops(go: Tour) -> None:

@@ -64,6 +64,12 @@ def _seed_warehouse(admin: httpx.Client, db_url: str, wh: str, tag: str) -> dict
         "lines": [{"line_id": "1", "sku": SKU, "quantity": 3}]}))
     ok(admin.post("/api/v1/orders", json={"order_id": f"O-{wh}", "warehouse": wh,
                                           "lines": [{"line_no": 1, "sku": SKU, "quantity": 1}]}))
+    # Suppliers are shared master data (one for both warehouses); a PO belongs to `wh`.
+    admin.post("/api/v1/suppliers", json={"code": f"SUP-{tag}"})
+    ok(admin.put(f"/api/v1/suppliers/SUP-{tag}/skus/{SKU}", json={"lead_time_days": 5}))
+    ok(admin.post("/api/v1/purchase-orders", json={
+        "po_id": f"PO-{wh}", "supplier": f"SUP-{tag}", "warehouse": wh,
+        "lines": [{"sku": SKU, "quantity": 2}]}))
     (count_id,) = ok(admin.post("/api/v1/counts", json={
         "warehouse": wh, "locations": [f"{wh}-BIN"]}))["task_ids"]
     step_id = ok(admin.get(f"/api/v1/tasks/{count_id}"))["steps"][0]["step_id"]
@@ -90,7 +96,8 @@ def _seed_warehouse(admin: httpx.Client, db_url: str, wh: str, tag: str) -> dict
             "suggestion_id": str(suggestion), "alert_id": str(alert), "warehouse": wh,
             "recall_id": recall, "customer_id": "C-SHARED",
             "gateway": f"gw-{tag}", "name": f"nobody-{tag}", "decision": "reject",
-            "scope": "sku", "key": SKU, "sku": SKU,
+            "scope": "sku", "key": SKU, "sku": SKU, "supplier": f"SUP-{tag}",
+            "po_id": f"PO-{wh}", "action": "send",
             "kind": "locations"}  # an import kind whose rows name warehouses (the rows below)
 
 

@@ -10,30 +10,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import psycopg
-from psycopg.rows import dict_row
 
 from cloud_hub.planning.classify import abc_classes, demand_cv, xyz_classes
 from cloud_hub.planning.forecast import ForecastConfig, Model, Pattern, forecast
-from cloud_hub.planning.pg import demand_daily, store
+from cloud_hub.planning.pg import demand_daily, inbound, store
 from cloud_hub.planning.pg.actions import ActionSinks, DispatchReport, dispatch
 from cloud_hub.planning.pg.fact_reads import facts_for
 from cloud_hub.planning.pg.history import demand_history
+from cloud_hub.planning.pg.settings import DEFAULTS, settings_for
 from cloud_hub.planning.policy import PolicyInputs, round_order_quantity
 from cloud_hub.planning.replenish import StockArrays, Suggestion, SuggestionKind, plan
 from cloud_hub.planning.rules import Action, Evaluation, Fact, Rule, evaluate
 
-__all__ = ["facts_for", "on_moves_applied", "run_planning", "run_rules", "suggest_for_action"]
-
-DEFAULTS: dict[str, float | str] = {
-    "supplier": "", "lead_time_days": 7.0, "lead_time_sd_days": 0.0, "service_level": 0.95,
-    "review_days": 0.0, "unit_cost": 0.0, "order_cost": 50.0, "holding_rate": 0.25,
-    "pack_size": 1.0, "min_order": 0.0,
-}
-
+__all__ = ["DEFAULTS", "facts_for", "on_moves_applied", "run_planning", "run_rules",
+           "settings_for", "suggest_for_action"]
 
 @dataclass(frozen=True)
 class PlanningRun:
@@ -43,34 +37,15 @@ class PlanningRun:
 
 def on_hand_by_series(conn: psycopg.Connection, warehouse: str | None = None
                       ) -> dict[tuple[str, str], tuple[float, float]]:
-    """(sku, warehouse) → (on hand in any status, available)."""
+    """(sku, warehouse) → (on hand in any status, available), outside transit locations."""
     rows = conn.execute(
         "SELECT sku, warehouse, sum(quantity)::float8, "
         "coalesce(sum(quantity) FILTER (WHERE status = 'available'), 0)::float8 FROM balances "
-        "WHERE (%s::text IS NULL OR warehouse = %s) GROUP BY 1, 2", (warehouse, warehouse))
+        "WHERE (%s::text IS NULL OR warehouse = %s) "
+        # stock in transit is counted as in transit (planning/pg/inbound.py), not on hand
+        "AND location NOT IN (SELECT code FROM locations WHERE kind = 'transit') "
+        "GROUP BY 1, 2", (warehouse, warehouse))
     return {(sku, wh): (total, avail) for sku, wh, total, avail in rows}
-
-
-def settings_for(conn: psycopg.Connection, keys: Sequence[tuple[str, str]]
-                 ) -> dict[str, np.ndarray]:
-    """Per-series settings arrays (planning_settings, SKU unit value, else DEFAULTS)."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute("SELECT s.*, k.unit_value FROM planning_settings s "
-                    "LEFT JOIN skus k ON k.sku = s.sku")
-        found = {(r["sku"], r["warehouse"]): r for r in cur.fetchall()}
-        cur.execute("SELECT sku, unit_value FROM skus WHERE unit_value IS NOT NULL")
-        values = {r["sku"]: float(r["unit_value"]) for r in cur.fetchall()}
-    out: dict[str, Any] = {}
-    for name, default in DEFAULTS.items():
-        col = []
-        for sku, wh in keys:
-            row = found.get((sku, wh))
-            value = row.get(name) if row else None
-            if name == "unit_cost" and value is None:
-                value = values.get(sku)
-            col.append(default if value is None else value)
-        out[name] = np.array(col, dtype=object if name == "supplier" else float)
-    return out
 
 
 def run_planning(conn: psycopg.Connection, today: date, now: datetime, *, days: int = 365,
@@ -94,9 +69,12 @@ def run_planning(conn: psycopg.Connection, today: date, now: datetime, *, days: 
         lead_time_days=s["lead_time_days"], lead_time_sd_days=s["lead_time_sd_days"],
         service_level=s["service_level"], review_days=s["review_days"],
         unit_cost=s["unit_cost"], order_cost=s["order_cost"], holding_rate=s["holding_rate"],
-        pack_size=s["pack_size"], min_order=s["min_order"])
+        pack_size=s["pack_size"], min_order=s["min_order"], min_level=s["min_qty"],
+        max_level=s["max_qty"])
     on_hand = np.array([stock.get(k, (0.0, 0.0))[1] for k in hist.keys])
-    result = plan(fc, inputs, StockArrays(on_hand), today, suppliers=list(s["supplier"]))
+    coming = StockArrays(on_hand, on_order=inbound.on_order(conn, hist.keys, warehouse),
+                         in_transit=inbound.in_transit(conn, hist.keys, warehouse))
+    result = plan(fc, inputs, coming, today, suppliers=list(s["supplier"]))
     abc = abc_classes(hist.quantities.sum(axis=0) * s["unit_cost"])
     xyz = xyz_classes(demand_cv(hist.quantities))
     pol = result.policies
@@ -116,7 +94,8 @@ def suggest_for_action(conn: psycopg.Connection, action: Action, now: datetime) 
     if sku is None or "max_level" not in fact.values:
         return "skipped: no computed policy for this SKU yet"
     s = settings_for(conn, [(sku, fact.warehouse)])
-    on_hand = float(fact.values["available"])
+    # what is on order or in transit counts, as in a planning run: nothing is asked twice
+    on_hand = float(fact.values["available"]) + inbound.on_order_one(conn, sku, fact.warehouse)
     raw = float(fact.values["max_level"]) - on_hand
     qty = float(round_order_quantity(np.array([raw]), s["pack_size"][0], s["min_order"][0])[0])
     if qty <= 0:

@@ -63,8 +63,11 @@ def save_suggestions(conn: psycopg.Connection, suggestions: Iterable[Suggestion]
     out = []
     sql = (f"INSERT INTO planning_suggestions ({_SUGGESTION_COLS}) VALUES "
            f"({', '.join(['%s'] * 17)}) "
-           "ON CONFLICT (warehouse, sku, kind) WHERE state IN ('proposed', 'edited') DO UPDATE "
-           "SET quantity = CASE WHEN planning_suggestions.state = 'edited' "
+           # one open purchase/transfer suggestion per SKU and warehouse, whoever made it
+           "ON CONFLICT (warehouse, sku, (kind = 'pick_face')) "
+           "WHERE state IN ('proposed', 'edited') DO UPDATE SET kind = EXCLUDED.kind, "
+           "to_location = EXCLUDED.to_location, unit_cost = EXCLUDED.unit_cost, "
+           "quantity = CASE WHEN planning_suggestions.state = 'edited' "
            "THEN planning_suggestions.quantity ELSE EXCLUDED.quantity END, "
            "suggested_quantity = EXCLUDED.suggested_quantity, source = EXCLUDED.source, "
            "reason = EXCLUDED.reason, days_of_supply = EXCLUDED.days_of_supply, "

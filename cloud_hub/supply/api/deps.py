@@ -1,0 +1,57 @@
+"""What supply's routes share: the orders the access guard looks up, supply's errors as
+problem+json statuses, quantities as JSON numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from fastapi import HTTPException
+
+from cloud_hub.auth.api.access import Resource, by_sql
+from cloud_hub.supply.purchase import PoRefused
+from cloud_hub.supply.terms import UnknownReference, UnknownSupply
+from cloud_hub.supply.transfer import TransferRefused
+from cloud_hub.work.pg.apply import LedgerRefused
+from cloud_hub.work.pg.receiving import ReceiptRefused
+
+PURCHASE_ORDER = Resource("purchase_order", "po_id", by_sql(
+    "SELECT warehouse FROM purchase_orders WHERE po_id = %s"))
+# A transfer belongs to both its warehouses; the guard checks the source (who ships it), the
+# routes that receive check the destination too (Access.admit).
+TRANSFER = Resource("transfer_order", "transfer_id", by_sql(
+    "SELECT from_warehouse FROM transfer_orders WHERE transfer_id = %s"))
+
+
+@contextmanager
+def supply_errors() -> Iterator[None]:
+    """UnknownSupply → 404 (422 where the unknown thing was named in the body), a refused
+    step → 409, a value the database's checks refuse → 422."""
+    try:
+        yield
+    except UnknownReference as exc:
+        raise HTTPException(422, str(exc)) from None
+    except UnknownSupply as exc:
+        raise HTTPException(404, str(exc)) from None
+    except (PoRefused, TransferRefused) as exc:
+        raise HTTPException(409, str(exc)) from None
+    except ReceiptRefused as exc:
+        raise HTTPException(409, exc.reason) from None
+    except LedgerRefused as exc:
+        raise HTTPException(409, f"the stock ledger refused this: {exc}") from None
+    except psycopg.errors.CheckViolation as exc:
+        raise HTTPException(422, f"value not accepted: {exc.diag.constraint_name}") from None
+
+
+def numbers(value: Any) -> Any:
+    """Decimals as JSON numbers (whole ones as integers)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: numbers(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [numbers(v) for v in value]
+    return value
