@@ -123,8 +123,10 @@ def decide(suggestion_id: int, decision: Literal["accept", "edit", "reject"], po
 def purchase_orders(pool: PoolDep, access: Reads,
                     format: Literal["json", "csv"] = "json") -> Response:
     with pool.connection() as conn:
+        # what became a purchase order (POST /api/v1/purchase-orders/from-suggestions) is
+        # ordered already: no draft of it any more
         accepted = store.list_suggestions(conn, warehouse=access.warehouse, state="accepted",
-                                          limit=10_000)
+                                          limit=10_000, unordered=True)
     drafts = build_drafts(accepted, _now().date())
     if format == "csv":
         return Response(drafts_to_csv(drafts), media_type="text/csv", headers={

@@ -85,12 +85,14 @@ def save_suggestions(conn: psycopg.Connection, suggestions: Iterable[Suggestion]
 
 
 def list_suggestions(conn: psycopg.Connection, *, warehouse: str | None = None,
-                     state: str | None = None, limit: int = 500, offset: int = 0
-                     ) -> list[Suggestion]:
+                     state: str | None = None, limit: int = 500, offset: int = 0,
+                     unordered: bool = False) -> list[Suggestion]:
+    """`unordered`: only those not yet turned into an order (supply's purchase orders)."""
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute("SELECT * FROM planning_suggestions WHERE (%s::text IS NULL OR warehouse = %s)"
-                    " AND (%s::text IS NULL OR state = %s) ORDER BY id LIMIT %s OFFSET %s",
-                    (warehouse, warehouse, state, state, limit, offset))
+                    " AND (%s::text IS NULL OR state = %s) AND (NOT %s OR ordered_as IS NULL) "
+                    "ORDER BY id LIMIT %s OFFSET %s",
+                    (warehouse, warehouse, state, state, unordered, limit, offset))
         return [_suggestion(r) for r in cur.fetchall()]
 
 
