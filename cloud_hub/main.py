@@ -51,6 +51,7 @@ from cloud_hub.planning.notify.runner import RulesRunner
 from cloud_hub.settings import HubSettings
 from cloud_hub.supply.api import purchase as supply_purchase
 from cloud_hub.supply.api import suppliers as supply_suppliers
+from cloud_hub.supply.api import transfers as supply_transfers
 from cloud_hub.trace.api import recalls as trace_recalls
 from cloud_hub.trace.api import routes as trace_api
 from cloud_hub.web.api import pages as web_pages
@@ -89,6 +90,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     webhooks_api.router,  # /api/v1/webhooks: subscriptions, the delivery log, replay
     supply_suppliers.router,  # suppliers, their terms, planning parameters per SKU
     supply_purchase.router,  # /api/v1/purchase-orders
+    supply_transfers.router,  # /api/v1/transfers: between warehouses, through transit
     web_pages.router, web_data.router,  # web: /map, /dashboard, /login, assets; their data
     ops_api.router,  # /healthz, /metrics
     device_api.router,  # /api/v1/asyncapi.json: the MQTT device API

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 LOCATION_KINDS = ("zone", "aisle", "rack", "bin", "dock_door", "portal", "staging", "area",
-                  "packing")
+                  "packing", "transit")  # transit: stock shipped to this warehouse, on its way
 
 
 @dataclass(frozen=True, slots=True)

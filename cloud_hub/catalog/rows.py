@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from cloud_hub.catalog.model import Location
 
 CodeStr = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-/ ]+$")]
-Kind = Literal["zone", "aisle", "rack", "bin", "dock_door", "portal", "staging", "area", "packing"]
+Kind = Literal["zone", "aisle", "rack", "bin", "dock_door", "portal", "staging", "area", "packing",
+               "transit"]  # transit: stock between warehouses (cloud_hub/supply/transfer.py)
 REQUIRED_COLUMNS = ("code", "warehouse", "kind")
 MAX_ROWS = 200_000
 

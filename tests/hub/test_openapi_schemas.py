@@ -406,6 +406,27 @@ def _supply(go: Tour) -> None:
        path=f"/api/v1/purchase-orders/{po['po_id']}/send")
     go("POST", "/api/v1/purchase-orders/{po_id}/receipts", 201,
        path=f"/api/v1/purchase-orders/{po['po_id']}/receipts", json={"dock": "DOCK-1"})
+    go("POST", "/api/v1/locations", 201, json={"code": "WX-BIN", "warehouse": "WX",
+                                              "kind": "bin"})
+    stock = go("GET", "/api/v1/stock", params={"warehouse": WH, "sku": "SKU-1"})[0]
+    transfer = go("POST", "/api/v1/transfers", 201, json={
+        "warehouse": WH, "to_warehouse": "WX", "lines": [
+            {"sku": "SKU-1", "lot": stock["lot"], "quantity": 1,
+             "from_location": stock["location"]}]})
+    tid = transfer["transfer_id"]
+    go("GET", "/api/v1/transfers", params={"warehouse": WH})
+    go("POST", "/api/v1/transfers/{transfer_id}/ship", path=f"/api/v1/transfers/{tid}/ship")
+    got = go("POST", "/api/v1/transfers/{incoming_id}/receive",
+             path=f"/api/v1/transfers/{tid}/receive", json={
+                 "key": str(uuid.uuid4()), "location": "WX-BIN", "close": True,
+                 "lines": [{"line_no": 1, "good": 1}]})
+    assert got["transfer"]["state"] == "received"
+    go("GET", "/api/v1/transfers/{transfer_id}", path=f"/api/v1/transfers/{tid}")
+    other = go("POST", "/api/v1/transfers", 201, json={
+        "warehouse": WH, "to_warehouse": "WX", "lines": [
+            {"sku": "SKU-1", "quantity": 1, "from_location": stock["location"]}]})
+    go("POST", "/api/v1/transfers/{transfer_id}/cancel",
+       path=f"/api/v1/transfers/{other['transfer_id']}/cancel")
 
 
 def _web_and_ops(go: Tour) -> None:

@@ -70,6 +70,16 @@ def _seed_warehouse(admin: httpx.Client, db_url: str, wh: str, tag: str) -> dict
     ok(admin.post("/api/v1/purchase-orders", json={
         "po_id": f"PO-{wh}", "supplier": f"SUP-{tag}", "warehouse": wh,
         "lines": [{"sku": SKU, "quantity": 2}]}))
+    # A transfer from `wh` and one to it, each with a warehouse of its own (neither A nor B
+    # ships or receives the other's).
+    ok(admin.post("/api/v1/locations", json=[{"code": f"{wh}X-BIN", "warehouse": f"{wh}X",
+                                               "kind": "bin"}]))
+    ok(admin.post("/api/v1/transfers", json={
+        "transfer_id": f"TO-{wh}", "warehouse": wh, "to_warehouse": f"{wh}X",
+        "lines": [{"sku": SKU, "quantity": 1, "from_location": f"{wh}-BIN"}]}))
+    ok(admin.post("/api/v1/transfers", json={
+        "transfer_id": f"TI-{wh}", "warehouse": f"{wh}X", "to_warehouse": wh,
+        "lines": [{"sku": SKU, "quantity": 1, "from_location": f"{wh}X-BIN"}]}))
     (count_id,) = ok(admin.post("/api/v1/counts", json={
         "warehouse": wh, "locations": [f"{wh}-BIN"]}))["task_ids"]
     step_id = ok(admin.get(f"/api/v1/tasks/{count_id}"))["steps"][0]["step_id"]
@@ -97,7 +107,8 @@ def _seed_warehouse(admin: httpx.Client, db_url: str, wh: str, tag: str) -> dict
             "recall_id": recall, "customer_id": "C-SHARED",
             "gateway": f"gw-{tag}", "name": f"nobody-{tag}", "decision": "reject",
             "scope": "sku", "key": SKU, "sku": SKU, "supplier": f"SUP-{tag}",
-            "po_id": f"PO-{wh}", "action": "send",
+            "po_id": f"PO-{wh}", "action": "send", "transfer_id": f"TO-{wh}",
+            "incoming_id": f"TI-{wh}",
             "kind": "locations"}  # an import kind whose rows name warehouses (the rows below)
 
 

@@ -20,10 +20,13 @@ from cloud_hub.work.pg.receiving import ReceiptRefused
 
 PURCHASE_ORDER = Resource("purchase_order", "po_id", by_sql(
     "SELECT warehouse FROM purchase_orders WHERE po_id = %s"))
-# A transfer belongs to both its warehouses; the guard checks the source (who ships it), the
-# routes that receive check the destination too (Access.admit).
+# A transfer belongs to both its warehouses: the source's people read, ship and cancel it
+# (TRANSFER), the destination's receive it (TRANSFER_IN).
 TRANSFER = Resource("transfer_order", "transfer_id", by_sql(
     "SELECT from_warehouse FROM transfer_orders WHERE transfer_id = %s"))
+# (its own path parameter name: a route is about one side of the transfer)
+TRANSFER_IN = Resource("incoming_transfer", "incoming_id", by_sql(
+    "SELECT to_warehouse FROM transfer_orders WHERE transfer_id = %s"))
 
 
 @contextmanager

@@ -6,8 +6,18 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Annotated
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from cloud_hub.supply.transfer import check_route
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
@@ -101,3 +111,40 @@ class PoReceiptIn(_In):
 class FromSuggestionsIn(_In):
     warehouse: Code | None = None
     expected_on: date | None = None
+
+
+class TransferLineIn(_In):
+    sku: Code
+    quantity: Qty
+    from_location: Code = Field(description="where it leaves the source warehouse")
+    lot: Annotated[str, StringConstraints(max_length=128)] = ""
+
+
+class TransferIn(_In):
+    transfer_id: Code | None = Field(None, description="default: a new id")
+    warehouse: Code = Field(description="the source warehouse, which ships")
+    to_warehouse: Code = Field(description="the destination, which receives")
+    lines: list[TransferLineIn] = Field(min_length=1, max_length=5000)
+
+    @model_validator(mode="after")
+    def _two_warehouses(self) -> TransferIn:
+        check_route(self.warehouse, self.to_warehouse)  # TransferRefused is a ValueError
+        return self
+
+
+class ScanIn(_In):
+    occurred_at: AwareDatetime | None = Field(None, description="default: now")
+    device_id: Code = "hub"
+
+
+class TransferArrivalIn(_In):
+    line_no: Annotated[int, Field(gt=0)]
+    good: Money = Decimal(0)
+    damaged: Money = Decimal(0)
+
+
+class TransferReceiveIn(ScanIn):
+    key: UUID = Field(description="idempotency key: the same key again books nothing twice")
+    location: Code = Field(description="where the goods are put down in the destination")
+    lines: list[TransferArrivalIn] = Field(default_factory=list, max_length=5000)
+    close: bool = Field(False, description="write off what is still in transit as short")

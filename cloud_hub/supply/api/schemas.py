@@ -109,3 +109,35 @@ class PoReceiptOut(Body):
     po_id: str
     receipt_id: str
     task_id: str = Field(description="the PDA's receive task")
+
+
+class TransferLineOut(Body):
+    line_no: int
+    sku: str
+    lot: str
+    quantity: Num
+    from_location: str
+    shipped: Num
+    in_transit: Num
+    received: Num = Field(description="good, into the destination's stock")
+    damaged: Num = Field(description="into the destination's stock with status damaged")
+    over: Num = Field(description="arrived beyond what was shipped")
+    short: Num = Field(description="written off when the transfer was closed")
+
+
+class TransferOut(Body):
+    transfer_id: str
+    from_warehouse: str
+    to_warehouse: str
+    state: Literal["draft", "shipped", "received", "cancelled"]
+    note: str
+    created_at: datetime
+    shipped_at: datetime | None
+    ended_at: datetime | None
+    transit_location: str = Field(description="the destination's transit location")
+    lines: list[TransferLineOut]
+
+
+class TransferBooked(Body):
+    transfer: TransferOut
+    move_ids: list[str] = Field(description="the ledger moves this step applied")
