@@ -415,6 +415,7 @@ def _supply(go: Tour) -> None:
              "from_location": stock["location"]}]})
     tid = transfer["transfer_id"]
     go("GET", "/api/v1/transfers", params={"warehouse": WH})
+    go("POST", "/api/v1/transfers/from-suggestions", 201, json={"warehouse": WH})
     go("POST", "/api/v1/transfers/{transfer_id}/ship", path=f"/api/v1/transfers/{tid}/ship")
     got = go("POST", "/api/v1/transfers/{incoming_id}/receive",
              path=f"/api/v1/transfers/{tid}/receive", json={

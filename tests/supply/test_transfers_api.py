@@ -140,3 +140,31 @@ def test_the_source_ships_and_the_destination_receives(hub2: Hub, wh: str) -> No
         ok(api.post(f"/api/v1/transfers/{t['transfer_id']}/receive", json={
             "key": str(uuid.uuid4()), "location": f"{wh2}-BIN-A",
             "lines": [{"line_no": 1, "good": 5}]}))
+
+
+def test_an_accepted_transfer_suggestion_becomes_a_transfer_and_is_not_suggested_again(
+        hub2: Hub, wh: str) -> None:
+    wh2 = f"{wh}-2"
+    with hub2.client() as api:
+        ok(api.post("/api/v1/moves", json={
+            "event_id": str(uuid.uuid4()), "occurred_at": "2026-12-01T08:00:00Z",
+            "warehouse": wh2, "source": {"kind": "pda", "device_id": "pda-1"},
+            "item": {"sku": "S1", "lot": "L2", "quantity": 6000},
+            "to_location": f"{wh2}-BIN-B", "reason": "receive"}))
+        ok(api.post("/api/v1/planning/run", json={"days": 60}))
+        s = open_suggestion(api, wh)
+        assert s is not None and (s["kind"], s["source"]) == ("transfer", wh2), s
+        ok(api.post(f"/api/v1/planning/suggestions/{s['id']}/accept"))
+        made = ok(api.post("/api/v1/transfers/from-suggestions", json={"warehouse": wh}), 201)
+        (t,) = made["transfers"]
+        assert (t["from_warehouse"], t["to_warehouse"], t["state"]) == (wh2, wh, "draft")
+        assert sum(ln["quantity"] for ln in t["lines"]) == s["quantity"]
+        assert {ln["from_location"] for ln in t["lines"]} == {f"{wh2}-BIN-B"}
+        # Drafted, then shipped: neither time does the next run suggest it again.
+        ok(api.post("/api/v1/planning/run", json={"days": 60}))
+        assert open_suggestion(api, wh) is None
+        ok(api.post(f"/api/v1/transfers/{t['transfer_id']}/ship"))
+        ok(api.post("/api/v1/planning/run", json={"days": 60}))
+        assert open_suggestion(api, wh) is None
+        assert ok(api.post("/api/v1/transfers/from-suggestions", json={"warehouse": wh}),
+                  201)["transfers"] == []

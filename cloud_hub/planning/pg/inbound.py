@@ -2,8 +2,9 @@
 lines not yet received) and in transit (transfers shipped to it, not yet received).
 
 Rule kept here: a PO line is on order from the moment it is drafted until its PO is closed or
-cancelled, less what its receipts took in; a transfer is in transit while its stock lies in the
-destination's transit location (kind 'transit'). Both count in the inventory position, so the
+cancelled, less what its receipts took in; a drafted transfer is on order for its destination
+until it ships, then in transit while its stock lies in the destination's transit location
+(kind 'transit'). Both count in the inventory position, so the
 next planning run does not suggest the same goods again.
 """
 
@@ -24,6 +25,11 @@ SELECT po.warehouse, l.sku,
   FROM purchase_orders po JOIN purchase_order_lines l ON l.po_id = po.po_id
  WHERE po.state IN ('draft', 'sent', 'confirmed')
    AND (%(wh)s::text IS NULL OR po.warehouse = %(wh)s)
+ GROUP BY 1, 2
+ UNION ALL
+SELECT t.to_warehouse, l.sku, sum(l.quantity)::float8
+  FROM transfer_orders t JOIN transfer_order_lines l ON l.transfer_id = t.transfer_id
+ WHERE t.state = 'draft' AND (%(wh)s::text IS NULL OR t.to_warehouse = %(wh)s)
  GROUP BY 1, 2"""
 _IN_TRANSIT = """
 SELECT b.warehouse, b.sku, sum(b.quantity)::float8
@@ -34,13 +40,15 @@ SELECT b.warehouse, b.sku, sum(b.quantity)::float8
 
 def _by_key(conn: psycopg.Connection, sql: str, keys: Sequence[tuple[str, str]],
             warehouse: str | None) -> np.ndarray:
-    found = {(sku, wh): qty for wh, sku, qty in conn.execute(sql, {"wh": warehouse})}
+    found: dict[tuple[str, str], float] = {}
+    for wh, sku, qty in conn.execute(sql, {"wh": warehouse}):
+        found[(sku, wh)] = found.get((sku, wh), 0.0) + qty
     return np.array([found.get(k, 0.0) for k in keys], dtype=float)
 
 
 def on_order(conn: psycopg.Connection, keys: Sequence[tuple[str, str]],
              warehouse: str | None = None) -> np.ndarray:
-    """Open PO quantity per (sku, warehouse) key."""
+    """Open PO quantity and drafted transfers per (sku, warehouse) key."""
     return _by_key(conn, _ON_ORDER, keys, warehouse)
 
 

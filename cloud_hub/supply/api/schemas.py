@@ -141,3 +141,8 @@ class TransferOut(Body):
 class TransferBooked(Body):
     transfer: TransferOut
     move_ids: list[str] = Field(description="the ledger moves this step applied")
+
+
+class TransfersMade(Body):
+    transfers: list[TransferOut]
+    skipped: list[SkippedSuggestion] = Field(description="accepted suggestions left unordered")

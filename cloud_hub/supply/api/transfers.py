@@ -13,13 +13,25 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
-from cloud_hub.auth.api.access import IN_BODY, IN_QUERY, Access, guard, looked_up
+from cloud_hub.auth.api.access import (
+    IN_BODY,
+    IN_BODY_OPTIONAL,
+    IN_QUERY,
+    Access,
+    guard,
+    looked_up,
+)
 from cloud_hub.auth.roles import Permission
 from cloud_hub.http.deps import PoolDep
 from cloud_hub.ledger.api.deps import ApplyDep
 from cloud_hub.supply.api.deps import TRANSFER, TRANSFER_IN, numbers, supply_errors
-from cloud_hub.supply.api.models import ScanIn, TransferIn, TransferReceiveIn
-from cloud_hub.supply.api.schemas import TransferBooked, TransferOut
+from cloud_hub.supply.api.models import (
+    FromSuggestionsIn,
+    ScanIn,
+    TransferIn,
+    TransferReceiveIn,
+)
+from cloud_hub.supply.api.schemas import TransferBooked, TransferOut, TransfersMade
 from cloud_hub.supply.pg import transfers as store
 from cloud_hub.supply.transfer import Arrival
 
@@ -41,6 +53,20 @@ def create(body: TransferIn, pool: PoolDep,
             conn, transfer_id=body.transfer_id, from_warehouse=body.warehouse,
             to_warehouse=body.to_warehouse, lines=lines, user=who.name)
         return numbers(store.load_transfer(conn, transfer_id))  # type: ignore[no-any-return]
+
+
+@router.post("/from-suggestions", status_code=201, response_model=TransfersMade)
+def from_suggestions(pool: PoolDep,
+                     who: Annotated[Access, guard(Permission.PLAN, IN_BODY_OPTIONAL)],
+                     body: Annotated[FromSuggestionsIn | None, Body()] = None
+                     ) -> dict[str, Any]:
+    """Every accepted transfer suggestion for the warehouse (the receiving one) not ordered yet
+    becomes a line of a draft transfer, one per donor warehouse."""
+    with supply_errors(), pool.connection() as conn:
+        who.admit(store.donors_of_accepted(conn, who.warehouse))  # they ship: plan there too
+        made, skipped = store.from_suggestions(conn, who.warehouse, who.name)
+        return numbers({"transfers": [store.load_transfer(conn, t)  # type: ignore[no-any-return]
+                                      for t in made], "skipped": skipped})
 
 
 @router.get("", response_model=list[TransferOut])

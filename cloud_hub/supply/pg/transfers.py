@@ -253,3 +253,55 @@ def cancel(conn: psycopg.Connection, transfer_id: str, now: datetime) -> None:
         conn.execute("UPDATE transfer_orders SET state = 'cancelled', ended_at = %s "
                      "WHERE transfer_id = %s", (now, transfer_id))
 
+
+
+_DONOR_STOCK = """
+SELECT b.location, b.lot, b.quantity FROM balances b JOIN locations l ON l.code = b.location
+ WHERE b.warehouse = %s AND b.sku = %s AND b.status = 'available' AND b.quantity > 0
+   AND l.kind <> 'transit' ORDER BY b.quantity DESC, b.location, b.lot"""
+
+
+def from_suggestions(conn: psycopg.Connection, warehouse: str | None, user: str | None
+                     ) -> tuple[list[str], list[dict[str, Any]]]:
+    """Accepted transfer suggestions not ordered yet → one draft transfer per donor and
+    receiving warehouse, its lines taken from the donor's largest available balances. A
+    suggestion the donor can no longer cover stays accepted and is reported."""
+    with conn.transaction():
+        rows = conn.execute(
+            "SELECT id, warehouse, sku, quantity, source FROM planning_suggestions "
+            "WHERE state = 'accepted' AND kind = 'transfer' AND ordered_as IS NULL "
+            "AND (%s::text IS NULL OR warehouse = %s) ORDER BY id FOR UPDATE",
+            (warehouse, warehouse)).fetchall()
+        groups: dict[tuple[str, str], list[NewTransferLine]] = {}
+        skipped = []
+        for sid, wh, sku, qty, donor in rows:
+            lines, left = [], Decimal(qty)
+            for location, lot, have in conn.execute(_DONOR_STOCK, (donor, sku)).fetchall():
+                take = min(left, have)
+                lines.append(NewTransferLine(sku, take, location, lot, sid))
+                left -= take
+                if left <= 0:
+                    break
+            if left > 0:
+                skipped.append({"suggestion_id": str(sid), "sku": sku, "reason":
+                                f"warehouse {donor!r} holds {Decimal(qty) - left} available, "
+                                f"not {qty}"})
+                continue
+            groups.setdefault((donor, wh), []).extend(lines)
+        made = []
+        for (donor, wh), lines in sorted(groups.items()):
+            tid = create_transfer(conn, transfer_id=None, from_warehouse=donor,
+                                  to_warehouse=wh, lines=lines, user=user)
+            conn.execute("UPDATE planning_suggestions SET ordered_as = %s WHERE id = ANY(%s)",
+                         (tid, sorted({ln.suggestion_id for ln in lines
+                                      if ln.suggestion_id is not None})))
+            made.append(tid)
+    return made, skipped
+
+
+def donors_of_accepted(conn: psycopg.Connection, warehouse: str | None) -> set[str]:
+    """The warehouses that would ship the accepted, unordered transfer suggestions."""
+    return {r[0] for r in conn.execute(
+        "SELECT DISTINCT source FROM planning_suggestions WHERE state = 'accepted' AND "
+        "kind = 'transfer' AND ordered_as IS NULL AND (%s::text IS NULL OR warehouse = %s)",
+        (warehouse, warehouse))}
