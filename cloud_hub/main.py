@@ -3,8 +3,9 @@ is the one place that wires.
 
 Rule kept here: nothing is built on first use and no feature reaches for another's objects.
 The lifespan builds the pools, the ledger's apply service, the live hub, metrics, the alert
-publisher, the rules runner, MQTT ingest, the work service and the sign-in gate — in that
-order — provides each through its Slot (cloud_hub.http.services), and stops them newest first.
+publisher, the rules runner, MQTT ingest, the planning scheduler, the work service and the
+sign-in gate — in that order — provides each through its Slot (cloud_hub.http.services), and
+stops them newest first.
 """
 
 from __future__ import annotations
@@ -50,8 +51,11 @@ from cloud_hub.planning.notify.alerts import MqttAlertPublisher
 from cloud_hub.planning.notify.runner import RulesRunner
 from cloud_hub.settings import HubSettings
 from cloud_hub.supply.api import purchase as supply_purchase
+from cloud_hub.supply.api import schedules as supply_schedules
 from cloud_hub.supply.api import suppliers as supply_suppliers
 from cloud_hub.supply.api import transfers as supply_transfers
+from cloud_hub.supply.api.deps import SCHEDULER
+from cloud_hub.supply.pg.schedules import PlanningScheduler
 from cloud_hub.trace.api import recalls as trace_recalls
 from cloud_hub.trace.api import routes as trace_api
 from cloud_hub.web.api import pages as web_pages
@@ -91,6 +95,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     supply_suppliers.router,  # suppliers, their terms, planning parameters per SKU
     supply_purchase.router,  # /api/v1/purchase-orders
     supply_transfers.router,  # /api/v1/transfers: between warehouses, through transit
+    supply_schedules.router,  # /api/v1/planning/schedules: planning per warehouse, on time
     web_pages.router, web_data.router,  # web: /map, /dashboard, /login, assets; their data
     ops_api.router,  # /healthz, /metrics
     device_api.router,  # /api/v1/asyncapi.json: the MQTT device API
@@ -168,6 +173,10 @@ async def start(settings: HubSettings, services: Services, running: AsyncExitSta
         apply.listeners.append(webhooks.moves_applied)
         webhooks.start()
         on_stop(webhooks.stop)
+    # Planning runs per warehouse on the schedules planners set (none: the thread only looks).
+    scheduler = PlanningScheduler(background)
+    scheduler.start()
+    on_stop(scheduler.stop)
     # Work applies its moves through the same entry point, in its own transactions.
     work = WorkService(pool, apply)
     services.provide(POOL, pool)
@@ -177,6 +186,7 @@ async def start(settings: HubSettings, services: Services, running: AsyncExitSta
     services.provide(ops_api.INGEST, ingest)
     services.provide(ALERTS, alerts)
     services.provide(WORK, work)
+    services.provide(SCHEDULER, scheduler)
     services.provide(auth_api.HASH_GATE,
                      HashGate(settings.login_hash_slots, settings.login_hash_queue))
 

@@ -415,6 +415,10 @@ def _supply(go: Tour) -> None:
              "from_location": stock["location"]}]})
     tid = transfer["transfer_id"]
     go("GET", "/api/v1/transfers", params={"warehouse": WH})
+    go("PUT", "/api/v1/planning/schedules/{warehouse}", path=f"/api/v1/planning/schedules/{WH}",
+       json={"every_minutes": 1440, "first_run_at": "2099-01-01T00:00:00Z"})
+    go("GET", "/api/v1/planning/schedules/{warehouse}", path=f"/api/v1/planning/schedules/{WH}")
+    go("GET", "/api/v1/planning/schedules", params={"warehouse": WH})
     go("POST", "/api/v1/transfers/from-suggestions", 201, json={"warehouse": WH})
     go("POST", "/api/v1/transfers/{transfer_id}/ship", path=f"/api/v1/transfers/{tid}/ship")
     got = go("POST", "/api/v1/transfers/{incoming_id}/receive",

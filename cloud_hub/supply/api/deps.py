@@ -6,17 +6,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import psycopg
-from fastapi import HTTPException
+from fastapi import Depends, HTTPException
 
 from cloud_hub.auth.api.access import Resource, by_sql
+from cloud_hub.http.services import Slot
+from cloud_hub.supply.pg.schedules import PlanningScheduler
 from cloud_hub.supply.purchase import PoRefused
 from cloud_hub.supply.terms import UnknownReference, UnknownSupply
 from cloud_hub.supply.transfer import TransferRefused
 from cloud_hub.work.pg.apply import LedgerRefused
 from cloud_hub.work.pg.receiving import ReceiptRefused
+
+# The hub's planning scheduler (cloud_hub.main builds it): a changed schedule wakes it.
+SCHEDULER: Slot[PlanningScheduler] = Slot("planning scheduler")
+SchedulerDep = Annotated[PlanningScheduler, Depends(SCHEDULER.dependency)]
 
 PURCHASE_ORDER = Resource("purchase_order", "po_id", by_sql(
     "SELECT warehouse FROM purchase_orders WHERE po_id = %s"))

@@ -148,3 +148,10 @@ class TransferReceiveIn(ScanIn):
     location: Code = Field(description="where the goods are put down in the destination")
     lines: list[TransferArrivalIn] = Field(default_factory=list, max_length=5000)
     close: bool = Field(False, description="write off what is still in transit as short")
+
+
+class ScheduleIn(_In):
+    every_minutes: Annotated[int, Field(ge=5, le=10080, description="how often planning runs")]
+    days: Annotated[int, Field(ge=7, le=1095, description="days of demand history")] = 365
+    enabled: bool = True
+    first_run_at: AwareDatetime | None = Field(None, description="default: now")

@@ -146,3 +146,19 @@ class TransferBooked(Body):
 class TransfersMade(Body):
     transfers: list[TransferOut]
     skipped: list[SkippedSuggestion] = Field(description="accepted suggestions left unordered")
+
+
+class ScheduleOut(Body):
+    """A warehouse's planning schedule: when planning last ran, how it went, and when it runs
+    next."""
+
+    warehouse: str
+    every_minutes: int
+    days: int
+    enabled: bool
+    next_run_at: datetime
+    last_run_at: datetime | None
+    last_seconds: float | None
+    last_series: int | None
+    last_suggestions: int | None
+    last_error: str | None
