@@ -54,44 +54,69 @@ def new_po_id() -> str:
     return f"PO-{uuid.uuid4().hex[:10].upper()}"
 
 
+@dataclass(frozen=True, slots=True)
+class NewPo:
+    po_id: str
+    supplier: str
+    warehouse: str
+    lines: Sequence[NewLine]
+    expected_on: date | None = None
+
+
 def create_po(conn: psycopg.Connection, *, po_id: str, supplier: str, warehouse: str,
               lines: Sequence[NewLine], expected_on: date | None, user: str | None) -> str:
-    """A draft PO; prices default to the supplier's term. UnknownSupply for a supplier,
+    """A draft PO; prices default to the supplier's term. UnknownReference for a supplier,
     warehouse or SKU that does not exist, PoRefused for a PO id in use or no lines."""
-    if not lines:
+    create_pos(conn, [NewPo(po_id, supplier, warehouse, lines, expected_on)], user)
+    return po_id
+
+
+def create_pos(conn: psycopg.Connection, pos: Sequence[NewPo], user: str | None) -> None:
+    """Draft POs in one transaction and a few statements, whatever their number: every
+    supplier, warehouse and SKU is checked first, and nothing is written if one is unknown."""
+    if any(not po.lines for po in pos):
         raise PoRefused("a purchase order needs at least one line")
     with conn.transaction():
-        row = conn.execute("SELECT currency, active FROM suppliers WHERE code = %s",
-                           (supplier,)).fetchone()
-        if row is None:
-            raise UnknownReference(f"no supplier {supplier!r}: create it first "
-                                "(POST /api/v1/suppliers)")
-        if not row[1]:
-            raise PoRefused(f"supplier {supplier!r} is inactive")
-        if conn.execute("SELECT 1 FROM warehouses WHERE code = %s", (warehouse,)).fetchone() \
-                is None:
-            raise UnknownReference(f"no warehouse {warehouse!r}")
-        skus = sorted({ln.sku for ln in lines})
+        suppliers = {code: (currency, active) for code, currency, active in conn.execute(
+            "SELECT code, currency, active FROM suppliers WHERE code = ANY(%s)",
+            (sorted({po.supplier for po in pos}),))}
+        for po in pos:
+            if po.supplier not in suppliers:
+                raise UnknownReference(f"no supplier {po.supplier!r}: create it first "
+                                       "(POST /api/v1/suppliers)")
+            if not suppliers[po.supplier][1]:
+                raise PoRefused(f"supplier {po.supplier!r} is inactive")
+        whs = sorted({po.warehouse for po in pos})
+        known_wh = {r[0] for r in conn.execute("SELECT code FROM warehouses WHERE code = ANY(%s)",
+                                               (whs,))}
+        if missing := [w for w in whs if w not in known_wh]:
+            raise UnknownReference(f"no warehouse {', '.join(missing)}")
+        skus = sorted({ln.sku for po in pos for ln in po.lines})
         known = {r[0] for r in conn.execute("SELECT sku FROM skus WHERE sku = ANY(%s)", (skus,))}
         if missing := [s for s in skus if s not in known]:
             raise UnknownReference(f"unknown SKU(s): {', '.join(missing)}")
-        prices: dict[str, Decimal | None] = dict(conn.execute(
-            "SELECT sku, price FROM supplier_skus WHERE supplier = %s "
-            "AND sku = ANY(%s)", (supplier, skus)).fetchall())
-        inserted = conn.execute(
-            "INSERT INTO purchase_orders (po_id, supplier, warehouse, currency, expected_on, "
-            "created_by) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (po_id) DO NOTHING",
-            (po_id, supplier, warehouse, row[0], expected_on, user))
-        if inserted.rowcount != 1:
-            raise PoRefused(f"purchase order {po_id} exists already")
-        conn.cursor().executemany(
-            "INSERT INTO purchase_order_lines (po_id, line_no, sku, quantity, ordered, "
-            "unit_price, expected_on, suggestion_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            [(po_id, n, ln.sku, ln.quantity, ln.quantity,
-              ln.unit_price if ln.unit_price is not None else (prices.get(ln.sku) or 0),
-              ln.expected_on or expected_on, ln.suggestion_id)
-             for n, ln in enumerate(lines, start=1)])
-    return po_id
+        prices: dict[tuple[str, str], Decimal | None] = {
+            (sup, sku): price for sup, sku, price in conn.execute(
+                "SELECT supplier, sku, price FROM supplier_skus WHERE supplier = ANY(%s) "
+                "AND sku = ANY(%s)", (sorted(suppliers), skus))}
+        ids = [po.po_id for po in pos]
+        if taken := [r[0] for r in conn.execute(
+                "SELECT po_id FROM purchase_orders WHERE po_id = ANY(%s)", (ids,))]:
+            raise PoRefused(f"purchase order {', '.join(taken)} exists already")
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO purchase_orders (po_id, supplier, warehouse, currency, "
+                "expected_on, created_by) VALUES (%s, %s, %s, %s, %s, %s)",
+                [(po.po_id, po.supplier, po.warehouse, suppliers[po.supplier][0],
+                  po.expected_on, user) for po in pos])
+            cur.executemany(
+                "INSERT INTO purchase_order_lines (po_id, line_no, sku, quantity, ordered, "
+                "unit_price, expected_on, suggestion_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                [(po.po_id, n, ln.sku, ln.quantity, ln.quantity,
+                  ln.unit_price if ln.unit_price is not None
+                  else (prices.get((po.supplier, ln.sku)) or 0),
+                  ln.expected_on or po.expected_on, ln.suggestion_id)
+                 for po in pos for n, ln in enumerate(po.lines, start=1)])
 
 
 def _lines(conn: psycopg.Connection, po_id: str) -> list[PoLine]:
@@ -226,11 +251,12 @@ def from_suggestions(conn: psycopg.Connection, warehouse: str | None, user: str 
                 skipped.append({"suggestion_id": str(sid), "sku": sku, "reason": why})
                 continue
             groups[(source, wh)].append(NewLine(sku, qty, suggestion_id=sid))
-        made = []
-        for (supplier, wh), lines in sorted(groups.items()):
-            po_id = create_po(conn, po_id=new_po_id(), supplier=supplier, warehouse=wh,
-                              lines=lines, expected_on=expected_on, user=user)
-            conn.execute("UPDATE planning_suggestions SET ordered_as = %s WHERE id = ANY(%s)",
-                         (po_id, [ln.suggestion_id for ln in lines]))
-            made.append(po_id)
+        pos = [NewPo(new_po_id(), supplier, wh, lines, expected_on)
+               for (supplier, wh), lines in sorted(groups.items())]
+        create_pos(conn, pos, user)
+        conn.execute("UPDATE planning_suggestions s SET ordered_as = o.po_id FROM unnest("
+                     "%s::bigint[], %s::text[]) AS o(id, po_id) WHERE s.id = o.id",
+                     ([ln.suggestion_id for po in pos for ln in po.lines],
+                      [po.po_id for po in pos for _ in po.lines]))
+        made = [po.po_id for po in pos]
     return Converted(made, skipped)
