@@ -108,33 +108,37 @@ def match_arrival(receipt: ExpectedReceipt, so_far: ReceivedSoFar,
                     qty = arrival.quantity if arrival.quantity is not None else unit.quantity
                     return _against_line(receipt, line, so_far, qty, arrival.unit_key)
     if arrival.sku is not None:
+        # A line that names no lot (a purchase order's) takes whatever lot arrives.
+        def same_lot(line: ReceiptLine) -> bool:
+            return arrival.lot is None or not line.lot or arrival.lot == line.lot
         for line in receipt.lines:
-            same_lot = arrival.lot is None or arrival.lot == line.lot
-            if line.sku == arrival.sku and same_lot and not line.units:
+            if line.sku == arrival.sku and same_lot(line) and not line.units:
                 return _against_line(receipt, line, so_far, arrival.quantity or ZERO,
-                                     arrival.unit_key)
+                                     arrival.unit_key, arrival.lot)
         for line in receipt.lines:  # a SKU on the ASN but not this lot, or announced on pallets
-            if line.sku == arrival.sku and (arrival.lot is None or arrival.lot == line.lot):
+            if line.sku == arrival.sku and same_lot(line):
                 return _against_line(receipt, line, so_far, arrival.quantity or ZERO,
-                                     arrival.unit_key)
+                                     arrival.unit_key, arrival.lot)
     return ArrivalMatch(MatchKind.UNEXPECTED, None, arrival.sku, arrival.lot or "",
                         arrival.quantity or ZERO, arrival.unit_key,
                         f"not on receipt {receipt.receipt_id}")
 
 
 def _against_line(receipt: ExpectedReceipt, line: ReceiptLine, so_far: ReceivedSoFar,
-                  qty: Decimal, unit_key: str | None) -> ArrivalMatch:
+                  qty: Decimal, unit_key: str | None, lot: str | None = None) -> ArrivalMatch:
     after = so_far.line_qty(line.line_id) + qty
     limit = line.quantity * (1 + receipt.over_tolerance_pct / 100)
     if after > limit:
-        return ArrivalMatch(MatchKind.OVER_LIMIT, line.line_id, line.sku, line.lot, qty, unit_key,
+        return ArrivalMatch(MatchKind.OVER_LIMIT, line.line_id, line.sku, line.lot or lot or "",
+                            qty, unit_key,
                             f"line {line.line_id}: {after} of {line.quantity} would be received, "
                             f"more than the {receipt.over_tolerance_pct}% over the receipt "
                             f"{receipt.receipt_id} allows")
     kind = MatchKind.OVER if after > line.quantity else MatchKind.MATCHED
     message = (f"line {line.line_id}: {after} of {line.quantity} received"
                + (" (over)" if kind is MatchKind.OVER else ""))
-    return ArrivalMatch(kind, line.line_id, line.sku, line.lot, qty, unit_key, message)
+    return ArrivalMatch(kind, line.line_id, line.sku, line.lot or lot or "", qty, unit_key,
+                        message)
 
 
 class DiscrepancyKind(StrEnum):

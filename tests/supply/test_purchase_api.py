@@ -141,3 +141,36 @@ def test_accepted_suggestions_without_a_supplier_are_reported_not_lost(hub: Hub,
         assert made["purchase_orders"] == []
         assert made["skipped"] == [{"suggestion_id": s["id"], "sku": "S1", "reason":
                                     "no supplier: set the SKU's preferred supplier"}]
+
+
+def test_the_pda_receives_against_a_po_within_the_receipt_tolerance(hub: Hub, wh: str) -> None:
+    from cloud_hub.auth.pg.store import create_user
+    from cloud_hub.db.database import connect
+
+    with connect(hub.settings.database_url) as conn:
+        create_user(conn, "pat", "picker-password", ["picker"], [wh])
+    with hub.client() as api:
+        ok(api.post("/api/v1/suppliers", json={"code": "ACME"}), 201)
+        ok(api.post("/api/v1/purchase-orders", json={
+            "po_id": "PO-PDA", "supplier": "ACME", "warehouse": wh,
+            "lines": [{"sku": "S1", "quantity": 100}]}), 201)
+        ok(api.post("/api/v1/purchase-orders/PO-PDA/send"))
+        task_id = ok(api.post("/api/v1/purchase-orders/PO-PDA/receipts",
+                              json={"dock": f"{wh}-DOCK"}), 201)["task_id"]
+
+    def scan(qty: int) -> dict[str, Any]:
+        return ok(pda.post(f"/api/v1/tasks/{task_id}/steps/1/confirm", json={  # type: ignore[no-any-return]
+            "idempotency_key": str(uuid.uuid4()), "task_id": task_id, "step_id": "1",
+            "occurred_at": datetime.now(UTC).isoformat(), "device_id": "pda-3",
+            "scanned_sku": "S1", "lot": "LOT-9", "quantity": qty}))
+
+    with hub.client(hub.login("pat", "picker-password")) as pda:
+        assert scan(60)["status"] == "accepted"
+        # 120 of 100 would pass the receipt's 10 %: a picker may not, a supervisor must accept
+        assert scan(60)["code"] == "quantity_over"
+    with hub.client() as api:
+        po = _po(api, "PO-PDA")
+        assert po["state"] == "partly_received" and po["lines"][0]["received"] == 60
+        at_dock = ok(api.get("/api/v1/stock", params={"warehouse": wh, "sku": "S1",
+                                                      "location": f"{wh}-DOCK"}))
+        assert [(r["lot"], r["quantity"]) for r in at_dock] == [("LOT-9", 60)]

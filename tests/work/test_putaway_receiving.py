@@ -123,6 +123,13 @@ def test_match_arrival(so_far, arrival, kind, line) -> None:
     assert (got.kind, got.line_id) == (kind, line)
 
 
+def test_a_line_without_a_lot_takes_the_lot_that_arrives() -> None:
+    """A purchase order names no lot: what the supplier delivers is matched, lot kept."""
+    po = ExpectedReceipt("PO-1-R1", "WH", "DOCK-1", (ReceiptLine("1", "SKU-3", D(10)),))
+    got = match_arrival(po, ReceivedSoFar({}), Arrival(sku="SKU-3", lot="L42", quantity=D(4)))
+    assert (got.kind, got.line_id, got.lot) == (MatchKind.MATCHED, "1", "L42")
+
+
 def test_reconcile_flags_over_under_and_unexpected() -> None:
     extra = match_arrival(RECEIPT, ReceivedSoFar({}), Arrival(unit_key="sscc:999",
                                                               sku="X", quantity=D(3)))
