@@ -3,9 +3,9 @@ cancelled; what each step allows.
 
 Rule kept here: the stored state is what people decided (draft, sent, confirmed, closed,
 cancelled); "partly received" and "received" follow from the quantities received, so they can
-never disagree with the receipts. Only a draft's lines are edited freely; a supplier's
-confirmation may change quantities and dates; goods are received only on a sent or confirmed
-PO; a PO that received anything is closed, not cancelled.
+never disagree with the receipts. A supplier's confirmation may change quantities and dates
+(never below what arrived); goods are received only on a sent or confirmed PO; a PO that
+received anything is closed, not cancelled.
 """
 
 from __future__ import annotations

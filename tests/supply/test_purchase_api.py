@@ -174,3 +174,21 @@ def test_the_pda_receives_against_a_po_within_the_receipt_tolerance(hub: Hub, wh
         at_dock = ok(api.get("/api/v1/stock", params={"warehouse": wh, "sku": "S1",
                                                       "location": f"{wh}-DOCK"}))
         assert [(r["lot"], r["quantity"]) for r in at_dock] == [("LOT-9", 60)]
+
+
+def test_a_po_placed_by_hand_withdraws_the_open_suggestion(hub: Hub, wh: str) -> None:
+    """Nothing can be ordered twice: the suggestion a hand-made PO covers is withdrawn by the
+    next run instead of waiting to be accepted."""
+    with hub.client() as api:
+        ok(api.post("/api/v1/suppliers", json={"code": "ACME"}), 201)
+        ok(api.post("/api/v1/planning/run", json={"days": 60}))
+        s = open_suggestion(api, wh)
+        assert s is not None
+        ok(api.post("/api/v1/purchase-orders", json={
+            "supplier": "ACME", "warehouse": wh,
+            "lines": [{"sku": "S1", "quantity": s["quantity"]}]}), 201)
+        ok(api.post("/api/v1/planning/run", json={"days": 60}))
+        assert open_suggestion(api, wh) is None
+        (gone,) = ok(api.get("/api/v1/planning/suggestions",
+                             params={"warehouse": wh, "state": "rejected"}))
+        assert gone["id"] == s["id"] and gone["note"].startswith("withdrawn")

@@ -85,6 +85,7 @@ def run_planning(conn: psycopg.Connection, today: date, now: datetime, *, days: 
          str(abc[i]), str(xyz[i]), now)
         for i, (sku, wh) in enumerate(hist.keys)))
     saved = store.save_suggestions(conn, result.suggestions)
+    store.withdraw_unneeded(conn, hist.keys, [x.id for x in saved if x.id], now)
     return PlanningRun(len(hist.keys), tuple(saved))
 
 
