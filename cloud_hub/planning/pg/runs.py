@@ -85,7 +85,10 @@ def run_planning(conn: psycopg.Connection, today: date, now: datetime, *, days: 
          str(abc[i]), str(xyz[i]), now)
         for i, (sku, wh) in enumerate(hist.keys)))
     saved = store.save_suggestions(conn, result.suggestions)
-    store.withdraw_unneeded(conn, hist.keys, [x.id for x in saved if x.id], now)
+    # a PO or transfer placed by hand covers what an open suggestion still proposes
+    coming_in = np.asarray(coming.on_order) + np.asarray(coming.in_transit) > 0
+    store.withdraw_unneeded(conn, [k for k, c in zip(hist.keys, coming_in, strict=True) if c],
+                            [x.id for x in saved if x.id], now)
     return PlanningRun(len(hist.keys), tuple(saved))
 
 

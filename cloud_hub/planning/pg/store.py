@@ -92,15 +92,15 @@ def save_suggestions(conn: psycopg.Connection, suggestions: Iterable[Suggestion]
 
 def withdraw_unneeded(conn: psycopg.Connection, planned: Sequence[tuple[str, str]],
                       kept: Sequence[str], now: datetime) -> int:
-    """Proposed purchase/transfer suggestions of the (sku, warehouse) series just planned that
-    this run did not make again are no longer needed (stock arrived, a PO or transfer was
-    placed by hand): they are withdrawn (rejected, with a note), so nobody orders them twice.
-    A suggestion a planner edited stays."""
+    """Proposed purchase/transfer suggestions of `planned` series (those with stock on order
+    or in transit) that the run just made did not make again are no longer needed (a PO or
+    transfer was placed by hand): they are withdrawn (rejected, with a note), so nobody orders
+    them twice. A suggestion a planner edited stays."""
     if not planned:
         return 0
     return conn.execute(
         "UPDATE planning_suggestions s SET state = 'rejected', decided_at = %s, decided_by = "
-        "'planning', note = 'withdrawn: the last planning run no longer needs it' "
+        "'planning', note = 'withdrawn: what is on order or in transit covers it' "
         "FROM unnest(%s::text[], %s::text[]) AS p(sku, warehouse) "
         "WHERE s.sku = p.sku AND s.warehouse = p.warehouse AND s.state = 'proposed' "
         "AND s.kind IN ('purchase', 'transfer') AND NOT s.id = ANY(%s::bigint[])",
