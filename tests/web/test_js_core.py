@@ -151,3 +151,33 @@ def test_status_beats_dwell_and_dwell_buckets_are_ordered(js: Page) -> None:
               P.unitBucket("available", 2 * H), P.unitBucket("recalled", 0),
               P.BUCKET_COLOURS.length];""")
     assert got == [0, 0, 1, 4, 5, 6, 1, 7, 8]
+
+
+def test_the_trace_core_reads_steps_as_a_manager_does(js: Page) -> None:
+    got = js.evaluate("""async () => {
+      const T = await import('/web/js/tracecore.js');
+      const s = (kind, q, frm, to, extra = {}) => ({ kind, quantity: q, from_location: frm,
+        to_location: to, unit: null, via_unit: false, status: "available", to_status: null,
+        receipt: null, order: null, user: null, ...extra });
+      const steps = [
+        s("receive", 10, null, "DOCK", { unit: "sscc:1", via_unit: true, receipt: "R1" }),
+        s("adjust", 2, "BIN", "BIN", { to_status: "quarantine" }),
+        s("unpack", 4, "BIN", "STAGE", { unit: "sscc:1" }),
+        s("ship", 4, "PACK", null, { unit: "sscc:2", via_unit: true, order: "O1" }),
+        s("ship", 1, "PACK", null, { order: "O2" })];
+      const report = { steps, receipts: [{ supplier: "ACME" }, { supplier: "ACME" }],
+        now: { on_hand: 6, at_locations: [{ location: "BIN", status: "available", quantity: 4 },
+                                          { location: "BIN", status: "quarantine", quantity: 2 }] },
+        units: ["sscc:1", "sscc:2"], orders: [{ order_id: "O1" }, { order_id: "O2" }] };
+      return { phases: steps.map(T.phase), said: steps.map(T.describe), refs: T.refs(steps[0]),
+               flow: T.flow(report), shipped: [...T.shippedByOrder(steps)] };
+    }""")
+    assert got["phases"] == ["in", "held", "inside", "out", "out"]
+    assert got["said"][0] == "Received 10 on 1: outside → DOCK"
+    assert got["said"][2] == "Unpacked 4 out of 1: BIN → STAGE"
+    assert got["said"][3] == "Shipped 4 on 2: PACK → out of the warehouse"
+    assert got["refs"] == ["receipt R1"]
+    assert got["flow"] == {"suppliers": ["ACME"], "receipts": 2, "received": 10, "onHand": 6,
+                           "locations": 1, "held": 2, "units": 2, "orders": ["O1", "O2"],
+                           "shipped": 5}
+    assert got["shipped"] == [["O1", 4], ["O2", 1]]

@@ -1,4 +1,4 @@
-"""The web pages (/map, /dashboard, /imports, /login) and their static assets under /web/.
+"""The web pages (/map, /dashboard, /trace, /imports, /login) and their static assets under /web/.
 
 Rule kept here: only files inside cloud_hub/web/static are ever served (no path escapes), and
 pages carry no data: they fetch it with the signed-in user's token.
@@ -17,8 +17,8 @@ from cloud_hub.auth.api.access import public
 STATIC = Path(__file__).resolve().parents[1] / "static"  # cloud_hub/web/static
 MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html",
                ".png": "image/png", ".svg": "image/svg+xml", ".json": "application/json"}
-PAGES = {"map": "map.html", "dashboard": "dashboard.html", "login": "login.html",
-         "imports": "imports.html"}
+PAGES = {"map": "map.html", "dashboard": "dashboard.html", "trace": "trace.html",
+         "login": "login.html", "imports": "imports.html"}
 MAX_ASSET_CHARS = 200  # our assets are short relative paths; a longer one is none of them
 
 router = APIRouter(include_in_schema=False)
@@ -45,6 +45,12 @@ def dashboard_page(_: Page) -> FileResponse:
 def imports_page(_: Page) -> FileResponse:
     """Managers import spreadsheets: a check (dry run) first, then the import."""
     return _page("imports")
+
+
+@router.get("/trace")
+def trace_page(_: Page) -> FileResponse:
+    """A lot's, serial's or unit's trace as a timeline (data: GET /api/v1/trace, scoped)."""
+    return _page("trace")
 
 
 @router.get("/login")

@@ -209,7 +209,7 @@ async function find(query) {
   renderResults($("results"), text, reply.hits, (h) => {
     const i = h.location ? drawnIndex(model.layout, h.location) : -1;
     if (i >= 0) { setView(focusView(rectOf(model.layout, i), renderer.width, renderer.height)); select(i); }
-  });
+  }, warehouse);
   frameHits();
   redraw();
   window.__map.hits = reply.hits;
@@ -327,6 +327,7 @@ async function main() {
   sel.replaceChildren(...warehouses.map((w) => el("option", { value: w, selected: w === warehouse }, w)));
   sel.onchange = () => { params.set("warehouse", sel.value); location.search = params.toString(); };
   if (!warehouse) { $("loading").textContent = "No warehouse has locations yet: import a floor plan first."; return; }
+  $("to-trace").href = `/trace?warehouse=${encodeURIComponent(warehouse)}`;
   wirePointer();
   $("find").addEventListener("submit", (e) => { e.preventDefault(); find($("find-q").value).catch(showError); });
   document.addEventListener("keydown", (e) => {

@@ -61,8 +61,25 @@ export function renderLocation(section, detail, gateway, wallNow) {
   section.replaceChildren(...parts.filter((p) => p != null));
 }
 
-/** Render search hits; `onPick(hit)` when one is clicked. */
-export function renderResults(section, query, hits, onPick) {
+/** The trace page's query for a hit (a lot, serial or unit), or null when it has nothing to
+ *  trace (a location, an unlotted SKU). */
+export function traceParams(hit) {
+  if (hit.kind === "serial") return { serial: hit.match, sku: hit.sku };
+  if ((hit.kind === "sscc" || hit.kind === "epc") && hit.unit_key) return { unit: hit.unit_key };
+  if (hit.lot) return { lot: hit.lot, sku: hit.sku };
+  return null;
+}
+
+function traceLink(hit, warehouse) {
+  const params = traceParams(hit);
+  if (!params) return null;
+  return el("a", { class: "trace-link", href: `/trace?${new URLSearchParams({ warehouse, ...params })}`,
+    onclick: (e) => e.stopPropagation(), title: "where it came from, where it went" }, "trace →");
+}
+
+/** Render search hits; `onPick(hit)` when one is clicked; each lot, serial or unit links to
+ *  its trace in `warehouse`. */
+export function renderResults(section, query, hits, onPick, warehouse) {
   section.hidden = false;
   const places = new Set(hits.map((h) => h.location).filter(Boolean));
   section.replaceChildren(
@@ -72,6 +89,6 @@ export function renderResults(section, query, hits, onPick) {
       el("span", { class: "where" }, h.location || "not in a location"), " · ", el("span", { class: "tag" }, h.kind), " ",
       h.match, h.sku && h.sku !== h.match ? ` · ${h.sku}` : "", h.lot && h.lot !== h.match ? ` / ${h.lot}` : "",
       h.quantity != null ? ` × ${fmtQty(h.quantity)}` : "", h.expiry ? ` · exp ${h.expiry}` : "", h.status && h.status !== "available" ? " " : "",
-      h.status && h.status !== "available" ? statusTag(h.status) : ""))),
+      h.status && h.status !== "available" ? statusTag(h.status) : "", traceLink(h, warehouse)))),
   );
 }
