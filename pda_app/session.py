@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from pda_app.courier import Courier, Replayed, now_utc
-from pda_app.flows import lookup
+from pda_app.flows import held, lookup
 from pda_app.flows import task as flows
 from pda_app.flows.feedback import Feedback, Tone
 from pda_app.flows.scan import restore_gs
@@ -99,8 +99,24 @@ class PdaSession:
         if self.flow is None:
             return Feedback.info("no_task", "Take a task first")
         raw = restore_gs(raw, self.settings.gs_substitute)
-        self.flow = flows.scan(self.flow, raw, self.clock().date())
+        before = self.flow
+        self.flow = flows.scan(before, raw, self.clock().date())
+        asked = held.query(before, self.flow)
+        if asked is not None:
+            said = self._held(asked)
+            if said is not None:
+                self.flow = flows.refuse_held(self.flow, said)
         return self.flow.feedback
+
+    def _held(self, asked: held.HeldQuery) -> str | None:
+        """Whether the hub holds the scanned stock at the bin; offline: not known here (the
+        ledger refuses it on confirm)."""
+        try:
+            status, rows = self.client.get_json("/api/v1/stock",
+                                                asked.params(self.settings.warehouse))
+        except HubError:
+            return None
+        return held.refusal(asked, rows) if status == 200 and isinstance(rows, list) else None
 
     def short(self) -> Feedback:
         if self.flow is None:

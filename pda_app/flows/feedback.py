@@ -30,6 +30,7 @@ class Local(StrEnum):
     SENT = "sent"
     FINISHED = "finished"
     IGNORED = "ignored"
+    HELD = "held_stock"  # the stock at the bin is on hold: not to be picked
 
 
 @dataclass(frozen=True, slots=True)

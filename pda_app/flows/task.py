@@ -149,6 +149,20 @@ def refresh(flow: TaskFlow, task: Task) -> TaskFlow:
     return flow
 
 
+def refuse_held(flow: TaskFlow, message: str) -> TaskFlow:
+    """The item just scanned is on hold at this bin: back to scanning the item (the location
+    stays scanned), told in red why and what to do."""
+    step = flow.step
+    if step is None:
+        return flow
+    skip = (Instruction.GO_TO_LOCATION, Instruction.SCAN_LOCATION) if flow.got.location else \
+        (Instruction.GO_TO_LOCATION,)
+    prompts = tuple(i for i in step.instructions if i not in skip)
+    return replace(flow, phase=Phase.SCANNING, prompts=prompts,
+                   got=Collected(location=flow.got.location),
+                   feedback=Feedback.error(Local.HELD, message))
+
+
 # --- inside ---------------------------------------------------------------------------------
 
 def _answer_prompt(flow: TaskFlow, prompt: Instruction, raw: str, today: date) -> TaskFlow:

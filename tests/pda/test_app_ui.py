@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import httpx
 import numpy as np
 import pytest
 import zxingcpp
@@ -26,6 +28,7 @@ from pda_app.hub import HubClient
 from pda_app.queue import SqliteQueue
 from pda_app.session import PdaSession
 from pda_app.settings import PdaSettings
+from protocol import ItemLine, Source, StockMoved, encode_batch
 from protocol.events import UnitRef
 from protocol.tasks import Task, TaskKind, TaskState, TaskStep
 from tests.conftest import _create_database, _drop_database, _url_for
@@ -230,3 +233,45 @@ def test_look_up_sync_settings_and_the_other_task_screens(driver: Driver,
         _shot(d, f"10-{screen}")
         app.session.leave_task()
     assert isinstance(app.session.courier, Courier)
+
+
+def test_held_stock_refuses_the_pick_and_look_up_shows_the_lots_trace(
+        driver: Driver, hub: tuple[Hub, str]) -> None:
+    """Issue 21: stock put on hold after the pick list was made (a quality hold, a recall)
+    is refused at the item scan with what to do; the look-up of its lot says where it is, how
+    much, on hold or not, and where it came from."""
+    h, db = hub
+    d, app = driver, driver.app
+    if app.session.user is None:
+        pytest.skip("needs the signed-in app of the pick test")
+    app.session.leave_task()
+    on_shelf = int(stock(h.base_url, h.token, "A-02-01"))
+    hold = StockMoved(event_id=uuid.uuid4(), occurred_at=datetime.now(UTC), warehouse="WH1",
+                      source=Source(kind="system", device_id="qa"), reason="adjust",
+                      item=ItemLine(sku="SKU-1", lot="L1", quantity=Decimal(on_shelf)),
+                      from_location="A-02-01", to_location="A-02-01", to_status="quarantine",
+                      user="qa-lead")
+    r = httpx.post(f"{h.base_url}/api/v1/moves", content=encode_batch([hold]),
+                   headers={"Authorization": f"Bearer {h.token}"}, timeout=30)
+    assert r.status_code == 200 and r.json()["applied"] == 1, r.text
+    add_pick_task(db, "UI-HELD", [("A-02-01", 2)])  # as if planned before the hold
+    app.take("UI-HELD")
+    d.frames(3)
+    pick = app.root.current_screen
+    d.scan("A-02-01")
+    d.scan(f"]C101{GTIN}10L1{GS}302")
+    assert pick.ids.banner.tone == "error", pick.ids.banner.text
+    assert pick.ids.banner.text.startswith(f"Lot L1 at A-02-01 is on hold ({on_shelf} "
+                                           "quarantine): do not pick it")
+    assert pick.ids.headline.text == "Scan item SKU-1", "back to the item, the bin stays"
+    _shot(d, "12-pick-held-refused")
+    assert stock(h.base_url, h.token, "STAGE-1") == Decimal(7), "nothing was picked"
+    app.session.leave_task()
+
+    look = d.show("lookup")
+    d.scan("L1")
+    lines = [w.text for w in reversed(look.ids.lines.children)]
+    assert lines[0].startswith("Lot L1 (SKU-1): ") and "on hand in 3 location(s)" in lines[0]
+    assert f"ON HOLD: {on_shelf} - do not pick" in lines
+    assert f"  A-02-01: {on_shelf} (quarantine)" in lines, lines
+    _shot(d, "13-look-up-lot-trace")

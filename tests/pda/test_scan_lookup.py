@@ -78,7 +78,39 @@ def test_plan_asks_search_for_both_gtin_forms_and_stock_for_text() -> None:
     gtin = plan(GTIN, "WH1", TODAY)
     assert isinstance(gtin, tuple) and [q.params[0][1] for q in gtin] == [GTIN, GTIN[1:]]
     text = plan("A-01-02", None, TODAY)
-    assert isinstance(text, tuple) and [q.role for q in text] == ["search", "stock"]
+    assert isinstance(text, tuple) and [q.role for q in text] == ["search", "stock", "serial"]
+
+
+def test_plan_asks_the_trace_of_a_lot_and_the_serial_of_a_serial() -> None:
+    label = plan(f"01{GTIN}10L1{GS}21SN-9", "WH1", TODAY)
+    assert isinstance(label, tuple)
+    asked = {q.role: q for q in label}
+    assert asked["trace"] == Query("/api/v1/trace", (("lot", "L1"), ("warehouse", "WH1"),
+                                                     ("limit", "50")), "trace")
+    assert asked["serial"] == Query("/api/v1/serials", (("serial", "SN-9"),), "serial")
+    typed = plan("L1", "WH1", TODAY)
+    assert isinstance(typed, tuple)
+    assert [q.role for q in typed] == ["search", "stock", "trace", "serial"]
+
+
+def test_describe_a_lots_trace_summary_first_with_what_is_held() -> None:
+    trace = {"lots": [{"sku": "SKU-1", "lot": "L1"}],
+             "now": {"on_hand": 30, "at_locations": [
+                 {"location": "A-01-02", "status": "available", "quantity": 20},
+                 {"location": "A-02-01", "status": "quarantine", "quantity": 10}]},
+             "receipts": [{"receipt_id": "R-1", "supplier": "ACME Foods"}],
+             "orders": [{"order_id": "O-1", "state": "shipped"}]}
+    serials = {"serials": [{"serial": "SN-9", "sku": "SKU-1", "lot": "L1", "in_stock": True,
+                            "location": "A-01-02", "unit_key": None}]}
+    rows = [{"kind": "lot", "sku": "SKU-1", "location": "A-01-02", "lot": "L1", "quantity": 20}]
+    shown = describe("L1", [(Query("/s"), 200, rows), (Query("/t", (), "trace"), 200, trace),
+                            (Query("/n", (), "serial"), 200, serials)])
+    assert shown.lines == (
+        "Serial SN-9 (SKU-1 lot L1): at A-01-02",
+        "Lot L1 (SKU-1): 30 on hand in 2 location(s)", "ON HOLD: 10 - do not pick",
+        "  A-01-02: 20", "  A-02-01: 10 (quarantine)", "From ACME Foods (R-1)",
+        "Orders O-1 (shipped)", "SKU-1 lot L1 at A-01-02: 20")
+    assert shown.feedback.tone is Tone.WARN and "on hold" in shown.feedback.message
 
 
 def test_plan_refuses_an_unreadable_scan() -> None:
