@@ -39,7 +39,7 @@ class MoveRow(NamedTuple):
     lot is tens of thousands of them. `contents`: what a unit move declared, JSON text."""
 
     seq: int
-    event_id: str
+    event_id: str | None  # None as read in bulk: trace/pg fills it for the page answered
     occurred_at: datetime
     reason: str
     unit_key: str | None

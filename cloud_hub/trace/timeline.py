@@ -87,6 +87,7 @@ def _fold_into(moves: Sequence[MoveRow], traced: frozenset[LotKey], steps: list[
                kinds: dict[int, str]) -> None:
     place: str | None = None
     held: dict[LotKey, Decimal] = {}
+    carried: list[LotKey] = []  # the traced lots `held` has some of: kept until `held` changes
     for row in moves:
         sku = row.sku
         if sku is None:  # the unit itself moved
@@ -95,9 +96,7 @@ def _fold_into(moves: Sequence[MoveRow], traced: frozenset[LotKey], steps: list[
                 for line in declared(row.contents):
                     k = LotKey(line.sku, line.lot)
                     held[k] = held.get(k, ZERO) + line.quantity
-            carried = [k for k, q in held.items() if q > ZERO and k in traced]
-            if len(carried) > 1:
-                carried.sort()
+                carried = _carried(held, traced)
             for k in carried:
                 steps.append(_step(row, row.reason, k[0], k[1], held[k], True))
             place = row.to_location
@@ -111,6 +110,13 @@ def _fold_into(moves: Sequence[MoveRow], traced: frozenset[LotKey], steps: list[
         elif place == row.to_location:
             held[key] = held.get(key, ZERO) + (row.quantity or ZERO)
             kinds[row.seq] = "pack"
+        else:
+            continue
+        carried = _carried(held, traced)
+
+
+def _carried(held: Mapping[LotKey, Decimal], traced: frozenset[LotKey]) -> list[LotKey]:
+    return sorted(k for k, q in held.items() if q > ZERO and k in traced)
 
 
 def _in_direction(steps: list[Step], direction: Direction, unit: str | None) -> list[Step]:

@@ -27,12 +27,18 @@ from cloud_hub.trace.model import (
     OrderRef,
     Pick,
     ReceiptRef,
+    Step,
 )
 from cloud_hub.trace.timeline import declared
 
-MOVE_COLUMNS = """seq, event_id::text, occurred_at, reason, unit_key, sku, lot, quantity,
-    stock_status, payload->>'to_status', from_location, to_location, task_id, user_id,
-    (payload->'contents')::text"""
+# What ordering, direction, the unit fold, receipts and orders need, for every move read; the
+# event id, statuses and user (DETAIL_COLUMNS) only for the page answered (`with_details`): a hot
+# lot's 10,000 rows then skip a uuid-to-text each and a parse of their JSON payload (which holds
+# `to_status`), and only unit moves' payloads are read for their declared contents.
+MOVE_COLUMNS = """seq, NULL::text, occurred_at, reason, unit_key, sku, lot, quantity,
+    NULL::text, NULL::text, from_location, to_location, task_id, NULL::text,
+    CASE WHEN sku IS NULL AND payload IS NOT NULL THEN (payload->'contents')::text END"""
+DETAIL_COLUMNS = "seq, event_id::text, stock_status, payload->>'to_status', user_id"
 # Repeats migration 017's index expression and predicate, so the planner can use it.
 _DECLARED = ("unit_key IS NOT NULL AND sku IS NULL AND payload IS NOT NULL "
              "AND (payload->'contents')::jsonb @> %s::jsonb")
@@ -47,6 +53,21 @@ def _read_moves(conn: psycopg.Connection, sql: str, params: Sequence[Any]) -> li
     numerics decode faster so (a hot lot's trace reads tens of thousands)."""
     with conn.cursor(row_factory=_move_rows, binary=True) as cur:
         return cur.execute(sql, params).fetchall()
+
+
+def with_details(conn: psycopg.Connection, steps: Sequence[Step]) -> tuple[Step, ...]:
+    """The page's steps with their moves' event id, statuses and user (one read by seq)."""
+    if not steps:
+        return ()
+    found = {r[0]: r[1:] for r in conn.execute(
+        f"SELECT {DETAIL_COLUMNS} FROM moves WHERE seq = ANY(%s)",
+        (sorted({s.seq for s in steps}),), binary=True)}
+    out = []
+    for step in steps:
+        event_id, status, to_status, user = found.get(step.seq, (None, None, None, None))
+        out.append(step._replace(event_id=event_id, status=status, to_status=to_status,
+                                 user=user))
+    return tuple(out)
 
 
 def lots_named(conn: psycopg.Connection, warehouse: str, lot: str, sku: str | None,

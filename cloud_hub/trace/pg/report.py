@@ -4,6 +4,8 @@ agree with each other; every read bounded by `Limits` (trace/model.py)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import psycopg
 
 from cloud_hub.trace.model import Direction, Limits, Report
@@ -50,6 +52,7 @@ def trace_report(conn: psycopg.Connection, warehouse: str, *, lot: str | None = 
         carried, carried_cut = q.unit_moves(conn, warehouse, units, lots, moves, limits.moves)
         trace = assemble(lots, moves, carried, direction, unit=unit, offset=offset,
                          limit=limits.steps, cut=cut or moves_cut or units_cut or carried_cut)
+        trace = replace(trace, steps=q.with_details(conn, trace.steps))
         on_hand, in_units, now_cut = q.holdings(conn, warehouse, lots, limits.steps)
         receipts = q.receipts(conn, warehouse, trace.receipts, lots) \
             if direction is not Direction.FORWARD or unit is not None else []
