@@ -149,7 +149,13 @@ def transaction(task_id: str | None, warehouse: str) -> tuple[str, str] | None:
     if not sep or not ident:
         return None
     if kind == "receipt":
-        return "desadv", f"{OWN}:receipt:{part(warehouse)}:{part(ident)}"
+        return "desadv", _prefix("receipt", warehouse) + part(ident)
     if kind == "ship":
-        return "po", f"{OWN}:order:{part(warehouse)}:{part(ident)}"
+        return "po", _prefix("order", warehouse) + part(ident)
     return None
+
+
+@lru_cache(maxsize=256)
+def _prefix(kind: str, warehouse: str) -> str:
+    """`urn:stockpulse:<kind>:<warehouse>:`, made once per warehouse (every event names one)."""
+    return f"{OWN}:{kind}:{part(warehouse)}:"

@@ -90,3 +90,44 @@ def test_bizsteps_are_read_in_any_cbv_spelling() -> None:
     assert query.biz_steps == {"shipping", "receiving"}
 
 
+
+
+def test_the_aggregation_id_is_the_rfc_4122_uuid5_of_the_move() -> None:
+    import uuid
+
+    from cloud_hub.epcis.events import _AGGREGATION_NS, aggregation_uuid
+
+    for event_id in ("7f1c0f64-8a0e-4c7e-9e55-0d6b4f1f0a11", "", "ü"):
+        assert aggregation_uuid(event_id) == str(uuid.uuid5(_AGGREGATION_NS, event_id))
+
+
+def test_events_of_moves_alike_share_nothing_that_differs() -> None:
+    """The fixed parts (bizStep, disposition, places) are made once per kind of move: two
+    moves that differ in their place or status still say their own."""
+    a = _row(seq=1, reason="putaway", from_location="DOCK", to_location="A-1", sku="S",
+             quantity=2.0, status="available")
+    b = a._replace(seq=2, to_location="A-2")
+    c = a._replace(seq=3, reason="adjust", to_status="quarantine", from_location="A-1")
+    [ea], [eb], [ec] = (events_of(r, NO_GLNS) for r in (a, b, c))
+    assert ea["bizLocation"]["id"].endswith(":A-1") and eb["bizLocation"]["id"].endswith(":A-2")
+    assert ea["bizStep"] == "storing" and ec["bizStep"] == "holding"
+    assert ec["persistentDisposition"] == {"set": ["non_sellable_other"]}
+    assert "persistentDisposition" not in ea
+    assert events_of(a, NO_GLNS) == [ea]
+
+
+def test_event_times_are_iso_8601_utc_under_any_datestyle(pg_server_url: str) -> None:
+    """The export writes times from the timestamp's text form under DateStyle ISO (faster)
+    and with to_char under any other: both give the same ISO 8601 UTC instant."""
+    import psycopg
+
+    from cloud_hub.epcis.pg.export import _UTC, _UTC_ANY_STYLE
+
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        said = []
+        for style, form in (("ISO, MDY", _UTC), ("SQL, DMY", _UTC_ANY_STYLE)):
+            conn.execute(f"SET DateStyle = '{style}'")
+            said.append(conn.execute(
+                f"SELECT {form.format('t')} FROM (SELECT timestamptz "
+                "'2026-11-01 09:00:00.25+01' AS t) m").fetchone()[0])  # type: ignore[index]
+    assert said[0] == "2026-11-01T08:00:00.25Z" and said[1] == "2026-11-01T08:00:00.250000Z"

@@ -3,13 +3,16 @@
 Rule kept here: memory does not grow with the slice. Rows are read in keyset pages of PAGE
 moves ordered by (occurred_at, seq), each page its own short statement on a connection taken
 for that page only (a slow reader holds no connection and no snapshot between pages), and each
-page leaves as one piece of the document before the next is read. A move arriving late with an
-earlier time than the page being read is in the next export, not this one.
+page leaves as one piece of the document; at most two pages are held: the one being encoded
+and the next, read meanwhile on one worker thread (PostgreSQL's time hides behind the
+encoding's, on another core). A move arriving late with an earlier time than the page being
+read is in the next export, not this one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any
@@ -29,23 +32,26 @@ from cloud_hub.epcis.query import EpcisQuery
 PAGE = 500  # moves a page: ~3 MB of Python objects at most
 Connect = Callable[[], AbstractContextManager[psycopg.Connection[Any]]]
 
-_TIME = "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'"
+# Where a unit was when an item went into or out of it: the place of its latest observed unit
+# move among those applied before (the ledger's unit location at that moment, ledger/decide.py).
+# A scalar subquery under CASE runs only for those moves; a LATERAL join set up its subplan for
+# every row, two thirds of the page's time in PostgreSQL.
+_UNIT_PLACE = """CASE WHEN m.unit_key IS NOT NULL AND m.sku IS NOT NULL THEN (
+        SELECT u.to_location FROM moves u
+         WHERE u.unit_key = m.unit_key AND u.sku IS NULL AND u.seq < m.seq
+         ORDER BY u.occurred_at DESC, u.seq DESC LIMIT 1) END"""
+# ISO 8601 in UTC: the timestamp's own text form ('2026-01-01 08:00:00.25') with a T and a Z —
+# two thirds of to_char's time (which parses its format string for every row). That text form
+# is ISO only under DateStyle ISO (PostgreSQL's default); under any other, to_char.
+_UTC = "replace((m.{0} AT TIME ZONE 'UTC')::text, ' ', 'T') || 'Z'"
+_UTC_ANY_STYLE = "to_char(m.{0} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 # MoveRow's fields in order, then the row's occurred_at for the next page's key.
-EXPORT_COLUMNS = f"""
-    m.seq, m.event_id::text, to_char(m.occurred_at AT TIME ZONE 'UTC', {_TIME}),
-    to_char(m.received_at AT TIME ZONE 'UTC', {_TIME}), m.warehouse, m.source_kind, m.device_id,
+EXPORT_COLUMNS = """
+    m.seq, m.event_id::text, {occurred}, {received}, m.warehouse, m.source_kind, m.device_id,
     m.read_point, m.unit_key, m.sku, coalesce(m.payload->'item'->>'gtin', s.gtin), m.lot,
     m.quantity::float8, m.payload->'item'->>'uom', m.stock_status, m.payload->>'to_status',
     m.payload->'item'->>'serial', (m.payload->'contents')::text, m.from_location,
-    m.to_location, m.reason, m.task_id, p.place, m.occurred_at"""
-# Where a unit was when an item went into or out of it: the place of its latest observed unit
-# move among those applied before (the ledger's unit location at that moment, ledger/decide.py).
-_UNIT_PLACE = """
-    LEFT JOIN LATERAL (
-        SELECT u.to_location AS place FROM moves u
-         WHERE m.unit_key IS NOT NULL AND m.sku IS NOT NULL
-           AND u.unit_key = m.unit_key AND u.sku IS NULL AND u.seq < m.seq
-         ORDER BY u.occurred_at DESC, u.seq DESC LIMIT 1) p ON true"""
+    m.to_location, m.reason, m.task_id, {place}, m.occurred_at"""
 
 
 def load_glns(conn: psycopg.Connection[Any], warehouse: str) -> dict[str, tuple[str, str]]:
@@ -58,11 +64,14 @@ def load_glns(conn: psycopg.Connection[Any], warehouse: str) -> dict[str, tuple[
     return {code: (gln, ext) for code, gln, ext in rows}
 
 
-def _page_sql(where: list[str], keyed: bool) -> str:
+def _page_sql(where: list[str], keyed: bool, iso: bool = True) -> str:
     conditions = [*where, "(m.occurred_at > %s OR m.seq > %s) AND m.occurred_at >= %s"] \
         if keyed else where
-    return (f"SELECT {EXPORT_COLUMNS} FROM moves m LEFT JOIN skus s ON s.sku = m.sku"
-            f"{_UNIT_PLACE} WHERE {' AND '.join(conditions)} "
+    time = _UTC if iso else _UTC_ANY_STYLE
+    columns = EXPORT_COLUMNS.format(occurred=time.format("occurred_at"),
+                                    received=time.format("received_at"), place=_UNIT_PLACE)
+    return (f"SELECT {columns} FROM moves m LEFT JOIN skus s ON s.sku = m.sku"
+            f" WHERE {' AND '.join(conditions)} "
             f"ORDER BY m.occurred_at, m.seq LIMIT %s")
 
 
@@ -79,22 +88,28 @@ def export(connect: Connect, query: EpcisQuery, creation_date: str,
 
     def fetch(key: tuple[Any, ...] | None) -> list[tuple[Any, ...]]:
         with connect() as conn:
-            return conn.execute(_page_sql(where, key is not None),
+            iso = (conn.info.parameter_status("DateStyle") or "").startswith("ISO")
+            return conn.execute(_page_sql(where, key is not None, iso),
                                 [*values, *(key or ()), page]).fetchall()
 
     rows = fetch(None)  # before the head: a refused read fails the request, not its body
     yield document_head(creation_date)
     first = True
-    while True:
-        events = [event for row in rows for event in events_of(MoveRow._make(row[:-1]), places)]
-        if keeps is not None:
-            events = [event for event in events if keeps(event)]
-        chunk = encode_events(events, first)
-        if chunk:
-            first = False
-            yield chunk
-        if len(rows) < page:
-            break
-        last = rows[-1]
-        rows = fetch((last[-1], last[0], last[-1]))
+    with ThreadPoolExecutor(1, thread_name_prefix="epcis-read") as reader:
+        while True:
+            last = rows[-1] if len(rows) == page else None
+            upcoming = reader.submit(fetch, (last[-1], last[0], last[-1])) if last else None
+            chunk = encode_events(_events(rows, places, keeps), first)
+            if chunk:
+                first = False
+                yield chunk
+            if upcoming is None:
+                break
+            rows = upcoming.result()
     yield DOCUMENT_TAIL
+
+
+def _events(rows: list[tuple[Any, ...]], places: Places,
+            keeps: Callable[[Mapping[str, Any]], bool] | None) -> list[dict[str, Any]]:
+    events = [event for row in rows for event in events_of(MoveRow._make(row[:-1]), places)]
+    return events if keeps is None else [event for event in events if keeps(event)]
