@@ -31,6 +31,7 @@ from cloud_hub.epcis.identifiers import (
     class_uri,
     device_uri,
     location_uri,
+    order_uri,
     serial_uri,
     transaction,
     unit_uri,
@@ -79,6 +80,7 @@ class MoveRow(NamedTuple):
     reason: str
     task_id: str | None
     unit_place: str | None
+    orders: list[str] | None = None  # a pick's: the orders its task's step picked for
 
 
 class _Fixed(NamedTuple):
@@ -193,8 +195,12 @@ def _where(event: dict[str, Any], row: MoveRow, places: Places, biz: str | None)
 
 def _transaction(event: dict[str, Any], row: MoveRow) -> None:
     found = transaction(row.task_id, row.warehouse)
-    if found is not None:
-        event["bizTransactionList"] = [{"type": found[0], "bizTransaction": found[1]}]
+    listed = [{"type": found[0], "bizTransaction": found[1]}] if found is not None else []
+    if row.orders:
+        listed += [{"type": "po", "bizTransaction": order_uri(row.warehouse, order)}
+                   for order in row.orders]
+    if listed:
+        event["bizTransactionList"] = listed
 
 
 def _status_change(row: MoveRow) -> tuple[str | None, dict[str, list[str]] | None]:

@@ -151,8 +151,13 @@ def transaction(task_id: str | None, warehouse: str) -> tuple[str, str] | None:
     if kind == "receipt":
         return "desadv", _prefix("receipt", warehouse) + part(ident)
     if kind == "ship":
-        return "po", _prefix("order", warehouse) + part(ident)
+        return "po", order_uri(warehouse, ident)
     return None
+
+
+def order_uri(warehouse: str, order_id: str) -> str:
+    """An order (the customer's purchase order, CBV type `po`) as `urn:stockpulse:order:`."""
+    return _prefix("order", warehouse) + part(order_id)
 
 
 @lru_cache(maxsize=256)

@@ -23,7 +23,10 @@ from cloud_hub.auth.pg.store import create_user
 from cloud_hub.db.database import connect
 from cloud_hub.epcis.pg.export import export as export_document
 from cloud_hub.epcis.query import EpcisQuery
+from cloud_hub.work.pg.tasks import insert_task
+from cloud_hub.work.steps import StepLink, WorkTask
 from protocol import ItemLine, Source, StockMoved, UnitRef, encode_batch
+from protocol.tasks import Instruction, Task, TaskKind, TaskState, TaskStep
 from tests.conftest import scratch_database
 from tests.epcis.schema import assert_valid
 from tests.hub_fixtures import ROOT, Hub, hub_env, running_hub
@@ -65,7 +68,8 @@ MOVES = [
     _move(20, "receive", None, "E-DOCK", unit=UnitRef(sscc=SSCC),
           contents=(_item("E-NOG", 5, "L2"),), task_id="receipt:R-1"),
     _move(30, "transfer", "E-DOCK", "E-PACK", unit=UnitRef(sscc=SSCC)),
-    _move(40, "pick", "E-BIN-A", "E-PACK", item=_item("E-GT", 4, "L7"), unit=UnitRef(sscc=SSCC)),
+    _move(40, "pick", "E-BIN-A", "E-PACK", item=_item("E-GT", 4, "L7"), unit=UnitRef(sscc=SSCC),
+          task_id="W-1-1"),
     _move(50, "putaway", "E-PACK", "E-BIN-B", item=_item("E-NOG", 2, "L2"),
           unit=UnitRef(sscc=SSCC)),
     _move(60, "adjust", "E-BIN-A", "E-BIN-A", item=_item("E-GT", 6, "L7"), to_status="quarantine"),
@@ -86,7 +90,23 @@ def hub(pg_server_url: str) -> Iterator[Hub]:
             assert r.json()["applied"] == len(MOVES), r.text
         with connect(url) as conn:
             create_user(conn, "pia", "picker-pass", ["picker"], ["WH1"])
+            insert_task(conn, wave_task())
         yield h
+
+
+PICK = (Instruction.SCAN_LOCATION, Instruction.SCAN_ITEM, Instruction.ENTER_QUANTITY)
+
+
+def wave_task() -> WorkTask:
+    """The wave pick task the pick move confirmed: two of its steps took lot L7 from E-BIN-A
+    for orders O-1 and O-2; a third, elsewhere, was for O-3."""
+    steps = tuple(TaskStep(step_id=str(n), sequence=n, instructions=PICK, location=bin_,
+                           to_location="E-PACK", sku="E-GT", lot="L7",
+                           expected_quantity=Decimal(2), remaining_quantity=Decimal(0))
+                  for n, bin_ in ((1, "E-BIN-A"), (2, "E-BIN-A"), (3, "E-BIN-B")))
+    task = Task(task_id="W-1-1", kind=TaskKind.PICK, state=TaskState.DONE, warehouse="WH1",
+                created_at=T0, reference="W-1", steps=steps)
+    return WorkTask(task, {str(n): StepLink(order_id=f"O-{n}", line_no=1) for n in (1, 2, 3)})
 
 
 def export(hub: Hub, **params: str | list[str]) -> dict[str, Any]:
@@ -133,6 +153,9 @@ def test_packing_and_unpacking_are_aggregation_events(hub: Hub) -> None:
     assert pack["parentID"] == UNIT and pack["bizLocation"]["id"] == LOC + "E-PACK"
     assert pack["childQuantityList"] == [{"epcClass": LGTIN, "quantity": 4}]
     assert pack["eventID"] != pick["eventID"]
+    orders = [{"type": "po", "bizTransaction": f"urn:stockpulse:order:WH1:O-{n}"} for n in (1, 2)]
+    assert pick["bizTransactionList"] == orders, "the wave's orders picked at that bin"
+    assert pack["bizTransactionList"] == orders
     assert unpack["type"] == "AggregationEvent" and unpack["action"] == "DELETE"
     assert unpack["childQuantityList"] == [{"epcClass": "urn:stockpulse:lot:E-NOG:L2",
                                             "quantity": 2}]

@@ -51,7 +51,16 @@ EXPORT_COLUMNS = """
     m.read_point, m.unit_key, m.sku, coalesce(m.payload->'item'->>'gtin', s.gtin), m.lot,
     m.quantity::float8, m.payload->'item'->>'uom', m.stock_status, m.payload->>'to_status',
     m.payload->'item'->>'serial', (m.payload->'contents')::text, m.from_location,
-    m.to_location, m.reason, m.task_id, {place}, m.occurred_at"""
+    m.to_location, m.reason, m.task_id, {place}, {orders}, m.occurred_at"""
+# The orders a pick was for: its task's step at the move's bin, SKU and lot names the order
+# (work's step links; a wave's task picks for several orders). A task is read by its key, and
+# only for pick moves.
+_PICK_ORDERS = """CASE WHEN m.reason = 'pick' AND m.task_id IS NOT NULL THEN ARRAY(
+        SELECT DISTINCT t.links->(st->>'step_id')->>'order_id'
+          FROM work_tasks t CROSS JOIN LATERAL jsonb_array_elements(t.doc->'steps') st
+         WHERE t.task_id = m.task_id AND st->>'location' = m.from_location
+           AND st->>'sku' = m.sku AND coalesce(st->>'lot', '') = coalesce(m.lot, '')
+           AND t.links->(st->>'step_id')->>'order_id' IS NOT NULL ORDER BY 1) END"""
 
 
 def load_glns(conn: psycopg.Connection[Any], warehouse: str) -> dict[str, tuple[str, str]]:
@@ -69,7 +78,8 @@ def _page_sql(where: list[str], keyed: bool, iso: bool = True) -> str:
         if keyed else where
     time = _UTC if iso else _UTC_ANY_STYLE
     columns = EXPORT_COLUMNS.format(occurred=time.format("occurred_at"),
-                                    received=time.format("received_at"), place=_UNIT_PLACE)
+                                    received=time.format("received_at"), place=_UNIT_PLACE,
+                                    orders=_PICK_ORDERS)
     return (f"SELECT {columns} FROM moves m LEFT JOIN skus s ON s.sku = m.sku"
             f" WHERE {' AND '.join(conditions)} "
             f"ORDER BY m.occurred_at, m.seq LIMIT %s")
