@@ -20,9 +20,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from operator import attrgetter
+from operator import itemgetter
+from typing import Final
 
 from cloud_hub.trace.model import ContentLine, Direction, LotKey, MoveRow, Step, Trace
 
@@ -74,16 +76,26 @@ class Carried:
     kinds: Mapping[int, str]
 
 
+# A step before it is answered: (occurred_at, seq, row, kind, sku, lot, quantity, via_unit).
+# A hot lot has tens of thousands; only the page answered is made into Steps.
+Entry = tuple[datetime, int, MoveRow, str, str, str, Decimal | None, bool]
+_TIME: Final = 0
+_SEQ: Final = 1
+_ROW: Final = 2
+_KIND: Final = 3
+_VIA: Final = 7
+
+
 def fold_unit(moves: Sequence[MoveRow], traced: frozenset[LotKey]) -> Carried:
     """Fold a unit's moves, given in the ledger's seq order (the order it applied them), into
     the steps it carried traced lots on."""
-    steps: list[Step] = []
+    entries: list[Entry] = []
     kinds: dict[int, str] = {}
-    _fold_into(moves, traced, steps, kinds)
-    return Carried(tuple(steps), kinds)
+    _fold_into(moves, traced, entries, kinds)
+    return Carried(tuple(_step(*e[2:]) for e in entries), kinds)
 
 
-def _fold_into(moves: Sequence[MoveRow], traced: frozenset[LotKey], steps: list[Step],
+def _fold_into(moves: Sequence[MoveRow], traced: frozenset[LotKey], entries: list[Entry],
                kinds: dict[int, str]) -> None:
     place: str | None = None
     held: dict[LotKey, Decimal] = {}
@@ -98,7 +110,8 @@ def _fold_into(moves: Sequence[MoveRow], traced: frozenset[LotKey], steps: list[
                     held[k] = held.get(k, ZERO) + line.quantity
                 carried = _carried(held, traced)
             for k in carried:
-                steps.append(_step(row, row.reason, k[0], k[1], held[k], True))
+                entries.append((row.occurred_at, row.seq, row, row.reason, k[0], k[1], held[k],
+                                True))
             place = row.to_location
             continue
         if place is None:
@@ -119,20 +132,26 @@ def _carried(held: Mapping[LotKey, Decimal], traced: frozenset[LotKey]) -> list[
     return sorted(k for k, q in held.items() if q > ZERO and k in traced)
 
 
-def _in_direction(steps: list[Step], direction: Direction, unit: str | None) -> list[Step]:
+def _in_direction(steps: list[Entry], direction: Direction, unit: str | None) -> list[Entry]:
     if direction is Direction.BOTH:
         return steps
     if unit is None:
         inbound = direction is Direction.BACKWARD
-        return [s for s in steps if (s.kind in INBOUND) is inbound]
-    own = [s for s in steps if s.unit == unit]
+        return [s for s in steps if (s[_KIND] in INBOUND) is inbound]
+    own = [s for s in steps if s[_ROW].unit_key == unit]
     if direction is Direction.FORWARD:
         return own
-    into = [s.occurred_at for s in own if s.kind == "pack" or (s.via_unit and s.kind in INBOUND)]
+    into = [s[_TIME] for s in own if s[_KIND] == "pack" or (s[_VIA] and s[_KIND] in INBOUND)]
     if not into:
-        return [s for s in steps if s.kind in INBOUND]
+        return [s for s in steps if s[_KIND] in INBOUND]
     last_in = max(into)
-    return [s for s in steps if s.occurred_at <= last_in]
+    return [s for s in steps if s[_TIME] <= last_in]
+
+
+def _named(tasks: Iterable[str | None], prefix: str) -> tuple[str, ...]:
+    """The ids the tasks `<prefix><id>` name (receipt:…, ship:…), sorted."""
+    n = len(prefix)
+    return tuple(sorted({t[n:] for t in tasks if t and t.startswith(prefix) and t[n:]}))
 
 
 def assemble(lots: Iterable[LotKey], lot_moves: Sequence[MoveRow],
@@ -143,7 +162,7 @@ def assemble(lots: Iterable[LotKey], lot_moves: Sequence[MoveRow],
     own item moves and every move of each unit that ever held one of them. `cut`: a read hit its
     bound, so the trace may miss steps."""
     traced = frozenset(lots)
-    steps: list[Step] = []
+    steps: list[Entry] = []
     kinds: dict[int, str] = {}
     for moves in carriers.values():
         _fold_into(moves, traced, steps, kinds)
@@ -158,16 +177,17 @@ def assemble(lots: Iterable[LotKey], lot_moves: Sequence[MoveRow],
         if (sku, lot) not in traced or seq in seen:  # a plain tuple equals its LotKey
             continue
         seen.add(seq)
-        steps.append(_step(row, kinds.get(seq, row.reason), sku, lot, row.quantity, False))
+        steps.append((row.occurred_at, seq, row, kinds.get(seq, row.reason), sku, lot,
+                       row.quantity, False))
     # event time, then seq; a unit move's steps stay in lot order (stable sorts, cheap keys)
-    steps.sort(key=attrgetter("seq"))
-    steps.sort(key=attrgetter("occurred_at"))
+    steps.sort(key=itemgetter(_SEQ))
+    steps.sort(key=itemgetter(_TIME))
     chosen = _in_direction(steps, direction, unit)
     page = chosen[offset:offset + limit]
     more = offset + limit < len(chosen)
-    held_by = sorted({s.unit for s in steps if s.unit is not None})
-    return Trace(lots=tuple(sorted(traced)), steps=tuple(page), units=tuple(held_by),
-                 truncated=cut, total_steps=len(chosen),
+    held_by = sorted({u for s in steps if (u := s[_ROW].unit_key) is not None})
+    tasks = {s[_ROW].task_id for s in chosen}
+    return Trace(lots=tuple(sorted(traced)), steps=tuple(_step(*s[2:]) for s in page),
+                 units=tuple(held_by), truncated=cut, total_steps=len(chosen),
                  next_offset=offset + limit if more else None,
-                 receipts=tuple(sorted({s.receipt for s in chosen if s.receipt})),
-                 orders=tuple(sorted({s.order for s in chosen if s.order})))
+                 receipts=_named(tasks, "receipt:"), orders=_named(tasks, "ship:"))
