@@ -8,7 +8,9 @@ it, the pallet shipped), then the hot lot: per pallet, received declaring 10 of 
 moved, 4 picked out of it, 4 shipped — 5 moves a pallet, its balances at 1,000 locations.
 Each trace is `trace_report` + the JSON shape (what GET /api/v1/trace answers, without HTTP),
 direction both, default page (1,000 steps). Prints one JSON line last; `load_average` says how
-busy the shared machine was. The hub's GC tuning is installed, as `serve` does.
+busy the shared machine was, and `hot_cpu_ms_p50` / `hot_db_cpu_ms_mean` what a hot trace cost
+in CPU (this process's, PostgreSQL's) whatever else ran. The hub's GC tuning is installed, as
+`serve` does.
 
 The line carries the issue's keys: `recall_seconds` is bench/recall.py's figure and the `epcis_*`
 figures bench/epcis.py's (each run as its own process, on its own throw-away database: the
@@ -113,13 +115,29 @@ def seed(url: str, moves: int, pallets: int) -> None:
         conn.execute("ANALYZE")
 
 
+def backend_cpu(pid: int) -> float:
+    """CPU seconds the PostgreSQL backend `pid` has used (Linux /proc; 0 when unreadable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+CPU: list[tuple[float, float]] = []  # per hot trace: (this process's, the backend's) CPU ms
+
+
 def timed(conn: psycopg.Connection, **what: str) -> tuple[float, int]:
-    start = time.perf_counter()
+    pid = conn.info.backend_pid
+    start, cpu, db = time.perf_counter(), time.process_time(), backend_cpu(pid)
     report = trace_report(conn, WH, direction=Direction.BOTH, **what)  # type: ignore[arg-type]
     assert report is not None, what
     body = report_json(report, 1_000)
     orjson.dumps(body)  # as the route encodes it
-    return (time.perf_counter() - start) * 1000, body["page"]["total_steps"]
+    took = (time.perf_counter() - start) * 1000
+    if what.get("lot") == "HOT":
+        CPU.append(((time.process_time() - cpu) * 1000, (backend_cpu(pid) - db) * 1000))
+    return took, body["page"]["total_steps"]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -192,6 +210,10 @@ def main() -> int:
             "unit_ms_p50": round(statistics.median(ms for ms, _ in units), 1),
             "unit_ms_p99": round(percentile([ms for ms, _ in units], 0.99), 1),
             "hot_truncated": truncated is not None and truncated.trace.truncated,
+            # what a hot trace costs whatever else the machine runs: this process's CPU and
+            # PostgreSQL's (the backend's, /proc), in ms (the backend's in clock ticks: 10 ms)
+            "hot_cpu_ms_p50": round(statistics.median(c for c, _ in CPU), 1),
+            "hot_db_cpu_ms_mean": round(statistics.fmean(d for _, d in CPU), 1),
             "load_average": round(os.getloadavg()[0], 1), "runs": args.runs}
     finally:
         if not args.keep and args.reuse is None:
