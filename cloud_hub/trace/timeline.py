@@ -129,7 +129,10 @@ def _fold_into(moves: Sequence[MoveRow], traced: frozenset[LotKey], entries: lis
 
 
 def _carried(held: Mapping[LotKey, Decimal], traced: frozenset[LotKey]) -> list[LotKey]:
-    return sorted(k for k, q in held.items() if q > ZERO and k in traced)
+    found = [k for k, q in held.items() if q > ZERO and k in traced]
+    if len(found) > 1:
+        found.sort()
+    return found
 
 
 def _in_direction(steps: list[Entry], direction: Direction, unit: str | None) -> list[Entry]:

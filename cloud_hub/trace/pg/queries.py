@@ -38,6 +38,10 @@ from cloud_hub.trace.timeline import declared
 MOVE_COLUMNS = """seq, NULL::text, occurred_at, reason, unit_key, sku, lot, quantity,
     NULL::text, NULL::text, from_location, to_location, task_id, NULL::text,
     CASE WHEN sku IS NULL AND payload IS NOT NULL THEN (payload->'contents')::text END"""
+# Thousands of unit keys go to PostgreSQL as one text split there: psycopg checks each element
+# of a list for quoting, which cost more than the query's own planning. A unit key never holds
+# a control character (the event contract refuses them), so US (0x1f) cannot occur inside one.
+KEY_SEPARATOR = "\x1f"
 DETAIL_COLUMNS = "seq, event_id::text, stock_status, payload->>'to_status', user_id"
 # Repeats migration 017's index expression and predicate, so the planner can use it.
 _DECLARED = ("unit_key IS NOT NULL AND sku IS NULL AND payload IS NOT NULL "
@@ -180,11 +184,12 @@ def unit_moves(conn: psycopg.Connection, warehouse: str, units: Sequence[str],
     lotted = [key for key in lots if key.lot]
     got = _read_moves(
         conn,
-        f"SELECT {MOVE_COLUMNS} FROM moves WHERE unit_key = ANY(%s) AND warehouse = %s "
+        f"SELECT {MOVE_COLUMNS} FROM moves WHERE unit_key = ANY(string_to_array(%s, %s)) "
+        "AND warehouse = %s "
         "AND outcome = 'applied' AND (sku IS NULL OR coalesce(lot, '') = '' OR (sku, lot) NOT IN "
         "(SELECT * FROM unnest(%s::text[], %s::text[]))) ORDER BY seq LIMIT %s",
-        (list(units), warehouse, [k.sku for k in lotted], [k.lot for k in lotted],
-         bound + 1))
+        (KEY_SEPARATOR.join(units), KEY_SEPARATOR, warehouse, [k.sku for k in lotted],
+         [k.lot for k in lotted], bound + 1))
     out: dict[str, list[MoveRow]] = {u: [] for u in units}
     for move in got[:bound]:
         out[move.unit_key or ""].append(move)
