@@ -51,6 +51,17 @@ def _declared(text: str) -> tuple[ContentLine, ...]:
                  for ln in lines if isinstance(ln, dict) and ln.get("sku") and "quantity" in ln)
 
 
+@lru_cache(maxsize=4096)
+def _declared_held(text: str) -> tuple[tuple[LotKey, Decimal], ...]:
+    """What a unit holds once it declared `text`: quantities summed by lot (shared, immutable;
+    a hot lot's pallets mostly declare the same contents)."""
+    held: dict[LotKey, Decimal] = {}
+    for line in declared(text):
+        k = LotKey(line.sku, line.lot)
+        held[k] = held.get(k, ZERO) + line.quantity
+    return tuple(held.items())
+
+
 def _step(row: MoveRow, kind: str, sku: str, lot: str, quantity: Decimal | None,
           via_unit: bool) -> Step:
     """A hot lot makes tens of thousands of these, so the tuple is built directly. The task
@@ -104,14 +115,12 @@ def _fold_into(moves: Sequence[MoveRow], traced: frozenset[LotKey], entries: lis
         sku = row.sku
         if sku is None:  # the unit itself moved
             if row.contents and not any(q > ZERO for q in held.values()):
-                held = {}
-                for line in declared(row.contents):
-                    k = LotKey(line.sku, line.lot)
-                    held[k] = held.get(k, ZERO) + line.quantity
+                held = dict(_declared_held(row.contents))
                 carried = _carried(held, traced)
-            for k in carried:
-                entries.append((row.occurred_at, row.seq, row, row.reason, k[0], k[1], held[k],
-                                True))
+            if carried:
+                when, seq, reason = row.occurred_at, row.seq, row.reason
+                for k in carried:
+                    entries.append((when, seq, row, reason, k[0], k[1], held[k], True))
             place = row.to_location
             continue
         if place is None:
