@@ -20,13 +20,20 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
 from typing import Final
 
-from cloud_hub.trace.model import ContentLine, Direction, LotKey, MoveRow, Step, Trace
+from cloud_hub.trace.model import (
+    ContentLine,
+    Direction,
+    LotKey,
+    MoveRow,
+    Step,
+    Trace,
+    instant,
+)
 
 INBOUND = frozenset({"receive", "portal_pass"})
 ZERO = Decimal(0)
@@ -64,13 +71,14 @@ def _declared_held(text: str) -> tuple[tuple[LotKey, Decimal], ...]:
 
 def _step(row: MoveRow, kind: str, sku: str, lot: str, quantity: Decimal | None,
           via_unit: bool) -> Step:
-    """A hot lot makes tens of thousands of these, so the tuple is built directly. The task
+    """A Step of the answered page, the tuple built directly. The task
     names the receipt (`receipt:<id>`) or the order shipped (`ship:<order>`)."""
     task = receipt = order = row.task_id
     if task:
         receipt = (task[8:] or None) if task.startswith("receipt:") else None
         order = (task[5:] or None) if task.startswith("ship:") else None
-    return _new_step(Step, (row.seq, row.event_id, row.occurred_at, kind, sku, lot, quantity,
+    return _new_step(Step, (row.seq, row.event_id, instant(row.occurred_at), kind, sku, lot,
+                            quantity,
                             row.unit_key, via_unit, row.from_location, row.to_location,
                             row.status, row.to_status, row.user_id, receipt, order))
 
@@ -89,7 +97,7 @@ class Carried:
 
 # A step before it is answered: (occurred_at, seq, row, kind, sku, lot, quantity, via_unit).
 # A hot lot has tens of thousands; only the page answered is made into Steps.
-Entry = tuple[datetime, int, MoveRow, str, str, str, Decimal | None, bool]
+Entry = tuple[int, int, MoveRow, str, str, str, Decimal | None, bool]
 _TIME: Final = 0
 _SEQ: Final = 1
 _ROW: Final = 2
