@@ -58,7 +58,7 @@ class MoveRow(NamedTuple):
     unit_key: str | None
     sku: str | None
     lot: str | None
-    quantity: Decimal | None
+    quantity: str | None  # numeric as text: a Decimal only where a fold adds it or a Step shows it
     status: str | None
     to_status: str | None
     from_location: str | None

@@ -69,7 +69,7 @@ def _declared_held(text: str) -> tuple[tuple[LotKey, Decimal], ...]:
     return tuple(held.items())
 
 
-def _step(row: MoveRow, kind: str, sku: str, lot: str, quantity: Decimal | None,
+def _step(row: MoveRow, kind: str, sku: str, lot: str, quantity: Decimal | str | None,
           via_unit: bool) -> Step:
     """A Step of the answered page, the tuple built directly. The task
     names the receipt (`receipt:<id>`) or the order shipped (`ship:<order>`)."""
@@ -77,6 +77,8 @@ def _step(row: MoveRow, kind: str, sku: str, lot: str, quantity: Decimal | None,
     if task:
         receipt = (task[8:] or None) if task.startswith("receipt:") else None
         order = (task[5:] or None) if task.startswith("ship:") else None
+    if isinstance(quantity, str):
+        quantity = Decimal(quantity)
     return _new_step(Step, (row.seq, row.event_id, instant(row.occurred_at), kind, sku, lot,
                             quantity,
                             row.unit_key, via_unit, row.from_location, row.to_location,
@@ -97,7 +99,7 @@ class Carried:
 
 # A step before it is answered: (occurred_at, seq, row, kind, sku, lot, quantity, via_unit).
 # A hot lot has tens of thousands; only the page answered is made into Steps.
-Entry = tuple[int, int, MoveRow, str, str, str, Decimal | None, bool]
+Entry = tuple[int, int, MoveRow, str, str, str, Decimal | str | None, bool]
 _TIME: Final = 0
 _SEQ: Final = 1
 _ROW: Final = 2
@@ -135,14 +137,18 @@ def _fold_into(moves: Sequence[MoveRow], traced: frozenset[LotKey], entries: lis
             continue
         key = LotKey(sku, row.lot or "")
         if place == row.from_location:
-            held[key] = held.get(key, ZERO) - (row.quantity or ZERO)
+            held[key] = held.get(key, ZERO) - _amount(row.quantity)
             kinds[row.seq] = "unpack"
         elif place == row.to_location:
-            held[key] = held.get(key, ZERO) + (row.quantity or ZERO)
+            held[key] = held.get(key, ZERO) + _amount(row.quantity)
             kinds[row.seq] = "pack"
         else:
             continue
         carried = _carried(held, traced)
+
+
+def _amount(text: str | None) -> Decimal:
+    return Decimal(text) if text is not None else ZERO
 
 
 def _carried(held: Mapping[LotKey, Decimal], traced: frozenset[LotKey]) -> list[LotKey]:

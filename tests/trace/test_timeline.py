@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
 from cloud_hub.trace.model import Direction, LotKey, MoveRow, micros
 from cloud_hub.trace.timeline import assemble, fold_unit
@@ -17,7 +16,7 @@ def row(seq: int, reason: str, frm: str | None, to: str | None, *, unit: str | N
         item: LotKey | None = None, qty: int | None = None,
         contents: list[tuple[str, str, int]] | None = None) -> MoveRow:
     return MoveRow(seq, f"e{seq}", micros(at(seq)), reason, unit, item.sku if item else None,
-                   item.lot if item else None, Decimal(qty) if qty is not None else None,
+                   item.lot if item else None, str(qty) if qty is not None else None,
                    "available", None, frm, to, None, None,
                    json.dumps([{"sku": sku, "lot": lot, "quantity": q} for sku, lot, q in contents])
                    if contents is not None else None)

@@ -37,8 +37,9 @@ from cloud_hub.trace.timeline import declared
 # `to_status`), and only unit moves' payloads are read for their declared contents. Times are
 # read as µs since the epoch (int8, exact: `extract` is numeric): a timestamptz costs psycopg
 # more to make into a datetime than the rest of the row; only the page's Steps get datetimes.
+# Quantities come as text for the same reason (binary numeric into Decimal is the next cost).
 MOVE_COLUMNS = """seq, NULL::text, (extract(epoch FROM occurred_at) * 1000000)::int8, reason,
-    unit_key, sku, lot, quantity,
+    unit_key, sku, lot, quantity::text,
     NULL::text, NULL::text, from_location, to_location, task_id, NULL::text,
     CASE WHEN sku IS NULL AND payload IS NOT NULL THEN (payload->'contents')::text END"""
 # Thousands of unit keys go to PostgreSQL as one text split there: psycopg checks each element
