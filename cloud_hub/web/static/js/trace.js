@@ -1,10 +1,10 @@
 // The trace page: a lot, serial or unit searched on the map (or typed here) → its trace as a
-// flow, three cards (came from / now / went to) and a timeline. Rule kept here: all data comes
-// from the hub's scoped routes with the signed-in user's token (GET /api/v1/trace, the serial
-// routes); a 403 or 404 is said in words, never as an empty page.
+// flow, three cards (came from / now / went to: orders, customers) and a timeline. Rule kept
+// here: all data comes from the hub's scoped route with the signed-in user's token
+// (GET /api/v1/trace); a 403 or 404 is said in words, never as an empty page.
 import { el, fmtQty, fmtTime, table } from "./dom.js";
 import { ApiError, api, requireSession, showUser } from "./session.js";
-import { describe, flow, phase, refs, sightingSteps, traceQuery, unitName } from "./tracecore.js";
+import { describe, flow, phase, refs, traceQuery, unitName } from "./tracecore.js";
 
 const PAGE = 200; // steps per request; "Show more" asks for the next page
 const $ = (id) => document.getElementById(id);
@@ -35,6 +35,12 @@ function drawFlow(report) {
   );
 }
 
+function shipTo(to) {
+  if (!to) return "—";
+  const a = to.address || {};
+  return [to.name, a.city, a.country].filter(Boolean).join(", ") || "—";
+}
+
 function drawCards(report) {
   card("came-from", report.receipts.length
     ? table(["Receipt", "Supplier", "Dock", "State", "Expected"], report.receipts.map((r) => [
@@ -55,7 +61,8 @@ function drawCards(report) {
         statusTag(h.status), fmtQty(h.quantity)]), [3])
       : null);
   card("went-to", report.orders.length
-    ? table(["Order", "Kind", "State", "Carrier"], report.orders.map((o) => [o.order_id, o.kind, o.state, o.carrier || "—"]))
+    ? table(["Order", "Customer", "Ship to", "State", "Carrier"], report.orders.map((o) => [
+      o.order_id, o.customer || "—", shipTo(o.ship_to), o.state, o.carrier || "—"]))
     : el("p", { class: "hint" }, "Not picked or shipped for any order."),
   report.picks.length ? el("h3", {}, "Picks") : null,
   report.picks.length
@@ -97,23 +104,15 @@ async function showTrace(query, title) {
 }
 
 async function showSerial(serial, sku) {
-  const found = await api(`/api/v1/serials?${new URLSearchParams({ serial, ...(sku ? { sku } : {}) })}`);
-  const mine = found.serials.filter((s) => s.warehouse === state.warehouse);
-  const one = mine[0] || found.serials[0];
-  if (!one) throw new ApiError(404, "Not found", `serial ${serial} is not in the ledger`);
-  const item = await api(`/api/v1/serials/${encodeURIComponent(one.sku)}/${encodeURIComponent(one.serial)}`);
-  if (item.lot) await showTrace({ lot: item.lot, sku: item.sku, direction: "backward" }, "");
-  else { state.report = { lots: [], now: { on_hand: 0, at_locations: [], in_units: [] }, receipts: [], orders: [], picks: [], steps: [], units: [], notes: [], page: {} }; drawFlow(state.report); drawCards(state.report); }
-  state.report = { ...state.report, page: { total_steps: item.history.length } };
-  state.steps = sightingSteps(item); state.next = null;
-  $("subject").textContent = `Serial ${item.serial} (${item.sku})`;
-  $("lots").replaceChildren(item.lot ? "Lot " : "No lot", item.lot ? el("a", { href: traceHref({ lot: item.lot, sku: item.sku }) }, item.lot) : "",
-    item.lot ? " (its receipts are under Came from; open the lot for everything it went into)" : "");
-  card("now", el("p", { class: "big", id: "on-hand" }, item.in_stock ? `In stock at ${item.location}` : "Gone out of the warehouse"),
-    item.unit_key ? el("p", {}, "In unit ", el("a", { href: traceHref({ unit: item.unit_key }) }, unitName(item.unit_key))) : null,
-    el("p", { class: "hint" }, `Last seen ${fmtTime(item.last_seen_at)} in ${item.warehouse}`),
-    item.open_exceptions.length ? el("p", { class: "error" }, `Seen in two places: exception ${item.open_exceptions.join(", ")}`) : null);
-  drawTimeline();
+  const report = await showTrace({ serial, ...(sku ? { sku } : {}) }, `Serial ${serial}`);
+  const lot = report.lots.find((k) => k.lot) || report.lots[0];
+  if (lot) $("subject").textContent = `Serial ${serial} (${lot.sku})`;
+  $("lots").replaceChildren(lot && lot.lot ? "Lot " : "No lot",
+    lot && lot.lot ? el("a", { href: traceHref({ lot: lot.lot, sku: lot.sku }) }, lot.lot) : "",
+    lot && lot.lot ? " (open the lot for everything it went into)" : "");
+  if (report.exceptions && report.exceptions.length) {
+    $("notes").prepend(el("span", { class: "error" }, `Seen in two places at once: exception ${report.exceptions.map((x) => x.exception_id ?? x).join(", ")}. `));
+  }
 }
 
 async function run(params) {

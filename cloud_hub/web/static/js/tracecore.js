@@ -79,21 +79,10 @@ export function flow(report) {
   };
 }
 
-/** A serial's sightings (newest first, as /api/v1/serials/{sku}/{serial} gives them) as trace
- *  steps, oldest first, so the page draws both the same way. */
-export function sightingSteps(serial) {
-  return [...(serial.history || [])].reverse().map((h) => ({
-    kind: h.reason, occurred_at: h.occurred_at, quantity: 1, sku: serial.sku, lot: h.lot,
-    unit: h.unit_key, via_unit: false, from_location: h.from_location,
-    to_location: h.to_location, status: null, to_status: null, user: null,
-    receipt: null, order: null,
-  }));
-}
-
-/** The trace API's query for what the page was asked: {lot, sku} or {unit}. */
+/** The trace API's query for what the page was asked: {lot, sku}, {unit} or {serial, sku}. */
 export function traceQuery(params) {
   const q = {};
-  for (const k of ["lot", "sku", "unit", "direction"]) {
+  for (const k of ["lot", "sku", "unit", "serial", "direction"]) {
     const v = (params.get(k) || "").trim();
     if (v) q[k] = v;
   }
