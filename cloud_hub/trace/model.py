@@ -13,17 +13,17 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # PostgreSQL's: its binary timestamps count from it
 MICROSECOND = timedelta(microseconds=1)
 
 
 def instant(micros: int) -> datetime:
-    """A MoveRow's time (µs since the epoch) as the UTC datetime a Step carries."""
+    """A MoveRow's time (µs since 2000-01-01 UTC) as the UTC datetime a Step carries."""
     return EPOCH + timedelta(microseconds=micros)
 
 
 def micros(when: datetime) -> int:
-    """A datetime as µs since the epoch (exact: no float in between)."""
+    """A datetime as µs since 2000-01-01 UTC (exact: no float in between)."""
     return (when - EPOCH) // MICROSECOND
 
 
@@ -53,7 +53,7 @@ class MoveRow(NamedTuple):
 
     seq: int
     event_id: str | None  # None as read in bulk: trace/pg fills it for the page answered
-    occurred_at: int  # µs since the epoch: read and compared at a fraction of a datetime's cost
+    occurred_at: int  # µs since 2000-01-01 UTC: a fraction of a datetime's cost to read, compare
     reason: str
     unit_key: str | None
     sku: str | None

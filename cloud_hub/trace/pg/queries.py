@@ -19,6 +19,7 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import RowMaker
+from psycopg.types.numeric import Int8BinaryLoader
 
 from cloud_hub.trace.model import (
     Holding,
@@ -35,11 +36,11 @@ from cloud_hub.trace.timeline import declared
 # event id, statuses and user (DETAIL_COLUMNS) only for the page answered (`with_details`): a hot
 # lot's 10,000 rows then skip a uuid-to-text each and a parse of their JSON payload (which holds
 # `to_status`), and only unit moves' payloads are read for their declared contents. Times are
-# read as µs since the epoch (int8, exact: `extract` is numeric): a timestamptz costs psycopg
-# more to make into a datetime than the rest of the row; only the page's Steps get datetimes.
+# read as the integer PostgreSQL sends (binary timestamptz: µs since 2000-01-01 UTC, loaded by
+# psycopg's int8 loader): making datetimes of them cost psycopg more than the rest of the row,
+# and only the page's Steps need one.
 # Quantities come as text for the same reason (binary numeric into Decimal is the next cost).
-MOVE_COLUMNS = """seq, NULL::text, (extract(epoch FROM occurred_at) * 1000000)::int8, reason,
-    unit_key, sku, lot, quantity::text,
+MOVE_COLUMNS = """seq, NULL::text, occurred_at, reason, unit_key, sku, lot, quantity::text,
     NULL::text, NULL::text, from_location, to_location, task_id, NULL::text,
     CASE WHEN sku IS NULL AND payload IS NOT NULL THEN (payload->'contents')::text END"""
 # Thousands of unit keys go to PostgreSQL as one text split there: psycopg checks each element
@@ -60,6 +61,7 @@ def _read_moves(conn: psycopg.Connection, sql: str, params: Sequence[Any]) -> li
     """Rows of MOVE_COLUMNS as MoveRows, made as they are fetched; binary, as timestamps and
     numerics decode faster so (a hot lot's trace reads tens of thousands)."""
     with conn.cursor(row_factory=_move_rows, binary=True) as cur:
+        cur.adapters.register_loader("timestamptz", Int8BinaryLoader)  # this cursor's only
         return cur.execute(sql, params).fetchall()
 
 
