@@ -42,7 +42,8 @@ def bare(hub: Hub) -> httpx.Client:
 
 
 def test_every_response_carries_the_security_headers(dev_hub: Hub) -> None:
-    paths = ["/map", "/login", "/dashboard", "/web/js/map.js", "/web/css/app.css", "/healthz",
+    paths = ["/map", "/login", "/dashboard", "/trace", "/web/js/trace.js", "/web/js/map.js",
+             "/web/css/app.css", "/healthz",
              "/api/v1/stock?sku=X", "/no-such-page", "/web/no-such.js", "/web/%00"]
     with bare(dev_hub) as client:
         for path in paths:
