@@ -7,8 +7,9 @@ the --locations bins is not timed. A throw-away database. Prints one JSON line.
     .venv/bin/python bench/imports.py                      # 100k SKUs, 500k opening rows
     .venv/bin/python bench/imports.py --skus 10000 --opening 50000
 
-The webhook part of the issue's figure (webhook_deliveries_per_s, ...) is bench/webhooks.py's:
-null here.
+Then the webhook part (bench/webhooks.py, --webhook-events moves to a receiver in its own
+process, killed with SIGKILL halfway and restarted --down-s later): deliveries per second,
+lost, duplicated. --webhook-events 0 leaves it out (null).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 import openpyxl  # noqa: E402
 
+from bench.webhooks import measure as measure_webhooks  # noqa: E402
 from cloud_hub.db.database import connect, open_pool  # noqa: E402
 from cloud_hub.imports.pg.command import batch_gc  # noqa: E402
 from cloud_hub.imports.pg.run import ImportFile, run_import  # noqa: E402
@@ -73,6 +75,8 @@ def main() -> int:
     p.add_argument("--skus", type=int, default=100_000)
     p.add_argument("--opening", type=int, default=500_000)
     p.add_argument("--locations", type=int, default=5_000)
+    p.add_argument("--webhook-events", type=int, default=20_000)
+    p.add_argument("--down-s", type=float, default=3.0)
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp, scratch_database() as url:
         skus = sku_file(Path(tmp) / "skus.xlsx", args.skus)
@@ -95,6 +99,10 @@ def main() -> int:
         finally:
             apply.close()
             pool.close()
+    hooks: dict[str, object] = {"webhook_deliveries_per_s": None, "webhook_lost": None,
+                                "webhook_duplicates": None}
+    if args.webhook_events > 0:
+        hooks = measure_webhooks(args.webhook_events, args.down_s)
     print(json.dumps({
         "sku_rows": sku_summary["rows"], "sku_import_seconds": round(sku_seconds, 2),
         "sku_file": "xlsx", "sku_file_mb": sizes[0],
@@ -102,8 +110,7 @@ def main() -> int:
         "opening_stock_seconds": round(open_seconds, 2), "opening_stock_file": "csv",
         "opening_file_mb": sizes[1],
         "opening_moves": moves[0] if moves else None,
-        "webhook_deliveries_per_s": None, "webhook_lost": None, "webhook_duplicates": None,
-        "skipped": {"webhook_*": "measured by bench/webhooks.py"}}))
+        **hooks}))
     return 0
 
 

@@ -7,7 +7,8 @@ signatures verified) in its own process (bench/webhook_receiver.py); the real di
 thread (cloud_hub/webhooks/notify/sender.py). When half the messages have arrived the receiver
 is killed (SIGKILL); --down-s later it starts again on the same port and the dispatcher's
 backoff brings the queue home. Prints one JSON line:
-deliveries per second over the whole run (outage included), lost (never received) and
+deliveries per second over the whole run (outage and backoff included) and before the
+outage (steady), lost (never received) and
 duplicates (received more than once: at-least-once delivery; receivers dedupe on webhook-id).
 
     .venv/bin/python bench/webhooks.py --events 20000
@@ -78,6 +79,7 @@ def measure(events: int, down_s: float) -> dict[str, object]:
         start = time.perf_counter()
         dispatcher.start()
         _wait_until(out, events // 2)
+        half_s = time.perf_counter() - start
         receiver.kill()  # SIGKILL: whatever it was doing is lost
         receiver.wait()
         time.sleep(down_s)  # the receiver stays down this long
@@ -91,6 +93,7 @@ def measure(events: int, down_s: float) -> dict[str, object]:
         ids = _received(out)
     return {"webhook_events": events, "webhook_seconds": round(seconds, 2),
             "webhook_deliveries_per_s": round(len(set(ids)) / seconds),
+            "webhook_steady_per_s": round(events // 2 / half_s),  # before the outage
             "webhook_lost": len({f"msg_move_{m.event_id}" for m in moves} - set(ids)),
             "webhook_duplicates": len(ids) - len(set(ids)),
             "webhook_in_order": list(dict.fromkeys(ids)) == [f"msg_move_{m.event_id}"
