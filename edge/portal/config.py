@@ -57,6 +57,17 @@ class PortalParams:
     lost_us: int = 1_200_000
     gone_reads: float = 4.0
     fade_db: float = 8.0
+    # a pallet of tags first heard within mates_us of each other (pallet-mates arrive together;
+    # a forklift lingering in the door was there long before) has also moved on when the side
+    # it came from has not heard it at all for quiet_us since the lead changed, and heard it
+    # only far weaker (rival_db) than the new side: it went beyond that antenna's back lobe.
+    # A forklift peeking through the door stays near the door plane, heard on both sides
+    quiet_us: int = 2_000_000
+    mates_us: int = 1_500_000
+    rival_db: float = 6.0
+    # silence that ends a presence already longer than stage_us (a staged or dwelling pallet
+    # is read in bursts, several seconds apart)
+    dwell_gap_us: int = 12_000_000
     ride_us: int = 1_500_000  # a tag heard only from this long before a pallet to this long
     # after it rides on it, once unheard for ride_quiet_us (its own reads had their say),
     ride_quiet_us: int = 3_000_000

@@ -57,12 +57,15 @@ def left(members: list[Track], now: int, p: PortalParams) -> bool:
     swung clearly from one side to the other (not a reflection)."""
     went = members[0].lead
     came = 1 - went
-    if any(m.strong_us[came] > m.lead_since + p.back_slack_us for m in members):
+    firsts = [m.first_us for m in members]
+    many = len(members) > 1 and max(firsts) - min(firsts) <= p.mates_us
+    if any(m.strong_us[came] > m.lead_since + p.back_slack_us
+           and not (many and m.quiet(now, p)) for m in members):
         return False
     hold = p.pallet_hold_us if len(members) > 1 else p.alone_hold_us
     if now - max(m.lead_since for m in members) < hold:
         return False  # a forklift nosing through the door turns back within moments
-    moved = sum(1 for m in members if m.moved_on(now, p))
+    moved = sum(1 for m in members if m.moved_on(now, p, many))
     return 2 * moved > len(members) and all(credible(m, came, p) for m in members)
 
 

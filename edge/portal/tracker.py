@@ -8,9 +8,11 @@ passes. A presence too short to show a clear lead change is judged whole (which 
 first). Time comes only from the reads.
 
 Pallets (edge/portal/pallet.py): tags at a door whose lead changed to the same side together
-are moved as soon as the pallet left the door, before the per-tag silence; weaker tags heard
-only with such a pallet ride on it; a tag moved early that turns back to where it came from
-gets the compensating (reverse) move, counted in `compensated`.
+are moved as soon as the pallet left the door (its new side hears it fading, or its old side
+no longer hears it at all), before the per-tag silence; weaker tags heard only with such a
+pallet ride on it; a tag moved early that turns back to where it came from gets the
+compensating (reverse) move, counted in `compensated`. A presence longer than a pass takes
+(a staged or dwelling pallet) survives silences of up to `dwell_gap_us`.
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ class PortalTracker:
         tracks, portal, params, side = point
         epc = read.epc_hex
         track = tracks.get(epc)
-        if track is None or (track.closed and t - track.last_us > params.gap_us):
+        if track is None or (track.closed and t - track.last_us > track.gap(params)):
             track = tracks[epc] = Track(epc, t)
             heapq.heappush(self._due, (t + params.gap_us, portal, epc))
         elif track.closed:
@@ -119,7 +121,7 @@ class PortalTracker:
 
     def flush(self) -> list[PortalPass]:
         """End of stream: confirm every pending crossing (as if all tags went silent)."""
-        far = self._now + max((p.params.gap_us + p.params.settle_us for p in self._portals),
+        far = self._now + max((p.params.dwell_gap_us + p.params.settle_us for p in self._portals),
                               default=0) + 1
         return self.advance(far)
 
@@ -133,8 +135,8 @@ class PortalTracker:
             if tr is None or tr.closed:
                 continue  # decided by a sweep meanwhile (or forgotten)
             p = self._portals[portal].params
-            if now - tr.last_us <= p.gap_us:
-                heapq.heappush(due, (tr.last_us + p.gap_us, portal, epc))
+            if now - tr.last_us <= tr.gap(p):
+                heapq.heappush(due, (tr.last_us + tr.gap(p), portal, epc))
                 continue
             passed = self._decide(portal, tr, now, p)
             if passed is not None:
@@ -147,10 +149,11 @@ class PortalTracker:
         out: list[PortalPass] = []
         for portal, tracks in enumerate(self._tracks):
             p = self._portals[portal].params
-            gap, forget = p.gap_us, p.gap_us + p.cross_window_us
             gone: list[str] = []
             for tr in tracks.values():
                 idle = now - tr.last_us
+                gap = tr.gap(p)
+                forget = gap + p.cross_window_us
                 if tr.closed:  # decided; kept a while for cross-read comparisons
                     if idle > forget:
                         gone.append(tr.epc)
@@ -173,7 +176,7 @@ class PortalTracker:
     def _decide(self, portal: int, tr: Track, now: int, p: PortalParams) -> PortalPass | None:
         """A pending net crossing is confirmed when the tag went silent, or stayed on its new
         side for `settle_us`; a silent presence without one may be judged whole."""
-        silent = now - tr.last_us > p.gap_us
+        silent = now - tr.last_us > tr.gap(p)
         if tr.origin >= 0 and tr.lead != tr.origin:
             if not (silent or now - tr.lead_since >= p.settle_us):
                 return None

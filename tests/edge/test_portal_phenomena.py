@@ -237,3 +237,44 @@ def test_a_tag_read_a_few_times_in_the_wrong_order_goes_the_way_its_pallet_mates
     reads += _sparse(odd, [(0.3, 2, -68.0), (0.9, 2, -66.0), (3.8, 1, -67.0), (4.6, 1, -66.0)])
     result = run(reads)
     assert moves(result) == sorted([(e, "D1", "inbound") for e in [*PALLET, odd]])
+
+
+def test_a_slow_pallet_moves_once_the_side_it_left_stops_hearing_it() -> None:
+    # three tags of a slow pallet: heard outside (rising), then inside at a level that hardly
+    # fades for 6 s while the outer antenna's back lobe hears them faintly for 1.5 s more and
+    # then not at all: that silence, pooled over the pallet, decides -- not the inner
+    # antenna losing them seconds later
+    rng = random.Random(2)
+    reads: list[TagRead] = []
+    for k, epc in enumerate(PALLET):
+        t = 0.05 * k
+        while t < 12.0:
+            if rng.random() < 0.6:
+                if t < 5.0:
+                    reads.append(TagRead(epc, "r1", 1, round(-66 + 2.4 * t + rng.gauss(0, 2)),
+                                         T0 + int(t * S)))
+                else:
+                    reads.append(TagRead(epc, "r1", 2, round(-55 + rng.gauss(0, 2)),
+                                         T0 + int(t * S)))
+                    if t < 6.5 and rng.random() < 0.5:
+                        reads.append(TagRead(epc, "r1", 1, round(-71 + rng.gauss(0, 2)),
+                                             T0 + int(t * S) + 7))
+            t += 0.1
+    result = run(reads)
+    assert moves(result) == [(e, "D1", "inbound") for e in PALLET]
+    assert all(at <= 9.5 for _, at in result)  # the inner antenna hears them until 12 s
+
+
+def test_a_staged_pallet_keeps_its_side_across_a_silence_and_a_reflection() -> None:
+    # two tags staged 1.5 m inside for three minutes; for 6 s nothing hears them (longer than
+    # a passing tag's gap), then the outer antenna hears them weakly for 2 s (a reflection,
+    # well below their level inside), then the inner one again as before: the presence goes
+    # on across the silence, its side stays inside, nothing moves
+    staged = path((0.0, 1.5))
+    reads = [r for k, e in enumerate(PALLET[:2])
+             for r in reads_of(e, "D1", staged, 0, 180, seed=k)
+             if not 90 < (r.time_us - T0) / S < 101]
+    rng = random.Random(11)
+    reads += [TagRead(e, "r1", 1, round(-64.0 + rng.gauss(0, 1.5)), T0 + int((96 + 0.3 * i) * S))
+              for e in PALLET[:2] for i in range(8)]
+    assert run(reads) == []
