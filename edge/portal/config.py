@@ -59,11 +59,13 @@ class PortalParams:
     fade_db: float = 8.0
     # a pallet of tags first heard within mates_us of each other (pallet-mates arrive together;
     # a forklift lingering in the door was there long before) has also moved on when the side
-    # it came from has not heard it at all for quiet_us since the lead changed, and heard it
-    # only far weaker (rival_db) than the new side: it went beyond that antenna's back lobe.
-    # A forklift peeking through the door stays near the door plane, heard on both sides
+    # it came from has not heard it at all for quiet_us since the lead changed, and since then
+    # heard it only rival_db or more below the new side's peak: it went beyond that antenna's
+    # back lobe. A forklift peeking through the door stays near the door plane, heard on both
+    # sides. A tag alone waits alone_quiet_us for that silence (nothing to pool with)
     quiet_us: int = 2_000_000
     mates_us: int = 1_500_000
+    alone_quiet_us: int = 5_000_000
     rival_db: float = 6.0
     # silence that ends a presence already longer than stage_us (a staged or dwelling pallet
     # is read in bursts, several seconds apart)

@@ -58,14 +58,19 @@ def left(members: list[Track], now: int, p: PortalParams) -> bool:
     went = members[0].lead
     came = 1 - went
     firsts = [m.first_us for m in members]
-    many = len(members) > 1 and max(firsts) - min(firsts) <= p.mates_us
+    if len(members) == 1:
+        quiet = p.alone_quiet_us
+    elif max(firsts) - min(firsts) <= p.mates_us:
+        quiet = p.quiet_us
+    else:
+        quiet = None
     if any(m.strong_us[came] > m.lead_since + p.back_slack_us
-           and not (many and m.quiet(now, p)) for m in members):
+           and not (quiet and m.quiet(now, p, quiet)) for m in members):
         return False
     hold = p.pallet_hold_us if len(members) > 1 else p.alone_hold_us
     if now - max(m.lead_since for m in members) < hold:
         return False  # a forklift nosing through the door turns back within moments
-    moved = sum(1 for m in members if m.moved_on(now, p, many))
+    moved = sum(1 for m in members if m.moved_on(now, p, quiet))
     return 2 * moved > len(members) and all(credible(m, came, p) for m in members)
 
 

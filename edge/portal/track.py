@@ -23,6 +23,7 @@ class Track:
     __slots__ = (
         "after",
         "after_w",
+        "back_top",
         "closed",
         "cnt",
         "cross_us",
@@ -44,7 +45,6 @@ class Track:
         "origin",
         "peak",
         "reads",
-        "rival_us",
         "seen_us",
         "side_reads",
         "strong_us",
@@ -84,7 +84,7 @@ class Track:
         self.history: deque[tuple[int, int, float]] = deque(maxlen=HISTORY)
         self.gap_avg = [0.0, 0.0]  # per side: smoothed time between reads (how often heard)
         self.strong_us = [-1, -1]  # last read per side within reflect_db of the strongest
-        self.rival_us = [-1, -1]  # last read per side about as strong as the other side's level
+        self.back_top = -1000.0  # strongest read of the side the lead left, since it left
         # the move given early with the tag's pallet: (side it came from, its lead change
         # time, given as a rider, crossing time), or None
         self.early: tuple[int, int, bool, int] | None = None
@@ -109,8 +109,8 @@ class Track:
         self.history.append((t, s, r))
         if r >= self.top - p.reflect_db:
             self.strong_us[s] = t
-        if r >= lvls[1 - s] - p.rival_db:
-            self.rival_us[s] = t
+        if s != self.lead and r > self.back_top:
+            self.back_top = r
         self.cnt[s] += n
         self.side_reads[s] += n
         if lvl > self.peak[s]:
@@ -150,6 +150,7 @@ class Track:
         self.lead = s
         self.lead_since = t
         self.lead_peak = self.lvl[s]
+        self.back_top = -1000.0
         self.lead_last[s] = t
         self.cnt[0] = self.cnt[1] = 0
         origin = self.origin
@@ -181,16 +182,17 @@ class Track:
         self.left_peak = self.peak[origin]
         return False
 
-    def moved_on(self, now: int, p: PortalParams, quiet_ok: bool = True) -> bool:
+    def moved_on(self, now: int, p: PortalParams, quiet_us: int | None = None) -> bool:
         """The tag left the door on the side now leading: the side it came from has not heard
         it well since the lead changed, and the new side hears it `fade_db` below its peak
         there, or lost it (unheard long compared with how often it was heard there, longer
-        when last heard near its peak). A forklift peeking through the door stays close and
-        strong, and is heard well where it came from when it turns back."""
+        when last heard near its peak) -- or, given `quiet_us`, the side it came from has
+        been `quiet` that long. A forklift peeking through the door stays close and strong,
+        and is heard well where it came from when it turns back."""
         went = self.lead
         if went == NONE:
             return False
-        if quiet_ok and self.quiet(now, p):
+        if quiet_us and self.quiet(now, p, quiet_us):
             return True
         if self.strong_us[1 - went] > self.lead_since + p.back_slack_us:
             return False
@@ -199,19 +201,22 @@ class Track:
         return (drop >= p.fade_db
                 or now - self.seen_us[went] >= max(wait, p.gone_reads * self.gap_avg[went]))
 
-    def quiet(self, now: int, p: PortalParams) -> bool:
+    def quiet(self, now: int, p: PortalParams, quiet_us: int) -> bool:
         """The side the tag came from has not heard it at all for `quiet_us` since the lead
         changed (and for several of its usual intervals between reads): it moved away
         beyond that antenna's back lobe. A forklift peeking through the door stays near
-        the door plane, where the antenna it left keeps hearing it faintly."""
+        the door plane, where the antenna it left keeps hearing it nearly as well as the new
+        side does."""
         came = 1 - self.lead
-        if self.rival_us[came] > self.lead_since:
+        if self.back_top > self.lead_peak - p.rival_db:
             return False  # heard there about as well as on its new side: in the door plane
         return now - max(self.seen_us[came], self.lead_since) >= max(
-            p.quiet_us, p.gone_reads * self.gap_avg[came])
+            quiet_us, p.gone_reads * self.gap_avg[came])
 
     def gap(self, p: PortalParams) -> int:
         """Silence that ends this presence: longer for a tag already heard for longer than a
         pass takes (a pallet staged by the door, or one dwelling on the dock plate, is read in
         bursts with silences of several seconds between: it is still there)."""
-        return p.gap_us if self.last_us - self.first_us < p.stage_us else p.dwell_gap_us
+        if self.last_us - self.first_us < p.stage_us:
+            return p.gap_us
+        return p.dwell_gap_us

@@ -278,3 +278,34 @@ def test_a_staged_pallet_keeps_its_side_across_a_silence_and_a_reflection() -> N
     reads += [TagRead(e, "r1", 1, round(-64.0 + rng.gauss(0, 1.5)), T0 + int((96 + 0.3 * i) * S))
               for e in PALLET[:2] for i in range(8)]
     assert run(reads) == []
+
+
+def _steady(epc: str, spans: list[tuple[float, float, int, float]], seed: int) -> list[TagRead]:
+    """Reads of door D1 every 0.1 s (60 % of them heard): (from s, to s, antenna, dBm) spans."""
+    rng = random.Random(seed)
+    return [TagRead(epc, "r1", ant, round(dbm + rng.gauss(0, 1.5)), T0 + int(t / 10 * S))
+            for a, b, ant, dbm in spans for t in range(int(a * 10), int(b * 10))
+            if rng.random() < 0.6]
+
+
+def test_a_tag_alone_moves_once_the_side_it_left_has_not_heard_it_for_longer() -> None:
+    # one tag (no pallet-mate to pool with) crosses slowly into a trailer: heard outside at a
+    # steady level for 15 s more; the inner antenna's back lobe hears it faintly for 1 s, then
+    # never again. A forklift alone nosing out and back is heard inside again within moments,
+    # so a tag alone waits longer (alone_quiet_us) -- but not for the settle time
+    tag = PALLET[0]
+    reads = _steady(tag, [(0, 5, 2, -55.0), (5, 20, 1, -58.0), (5, 6, 2, -72.0)], seed=1)
+    result = run(reads)
+    assert moves(result) == [(tag, "D1", "outbound")]
+    assert all(at <= 12.5 for _, at in result)
+
+
+def test_a_pallet_heard_in_the_door_plane_then_not_on_its_old_side_waits_to_be_sure() -> None:
+    # two tags held by a forklift in the door: the inner antenna takes the lead but the outer
+    # one still hears them nearly as well (door plane, 4-5 dB less), then loses them for 2.5 s
+    # (fading), then hears them strongly again as the forklift backs out: no move (and no
+    # move taken back)
+    reads = [r for k, e in enumerate(PALLET[:2])
+             for r in _steady(e, [(0, 5, 1, -50.0), (5, 9, 2, -50.0), (5, 6.5, 1, -54.5),
+                                  (9, 14, 1, -50.0)], seed=k)]
+    assert run(reads) == []

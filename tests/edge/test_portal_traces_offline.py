@@ -64,7 +64,7 @@ def test_every_trace_keeps_its_floor(
 def test_the_six_traces_together_keep_their_floor(
         all_six: tuple[dict[str, dict[str, object]], dict[str, object]]) -> None:
     s = all_six[1]
-    assert s["recall_observable"] >= 0.905  # type: ignore[operator]
+    assert s["recall_observable"] >= 0.91  # type: ignore[operator]
     assert s["pallets_moved"] >= 0.95  # type: ignore[operator]
     assert s["precision"] >= 0.97  # type: ignore[operator]
     assert s["direction_errors"] <= 13  # type: ignore[operator]
@@ -72,11 +72,11 @@ def test_the_six_traces_together_keep_their_floor(
     # after a silence (2 measured)
     assert s["phantoms"].get("static", 0) <= 3  # type: ignore[attr-defined]
     # most pallets are decided as they leave, not after seconds of silence
-    assert s["latency_p50_s"] is not None and s["latency_p50_s"] <= 1.5  # type: ignore[operator]
-    assert s["latency_p99_s"] is not None and s["latency_p99_s"] <= 17.5  # type: ignore[operator]
+    assert s["latency_p50_s"] is not None and s["latency_p50_s"] <= 1.3  # type: ignore[operator]
+    assert s["latency_p99_s"] is not None and s["latency_p99_s"] <= 9  # type: ignore[operator]
 
 
 def test_the_early_experiment_decides_about_when_the_pallet_leaves_the_door() -> None:
     s = _run("p1_mixed", tracker="early")
-    assert s["latency_p50_s"] is not None and s["latency_p50_s"] <= 1.5  # type: ignore[operator]
+    assert s["latency_p50_s"] is not None and s["latency_p50_s"] <= 1.3  # type: ignore[operator]
     assert s["recall_observable"] >= 0.9  # type: ignore[operator]
