@@ -70,6 +70,13 @@ class PortalParams:
     # silence that ends a presence already longer than stage_us (a staged or dwelling pallet
     # is read in bursts, several seconds apart)
     dwell_gap_us: int = 12_000_000
+    # a tag's own crossing from a handful of reads (sparse_reads or fewer on a side) goes the
+    # way of min_mates pallet-mates first heard within arrive_us of it, each read outweigh x
+    # as often, that moved the other way (decided within mates_keep_us)
+    sparse_reads: int = 5
+    min_mates: int = 2
+    outweigh: float = 3.0
+    mates_keep_us: int = 30_000_000
     ride_us: int = 1_500_000  # a tag heard only from this long before a pallet to this long
     # after it rides on it, once unheard for ride_quiet_us (its own reads had their say),
     ride_quiet_us: int = 3_000_000

@@ -107,3 +107,26 @@ def rides(tr: Track, m: Mover, now: int, p: PortalParams) -> bool:
     late_mate = (tr.lead_last[m.came] < 0 and tr.first_us >= m.crossed_us - p.back_slack_us
                  and tr.last_us <= last + p.back_slack_us)
     return weak or tr.turns > 0 or late_mate
+
+
+def mates_side(tr: Track, came: int, decided: Iterable[tuple[Track, int]], p: PortalParams
+               ) -> int | None:
+    """The side a tag's pallet-mates came from, when they contradict the tag's own few reads:
+    at least `min_mates` tags first heard with it at the door (within `arrive_us`), each heard
+    far more often (`outweigh` times its reads, and more on their weaker side), moved the
+    other way.
+    A badly oriented tag read a handful of times has a read order that is mostly chance and
+    reflections; its mates' pooled reads are not."""
+    if min(tr.side_reads) > p.sparse_reads:
+        return None
+    votes = [0.0, 0.0]
+    count = [0, 0]
+    for mate, side in decided:
+        if mate is tr or abs(mate.first_us - tr.first_us) > p.arrive_us:
+            continue
+        if (mate.reads >= p.outweigh * tr.reads
+                and min(mate.side_reads) > min(tr.side_reads)):
+            votes[side] += mate.reads
+            count[side] += 1
+    other = 1 - came
+    return other if votes[other] > votes[came] and count[other] >= p.min_mates else None

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from edge.portal.config import Direction, PortalConfig, PortalParams, PortalsConfig
 from edge.portal.judge import confidence, credible, judged_whole, presence
-from edge.portal.pallet import Mover, left, pallets, rides
+from edge.portal.pallet import Mover, left, mates_side, pallets, rides
 from edge.portal.track import INNER, OUTER, Track
 from edge.reads import TagRead
 
@@ -46,8 +46,9 @@ class PortalPass:
     confidence: float
     reads: int
     crossed_us: int = 0  # when the lead changed sides: the moment the tag went through
-    basis: str = "own"  # "own" reads, its "pallet" decided early, "rider" on a pallet, or
-    # "compensating": the reverse of an early move the tag's reads then contradicted
+    basis: str = "own"  # "own" reads, its "pallet" decided early, "rider" on a pallet,
+    # "mates": its few reads outvoted by its pallet-mates', or "compensating": the reverse of
+    # an early move the tag's reads then contradicted
 
 
 class PortalTracker:
@@ -70,11 +71,13 @@ class PortalTracker:
         self._due: list[tuple[int, int, str]] = []
         self._passed: list[dict[str, tuple[int, int]]] = [{} for _ in config.portals]
         self._movers: list[list[Mover]] = [[] for _ in config.portals]  # recent, for riders
+        # recent moves per portal: (track, side it came from, when decided), for pallet-mates
+        self._decided: list[list[tuple[Track, int, int]]] = [[] for _ in config.portals]
         self._now = 0
         self._next_sweep = 0
         self.unmapped_reads = 0
         self.suppressed = {"duplicate": 0, "cross_read": 0, "weak": 0, "u_turn": 0,
-                           "unclear": 0, "overridden": 0}
+                           "unclear": 0, "overridden": 0, "outvoted": 0}
         self.compensated = 0  # early moves taken back (the tag turned back after all)
 
     @property
@@ -252,6 +255,14 @@ class PortalTracker:
         if tr.top < p.min_peak_dbm:
             self.suppressed["weak"] += 1
             return None
+        decided = self._decided[portal]
+        if decided and self._now - decided[0][2] > p.mates_keep_us:
+            decided[:] = [d for d in decided if self._now - d[2] <= p.mates_keep_us]
+        if basis == "own":
+            side = mates_side(tr, came, ((d[0], d[1]) for d in decided), p)
+            if side is not None:
+                self.suppressed["outvoted"] += 1
+                came, basis = side, "mates"
         if self._outshone(portal, tr):
             self.suppressed["cross_read"] += 1
             return None
@@ -262,6 +273,7 @@ class PortalTracker:
             self.suppressed["duplicate"] += 1
             return None
         self._passed[portal][tr.epc] = (code, crossed)
+        decided.append((tr, came, self._now))
         return self._pass(portal, tr, came, crossed, sure, basis)
 
     def _pass(self, portal: int, tr: Track, came: int, crossed: int, sure: float,

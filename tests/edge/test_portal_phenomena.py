@@ -309,3 +309,14 @@ def test_a_pallet_heard_in_the_door_plane_then_not_on_its_old_side_waits_to_be_s
              for r in _steady(e, [(0, 5, 1, -50.0), (5, 9, 2, -50.0), (5, 6.5, 1, -54.5),
                                   (9, 14, 1, -50.0)], seed=k)]
     assert run(reads) == []
+
+
+def test_a_tag_read_a_few_times_in_the_wrong_order_goes_the_way_its_pallet_mates_went() -> None:
+    # three tags of a pallet cross inbound, read well; a fourth, first heard with them, is
+    # read twice inside and then twice outside (reflections: its order says outbound). Its
+    # mates' reads outnumber its own many times: it went in with them
+    odd = "3034257BF4000000000000EE"
+    reads = [r for k, e in enumerate(PALLET) for r in reads_of(e, "D1", INBOUND, 0, 5, seed=k)]
+    reads += _sparse(odd, [(0.3, 2, -52.0), (0.9, 2, -51.0), (3.8, 1, -52.0), (4.6, 1, -51.0)])
+    result = run(reads)
+    assert moves(result) == sorted([(e, "D1", "inbound") for e in [*PALLET, odd]])

@@ -64,10 +64,10 @@ def test_every_trace_keeps_its_floor(
 def test_the_six_traces_together_keep_their_floor(
         all_six: tuple[dict[str, dict[str, object]], dict[str, object]]) -> None:
     s = all_six[1]
-    assert s["recall_observable"] >= 0.91  # type: ignore[operator]
+    assert s["recall_observable"] >= 0.912  # type: ignore[operator]
     assert s["pallets_moved"] >= 0.95  # type: ignore[operator]
-    assert s["precision"] >= 0.97  # type: ignore[operator]
-    assert s["direction_errors"] <= 13  # type: ignore[operator]
+    assert s["precision"] >= 0.974  # type: ignore[operator]
+    assert s["direction_errors"] <= 12  # type: ignore[operator]
     # pallets staged by a door for minutes are not moved by their fading, nor by a reflection
     # after a silence (2 measured)
     assert s["phantoms"].get("static", 0) <= 3  # type: ignore[attr-defined]
