@@ -55,6 +55,9 @@ def left(members: list[Track], now: int, p: PortalParams) -> bool:
     """A pallet of enough tags left the door on its new side: none of them is heard well on
     the side they came from since the lead changed, most of them moved on, and at least one
     swung clearly from one side to the other (not a reflection)."""
+    hold = p.pallet_hold_us if len(members) > 1 else p.alone_hold_us
+    if now - max(m.lead_since for m in members) < hold:
+        return False  # a forklift nosing through the door turns back within moments
     went = members[0].lead
     came = 1 - went
     firsts = [m.first_us for m in members]
@@ -67,9 +70,6 @@ def left(members: list[Track], now: int, p: PortalParams) -> bool:
     if any(m.strong_us[came] > m.lead_since + p.back_slack_us
            and not (quiet and m.quiet(now, p, quiet)) for m in members):
         return False
-    hold = p.pallet_hold_us if len(members) > 1 else p.alone_hold_us
-    if now - max(m.lead_since for m in members) < hold:
-        return False  # a forklift nosing through the door turns back within moments
     moved = sum(1 for m in members if m.moved_on(now, p, quiet))
     return 2 * moved > len(members) and all(credible(m, came, p) for m in members)
 
@@ -83,25 +83,31 @@ class Mover:
     came: int
     decided_us: int
 
+    def span(self) -> tuple[int, int, float]:
+        """(first read, last read, strongest level) of its members so far."""
+        members = self.members
+        return (min(x.first_us for x in members), max(x.last_us for x in members),
+                max(x.top for x in members))
 
-def rides(tr: Track, m: Mover, now: int, p: PortalParams) -> bool:
+
+def rides(tr: Track, m: Mover, span: tuple[int, int, float], now: int, p: PortalParams
+          ) -> bool:
     """A tag heard only while a pallet was at the door (from shortly before it to shortly
     after it), on both sides, and gone now, moves with it when its own reads did not cross:
     much weaker than the pallet (badly oriented: its order is reflections), back and forth, or
     never leading on the side the pallet came from."""
-    if tr.early is not None or min(tr.side_reads) == 0 or tr.reads < 3 or tr in m.members:
-        return False  # (a stray tag passing by is read once or twice)
-    if now - tr.last_us < p.ride_quiet_us or tr.crossings:
+    if now - tr.last_us < p.ride_quiet_us or tr.crossings or tr.early is not None:
         return False
-    first = min(x.first_us for x in m.members)
-    last = max(x.last_us for x in m.members)
+    first, last, top = span
     if tr.first_us < first - p.ride_us or tr.last_us > last + p.ride_us:
         return False
+    if tr.side_reads[0] == 0 or tr.side_reads[1] == 0 or tr.reads < 3 or tr in m.members:
+        return False  # (a stray tag passing by is read once or twice)
     if tr.last_us < m.crossed_us - p.back_slack_us:
         return False
     if pending(tr) and tr.lead == m.came:
         return False  # crossing the other way on its own: not of this pallet
-    weak = tr.top <= max(x.top for x in m.members) - p.ride_db
+    weak = tr.top <= top - p.ride_db
     # first heard as the pallet crossed, never leading where it came from, and not after the
     # pallet left: a mate read late (badly oriented until the forklift turned)
     late_mate = (tr.lead_last[m.came] < 0 and tr.first_us >= m.crossed_us - p.back_slack_us

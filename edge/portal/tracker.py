@@ -26,7 +26,8 @@ from edge.portal.pallet import Mover, left, mates_side, pallets, rides
 from edge.portal.track import INNER, OUTER, Track
 from edge.reads import TagRead
 
-_SWEEP_US = 100_000  # how often (in read time) every track is looked at (settling, forgetting)
+_SWEEP_US = 100_000  # how often (in read time) every open track is looked at (settling)
+_PURGE_US = 1_000_000  # how often closed tracks are looked at (forgetting)
 # A tag gone silent is decided at the first read (or advance) after its gap, not at the next
 # sweep: a heap holds when each open track could go silent at the earliest (its last read +
 # gap, as of when it was pushed), so a read only peeks at its top.
@@ -58,12 +59,17 @@ class PortalTracker:
         self._portals: tuple[PortalConfig, ...] = config.portals
         index = {p.portal_id: i for i, p in enumerate(config.portals)}
         self._tracks: list[dict[str, Track]] = [{} for _ in config.portals]
-        # reader -> antenna -> (tracks of its portal, the portal's index, params, side)
-        self._points: dict[str, dict[int, tuple[dict[str, Track], int, PortalParams,
-                                                int]]] = {}
+        # per portal, the tracks a sweep looks at: those whose lead changed, while a crossing
+        # is pending or their early move may yet be taken back (a tag gone silent is decided
+        # from the heap below; the others have nothing to settle)
+        self._watch: list[dict[str, Track]] = [{} for _ in config.portals]
+        # reader -> antenna -> (tracks of its portal, its watched tracks, the portal's index,
+        # params, side)
+        self._points: dict[str, dict[int, tuple[dict[str, Track], dict[str, Track], int,
+                                                PortalParams, int]]] = {}
         for ant in config.antennas:
             at = index[ant.portal_id]
-            point = (self._tracks[at], at, config.portals[at].params,
+            point = (self._tracks[at], self._watch[at], at, config.portals[at].params,
                      INNER if ant.side == "inner" else OUTER)
             self._points.setdefault(ant.reader_id, {})[ant.antenna_id] = point
         # (earliest silence, portal, epc) of the open tracks: plain values, so the garbage
@@ -75,6 +81,7 @@ class PortalTracker:
         self._decided: list[list[tuple[Track, int, int]]] = [[] for _ in config.portals]
         self._now = 0
         self._next_sweep = 0
+        self._next_purge = 0
         self.unmapped_reads = 0
         self.suppressed = {"duplicate": 0, "cross_read": 0, "weak": 0, "u_turn": 0,
                            "unclear": 0, "overridden": 0, "outvoted": 0}
@@ -99,7 +106,7 @@ class PortalTracker:
                 out = self._sweep(t)
             elif self._due and self._due[0][0] < t:
                 out = self._silences(t)
-        tracks, portal, params, side = point
+        tracks, watch, portal, params, side = point
         epc = read.epc_hex
         track = tracks.get(epc)
         if track is None or (track.closed and t - track.last_us > track.gap(params)):
@@ -109,8 +116,11 @@ class PortalTracker:
             track.closed = False
             heapq.heappush(self._due, (t + params.gap_us, portal, epc))
         seen = read.seen_count
+        since = track.lead_since
         if track.update(side, read.rssi_dbm, t, params, seen if seen > 1 else 1):
             self.suppressed["u_turn"] += 1
+        if track.lead_since != since:
+            watch[epc] = track
         return out
 
     def advance(self, now_us: int) -> list[PortalPass]:
@@ -149,27 +159,27 @@ class PortalTracker:
 
     def _sweep(self, now: int) -> list[PortalPass]:
         self._next_sweep = now + _SWEEP_US
-        out: list[PortalPass] = []
+        purge = now >= self._next_purge
+        if purge:
+            self._next_purge = now + _PURGE_US
+        out = self._silences(now)
         for portal, tracks in enumerate(self._tracks):
             p = self._portals[portal].params
-            gone: list[str] = []
-            for tr in tracks.values():
-                idle = now - tr.last_us
-                gap = tr.gap(p)
-                forget = gap + p.cross_window_us
-                if tr.closed:  # decided; kept a while for cross-read comparisons
-                    if idle > forget:
-                        gone.append(tr.epc)
-                    continue
-                if idle > gap or (tr.origin >= 0 and tr.lead != tr.origin):
+            watch = self._watch[portal]
+            if purge:  # closed tracks no longer needed for cross-read comparisons
+                for epc in [e for e, tr in tracks.items()
+                            if tr.closed and now - tr.last_us > tr.gap(p) + p.cross_window_us]:
+                    del tracks[epc]
+            for tr in list(watch.values()):
+                crossing = tr.origin >= 0 and tr.lead != tr.origin
+                if tr.closed or not (crossing or tr.early is not None):
+                    del watch[tr.epc]
+                elif crossing:  # settled on its new side?
                     passed = self._decide(portal, tr, now, p)
                     if passed is not None:
                         out.append(passed)
-                    if idle > gap:
-                        tr.closed = True
-            for epc in gone:
-                del tracks[epc]
-            out += self._pallets(portal, tracks, now, p)
+            if watch or self._movers[portal]:
+                out += self._pallets(portal, tracks, watch, now, p)
             recent = self._passed[portal]
             if recent:
                 for epc in [e for e, (_, at) in recent.items() if now - at > p.dedup_us]:
@@ -200,12 +210,12 @@ class PortalTracker:
                 return self._confirm(portal, tr, judged[0], judged[1], 0.6)
         return None
 
-    def _pallets(self, portal: int, tracks: dict[str, Track], now: int, p: PortalParams
-                 ) -> list[PortalPass]:
+    def _pallets(self, portal: int, tracks: dict[str, Track], watch: dict[str, Track],
+                 now: int, p: PortalParams) -> list[PortalPass]:
         """Pallets that left the door move early, with their riders; a tag moved early that
         turned back to where it came from gets the compensating move."""
         out: list[PortalPass] = []
-        for tr in tracks.values():
+        for tr in watch.values():  # (only a track whose lead changed may turn back)
             early = tr.early
             if (early is not None and not early[2] and tr.lead == early[0]
                     and tr.lead_since > early[1]):
@@ -214,7 +224,7 @@ class PortalTracker:
                 out.append(self._pass(portal, tr, 1 - early[0], tr.lead_since, 0.5,
                                       "compensating"))
         movers = self._movers[portal]
-        for members in pallets(tracks.values(), p):
+        for members in pallets(watch.values(), p):
             if not left(members, now, p):
                 continue
             came = 1 - members[0].lead
@@ -228,9 +238,11 @@ class PortalTracker:
         if movers:
             movers[:] = [m for m in movers
                          if now - m.decided_us <= p.ride_us + p.ride_quiet_us + p.gap_us]
+            passed_here = self._passed[portal]
             for m in movers:
+                span = m.span()
                 for tr in tracks.values():
-                    if tr.epc not in self._passed[portal] and rides(tr, m, now, p):
+                    if rides(tr, m, span, now, p) and tr.epc not in passed_here:
                         tr.early = (m.came, tr.lead_since, True, m.crossed_us)
                         passed = self._confirm(portal, tr, m.came, m.crossed_us, 0.5, "rider")
                         if passed is not None:
