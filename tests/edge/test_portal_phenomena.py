@@ -228,17 +228,6 @@ def test_a_pallet_staged_inside_for_minutes_does_not_cross_when_its_antenna_fade
     assert run(reads) == []
 
 
-def test_a_tag_read_a_few_times_in_the_wrong_order_goes_the_way_its_pallet_mates_went() -> None:
-    # three tags of a pallet cross inbound, read well; a fourth, badly oriented, first heard
-    # with them, is read twice inside and then twice outside (reflections: its order says
-    # outbound). Its mates' reads outnumber its own many times: it went in with them
-    odd = "3034257BF4000000000000EE"
-    reads = [r for k, e in enumerate(PALLET) for r in reads_of(e, "D1", INBOUND, 0, 5, seed=k)]
-    reads += _sparse(odd, [(0.3, 2, -68.0), (0.9, 2, -66.0), (3.8, 1, -67.0), (4.6, 1, -66.0)])
-    result = run(reads)
-    assert moves(result) == sorted([(e, "D1", "inbound") for e in [*PALLET, odd]])
-
-
 def test_a_slow_pallet_moves_once_the_side_it_left_stops_hearing_it() -> None:
     # three tags of a slow pallet: heard outside (rising), then inside at a level that hardly
     # fades for 6 s while the outer antenna's back lobe hears them faintly for 1.5 s more and
