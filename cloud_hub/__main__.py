@@ -1,5 +1,5 @@
 """`python -m cloud_hub`: serve, users, gateways, migrate, check, rebuild, epcis, trace, import,
-demo."""
+valuation, demo."""
 
 from __future__ import annotations
 
@@ -193,6 +193,19 @@ def cmd_trace(settings: HubSettings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_valuation_replay(settings: HubSettings, args: argparse.Namespace) -> int:
+    from cloud_hub.valuation.replay import command
+    try:
+        with open(args.file, encoding="utf-8-sig", newline="") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read {args.file}: {exc}") from None
+    status, out = command(text, args.method, args.base_currency or settings.base_currency,
+                          as_json=args.json)
+    print(out, file=sys.stdout if status == 0 else sys.stderr)
+    return status
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m cloud_hub", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -257,6 +270,15 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--json", action="store_true", help="the REST answer's JSON")
     t.set_defaults(func=cmd_trace)
     imports_cli.add_parser(sub)  # import KIND FILE: cloud_hub/imports/pg/command.py
+    val = sub.add_parser("valuation", help="inventory valuation").add_subparsers(
+        dest="action", required=True)
+    vr = val.add_parser("replay", help="value a CSV of dated stock movements "
+                                       "(columns: docs/valuation.md)")
+    vr.add_argument("file", help="the CSV file (header row; UTF-8, a BOM is fine)")
+    vr.add_argument("--method", choices=["fifo", "avco"], required=True)
+    vr.add_argument("--base-currency", help="ISO 4217 code (default: HUB_BASE_CURRENCY, CNY)")
+    vr.add_argument("--json", action="store_true", help="one JSON object")
+    vr.set_defaults(func=cmd_valuation_replay)
     d = sub.add_parser("demo", help="embedded database, sample moves, stock printed")
     d.add_argument("--full", action="store_true", help=argparse.SUPPRESS)  # now make demo
     d.set_defaults(func=cmd_demo)

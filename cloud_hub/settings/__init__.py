@@ -83,6 +83,9 @@ class HubSettings(BaseSettings):
     # makes them dead letters, "flag" applies them, counts and logs them. Unset: refuse in
     # production, flag in development (the demo and local tools publish unregistered).
     unregistered_gateways: Literal["refuse", "flag"] = "flag"
+    # Inventory valuation (cloud_hub/valuation): the company's currency (ISO 4217), in which
+    # stock, COGS and reports are valued; costs in another currency carry their rate.
+    base_currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
 
     @property
     def docs_on(self) -> bool:

@@ -29,6 +29,7 @@ from cloud_hub.valuation.model import (
     Position,
     Review,
     ValuationError,
+    an,
     cents,
 )
 from cloud_hub.valuation.stock import AvcoStock, Holding, Layer, Settled, Shortfall
@@ -92,7 +93,7 @@ class Book:
     def base_value(self, m: Movement) -> Decimal:
         """quantity × unit cost × rate in base-currency cents (the rate checked here too)."""
         if m.unit_cost is None:
-            raise ValuationError(m.key, f"a {m.kind} needs a unit_cost")
+            raise ValuationError(m.key, f"{an(m.kind)} needs a unit_cost")
         if m.unit_cost < 0:
             raise ValuationError(m.key, "unit_cost must not be negative")
         currency = (m.currency or self.base_currency).upper()

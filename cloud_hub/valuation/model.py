@@ -45,6 +45,11 @@ class ValuationError(ValueError):
         self.message = message
 
 
+def an(kind: Kind) -> str:
+    """'an issue', 'a receipt': for messages."""
+    return f"{'an' if kind.value[0] in 'aeiou' else 'a'} {kind.value}"
+
+
 def cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 

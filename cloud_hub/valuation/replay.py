@@ -15,7 +15,15 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from cloud_hub.valuation.book import Book
-from cloud_hub.valuation.model import Kind, Method, Movement, Position, ValuationError, cents
+from cloud_hub.valuation.model import (
+    Kind,
+    Method,
+    Movement,
+    Position,
+    ValuationError,
+    an,
+    cents,
+)
 from cloud_hub.valuation.render import render_json, render_text
 
 COLUMNS = ("date", "warehouse", "sku", "kind", "quantity", "unit_cost", "currency", "rate",
@@ -138,12 +146,12 @@ def parse_row(line: int, row: dict[str, str], base_currency: str) -> Movement:
     extra = [c for c in ("unit_cost", "currency", "rate", "to_warehouse", "ref", "amount")
              if row.get(c) and c not in _TAKES[kind]]
     if extra:
-        raise fail(f"a {kind} takes no {', '.join(extra)}")
+        raise fail(f"{an(kind)} takes no {', '.join(extra)}")
     at = _date(row["date"], fail)
     if kind is not Kind.LANDED_COST:
         for column in ("warehouse", "sku"):
             if not row[column]:
-                raise fail(f"a {kind} needs a {column}")
+                raise fail(f"{an(kind)} needs a {column}")
     quantity = _decimal(row, "quantity", fail)
     if kind is Kind.LANDED_COST:
         if quantity is not None:
@@ -153,7 +161,7 @@ def parse_row(line: int, row: dict[str, str], base_currency: str) -> Movement:
         raise fail(f"quantity must be a positive number, got {row['quantity']!r}")
     unit_cost = _decimal(row, "unit_cost", fail)
     if kind in (Kind.RECEIPT, Kind.ADJUST_IN) and unit_cost is None:
-        raise fail(f"a {kind} needs a unit_cost")
+        raise fail(f"{an(kind)} needs a unit_cost")
     if unit_cost is not None and unit_cost < 0:
         raise fail(f"unit_cost must not be negative, got {row['unit_cost']!r}")
     currency = row.get("currency", "").upper() or None
