@@ -51,7 +51,9 @@ class Book:
     """All positions under one method. `apply` folds one movement (already in date order) and
     returns what it did; `positions`, `cogs`, `adjustments` and `reviews` are the totals."""
 
-    def __init__(self, method: Method, base_currency: str) -> None:
+    def __init__(self, method: Method, base_currency: str, *, inflows: int = 0) -> None:
+        """`inflows`: how many inflows came before (a book continued from storage numbers
+        its new layers after them)."""
         self.method = method
         self.base_currency = base_currency.upper()
         self.cogs = ZERO
@@ -61,7 +63,7 @@ class Book:
         self._lines: list[ReceiptLine] = []
         self._receipts: dict[str, list[int]] = {}
         self._sku_cost: dict[str, Decimal] = {}
-        self._seq = 0
+        self._seq = inflows
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -70,6 +72,30 @@ class Book:
         return [Position(h.warehouse, h.sku, h.quantity, h.value)
                 for _, h in sorted(self._holdings.items())
                 if include_zero or h.quantity != 0 or h.value != 0]
+
+    @property
+    def inflows(self) -> int:
+        return self._seq
+
+    def holding(self, warehouse: str, sku: str) -> Holding:
+        """A warehouse/SKU's holding, made empty when new (storage seeds it through this)."""
+        return self._holding(warehouse, sku)
+
+    def touched(self) -> list[Holding]:
+        return list(self._holdings.values())
+
+    def seed_sku_cost(self, sku: str, unit_cost: Decimal) -> None:
+        self._sku_cost.setdefault(sku, unit_cost)
+
+    def estimate(self, warehouse: str, sku: str) -> Decimal | None:
+        """The last unit cost seen for this warehouse/SKU, else for the SKU anywhere."""
+        h = self._holdings.get((warehouse, sku))
+        if h is not None and h.last_unit_cost is not None:
+            return h.last_unit_cost
+        return self._sku_cost.get(sku)
+
+    def flag(self, review: Review) -> None:
+        self.reviews.append(review)
 
     def outstanding_estimates(self) -> Decimal:
         """Value posted for goods that left beyond valued stock and not yet settled."""
@@ -180,7 +206,7 @@ class Book:
 
     def _shortfall(self, m: Movement, h: Holding, quantity: Decimal, bucket: Bucket) -> Layer:
         """Goods beyond the valued quantity: valued at the last unit cost, listed for review."""
-        cost = h.last_unit_cost if h.last_unit_cost is not None else self._sku_cost.get(m.sku)
+        cost = self.estimate(m.warehouse, m.sku)
         reason = (f"{m.kind} exceeds the valued quantity: valued at the last unit cost"
                   if cost is not None else
                   f"{m.kind} exceeds the valued quantity and no cost is known: valued at 0")
@@ -198,7 +224,7 @@ class Book:
         self.cogs += cogs
         self.adjustments += adjustments
         return Entry(m.key, m.at, warehouse, m.sku, m.kind, quantity, value, cogs, adjustments,
-                     inbound)
+                     inbound, m.lot)
 
     # -- landed costs -------------------------------------------------------------------------
 

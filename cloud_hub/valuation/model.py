@@ -78,6 +78,7 @@ class Movement:
     to_warehouse: str | None = None  # transfer
     ref: str | None = None  # a receipt's reference; the receipt a landed cost adds to
     amount: Decimal | None = None  # landed cost, in base currency
+    lot: str = ""  # carried into entries (reports by lot); holdings are per warehouse/SKU
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,7 @@ class Entry:
     cogs: Decimal = ZERO
     adjustments: Decimal = ZERO
     inbound: bool = False  # the destination side of a transfer
+    lot: str = ""
 
 
 @dataclass(frozen=True, slots=True)

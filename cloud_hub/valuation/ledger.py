@@ -1,0 +1,77 @@
+"""What a ledger move means for valuation: the hub's moves as the core's movements.
+
+Rule kept here: only goods crossing a warehouse's edge change its value. Arriving from outside
+is a receipt (reason `receive`) or a gain (anything else: counts, adjustments); leaving is an
+issue (`pick`, `ship`) or a loss; going to another warehouse's location is a transfer; moves
+inside a warehouse (putaway, status changes) change no value. A receipt without a cost on its
+receipt line is valued at the last unit cost (else the SKU's standard `unit_value`, else 0)
+and flagged for review, never at zero silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from cloud_hub.valuation.book import Book
+from cloud_hub.valuation.model import Kind, Movement, Review
+
+ISSUE_REASONS = frozenset({"pick", "ship"})
+RECEIPT_REASONS = frozenset({"receive"})
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerMove:
+    """An item quantity's move as stored (a unit's declared contents count as item lines)."""
+
+    seq: int
+    occurred_at: datetime
+    sku: str
+    lot: str
+    quantity: Decimal
+    reason: str
+    from_warehouse: str | None  # the from location's warehouse; None: from outside
+    to_warehouse: str | None  # None: it left
+    unit_cost: Decimal | None = None  # its receipt line's, in `currency` at `rate`
+    currency: str | None = None
+    rate: Decimal | None = None
+    standard_cost: Decimal | None = None  # the SKU's unit_value
+
+
+def kind_of(move: LedgerMove) -> Kind | None:
+    """The valuation kind of a move; None: it changes no warehouse's value."""
+    if move.quantity <= 0:
+        return None
+    if move.from_warehouse is None and move.to_warehouse is not None:
+        return Kind.RECEIPT if move.reason in RECEIPT_REASONS else Kind.ADJUST_IN
+    if move.from_warehouse is not None and move.to_warehouse is None:
+        return Kind.ISSUE if move.reason in ISSUE_REASONS else Kind.ADJUST_OUT
+    if move.from_warehouse is not None and move.to_warehouse not in (None, move.from_warehouse):
+        return Kind.TRANSFER
+    return None
+
+
+def movement_of(move: LedgerMove, book: Book) -> Movement | None:
+    """The movement to fold (costs resolved against `book`); None: nothing to value."""
+    kind = kind_of(move)
+    if kind is None:
+        return None
+    warehouse = move.from_warehouse or move.to_warehouse or ""
+    unit_cost, currency, rate = move.unit_cost, move.currency, move.rate
+    if kind in (Kind.RECEIPT, Kind.ADJUST_IN) and unit_cost is None:
+        currency = rate = None
+        unit_cost = book.estimate(warehouse, move.sku)
+        source = "the last unit cost"
+        if unit_cost is None:
+            unit_cost, source = move.standard_cost, "the SKU's standard cost (unit_value)"
+        if unit_cost is None:
+            unit_cost, source = Decimal(0), "0: no cost is known"
+        if kind is Kind.RECEIPT or source.startswith("0"):
+            book.flag(Review(move.seq, warehouse, move.sku, move.quantity, unit_cost,
+                             f"{kind} without a cost: valued at {source}"))
+    elif kind not in (Kind.RECEIPT, Kind.ADJUST_IN):
+        unit_cost = currency = rate = None
+    return Movement(move.seq, move.occurred_at, warehouse, move.sku, kind, move.quantity,
+                    unit_cost, currency, rate,
+                    move.to_warehouse if kind is Kind.TRANSFER else None, lot=move.lot)
