@@ -218,7 +218,7 @@ def parser() -> argparse.ArgumentParser:
     ua = users.add_parser("add", help="create or update a user")
     ua.add_argument("name")
     ua.add_argument("--role", action="append", required=True,
-                    choices=["picker", "supervisor", "manager", "admin"])
+                    choices=["picker", "supervisor", "manager", "finance", "admin"])
     ua.add_argument("--password", required=True)
     ua.add_argument("--warehouse", action="append", metavar="WH",
                     help="a warehouse the user may see and act on (repeat for more)")

@@ -14,6 +14,7 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     MANAGER = "manager"
     ADMIN = "admin"
+    FINANCE = "finance"  # reads stock and its value: costs, COGS, valuation reports
     DEVICE = "device"  # an edge gateway's credential
 
 
@@ -27,6 +28,7 @@ class Permission(StrEnum):
     MANAGE_MASTER_DATA = "manage_master_data"  # locations, SKUs, receipts, orders
     PLAN = "plan"  # planning, rules
     ADMINISTER = "administer"  # users, gateways
+    SEE_COSTS = "see_costs"  # cost fields in answers (cloud_hub/auth/costs.py hides them)
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -35,7 +37,9 @@ GRANTS: dict[Role, frozenset[Permission]] = {
                                 Permission.POST_MOVES, Permission.RUN_WORK, Permission.RESOLVE}),
     Role.MANAGER: frozenset({Permission.READ, Permission.MONITOR, Permission.CONFIRM_TASKS,
                              Permission.POST_MOVES, Permission.RUN_WORK, Permission.RESOLVE,
-                             Permission.MANAGE_MASTER_DATA, Permission.PLAN}),
+                             Permission.MANAGE_MASTER_DATA, Permission.PLAN,
+                             Permission.SEE_COSTS}),
+    Role.FINANCE: frozenset({Permission.READ, Permission.MONITOR, Permission.SEE_COSTS}),
     Role.ADMIN: frozenset(Permission),
     # a gateway posts moves (and heartbeats, over MQTT) for its own warehouse and nothing else
     Role.DEVICE: frozenset({Permission.POST_MOVES}),

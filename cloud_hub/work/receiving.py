@@ -36,6 +36,11 @@ class ReceiptLine:
     lot: str = ""
     expiry: date | None = None
     units: tuple[ExpectedUnit, ...] = ()
+    # what one unit cost, in `currency` (None: the base currency) at `rate` base units per
+    # currency unit; None: the valuation uses the last or standard cost and flags it
+    unit_cost: Decimal | None = None
+    currency: str | None = None
+    rate: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,12 @@ class ReceiptLineIn(_In):
     lot: Annotated[str, StringConstraints(max_length=128)] = ""
     expiry: date | None = None
     units: list[ExpectedUnitIn] = Field(default_factory=list, max_length=1000)
+    unit_cost: Decimal | None = Field(None, ge=0, max_digits=18, decimal_places=6,
+                                      description="one unit's cost in `currency`")
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = Field(
+        None, description="ISO 4217; absent: the base currency (HUB_BASE_CURRENCY)")
+    rate: Decimal | None = Field(None, gt=0, max_digits=18, decimal_places=8,
+                                 description="base-currency units per one `currency` unit")
 
 
 class ReceiptIn(_In):

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 
 from cloud_hub.auth.api.access import IN_BODY, IN_QUERY_REQUIRED, Access, guard, looked_up
 from cloud_hub.auth.roles import Permission
-from cloud_hub.http.deps import PoolDep
+from cloud_hub.http.deps import PoolDep, SettingsDep
 from cloud_hub.work.api.deps import ORDER, RECEIPT, TASK, ServiceDep, actor, http_errors
 from cloud_hub.work.api.models import (
     ActIn,
@@ -89,11 +89,19 @@ def numbers(value: Any) -> Any:
 # --- receipts ----------------------------------------------------------------------------------
 
 @router.post("/receipts", status_code=201, response_model=ReceiptCreated)
-def new_receipt(body: ReceiptIn, pool: PoolDep,
+def new_receipt(body: ReceiptIn, pool: PoolDep, settings: SettingsDep,
                 _: Annotated[Access, guard(P.MANAGE_MASTER_DATA, IN_BODY)]) -> dict[str, Any]:
+    for ln in body.lines:  # a cost in another currency needs its rate (issue 24)
+        if ln.currency not in (None, settings.base_currency) and ln.rate is None:
+            raise HTTPException(422, f"line {ln.line_id}: currency {ln.currency} needs a rate "
+                                     f"(base {settings.base_currency} per one {ln.currency})")
+        if (ln.currency is not None or ln.rate is not None) and ln.unit_cost is None:
+            raise HTTPException(422, f"line {ln.line_id}: currency and rate go with a unit_cost")
     receipt = ExpectedReceipt(body.receipt_id, body.warehouse, body.dock, tuple(
         ReceiptLine(ln.line_id, ln.sku, ln.quantity, ln.lot, ln.expiry,
-                    tuple(ExpectedUnit(u.unit.key, u.quantity) for u in ln.units))
+                    tuple(ExpectedUnit(u.unit.key, u.quantity) for u in ln.units),
+                    ln.unit_cost, ln.currency,
+                    ln.rate if ln.currency not in (None, settings.base_currency) else None)
         for ln in body.lines), body.quarantine, body.supplier, body.over_tolerance_pct)
     with http_errors(), pool.connection() as conn:
         task_id = create_receipt(conn, receipt, _now())

@@ -54,8 +54,18 @@ PUTAWAY_PROMPTS = (Instruction.SCAN_UNIT, Instruction.GO_TO_LOCATION, Instructio
 def _lines_json(receipt: ExpectedReceipt) -> list[dict[str, Any]]:
     return [{"line_id": ln.line_id, "sku": ln.sku, "quantity": str(ln.quantity), "lot": ln.lot,
              "expiry": ln.expiry.isoformat() if ln.expiry else None,
-             "units": [{"unit_key": u.unit_key, "quantity": str(u.quantity)} for u in ln.units]}
+             "units": [{"unit_key": u.unit_key, "quantity": str(u.quantity)} for u in ln.units],
+             **_cost_json(ln)}
             for ln in receipt.lines]
+
+
+def _cost_json(line: ReceiptLine) -> dict[str, str]:
+    """A line's cost, only when it has one (cloud_hub/valuation reads these keys)."""
+    if line.unit_cost is None:
+        return {}
+    return {"unit_cost": str(line.unit_cost), **({"currency": line.currency} if line.currency
+                                                  else {}),
+            **({"rate": str(line.rate)} if line.rate is not None else {})}
 
 
 class ReceiptRefused(RuntimeError):
@@ -90,7 +100,9 @@ def load_receipt(conn: psycopg.Connection, receipt_id: str) -> ExpectedReceipt:
     lines = tuple(ReceiptLine(
         ln["line_id"], ln["sku"], Decimal(ln["quantity"]), ln["lot"],
         date.fromisoformat(ln["expiry"]) if ln["expiry"] else None,
-        tuple(ExpectedUnit(u["unit_key"], Decimal(u["quantity"])) for u in ln["units"]))
+        tuple(ExpectedUnit(u["unit_key"], Decimal(u["quantity"])) for u in ln["units"]),
+        Decimal(ln["unit_cost"]) if ln.get("unit_cost") is not None else None,
+        ln.get("currency"), Decimal(ln["rate"]) if ln.get("rate") is not None else None)
         for ln in row[2])
     return ExpectedReceipt(receipt_id, row[0], row[1], lines, row[3], row[4], row[5],
                            closed=row[6] == "closed")

@@ -1,0 +1,120 @@
+"""The valuation projection on real PostgreSQL: costs flow from receipt lines to COGS, the
+stored layers equal a from-scratch fold of the same moves by the core, refreshing in many small
+chunks gives what one refresh gives, and nothing is valued twice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+
+import psycopg
+import pytest
+
+from cloud_hub.db.database import connect
+from cloud_hub.valuation.book import Book
+from cloud_hub.valuation.ledger import movement_of
+from cloud_hub.valuation.model import Method
+from cloud_hub.valuation.pg import projection
+from cloud_hub.work.pg.receiving import create_receipt
+from cloud_hub.work.receiving import ExpectedReceipt, ReceiptLine
+from protocol import ItemLine, StockMoved
+from tests.planning.ledger_site import T0, apply, at, move, pallet, site
+
+pytestmark = pytest.mark.integration
+D = Decimal
+
+
+@pytest.fixture
+def conn(fresh_db_url: str) -> Iterator[psycopg.Connection]:
+    with connect(fresh_db_url) as c:
+        site(c, "WH1", "WH2")
+        create_receipt(c, ExpectedReceipt("R1", "WH1", "WH1-DOCK", (
+            ReceiptLine("1", "S1", D(10), "L1", unit_cost=D(3)),
+            ReceiptLine("2", "S2", D(10), "L1", unit_cost=D("1.5"), currency="USD",
+                        rate=D(7)))), T0)
+        create_receipt(c, ExpectedReceipt("R2", "WH1", "WH1-DOCK", (
+            ReceiptLine("1", "S1", D(10), "L2", unit_cost=D(4)),)), T0)
+        yield c
+
+
+def received(sku: str, qty: float, receipt: str, day: float, lot: str = "L1") -> StockMoved:
+    return move("WH1", sku, qty, None, "WH1-BIN-A", "receive", at(day), lot=lot).model_copy(
+        update={"task_id": f"receipt:{receipt}"})
+
+
+def stock(conn: psycopg.Connection) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
+    rows = conn.execute("SELECT warehouse, sku, sum(quantity), sum(value) FROM valuation_layers "
+                        "GROUP BY 1, 2")
+    return {(w, s): (q.normalize(), v) for w, s, q, v in rows}
+
+
+def totals(conn: psycopg.Connection) -> tuple[Decimal, Decimal]:
+    row = conn.execute("SELECT coalesce(sum(cogs), 0), coalesce(sum(adjustments), 0) "
+                       "FROM valuation_entries").fetchone()
+    assert row is not None
+    return row[0], row[1]
+
+
+def scenario() -> list[StockMoved]:
+    return [
+        received("S1", 10, "R1", 0),  # 10 x 3 = 30
+        received("S1", 10, "R2", 1, lot="L2"),  # 10 x 4 = 40
+        received("S2", 4, "R1", 1),  # 4 x 1.5 x 7 = 42 (USD at 7)
+        move("WH1", "S1", 5, "WH1-BIN-A", "WH1-BIN-B", "putaway", at(2)),  # inside: no value
+        move("WH1", "S1", 5, "WH1-BIN-A", None, "ship", at(3)),  # FIFO 5 x 3
+        move("WH1", "S1", 7, "WH1-BIN-A", None, "ship", at(3), lot="L2"),  # 5 x 3 + 2 x 4
+        move("WH1", "S1", 1, "WH1-BIN-B", None, "adjust", at(4)),  # a loss: 1 x 4
+        move("WH1", "S2", 2, None, "WH1-BIN-A", "count", at(4)),  # a gain at the last cost
+        move("WH1", "S2", 1, None, "WH1-BIN-A", "receive", at(5)),  # no receipt: flagged
+        pallet("WH1", "000000000000000003", (ItemLine(sku="S1", lot="L3", quantity=D(2)),),
+               None, "WH1-BIN-B", "receive", at(6)),  # a pallet's contents: flagged, 2 x 4
+    ]
+
+
+def test_costs_flow_from_receipt_lines_to_cogs(conn: psycopg.Connection) -> None:
+    apply(conn, scenario())
+    done = projection.refresh(conn, Method.FIFO, "CNY", wait_s=1)
+    assert done.open_writers == 0
+    # S1: 7 x 4 left of the receipts, 2 x 4 on the pallet; S2: 7 x 10.50
+    assert stock(conn) == {("WH1", "S1"): (D(9), D("36.00")), ("WH1", "S2"): (D(7), D("73.50"))}
+    assert totals(conn) == (D("38.00"), D("4.00"))
+    reviews = [r for r, in conn.execute("SELECT reason FROM valuation_reviews ORDER BY move_seq")]
+    assert reviews == ["receipt without a cost: valued at the last unit cost"] * 2
+    # refreshing again values nothing twice
+    projection.refresh(conn, Method.FIFO, "CNY", wait_s=1)
+    assert totals(conn) == (D("38.00"), D("4.00"))
+    assert projection.lag(conn)[0] == 0
+
+
+@pytest.mark.parametrize("method", list(Method))
+def test_small_chunks_equal_one_refresh_equal_a_recompute(conn: psycopg.Connection,
+                                                          method: Method) -> None:
+    moves = scenario()
+    moves += [move("WH1", "S1", 3, None, "WH1-BIN-A", "count", T0 + timedelta(days=7 + i))
+              for i in range(3)]
+    moves += [move("WH1", "S1", 3, "WH1-BIN-A", None, "pick", at(11), lot="L2")]
+    moves += [received("S1", 10, "R1", 12)]
+    apply(conn, moves[:6])
+    projection.refresh(conn, method, "CNY", wait_s=1, chunk=2)
+    apply(conn, moves[6:])
+    projection.refresh(conn, method, "CNY", wait_s=1, chunk=3)
+    # the same moves, folded from scratch by the core in one book
+    book = Book(method, "CNY")
+    for m in projection.read_moves(conn, 0, 10**9):
+        if (movement := movement_of(m, book)) is not None:
+            book.apply(movement)
+    assert stock(conn) == {(p.warehouse, p.sku): (p.quantity.normalize(), p.value)
+                           for p in book.positions() if p.value or p.quantity > 0}
+    assert totals(conn) == (book.cogs, book.adjustments)
+    layer_value = conn.execute("SELECT coalesce(sum(value), 0) FROM valuation_layers"
+                               ).fetchone()
+    entry_value = conn.execute("SELECT coalesce(sum(value), 0) FROM valuation_entries"
+                               ).fetchone()
+    assert layer_value == entry_value  # the value is the sum of the open layers
+
+
+def test_the_method_is_fixed_by_the_first_refresh(conn: psycopg.Connection) -> None:
+    projection.refresh(conn, Method.AVCO, "CNY", wait_s=1)
+    with pytest.raises(ValueError, match="runs by avco in CNY"):
+        projection.refresh(conn, Method.FIFO, "CNY", wait_s=1)
