@@ -3,9 +3,9 @@ is the one place that wires.
 
 Rule kept here: nothing is built on first use and no feature reaches for another's objects.
 The lifespan builds the pools, the ledger's apply service, the live hub, metrics, the alert
-publisher, the rules runner, MQTT ingest, the planning scheduler, the work service and the
-sign-in gate — in that order — provides each through its Slot (cloud_hub.http.services), and
-stops them newest first.
+publisher, the rules runner, the valuation follower, MQTT ingest, the planning
+scheduler, the work service and the sign-in gate — in that order — provides each
+through its Slot (cloud_hub.http.services), and stops them newest first.
 """
 
 from __future__ import annotations
@@ -58,6 +58,9 @@ from cloud_hub.supply.api.deps import SCHEDULER
 from cloud_hub.supply.pg.schedules import PlanningScheduler
 from cloud_hub.trace.api import recalls as trace_recalls
 from cloud_hub.trace.api import routes as trace_api
+from cloud_hub.valuation.api import routes as valuation_api
+from cloud_hub.valuation.model import Method
+from cloud_hub.valuation.pg.follower import ValuationFollower
 from cloud_hub.web.api import pages as web_pages
 from cloud_hub.web.api import routes as web_data
 from cloud_hub.webhooks.api import routes as webhooks_api
@@ -96,6 +99,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     supply_purchase.router,  # /api/v1/purchase-orders
     supply_transfers.router,  # /api/v1/transfers: between warehouses, through transit
     supply_schedules.router,  # /api/v1/planning/schedules: planning per warehouse, on time
+    valuation_api.router,  # /api/v1/valuation: stock value, the period report
     web_pages.router, web_data.router,  # web: /map, /dashboard, /login, assets; their data
     ops_api.router,  # /healthz, /metrics
     device_api.router,  # /api/v1/asyncapi.json: the MQTT device API
@@ -158,6 +162,14 @@ async def start(settings: HubSettings, services: Services, running: AsyncExitSta
         apply.listeners.append(rules.moves_applied)
         rules.start()
         on_stop(rules.stop)
+    if settings.valuation_enabled:  # follows the moves after commit; posting never waits
+        valuation = ValuationFollower(background, Method(settings.valuation_method),
+                                      settings.base_currency)
+        apply.listeners.append(valuation.moves_applied)
+        metrics.gauge("stockpulse_valuation_lag_moves", lambda: valuation.behind)
+        metrics.gauge("stockpulse_valuation_lag_seconds", valuation.lag_seconds)
+        valuation.start()
+        on_stop(valuation.stop)
     ingest = None
     if settings.mqtt_enabled:
         # paho's thread only queues; the worker decodes, records and applies (ingest/pg)

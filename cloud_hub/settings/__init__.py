@@ -86,6 +86,8 @@ class HubSettings(BaseSettings):
     # Inventory valuation (cloud_hub/valuation): the company's currency (ISO 4217), in which
     # stock, COGS and reports are valued; costs in another currency carry their rate.
     base_currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    valuation_method: Literal["fifo", "avco"] = "fifo"  # fixed by the first valuation run
+    valuation_enabled: bool = True  # the projection thread (cloud_hub/valuation/pg/follower.py)
 
     @property
     def docs_on(self) -> bool:

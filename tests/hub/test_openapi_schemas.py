@@ -169,6 +169,7 @@ def test_real_bodies_match_their_declared_schemas(hub: Hub) -> None:
         _lots(go)
         _planning(go)
         _supply(go)
+        _valuation(go)
         _web_and_ops(go)
         _webhooks(go)
         _devices(go)
@@ -432,6 +433,11 @@ def _supply(go: Tour) -> None:
             {"sku": "SKU-1", "quantity": 1, "from_location": stock["location"]}]})
     go("POST", "/api/v1/transfers/{transfer_id}/cancel",
        path=f"/api/v1/transfers/{other['transfer_id']}/cancel")
+def _valuation(go: Tour) -> None:
+    go("GET", "/api/v1/valuation/stock", params={"warehouse": WH})
+    go("GET", "/api/v1/valuation/stock", params={"warehouse": WH, "by": "lot",
+                                                 "as_of": "2026-01-01T00:00:00Z"})
+    go("GET", "/api/v1/valuation/report", params={"warehouse": WH, "period": "week"})
 
 
 def _web_and_ops(go: Tour) -> None:

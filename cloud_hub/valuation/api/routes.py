@@ -1,0 +1,111 @@
+"""GET /api/v1/valuation/stock and /api/v1/valuation/report: what the stock is worth, now or at
+a past time, and the period's 收发存 (opening, receipts, issues, closing) as JSON or CSV.
+
+Rule kept here: every answer goes through cloud_hub.auth.costs — callers who may not see costs
+get the same answer without its cost fields (absent, not null), in JSON and in CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
+
+from cloud_hub.auth.api.access import IN_QUERY, Access, guard
+from cloud_hub.auth.costs import shown, shown_columns
+from cloud_hub.auth.roles import Permission
+from cloud_hub.http.deps import PoolDep, SettingsDep
+from cloud_hub.valuation.api.schemas import PeriodReport, StockValue
+from cloud_hub.valuation.model import cents
+from cloud_hub.valuation.periods import Period, bounds
+from cloud_hub.valuation.pg.reports import REPORT_COLUMNS, freshness, period_report, stock_value
+
+router = APIRouter(prefix="/api/v1/valuation", tags=["valuation"])
+Reads = Annotated[Access, guard(Permission.READ, IN_QUERY)]
+Text = Annotated[str | None, Query(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
+MONEY = frozenset({"value", "opening_value", "receipts_value", "issues_value", "closing_value",
+                   "cogs"})
+
+
+def _number(name: str, value: object) -> object:
+    if not isinstance(value, Decimal):
+        return value
+    return float(cents(value)) if name in MONEY else float(value)
+
+
+def _json(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: _number(k, v) for k, v in row.items()}
+
+
+@router.get("/stock", response_model=StockValue, response_model_exclude_unset=True)
+def stock(pool: PoolDep, access: Reads, settings: SettingsDep, sku: Text = None,
+          lot: Text = None, by: Literal["sku", "lot"] = "sku",
+          as_of: Annotated[datetime | None, Query(description="ISO 8601 with zone; absent: now")]
+          = None) -> Any:
+    """Quantity and value per warehouse and SKU (or lot, `by=lot`), now or `as_of` a past time.
+    By lot, a lot's value is what its moves brought in less what they took out under the
+    method (FIFO takes the SKU's oldest layer whatever the lot)."""
+    if as_of is not None and as_of.tzinfo is None:
+        raise HTTPException(422, "as_of needs a time zone (e.g. 2026-03-31T23:59:59Z)")
+    with pool.connection() as conn:
+        rows = stock_value(conn, warehouse=access.warehouse, sku=sku, lot=lot,
+                           by_lot=by == "lot", as_of=as_of)
+        fresh = freshness(conn)
+        method = conn.execute("SELECT method FROM valuation_state").fetchone()
+    total = sum((r["value"] for r in rows), Decimal(0))
+    body = {"as_of": as_of, "base_currency": settings.base_currency,
+            "method": method[0] if method else None,
+            "valued_through_seq": fresh.valued_through_seq, "lag_moves": fresh.lag_moves,
+            "positions": [_json(r) for r in rows], "value": float(cents(total))}
+    return shown(body, access.principal.roles)
+
+
+@router.get("/report", response_model=None, responses={200: {
+    "model": PeriodReport, "description": "the report as JSON, or as CSV with ?format=csv",
+    "content": {"text/csv": {"schema": {"type": "string"}}}}})
+def report(pool: PoolDep, access: Reads, settings: SettingsDep, sku: Text = None,
+           period: Period = Period.MONTH,
+           on: Annotated[date | None, Query(description="a day in the period (default: "
+                                                         "today, UTC)")] = None,
+           start: Annotated[date | None, Query(alias="from")] = None,
+           end: Annotated[date | None, Query(alias="to", description="exclusive")] = None,
+           format: Literal["json", "csv"] = "json") -> Response:
+    """收发存 per warehouse and SKU for a period (`period` day/week/month holding `on`, or
+    `from`..`to`): opening, receipts, issues and closing, in quantity and value."""
+    if (start is None) != (end is None):
+        raise HTTPException(422, "give both from and to, or neither (then period and on)")
+    if start is None or end is None:
+        start, end = bounds(period, on or datetime.now(UTC).date())
+    if end <= start:
+        raise HTTPException(422, "to must be after from")
+    with pool.connection() as conn:
+        rows = period_report(conn, warehouse=access.warehouse, sku=sku, start=start, end=end)
+        fresh = freshness(conn)
+    roles = access.principal.roles
+    if format == "csv":
+        columns = shown_columns(REPORT_COLUMNS, roles)
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_csv(c, row[c]) for c in columns])
+        name = f"valuation-{start.isoformat()}-{end.isoformat()}.csv"
+        return Response(out.getvalue(), media_type="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{name}"'})
+    body = {"start": start.isoformat(), "end": end.isoformat(),
+            "base_currency": settings.base_currency,
+            "valued_through_seq": fresh.valued_through_seq, "lag_moves": fresh.lag_moves,
+            "rows": [_json(r) for r in rows]}
+    return Response(PeriodReport.model_validate(shown(body, roles)).model_dump_json(
+        exclude_unset=True), media_type="application/json")
+
+
+def _csv(name: str, value: object) -> str:
+    if isinstance(value, Decimal):
+        return f"{cents(value):f}" if name in MONEY else f"{value.normalize():f}"
+    return str(value)
