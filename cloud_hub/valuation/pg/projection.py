@@ -9,7 +9,6 @@ writes them back with the watermark in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
@@ -28,42 +27,33 @@ MARK = Watermark("valuation", "valuation_state", LOCK_KEY)
 CHUNK_SEQS = 50_000  # moves per transaction: a backlog is folded in steps that commit
 POOL_AT = datetime(1970, 1, 1, tzinfo=UTC)  # a moving-average pool's row in valuation_layers
 
-# Item moves, and the declared contents of units, in the seq range; with where the goods came
-# from and went to (locations' warehouses), their receipt line's cost and the SKU's standard
-# cost. The receipt is the move's task `receipt:<id>` (cloud_hub/work/pg/operations.py).
+# Item moves, and the declared contents of units, in the seq range. Locations, receipt costs
+# and standard costs are looked up once per chunk (a lateral lookup per move cost more than
+# the fold itself). The receipt is the move's task `receipt:<id>` (work/pg/operations.py).
 _MOVES = """
-WITH m AS (
-  SELECT m.seq, m.occurred_at, m.sku, coalesce(m.lot, '') AS lot, m.quantity, m.reason,
-         m.from_location, m.to_location, m.task_id
-    FROM moves m
-   WHERE m.seq > %(after)s AND m.seq <= %(through)s AND m.sku IS NOT NULL
-     AND m.quantity IS NOT NULL
-  UNION ALL
-  SELECT m.seq, m.occurred_at, c->>'sku', coalesce(c->>'lot', ''), (c->>'quantity')::numeric,
-         m.reason, m.from_location, m.to_location, m.task_id
-    FROM moves m
-         CROSS JOIN LATERAL jsonb_array_elements((m.payload->'contents')::jsonb) c
-   WHERE m.seq > %(after)s AND m.seq <= %(through)s AND m.sku IS NULL
-     AND m.unit_key IS NOT NULL AND jsonb_typeof((m.payload->'contents')::jsonb) = 'array'
-     AND c->>'sku' IS NOT NULL AND c->>'quantity' IS NOT NULL
-)
-SELECT m.seq, m.occurred_at, m.sku, m.lot, m.quantity, m.reason, f.warehouse, t.warehouse,
-       rc.unit_cost, rc.currency, rc.rate, s.unit_value
-  FROM m
-  LEFT JOIN locations f ON f.code = m.from_location
-  LEFT JOIN locations t ON t.code = m.to_location
-  LEFT JOIN skus s ON s.sku = m.sku
-  LEFT JOIN LATERAL (
-    SELECT (l->>'unit_cost')::numeric AS unit_cost, l->>'currency' AS currency,
-           (l->>'rate')::numeric AS rate
-      FROM work_receipts r CROSS JOIN LATERAL jsonb_array_elements(r.lines) l
-     WHERE m.reason = 'receive' AND m.task_id LIKE 'receipt:%%'
-       AND r.receipt_id = substr(m.task_id, 9) AND l->>'sku' = m.sku
-       AND l->>'unit_cost' IS NOT NULL
-     ORDER BY (coalesce(l->>'lot', '') = m.lot) DESC
-     LIMIT 1) rc ON true
- ORDER BY m.seq
+SELECT m.seq, m.occurred_at, m.sku, coalesce(m.lot, ''), m.quantity, m.reason,
+       m.from_location, m.to_location, m.task_id
+  FROM moves m
+ WHERE m.seq > %(after)s AND m.seq <= %(through)s AND m.sku IS NOT NULL
+   AND m.quantity IS NOT NULL
+UNION ALL
+SELECT m.seq, m.occurred_at, c->>'sku', coalesce(c->>'lot', ''), (c->>'quantity')::numeric,
+       m.reason, m.from_location, m.to_location, m.task_id
+  FROM moves m
+       CROSS JOIN LATERAL jsonb_array_elements((m.payload->'contents')::jsonb) c
+ WHERE m.seq > %(after)s AND m.seq <= %(through)s AND m.sku IS NULL
+   AND m.unit_key IS NOT NULL AND jsonb_typeof((m.payload->'contents')::jsonb) = 'array'
+   AND c->>'sku' IS NOT NULL AND c->>'quantity' IS NOT NULL
+ ORDER BY 1
 """
+_RECEIPT_COSTS = """
+SELECT r.receipt_id, l->>'sku', coalesce(l->>'lot', ''), (l->>'unit_cost')::numeric,
+       l->>'currency', (l->>'rate')::numeric
+  FROM work_receipts r CROSS JOIN LATERAL jsonb_array_elements(r.lines) l
+ WHERE r.receipt_id = ANY(%s) AND l->>'unit_cost' IS NOT NULL
+"""
+RECEIPT_TASK = "receipt:"
+Cost = tuple[Decimal, str | None, Decimal | None]
 _PAIRS = "JOIN unnest(%s::text[], %s::text[]) AS p(w, s) ON {t}.warehouse = p.w AND {t}.sku = p.s"
 
 
@@ -97,16 +87,44 @@ def lag(conn: psycopg.Connection) -> tuple[int, float | None]:
 
 
 def read_moves(conn: psycopg.Connection, after: int, through: int) -> list[LedgerMove]:
-    return [LedgerMove(seq, at, sku, lot, qty, reason, src, dst, cost, currency,
-                       rate, standard)
-            for seq, at, sku, lot, qty, reason, src, dst, cost, currency, rate, standard
-            in conn.execute(_MOVES, {"after": after, "through": through})]
+    """The item moves with seq in (after, through], with what valuing them needs."""
+    rows = conn.execute(_MOVES, {"after": after, "through": through}).fetchall()
+    codes = sorted({c for r in rows for c in (r[6], r[7]) if c is not None})
+    where: dict[str, str] = dict(conn.execute(
+        "SELECT code, warehouse FROM locations WHERE code = ANY(%s)", (codes,)).fetchall())
+    receipts = sorted({r[8][len(RECEIPT_TASK):] for r in rows
+                       if r[5] == "receive" and r[8] and r[8].startswith(RECEIPT_TASK)})
+    costs: dict[tuple[str, str], dict[str, Cost]] = {}
+    for receipt, sku, lot, cost, currency, rate in conn.execute(_RECEIPT_COSTS, (receipts,)):
+        costs.setdefault((receipt, sku), {}).setdefault(lot, (cost, currency, rate))
+    standard: dict[str, Decimal] = dict(conn.execute(
+        "SELECT sku, unit_value FROM skus WHERE sku = ANY(%s) AND unit_value IS NOT NULL",
+        (sorted({r[2] for r in rows}),)).fetchall())
+    moves = []
+    for seq, at, sku, lot, qty, reason, src, dst, task in rows:
+        found: Cost | None = None
+        if reason == "receive" and task and task.startswith(RECEIPT_TASK):
+            lines = costs.get((task[len(RECEIPT_TASK):], sku))
+            if lines:  # the line of the same lot, else the SKU's first line with a cost
+                found = lines.get(lot) or next(iter(lines.values()))
+        unit_cost, currency, rate = found if found is not None else (None, None, None)
+        moves.append(LedgerMove(seq, at, sku, lot, qty, reason,
+                                where.get(src) if src else None,
+                                where.get(dst) if dst else None, unit_cost, currency, rate,
+                                standard.get(sku)))
+    return moves
 
 
 def _fold(method: Method, base_currency: str, conn: psycopg.Connection, after: int,
           through: int) -> int:
     moves = read_moves(conn, after, through)
-    pairs = sorted({pair for m in moves for pair in _pairs(m)})
+    touched: set[tuple[str, str]] = set()
+    for m in moves:
+        if kind_of(m) is not None:
+            for w in (m.from_warehouse, m.to_warehouse):
+                if w is not None:
+                    touched.add((w, m.sku))
+    pairs = sorted(touched)
     book = _load(conn, method, base_currency, pairs)
     entries: list[Entry] = []
     for move in moves:
@@ -119,12 +137,6 @@ def _fold(method: Method, base_currency: str, conn: psycopg.Connection, after: i
                              move.quantity, Decimal(0), f"not valued: {exc.message}"))
     _store(conn, book, pairs, entries, through)
     return len(entries)
-
-
-def _pairs(move: LedgerMove) -> Iterable[tuple[str, str]]:
-    if kind_of(move) is None:
-        return ()
-    return ((w, move.sku) for w in (move.from_warehouse, move.to_warehouse) if w is not None)
 
 
 def _columns(pairs: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
@@ -183,12 +195,16 @@ def _store(conn: psycopg.Connection, book: Book, pairs: list[tuple[str, str]],
             for i, short in enumerate(h.short):
                 copy.write_row((h.warehouse, h.sku, i, short.quantity, short.value,
                                 short.bucket.value))
-    with conn.cursor() as cur:
-        cur.executemany(
-            "INSERT INTO valuation_holdings (warehouse, sku, last_unit_cost, updated_seq) "
-            "VALUES (%s, %s, %s, %s) ON CONFLICT (warehouse, sku) DO UPDATE SET "
-            "last_unit_cost = excluded.last_unit_cost, updated_seq = excluded.updated_seq",
-            [(h.warehouse, h.sku, h.last_unit_cost, through) for h in holdings])
+    conn.execute("CREATE TEMP TABLE valuation_touched (warehouse text, sku text, "
+                 "last_unit_cost numeric) ON COMMIT DROP")
+    with conn.cursor().copy("COPY valuation_touched FROM STDIN") as copy:
+        for h in holdings:
+            copy.write_row((h.warehouse, h.sku, h.last_unit_cost))
+    conn.execute("INSERT INTO valuation_holdings (warehouse, sku, last_unit_cost, updated_seq) "
+                 "SELECT warehouse, sku, last_unit_cost, %s FROM valuation_touched "
+                 "ON CONFLICT (warehouse, sku) DO UPDATE SET "
+                 "last_unit_cost = excluded.last_unit_cost, updated_seq = excluded.updated_seq",
+                 (through,))
     with conn.cursor().copy("COPY valuation_entries (move_seq, occurred_at, warehouse, sku, "
                             "lot, kind, quantity, value, cogs, adjustments) FROM STDIN") as copy:
         for e in entries:
