@@ -206,6 +206,18 @@ def cmd_valuation_replay(settings: HubSettings, args: argparse.Namespace) -> int
     return status
 
 
+def cmd_valuation_check(settings: HubSettings, _: argparse.Namespace) -> int:
+    from cloud_hub.valuation.pg.check import check
+    with _conn(settings) as conn:
+        checked, differences = check(conn)
+    for d in differences[:20]:
+        print(f"  {d.warehouse}/{d.sku}: entries {d.entries_quantity} for {d.entries_value}, "
+              f"open layers {d.layers_quantity} for {d.layers_value}")
+    print(f"warehouse/SKU checked: {checked}; valuation equals the open cost layers: "
+          f"{not differences}")
+    return 0 if not differences else 1
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m cloud_hub", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -279,6 +291,8 @@ def parser() -> argparse.ArgumentParser:
     vr.add_argument("--base-currency", help="ISO 4217 code (default: HUB_BASE_CURRENCY, CNY)")
     vr.add_argument("--json", action="store_true", help="one JSON object")
     vr.set_defaults(func=cmd_valuation_replay)
+    val.add_parser("check", help="the valuation equals the sum of the open cost layers"
+                   ).set_defaults(func=cmd_valuation_check)
     d = sub.add_parser("demo", help="embedded database, sample moves, stock printed")
     d.add_argument("--full", action="store_true", help=argparse.SUPPRESS)  # now make demo
     d.set_defaults(func=cmd_demo)

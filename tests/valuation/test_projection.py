@@ -4,9 +4,13 @@ chunks gives what one refresh gives, and nothing is valued twice."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -16,6 +20,7 @@ from cloud_hub.valuation.book import Book
 from cloud_hub.valuation.ledger import movement_of
 from cloud_hub.valuation.model import Method
 from cloud_hub.valuation.pg import projection
+from cloud_hub.valuation.pg.check import check
 from cloud_hub.work.pg.receiving import create_receipt
 from cloud_hub.work.receiving import ExpectedReceipt, ReceiptLine
 from protocol import ItemLine, StockMoved
@@ -118,3 +123,26 @@ def test_the_method_is_fixed_by_the_first_refresh(conn: psycopg.Connection) -> N
     projection.refresh(conn, Method.AVCO, "CNY", wait_s=1)
     with pytest.raises(ValueError, match="runs by avco in CNY"):
         projection.refresh(conn, Method.FIFO, "CNY", wait_s=1)
+
+
+def test_check_proves_the_valuation_equals_the_open_layers(conn: psycopg.Connection) -> None:
+    apply(conn, scenario())
+    projection.refresh(conn, Method.FIFO, "CNY", wait_s=1)
+    checked, differences = check(conn)
+    assert (checked, differences) == (2, [])
+    conn.execute("UPDATE valuation_layers SET value = value + 1 WHERE sku = 'S2'")  # 3 layers
+    _, differences = check(conn)
+    assert [(d.sku, d.entries_value, d.layers_value) for d in differences] == \
+        [("S2", D("73.50"), D("76.50"))]
+
+
+def test_check_command(conn: psycopg.Connection, fresh_db_url: str) -> None:
+    apply(conn, scenario())
+    projection.refresh(conn, Method.FIFO, "CNY", wait_s=1)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    done = subprocess.run([sys.executable, "-m", "cloud_hub", "valuation", "check"],
+                          env={**env, "HUB_DATABASE_URL": fresh_db_url,
+                               "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "valuation equals the open cost layers: True" in done.stdout
