@@ -106,6 +106,13 @@ CASES = [
          ([("WH1", "A", "6", "18.00"), ("WH2", "A", "4", "12.00")], "0.00", "0.00"),
          # AVCO: the receipt's warehouse pool takes it all
          ([("WH1", "A", "6", "22.00"), ("WH2", "A", "4", "8.00")], "0.00", "0.00")),
+    Case("landed cost on layers transferred and then partly issued at the destination",
+         ("2026-01-01,WH1,A,receipt,10,2,,,,R1,", "2026-01-02,WH1,A,transfer,6,,,,WH2,,",
+          "2026-01-03,WH2,A,issue,4,,,,,,", "2026-01-04,,,landed_cost,,,,,,R1,10"),
+         # FIFO: 1.00 a unit: 4 left in WH1 +4, 2 left in WH2 +2, 4 issued in WH2 +4 to COGS
+         ([("WH1", "A", "4", "12.00"), ("WH2", "A", "2", "6.00")], "12.00", "0.00"),
+         # AVCO: all 10 join the receipt warehouse's pool
+         ([("WH1", "A", "4", "18.00"), ("WH2", "A", "2", "4.00")], "8.00", "0.00")),
     Case("landed cost on goods all gone: COGS",
          ("2026-01-01,WH1,A,receipt,10,2,,,,R1,", "2026-01-02,WH1,A,issue,10,,,,,,",
           "2026-01-03,,,landed_cost,,,,,,R1,5"),
