@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
@@ -15,12 +16,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from cloud_hub.db.database import connect
+from cloud_hub.db.database import connect, open_pool
 from cloud_hub.valuation.book import Book
 from cloud_hub.valuation.ledger import movement_of
 from cloud_hub.valuation.model import Method
 from cloud_hub.valuation.pg import projection
 from cloud_hub.valuation.pg.check import check
+from cloud_hub.valuation.pg.follower import ValuationFollower
 from cloud_hub.work.pg.receiving import create_receipt
 from cloud_hub.work.receiving import ExpectedReceipt, ReceiptLine
 from protocol import ItemLine, StockMoved
@@ -146,3 +148,34 @@ def test_check_command(conn: psycopg.Connection, fresh_db_url: str) -> None:
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "valuation equals the open cost layers: True" in done.stdout
+
+
+def test_posting_never_waits_for_valuation(conn: psycopg.Connection, fresh_db_url: str) -> None:
+    """A refresh stuck behind another refresher (its advisory lock held) delays only the
+    valuation: moves still commit at once, and the follower catches up when it can."""
+    pool = open_pool(fresh_db_url, 1, 2)
+    follower = ValuationFollower(pool, Method.FIFO, "CNY", idle_s=60, wait_s=0.2)
+    follower.start()
+    try:
+        with connect(fresh_db_url) as blocker:
+            blocker.execute("BEGIN")
+            blocker.execute("SELECT pg_advisory_xact_lock(%s)", (projection.LOCK_KEY,))
+            started = time.perf_counter()
+            apply(conn, scenario())
+            follower.moves_applied(set())
+            assert time.perf_counter() - started < 5
+            assert conn.execute("SELECT count(*) FROM valuation_entries").fetchone() == (0,)
+            blocker.execute("ROLLBACK")
+        deadline = time.monotonic() + 30
+        while True:
+            follower.refreshed.clear()
+            follower.moves_applied(set())
+            assert follower.refreshed.wait(30), "the follower did not refresh"
+            if follower.behind == 0:
+                break
+            assert time.monotonic() < deadline
+        assert totals(conn) == (D("38.00"), D("4.00"))
+        assert follower.lag_seconds() == 0
+    finally:
+        follower.stop()
+        pool.close()

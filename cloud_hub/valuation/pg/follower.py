@@ -36,6 +36,7 @@ class ValuationFollower:
         self.behind = 0  # moves beyond the watermark at the last look
         self.caught_up_at = time.monotonic()
         self.refreshes = 0
+        self.refreshed = threading.Event()  # set after each refresh (tests await it)
 
     def start(self) -> None:
         self.thread.start()
@@ -72,3 +73,4 @@ class ValuationFollower:
         self.refreshes += 1
         if self.behind == 0:
             self.caught_up_at = time.monotonic()
+        self.refreshed.set()
