@@ -438,6 +438,7 @@ def _valuation(go: Tour) -> None:
     go("GET", "/api/v1/valuation/stock", params={"warehouse": WH, "by": "lot",
                                                  "as_of": "2026-01-01T00:00:00Z"})
     go("GET", "/api/v1/valuation/report", params={"warehouse": WH, "period": "week"})
+    go("GET", "/api/v1/valuation/reviews", params={"warehouse": WH})
 
 
 def _web_and_ops(go: Tour) -> None:

@@ -146,6 +146,28 @@ def test_cost_roles_see_costs(hub: Hub, user: str | None) -> None:
         assert "value" in c.get("/api/v1/valuation/stock").json()["positions"][0]
 
 
+def test_reviews_list_receipts_without_cost(hub: Hub) -> None:
+    """In WH2 (the other tests' stock stays as it is): a receipt with no receipt line cost."""
+    arrival = _move(4 * 86400, "receive", None, "V2-DOCK", 1).model_copy(
+        update={"warehouse": "WH2"})
+    with hub.client() as c:
+        assert c.post("/api/v1/moves", content=encode_batch([arrival])).json()["applied"] == 1
+    with connect(hub.settings.database_url or "") as conn:
+        create_user(conn, "wen", "wen-password", ["picker"], ["WH2"])
+    _valued(hub)
+    with hub.client() as c:
+        [review] = c.get("/api/v1/valuation/reviews", params={"warehouse": "WH2"}
+                         ).json()["reviews"]
+        stock = c.get("/api/v1/valuation/stock", params={"warehouse": "WH2"}).json()
+    # no cost of its own: the SKU's last unit cost (12, in WH1), flagged
+    assert (review["warehouse"], review["quantity"], review["unit_cost"], review["reason"]) == \
+        ("WH2", 1, 12.0, "receipt without a cost: valued at the last unit cost")
+    assert stock["value"] == 12.0
+    with client(hub, "wen") as c:
+        [seen] = c.get("/api/v1/valuation/reviews").json()["reviews"]
+    assert "unit_cost" not in seen and seen["reason"] == review["reason"]
+
+
 def test_warehouse_scope_is_checked(hub: Hub) -> None:
     with client(hub, "fay") as c:
         r = c.get("/api/v1/valuation/stock", params={"warehouse": "WH2"})

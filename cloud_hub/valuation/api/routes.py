@@ -20,16 +20,22 @@ from cloud_hub.auth.api.access import IN_QUERY, Access, guard
 from cloud_hub.auth.costs import shown, shown_columns
 from cloud_hub.auth.roles import Permission
 from cloud_hub.http.deps import PoolDep, SettingsDep
-from cloud_hub.valuation.api.schemas import PeriodReport, StockValue
+from cloud_hub.valuation.api.schemas import PeriodReport, Reviews, StockValue
 from cloud_hub.valuation.model import cents
 from cloud_hub.valuation.periods import Period, bounds
-from cloud_hub.valuation.pg.reports import REPORT_COLUMNS, freshness, period_report, stock_value
+from cloud_hub.valuation.pg.reports import (
+    REPORT_COLUMNS,
+    freshness,
+    period_report,
+    reviews,
+    stock_value,
+)
 
 router = APIRouter(prefix="/api/v1/valuation", tags=["valuation"])
 Reads = Annotated[Access, guard(Permission.READ, IN_QUERY)]
 Text = Annotated[str | None, Query(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
 MONEY = frozenset({"value", "opening_value", "receipts_value", "issues_value", "closing_value",
-                   "cogs"})
+                   "cogs", "unit_cost"})
 
 
 def _number(name: str, value: object) -> object:
@@ -103,6 +109,17 @@ def report(pool: PoolDep, access: Reads, settings: SettingsDep, sku: Text = None
             "rows": [_json(r) for r in rows]}
     return Response(PeriodReport.model_validate(shown(body, roles)).model_dump_json(
         exclude_unset=True), media_type="application/json")
+
+
+@router.get("/reviews", response_model=Reviews, response_model_exclude_unset=True)
+def review_list(pool: PoolDep, access: Reads,
+                limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> Any:
+    """What the valuation asks a person to look at, newest first: receipts valued without a
+    cost of their own, goods issued beyond the valued quantity (valued at the last cost), and
+    moves it could not value."""
+    with pool.connection() as conn:
+        rows = reviews(conn, warehouse=access.warehouse, limit=limit)
+    return shown({"reviews": [_json(r) for r in rows]}, access.principal.roles)
 
 
 def _csv(name: str, value: object) -> str:

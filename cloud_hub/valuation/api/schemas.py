@@ -47,3 +47,17 @@ class PeriodReport(BaseModel):
     valued_through_seq: int
     lag_moves: int
     rows: list[ReportRow]
+
+
+class ReviewItem(BaseModel):
+    move_seq: int = Field(description="the ledger move it is about")
+    warehouse: str
+    sku: str
+    quantity: float
+    unit_cost: float | None = Field(None, description="what it was valued at; cost roles only")
+    reason: str
+    created_at: datetime
+
+
+class Reviews(BaseModel):
+    reviews: list[ReviewItem]

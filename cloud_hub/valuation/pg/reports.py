@@ -83,3 +83,15 @@ def period_report(conn: psycopg.Connection, *, warehouse: str | None, sku: str |
 
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def reviews(conn: psycopg.Connection, *, warehouse: str | None, limit: int
+            ) -> list[dict[str, Any]]:
+    """What a person should look at, newest first: receipts without a cost, issues beyond the
+    valued quantity, moves the valuation refused."""
+    rows = conn.execute(
+        "SELECT move_seq, warehouse, sku, quantity, unit_cost, reason, created_at "
+        "FROM valuation_reviews WHERE (%s::text IS NULL OR warehouse = %s) "
+        "ORDER BY move_seq DESC LIMIT %s", (warehouse, warehouse, limit)).fetchall()
+    names = ("move_seq", "warehouse", "sku", "quantity", "unit_cost", "reason", "created_at")
+    return [dict(zip(names, r, strict=True)) for r in rows]
