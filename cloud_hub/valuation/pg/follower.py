@@ -37,6 +37,7 @@ class ValuationFollower:
         self.caught_up_at = time.monotonic()
         self.refreshes = 0
         self.refreshed = threading.Event()  # set after each refresh (tests await it)
+        self.refused: str | None = None  # why the settings and the stored valuation disagree
 
     def start(self) -> None:
         self.thread.start()
@@ -62,6 +63,10 @@ class ValuationFollower:
                 return
             try:
                 self.refresh_once()
+            except ValueError as exc:  # another method or currency than stored: say it once
+                if str(exc) != self.refused:
+                    log.error("valuation is not refreshed: %s", exc)
+                self.refused = str(exc)
             except Exception:
                 log.exception("valuation refresh failed; the next wake-up tries again")
                 self.stop_flag.wait(1.0)
