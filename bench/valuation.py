@@ -12,10 +12,10 @@ carries a unit cost between 1 and 50) and an issue of 7, spread over two months.
   --lag-seconds while a follower loop refreshes as fast as it can; a move's lag is from its
   commit to the commit of the refresh that valued it;
 - report_month_seconds: the 收发存 of one month for every SKU (period_report);
-- backdated_revalue_ms: valuing one move dated a month back (the hub values a back-dated move
-  when it arrives; later moves are not revalued — see docs/valuation.md);
-- equals_recompute: the stored layers (quantity, value per SKU), COGS and adjustments equal a
-  fold from scratch of the same moves by the core.
+- backdated_revalue_ms: a refresh valuing one move dated in the middle of the seeded months:
+  its warehouse/SKU is folded again from all its moves in date order (docs/valuation.md);
+- equals_recompute: at the end, the stored layers (quantity, value per SKU), COGS and
+  adjustments equal a fold from scratch by the core of every move in date order.
 
 Prints one JSON line last; `load_average` says how busy the shared machine was. The default is
 1M moves (about 8 minutes on the shared 2-core machine, inside `make bench`'s 15); the issue's
@@ -34,7 +34,7 @@ import sys
 import threading
 import time
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -52,6 +52,8 @@ from cloud_hub.valuation.pg.reports import period_report  # noqa: E402
 
 ADMIN = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 WH = "VAL"
+SEED_FROM = datetime(2026, 1, 1, tzinfo=UTC)  # the seeded moves span 59 days from here
+LAG_FROM = datetime(2026, 3, 1, tzinfo=UTC)  # the lag run's moves: after them, in order
 SETUP = """
 INSERT INTO warehouses (code) VALUES (%(wh)s) ON CONFLICT DO NOTHING;
 INSERT INTO locations (code, warehouse, kind) VALUES ('V-DOCK', %(wh)s, 'dock_door'),
@@ -66,12 +68,13 @@ MOVES = """
 INSERT INTO moves (event_id, occurred_at, received_at, warehouse, source_kind, device_id,
                    sku, lot, quantity, stock_status, from_location, to_location, reason,
                    task_id, outcome, payload)
-SELECT gen_random_uuid(), t0 + make_interval(secs => i * %(spacing)s), now(), %(wh)s, 'pda',
+SELECT gen_random_uuid(), t0 + make_interval(secs => (i - %(first)s) * %(spacing)s), now(),
+       %(wh)s, 'pda',
        'dev-1', 'S' || (i %% %(skus)s), '', CASE WHEN k = 0 THEN 10 ELSE 7 END, 'available',
        CASE WHEN k = 1 THEN 'V-BIN' END, CASE WHEN k = 0 THEN 'V-BIN' END,
        CASE WHEN k = 0 THEN 'receive' ELSE 'ship' END,
        CASE WHEN k = 0 THEN 'receipt:R' || (i %% %(skus)s) END, 'applied', NULL
-  FROM (SELECT i, (i / %(skus)s) %% 2 AS k, timestamptz '2026-01-01 00:00:00+00' AS t0
+  FROM (SELECT i, (i / %(skus)s) %% 2 AS k, %(t0)s::timestamptz AS t0
           FROM generate_series(%(first)s, %(first)s + %(n)s - 1) AS i) g
 """
 
@@ -84,8 +87,10 @@ def seed(url: str, moves: int, skus: int) -> None:
         conn.execute("ANALYZE")
 
 
-def add_moves(conn: psycopg.Connection, first: int, n: int, skus: int, spacing: float) -> None:
-    conn.execute(MOVES, {"wh": WH, "first": first, "n": n, "skus": skus, "spacing": spacing})
+def add_moves(conn: psycopg.Connection, first: int, n: int, skus: int, spacing: float,
+              t0: datetime = SEED_FROM) -> None:
+    conn.execute(MOVES, {"wh": WH, "first": first, "n": n, "skus": skus, "spacing": spacing,
+                         "t0": t0})
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -107,7 +112,9 @@ def lag_run(url: str, skus: int, first: int, rate: int, seconds: float) -> list[
         with connect(url, migrate_schema=False) as conn:
             start, i = time.perf_counter(), 0
             while time.perf_counter() - start < seconds:
-                add_moves(conn, first + i, per_batch, skus, spacing=0)  # autocommit
+                # dated after the seeded months, in order: none is back-dated
+                add_moves(conn, first + i, per_batch, skus, spacing=0.001,
+                          t0=LAG_FROM + timedelta(milliseconds=i))
                 row = conn.execute("SELECT max(seq) FROM moves").fetchone()
                 committed.append((int(row[0]) if row else 0, time.perf_counter()))
                 i += per_batch
@@ -134,7 +141,8 @@ def lag_run(url: str, skus: int, first: int, rate: int, seconds: float) -> list[
 
 def equals_recompute(conn: psycopg.Connection, through: int) -> bool:
     book = Book(Method.FIFO, "CNY")
-    for move in projection.read_moves(conn, 0, through):
+    moves = projection.read_moves(conn, 0, through)
+    for move in sorted(moves, key=lambda m: (m.occurred_at, m.seq)):
         if (movement := movement_of(move, book)) is not None:
             book.apply(movement)
     stored = {(w, s): (q, v) for w, s, q, v in conn.execute(
@@ -164,23 +172,24 @@ def main() -> int:
         seeded = time.perf_counter() - started
         with connect(url, migrate_schema=False) as conn:
             started = time.perf_counter()
-            caught = refresh(conn, args.chunk)
+            refresh(conn, args.chunk)
             catch_up = time.perf_counter() - started
             started = time.perf_counter()
             rows = period_report(conn, warehouse=None, sku=None, start=date(2026, 1, 1),
                                  end=date(2026, 2, 1))
             report = time.perf_counter() - started
-            recomputed = equals_recompute(conn, caught.through_seq)
         lags = lag_run(url, args.skus, args.moves, args.rate, args.lag_seconds)
         with connect(url, migrate_schema=False) as conn:
             conn.execute(
                 "INSERT INTO moves (event_id, occurred_at, warehouse, source_kind, device_id, "
                 "sku, lot, quantity, stock_status, to_location, reason, outcome) VALUES "
-                "(gen_random_uuid(), now() - interval '30 days', %s, 'pda', 'dev-1', 'S1', '', "
+                "(gen_random_uuid(), '2026-01-15 12:00:00+00', %s, 'pda', 'dev-1', 'S1', '', "
                 "1, 'available', 'V-BIN', 'count', 'applied')", (WH,))
             started = time.perf_counter()
-            refresh(conn, args.chunk)
+            through = refresh(conn, args.chunk).through_seq
             backdated = (time.perf_counter() - started) * 1000
+            revalued = conn.execute("SELECT count(*) FROM valuation_revaluations").fetchone()
+            recomputed = equals_recompute(conn, through)
         figures = {
             "moves": args.moves, "skus": args.skus,
             "catch_up_events_per_s": round(args.moves / catch_up),
@@ -189,7 +198,7 @@ def main() -> int:
             "lag_rate_ev_s": args.rate,
             "report_month_seconds": round(report, 2), "report_rows": len(rows),
             "backdated_revalue_ms": round(backdated, 1),
-            "backdated_note": "valued on arrival; later moves are not revalued",
+            "backdated_revalued_holdings": int(revalued[0]) if revalued else 0,
             "equals_recompute": recomputed, "seed_seconds": round(seeded, 1),
             "catch_up_seconds": round(catch_up, 1), "chunk": args.chunk,
             "load_average": round(os.getloadavg()[0], 1)}

@@ -81,6 +81,13 @@ class Book:
         """A warehouse/SKU's holding, made empty when new (storage seeds it through this)."""
         return self._holding(warehouse, sku)
 
+    def reset(self, warehouse: str, sku: str) -> Holding:
+        """Forget a holding's state, and the SKU's last cost seen (it is learnt again as the
+        holding's moves are folded again from the first)."""
+        self._sku_cost.pop(sku, None)
+        h = self._holdings[(warehouse, sku)] = Holding(warehouse, sku, self.method)
+        return h
+
     def touched(self) -> list[Holding]:
         return list(self._holdings.values())
 

@@ -10,6 +10,7 @@ and flagged for review, never at zero silently.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -75,3 +76,31 @@ def movement_of(move: LedgerMove, book: Book) -> Movement | None:
     return Movement(move.seq, move.occurred_at, warehouse, move.sku, kind, move.quantity,
                     unit_cost, currency, rate,
                     move.to_warehouse if kind is Kind.TRANSFER else None, lot=move.lot)
+
+
+def holding_of(move: LedgerMove) -> tuple[str, str] | None:
+    """The one warehouse/SKU a move values (None: a transfer, which values two, or nothing)."""
+    kind = kind_of(move)
+    if kind is None or kind is Kind.TRANSFER:
+        return None
+    return (move.from_warehouse or move.to_warehouse or "", move.sku)
+
+
+def late_holdings(moves: Iterable[LedgerMove], last_at: Mapping[tuple[str, str], datetime]
+                  ) -> dict[tuple[str, str], LedgerMove]:
+    """The warehouse/SKUs that receive a move dated before one they have already valued (in
+    `last_at`, or earlier in `moves`, which come in seq order), with their earliest-dated such
+    move: from its date on, their values must be folded again in date order."""
+    latest = dict(last_at)
+    late: dict[tuple[str, str], LedgerMove] = {}
+    for move in moves:
+        pair = holding_of(move)
+        if pair is None:
+            continue
+        seen = latest.get(pair)
+        if seen is not None and move.occurred_at < seen:
+            if pair not in late or move.occurred_at < late[pair].occurred_at:
+                late[pair] = move
+        else:
+            latest[pair] = move.occurred_at
+    return late

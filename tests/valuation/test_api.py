@@ -113,7 +113,7 @@ def test_month_report_json_and_csv(hub: Hub) -> None:
     assert row == {"warehouse": "WH1", "sku": "V-SKU", "opening_quantity": 0,
                    "opening_value": 0.0, "receipts_quantity": 20, "receipts_value": 225.0,
                    "issues_quantity": 12, "issues_value": 129.0, "closing_quantity": 8,
-                   "closing_value": 96.0, "cogs": 129.0}
+                   "closing_value": 96.0, "cogs": 129.0, "revalued": False}
     assert (body["start"], body["end"]) == ("2026-11-01", "2026-12-01")
     [csv_row] = list(csv.DictReader(io.StringIO(text)))
     assert csv_row["closing_value"] == "96.00" and csv_row["issues_quantity"] == "12"
@@ -137,7 +137,7 @@ def test_cost_fields_are_absent_for_roles_that_may_not_see_costs(hub: Hub, user:
     assert not COSTS & report["rows"][0].keys() and not COSTS & report.keys()
     header = text.splitlines()[0].split(",")
     assert header == ["warehouse", "sku", "opening_quantity", "receipts_quantity",
-                      "issues_quantity", "closing_quantity"]
+                      "issues_quantity", "closing_quantity", "revalued"]
 
 
 @pytest.mark.parametrize("user", ["fay", "max", None])

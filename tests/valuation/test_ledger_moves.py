@@ -3,13 +3,13 @@ cost is valued (flagged, never zero silently)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from cloud_hub.valuation.book import Book
-from cloud_hub.valuation.ledger import LedgerMove, kind_of, movement_of
+from cloud_hub.valuation.ledger import LedgerMove, kind_of, late_holdings, movement_of
 from cloud_hub.valuation.model import Kind, Method
 
 AT = datetime(2026, 3, 1)
@@ -74,3 +74,15 @@ def test_a_count_gain_at_the_last_cost_is_not_flagged() -> None:
     book.apply(movement_of(move("receive", None, "WH1", unit_cost=Decimal(2)), book))  # type: ignore[arg-type]
     m = movement_of(move("count", None, "WH1"), book)
     assert m is not None and m.unit_cost == 2 and book.reviews == []
+
+
+def test_late_holdings_are_those_given_a_move_dated_before_one_they_valued() -> None:
+    def at(day: int, sku: str = "A", src: str | None = None, dst: str | None = "WH1",
+           seq: int = 0) -> LedgerMove:
+        return LedgerMove(seq, AT + timedelta(days=day), sku, "", Decimal(1), "count", src, dst)
+
+    stored = {("WH1", "A"): AT + timedelta(days=5)}
+    moves = [at(6, seq=1), at(3, "B", seq=2), at(2, "B", seq=3), at(4, seq=4), at(1, seq=5),
+             at(0, "C", "WH1", "WH2", seq=6)]  # a transfer is never late by itself
+    late = late_holdings(moves, stored)
+    assert {pair: m.seq for pair, m in late.items()} == {("WH1", "A"): 5, ("WH1", "B"): 3}

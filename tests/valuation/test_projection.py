@@ -23,6 +23,7 @@ from cloud_hub.valuation.model import Method
 from cloud_hub.valuation.pg import projection
 from cloud_hub.valuation.pg.check import check
 from cloud_hub.valuation.pg.follower import ValuationFollower
+from cloud_hub.valuation.pg.reports import period_report
 from cloud_hub.work.pg.receiving import create_receipt
 from cloud_hub.work.receiving import ExpectedReceipt, ReceiptLine
 from protocol import ItemLine, StockMoved
@@ -179,3 +180,42 @@ def test_posting_never_waits_for_valuation(conn: psycopg.Connection, fresh_db_ur
     finally:
         follower.stop()
         pool.close()
+
+
+def entries_of(conn: psycopg.Connection, sku: str) -> list[tuple[object, ...]]:
+    return conn.execute("SELECT move_seq, kind, quantity, value, cogs, adjustments "
+                        "FROM valuation_entries WHERE sku = %s ORDER BY move_seq, kind",
+                        (sku,)).fetchall()
+
+
+def test_a_backdated_move_revalues_its_warehouse_sku_in_date_order(
+        conn: psycopg.Connection) -> None:
+    apply(conn, scenario())
+    projection.refresh(conn, Method.FIFO, "CNY", wait_s=1)
+    s2_before = entries_of(conn, "S2")
+    # found in a count, dated half a day after the first receipt: before both shipments
+    apply(conn, [move("WH1", "S1", 2, None, "WH1-BIN-A", "count", at(0.5))])
+    projection.refresh(conn, Method.FIFO, "CNY", wait_s=1)
+    # in date order: 10 x 3, the gain 2 x 3 (the last cost then), 10 x 4; the shipments take
+    # 12 x 3 = 36 (not 38); the loss 1 x 4; 9 x 4 and the pallet's 2 x 4 stay
+    assert stock(conn)[("WH1", "S1")] == (D(11), D("44.00"))
+    assert totals(conn) == (D("36.00"), D("4.00"))
+    assert entries_of(conn, "S2") == s2_before  # only what the move touches is revalued
+    assert conn.execute("SELECT warehouse, sku, from_at FROM valuation_revaluations"
+                        ).fetchall() == [("WH1", "S1", at(0.5))]
+    assert check(conn) == (2, [])
+    reviews = [r for r, in conn.execute("SELECT reason FROM valuation_reviews")]
+    assert len(reviews) == 2  # S1's flagged pallet receipt once, not twice
+    # equals a fold of every move in date order
+    book = Book(Method.FIFO, "CNY")
+    ordered = sorted(projection.read_moves(conn, 0, 10**9), key=lambda m: (m.occurred_at, m.seq))
+    for m in ordered:
+        if (movement := movement_of(m, book)) is not None:
+            book.apply(movement)
+    assert {(p.warehouse, p.sku): (p.quantity.normalize(), p.value)
+            for p in book.positions()} == stock(conn)
+    assert totals(conn) == (book.cogs, book.adjustments)
+    # the periods the move changed say so
+    rows = period_report(conn, warehouse="WH1", sku=None, start=T0.date(),
+                         end=T0.date() + timedelta(days=2))
+    assert [(r["sku"], r["revalued"]) for r in rows] == [("S1", True), ("S2", False)]

@@ -123,6 +123,8 @@ def review_list(pool: PoolDep, access: Reads,
 
 
 def _csv(name: str, value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, Decimal):
         return f"{cents(value):f}" if name in MONEY else f"{value.normalize():f}"
     return str(value)

@@ -38,6 +38,8 @@ class ReportRow(BaseModel):
     closing_quantity: float
     closing_value: float | None = None
     cogs: float | None = Field(None, description="value of the period's issues to customers")
+    revalued: bool = Field(description="a back-dated move changed its values from a date "
+                                       "before the period's end, after they were first valued")
 
 
 class PeriodReport(BaseModel):

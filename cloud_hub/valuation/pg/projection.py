@@ -4,7 +4,10 @@ Rule kept here: the valuation tables hold exactly the moves with seq <= the wate
 (valuation_state.through_seq), each once, folded in seq order by the pure core (book.py); a
 refresh runs in its own transactions, one refresher at a time (ledger/pg/watermark.py), and
 the apply path never waits for it. A chunk loads only the holdings its moves touch, folds, and
-writes them back with the watermark in one transaction.
+writes them back with the watermark in one transaction. A warehouse/SKU is valued in date
+order: one whose new move is dated before a move it has already valued (a back-dated move) is
+folded again from all its moves in date order — only that warehouse/SKU — and the
+revaluation is recorded (valuation_revaluations) for the reports of the periods it changed.
 """
 
 from __future__ import annotations
@@ -18,8 +21,14 @@ import psycopg
 from cloud_hub.ledger.pg import watermark
 from cloud_hub.ledger.pg.watermark import WAIT_S, Refresh, Watermark
 from cloud_hub.valuation.book import Book
-from cloud_hub.valuation.ledger import LedgerMove, kind_of, movement_of
-from cloud_hub.valuation.model import Bucket, Entry, Method, Review, ValuationError
+from cloud_hub.valuation.ledger import (
+    LedgerMove,
+    holding_of,
+    kind_of,
+    late_holdings,
+    movement_of,
+)
+from cloud_hub.valuation.model import Bucket, Entry, Kind, Method, Review, ValuationError
 from cloud_hub.valuation.stock import AvcoStock, FifoStock, Layer, Shortfall
 
 LOCK_KEY = 0x5350_5641  # "SPVA": one valuation refresher at a time
@@ -39,7 +48,7 @@ SELECT m.seq, m.occurred_at, m.sku, coalesce(m.lot, ''), m.quantity, m.reason,
        m.from_location, m.to_location, m.task_id
   FROM moves m
  WHERE m.seq > %(after)s AND m.seq <= %(through)s AND m.sku IS NOT NULL
-   AND m.quantity IS NOT NULL
+   AND m.quantity IS NOT NULL AND (%(skus)s::text[] IS NULL OR m.sku = ANY(%(skus)s))
 UNION ALL
 SELECT m.seq, m.occurred_at, c->>'sku', coalesce(c->>'lot', ''), (c->>'quantity')::numeric,
        m.reason, m.from_location, m.to_location, m.task_id
@@ -48,6 +57,7 @@ SELECT m.seq, m.occurred_at, c->>'sku', coalesce(c->>'lot', ''), (c->>'quantity'
  WHERE m.seq > %(after)s AND m.seq <= %(through)s AND m.sku IS NULL
    AND m.unit_key IS NOT NULL AND jsonb_typeof((m.payload->'contents')::jsonb) = 'array'
    AND c->>'sku' IS NOT NULL AND c->>'quantity' IS NOT NULL
+   AND (%(skus)s::text[] IS NULL OR c->>'sku' = ANY(%(skus)s))
  ORDER BY 1
 """
 _RECEIPT_COSTS = """
@@ -90,9 +100,11 @@ def lag(conn: psycopg.Connection) -> tuple[int, float | None]:
     return max(int(row[0]), 0), None if row[1] is None else float(row[1])
 
 
-def read_moves(conn: psycopg.Connection, after: int, through: int) -> list[LedgerMove]:
-    """The item moves with seq in (after, through], with what valuing them needs."""
-    rows = conn.execute(_MOVES, {"after": after, "through": through}).fetchall()
+def read_moves(conn: psycopg.Connection, after: int, through: int,
+               skus: list[str] | None = None) -> list[LedgerMove]:
+    """The item moves with seq in (after, through] (of `skus` only, when given), in seq order,
+    with what valuing them needs."""
+    rows = conn.execute(_MOVES, {"after": after, "through": through, "skus": skus}).fetchall()
     codes = sorted({c for r in rows for c in (r[6], r[7]) if c is not None})
     where: dict[str, str] = dict(conn.execute(
         "SELECT code, warehouse FROM locations WHERE code = ANY(%s)", (codes,)).fetchall())
@@ -129,18 +141,57 @@ def _fold(method: Method, base_currency: str, conn: psycopg.Connection, after: i
                 if w is not None:
                     touched.add((w, m.sku))
     pairs = sorted(touched)
-    book = _load(conn, method, base_currency, pairs)
+    book, last_at = _load(conn, method, base_currency, pairs)
+    late, history = _late(conn, book, moves, last_at, through)
     entries: list[Entry] = []
     for move in moves:
-        try:
-            movement = movement_of(move, book)
-            if movement is not None:
-                entries += book.apply(movement)
-        except ValuationError as exc:  # e.g. a receipt line in a currency without a rate
-            book.flag(Review(move.seq, move.from_warehouse or move.to_warehouse or "", move.sku,
-                             move.quantity, Decimal(0), f"not valued: {exc.message}"))
-    _store(conn, book, pairs, entries, through)
+        if holding_of(move) not in late:
+            entries += _value(book, move)
+    for again in sorted(late):  # from its first move, in date order
+        book.reset(*again)
+        for move in sorted(history[again], key=lambda m: (m.occurred_at, m.seq)):
+            entries += _value(book, move)
+    for move in moves:
+        valued = holding_of(move)
+        if valued is not None and (valued not in last_at or move.occurred_at > last_at[valued]):
+            last_at[valued] = move.occurred_at
+    _store(conn, book, pairs, entries, through, last_at, late)
     return len(entries)
+
+
+def _late(conn: psycopg.Connection, book: Book, moves: list[LedgerMove],
+          last_at: dict[tuple[str, str], datetime], through: int
+          ) -> tuple[dict[tuple[str, str], LedgerMove], dict[tuple[str, str], list[LedgerMove]]]:
+    """The holdings a back-dated move makes fold again, and all their moves up to `through`.
+    One with a transfer in its history is coupled to another warehouse: it keeps valuing in
+    arrival order, and the back-dated move is listed for review."""
+    late = late_holdings(moves, last_at)
+    history: dict[tuple[str, str], list[LedgerMove]] = {}
+    if not late:
+        return late, history
+    coupled: set[tuple[str, str]] = set()
+    for m in read_moves(conn, 0, through, sorted({sku for _, sku in late})):
+        own = holding_of(m)
+        if own is not None and own in late:
+            history.setdefault(own, []).append(m)
+        elif kind_of(m) is Kind.TRANSFER:
+            coupled |= {(w, m.sku) for w in (m.from_warehouse, m.to_warehouse)
+                        if w is not None} & late.keys()
+    for wh, sku in coupled:
+        move = late.pop((wh, sku))
+        book.flag(Review(move.seq, wh, sku, move.quantity, Decimal(0),
+                         "back-dated move valued on arrival: this warehouse/SKU has transfers"))
+    return late, history
+
+
+def _value(book: Book, move: LedgerMove) -> list[Entry]:
+    try:
+        movement = movement_of(move, book)
+        return [] if movement is None else book.apply(movement)
+    except ValuationError as exc:  # e.g. a receipt line in a currency without a rate
+        book.flag(Review(move.seq, move.from_warehouse or move.to_warehouse or "", move.sku,
+                         move.quantity, Decimal(0), f"not valued: {exc.message}"))
+        return []
 
 
 def _columns(pairs: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
@@ -148,7 +199,7 @@ def _columns(pairs: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
 
 
 def _load(conn: psycopg.Connection, method: Method, base_currency: str,
-          pairs: list[tuple[str, str]]) -> Book:
+          pairs: list[tuple[str, str]]) -> tuple[Book, dict[tuple[str, str], datetime]]:
     row = conn.execute("SELECT inflows FROM valuation_state").fetchone()
     book = Book(method, base_currency, inflows=int(row[0]) if row else 0)
     warehouses, skus = _columns(pairs)
@@ -163,21 +214,34 @@ def _load(conn: psycopg.Connection, method: Method, base_currency: str,
             f"FROM valuation_shortfalls f {_PAIRS.format(t='f')} "
             "ORDER BY f.warehouse, f.sku, f.position", (warehouses, skus)):
         book.holding(wh, sku).short.append(Shortfall(quantity, value, Bucket(bucket)))
-    for wh, sku, cost in conn.execute(
-            "SELECT h.warehouse, h.sku, h.last_unit_cost "
+    last_at: dict[tuple[str, str], datetime] = {}
+    for wh, sku, cost, at in conn.execute(
+            "SELECT h.warehouse, h.sku, h.last_unit_cost, h.last_at "
             f"FROM valuation_holdings h {_PAIRS.format(t='h')}", (warehouses, skus)):
         book.holding(wh, sku).last_unit_cost = cost
+        if at is not None:
+            last_at[(wh, sku)] = at
     for sku, cost in conn.execute(
             "SELECT DISTINCT ON (sku) sku, last_unit_cost FROM valuation_holdings "
             "WHERE sku = ANY(%s) AND last_unit_cost IS NOT NULL "
             "ORDER BY sku, updated_seq DESC", (sorted(set(skus)),)):
         book.seed_sku_cost(sku, cost)
-    return book
+    return book, last_at
 
 
 def _store(conn: psycopg.Connection, book: Book, pairs: list[tuple[str, str]],
-           entries: list[Entry], through: int) -> None:
+           entries: list[Entry], through: int, last_at: dict[tuple[str, str], datetime],
+           late: dict[tuple[str, str], LedgerMove]) -> None:
     warehouses, skus = _columns(pairs)
+    if late:  # folded again from their first move: their entries and reviews are replaced
+        again = _columns(sorted(late))
+        for table in ("valuation_entries", "valuation_reviews"):
+            conn.execute(f"DELETE FROM {table} t USING unnest(%s::text[], %s::text[]) "
+                         "AS p(w, s) WHERE t.warehouse = p.w AND t.sku = p.s", again)
+        with conn.cursor().copy("COPY valuation_revaluations (warehouse, sku, from_at, "
+                                "move_seq) FROM STDIN") as copy:
+            for (wh, sku), move in sorted(late.items()):
+                copy.write_row((wh, sku, move.occurred_at, move.seq))
     conn.execute("DELETE FROM valuation_layers l USING unnest(%s::text[], %s::text[]) "
                  "AS p(w, s) WHERE l.warehouse = p.w AND l.sku = p.s", (warehouses, skus))
     conn.execute("DELETE FROM valuation_shortfalls f USING unnest(%s::text[], %s::text[]) "
@@ -200,15 +264,16 @@ def _store(conn: psycopg.Connection, book: Book, pairs: list[tuple[str, str]],
                 copy.write_row((h.warehouse, h.sku, i, short.quantity, short.value,
                                 short.bucket.value))
     conn.execute("CREATE TEMP TABLE valuation_touched (warehouse text, sku text, "
-                 "last_unit_cost numeric) ON COMMIT DROP")
+                 "last_unit_cost numeric, last_at timestamptz) ON COMMIT DROP")
     with conn.cursor().copy("COPY valuation_touched FROM STDIN") as copy:
         for h in holdings:
-            copy.write_row((h.warehouse, h.sku, h.last_unit_cost))
-    conn.execute("INSERT INTO valuation_holdings (warehouse, sku, last_unit_cost, updated_seq) "
-                 "SELECT warehouse, sku, last_unit_cost, %s FROM valuation_touched "
-                 "ON CONFLICT (warehouse, sku) DO UPDATE SET "
-                 "last_unit_cost = excluded.last_unit_cost, updated_seq = excluded.updated_seq",
-                 (through,))
+            copy.write_row((h.warehouse, h.sku, h.last_unit_cost,
+                            last_at.get((h.warehouse, h.sku))))
+    conn.execute("INSERT INTO valuation_holdings (warehouse, sku, last_unit_cost, updated_seq, "
+                 "last_at) SELECT warehouse, sku, last_unit_cost, %s, last_at "
+                 "FROM valuation_touched ON CONFLICT (warehouse, sku) DO UPDATE SET "
+                 "last_unit_cost = excluded.last_unit_cost, updated_seq = excluded.updated_seq, "
+                 "last_at = excluded.last_at", (through,))
     with conn.cursor().copy("COPY valuation_entries (move_seq, occurred_at, warehouse, sku, "
                             "lot, kind, quantity, value, cogs, adjustments) FROM STDIN") as copy:
         for e in entries:

@@ -19,7 +19,7 @@ from cloud_hub.valuation.pg.projection import lag
 
 REPORT_COLUMNS = ("warehouse", "sku", "opening_quantity", "opening_value", "receipts_quantity",
                   "receipts_value", "issues_quantity", "issues_value", "closing_quantity",
-                  "closing_value", "cogs")
+                  "closing_value", "cogs", "revalued")
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,17 @@ HAVING sum(quantity) <> 0 OR sum(value) <> 0
 
 
 def period_report(conn: psycopg.Connection, *, warehouse: str | None, sku: str | None,
-                  start: date, end: date) -> list[dict[str, Decimal | str]]:
+                  start: date, end: date) -> list[dict[str, Decimal | str | bool]]:
     """One row per warehouse/SKU with stock or movement in [start, end) (UTC days):
-    closing = opening + receipts - issues, in quantity and in value."""
+    closing = opening + receipts - issues, in quantity and in value. `revalued`: a back-dated
+    move changed this warehouse/SKU's values from a date before the period's end, after they
+    may have been reported."""
     params = {"start": _midnight(start), "end": _midnight(end), "wh": warehouse, "sku": sku}
-    return [dict(zip(REPORT_COLUMNS, row, strict=True))
+    revalued = {(w, s) for w, s in conn.execute(
+        "SELECT DISTINCT warehouse, sku FROM valuation_revaluations WHERE from_at < %(end)s "
+        "AND (%(wh)s::text IS NULL OR warehouse = %(wh)s) "
+        "AND (%(sku)s::text IS NULL OR sku = %(sku)s)", params)}
+    return [dict(zip(REPORT_COLUMNS, (*row, (row[0], row[1]) in revalued), strict=True))
             for row in conn.execute(_REPORT, params)]
 
 
