@@ -11,7 +11,7 @@ and flagged for review, never at zero silently.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -38,6 +38,30 @@ class LedgerMove:
     currency: str | None = None
     rate: Decimal | None = None
     standard_cost: Decimal | None = None  # the SKU's unit_value
+    task: str | None = None  # the move's task id ("receipt:R1", "transfer:T1", ...)
+
+
+def paired_transfers(moves: list[LedgerMove]) -> list[LedgerMove]:
+    """A transfer between warehouses posted as two legs (cloud_hub/supply: the goods leave the
+    source, then arrive in the destination's transit location, in one transaction, one after
+    the other) as one move from warehouse to warehouse, so the goods keep their cost. Legs
+    that do not pair stay as they are (a loss and a gain)."""
+    out: list[LedgerMove] = []
+    i = 0
+    while i < len(moves):
+        leg, nxt = moves[i], moves[i + 1] if i + 1 < len(moves) else None
+        if (nxt is not None and leg.reason == "transfer" and nxt.reason == "transfer"
+                and leg.task is not None and leg.task == nxt.task
+                and (leg.sku, leg.lot, leg.quantity) == (nxt.sku, nxt.lot, nxt.quantity)
+                and leg.from_warehouse is not None and leg.to_warehouse is None
+                and nxt.from_warehouse is None and nxt.to_warehouse is not None
+                and nxt.to_warehouse != leg.from_warehouse):
+            out.append(replace(leg, to_warehouse=nxt.to_warehouse))
+            i += 2
+            continue
+        out.append(leg)
+        i += 1
+    return out
 
 
 def kind_of(move: LedgerMove) -> Kind | None:

@@ -219,3 +219,20 @@ def test_a_backdated_move_revalues_its_warehouse_sku_in_date_order(
     rows = period_report(conn, warehouse="WH1", sku=None, start=T0.date(),
                          end=T0.date() + timedelta(days=2))
     assert [(r["sku"], r["revalued"]) for r in rows] == [("S1", True), ("S2", False)]
+
+
+def test_a_transfer_to_another_warehouse_carries_its_fifo_layers(
+        conn: psycopg.Connection) -> None:
+    """What supply's transfers post: the goods leave the source, and arrive in the destination
+    warehouse (its transit location) in the same transaction, both legs of task transfer:…"""
+    legs = [move("WH1", "S1", 4, "WH1-BIN-A", None, "transfer", at(2)),
+            move("WH2", "S1", 4, None, "WH2-BIN-A", "transfer", at(2))]
+    apply(conn, [received("S1", 10, "R1", 0), received("S1", 10, "R2", 1, lot="L2"),
+                 *(leg.model_copy(update={"task_id": "transfer:T1"}) for leg in legs)])
+    projection.refresh(conn, Method.FIFO, "CNY", wait_s=1)
+    # the oldest layer's 4 x 3 go to WH2 with their cost; WH1 keeps 6 x 3 + 10 x 4
+    assert stock(conn) == {("WH1", "S1"): (D(16), D("58.00")), ("WH2", "S1"): (D(4), D("12.00"))}
+    assert conn.execute("SELECT received_at FROM valuation_layers WHERE warehouse = 'WH2'"
+                        ).fetchall() == [(at(0),)]  # its original receipt date
+    assert totals(conn) == (D(0), D(0))
+    assert check(conn) == (2, [])

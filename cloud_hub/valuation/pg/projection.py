@@ -27,6 +27,7 @@ from cloud_hub.valuation.ledger import (
     kind_of,
     late_holdings,
     movement_of,
+    paired_transfers,
 )
 from cloud_hub.valuation.model import Bucket, Entry, Kind, Method, Review, ValuationError
 from cloud_hub.valuation.stock import AvcoStock, FifoStock, Layer, Shortfall
@@ -127,8 +128,8 @@ def read_moves(conn: psycopg.Connection, after: int, through: int,
         moves.append(LedgerMove(seq, at, sku, lot, qty, reason,
                                 where.get(src) if src else None,
                                 where.get(dst) if dst else None, unit_cost, currency, rate,
-                                standard.get(sku)))
-    return moves
+                                standard.get(sku), task))
+    return paired_transfers(moves)
 
 
 def _fold(method: Method, base_currency: str, conn: psycopg.Connection, after: int,
