@@ -1,5 +1,5 @@
 """The valuation over HTTP on a real hub: a receipt's line cost flows to stock value and COGS,
-the value as of a past time, the period report as JSON and CSV, and cost fields absent — not
+the value as of a past time, the period report as JSON, CSV and XLSX, and cost fields absent — not
 null — for callers whose roles may not see costs; the lag on /metrics."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
 
 from cloud_hub.auth.pg.store import create_user
@@ -28,6 +29,7 @@ SITE = [{"code": "V-DOCK", "warehouse": "WH1", "kind": "dock_door"},
         {"code": "V-BIN", "warehouse": "WH1", "kind": "bin"},
         {"code": "V2-DOCK", "warehouse": "WH2", "kind": "dock_door"}]
 USERS = {"fay": ["finance"], "pia": ["picker"], "sam": ["supervisor"], "max": ["manager"]}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COSTS = {"value", "base_currency", "opening_value", "receipts_value", "issues_value",
          "closing_value", "cogs"}
 
@@ -188,3 +190,23 @@ def test_valuation_lag_is_on_metrics(hub: Hub) -> None:
     text = httpx.get(f"{hub.base_url}/metrics", timeout=10).text
     assert "stockpulse_valuation_lag_moves 0" in text
     assert "stockpulse_valuation_lag_seconds 0" in text
+
+
+@pytest.mark.parametrize(("user", "costs"), [("fay", True), ("max", True), ("pia", False),
+                                             ("sam", False)])
+def test_month_report_as_xlsx_per_role(hub: Hub, user: str, costs: bool) -> None:
+    with client(hub, user) as c:
+        r = c.get("/api/v1/valuation/report", params={"on": "2026-11-05", "format": "xlsx"})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith(XLSX)
+    assert 'filename="valuation-2026-11-01-2026-12-01.xlsx"' in r.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(r.content), read_only=True)
+    header, row = [list(cells) for cells in book["valuation"].iter_rows(values_only=True)]
+    got = dict(zip(header, row, strict=True))
+    assert (got["warehouse"], got["sku"], got["closing_quantity"]) == ("WH1", "V-SKU", 8)
+    if costs:
+        assert (got["receipts_value"], got["cogs"], got["closing_value"]) == (225, 129, 96)
+    else:
+        assert not COSTS & set(header)
+        assert header == ["warehouse", "sku", "opening_quantity", "receipts_quantity",
+                          "issues_quantity", "closing_quantity", "revalued"]

@@ -1,8 +1,8 @@
 """GET /api/v1/valuation/stock and /api/v1/valuation/report: what the stock is worth, now or at
-a past time, and the period's 收发存 (opening, receipts, issues, closing) as JSON or CSV.
+a past time, and the period's 收发存 (opening, receipts, issues, closing) as JSON, CSV or XLSX.
 
 Rule kept here: every answer goes through cloud_hub.auth.costs — callers who may not see costs
-get the same answer without its cost fields (absent, not null), in JSON and in CSV.
+get the same answer without its cost fields (absent, not null), in JSON, CSV and XLSX.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from cloud_hub.auth.api.access import IN_QUERY, Access, guard
 from cloud_hub.auth.costs import shown, shown_columns
 from cloud_hub.auth.roles import Permission
+from cloud_hub.exports.formats import Cell, xlsx_chunks
 from cloud_hub.http.deps import PoolDep, SettingsDep
 from cloud_hub.valuation.api.schemas import PeriodReport, Reviews, StockValue
 from cloud_hub.valuation.model import cents
@@ -34,6 +35,7 @@ from cloud_hub.valuation.pg.reports import (
 router = APIRouter(prefix="/api/v1/valuation", tags=["valuation"])
 Reads = Annotated[Access, guard(Permission.READ, IN_QUERY)]
 Text = Annotated[str | None, Query(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY = frozenset({"value", "opening_value", "receipts_value", "issues_value", "closing_value",
                    "cogs", "unit_cost"})
 
@@ -42,6 +44,12 @@ def _number(name: str, value: object) -> object:
     if not isinstance(value, Decimal):
         return value
     return float(cents(value)) if name in MONEY else float(value)
+
+
+def _cell(name: str, value: Cell) -> Cell:
+    if isinstance(value, Decimal):
+        return float(cents(value)) if name in MONEY else float(value)
+    return value
 
 
 def _json(row: dict[str, Any]) -> dict[str, Any]:
@@ -72,15 +80,17 @@ def stock(pool: PoolDep, access: Reads, settings: SettingsDep, sku: Text = None,
 
 
 @router.get("/report", response_model=None, responses={200: {
-    "model": PeriodReport, "description": "the report as JSON, or as CSV with ?format=csv",
-    "content": {"text/csv": {"schema": {"type": "string"}}}}})
+    "model": PeriodReport, "description": "the report as JSON, or as CSV (?format=csv) or XLSX "
+                                          "(?format=xlsx)",
+    "content": {"text/csv": {"schema": {"type": "string"}},
+                XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
 def report(pool: PoolDep, access: Reads, settings: SettingsDep, sku: Text = None,
            period: Period = Period.MONTH,
            on: Annotated[date | None, Query(description="a day in the period (default: "
                                                          "today, UTC)")] = None,
            start: Annotated[date | None, Query(alias="from")] = None,
            end: Annotated[date | None, Query(alias="to", description="exclusive")] = None,
-           format: Literal["json", "csv"] = "json") -> Response:
+           format: Literal["json", "csv", "xlsx"] = "json") -> Response:
     """收发存 per warehouse and SKU for a period (`period` day/week/month holding `on`, or
     `from`..`to`): opening, receipts, issues and closing, in quantity and value."""
     if (start is None) != (end is None):
@@ -93,6 +103,13 @@ def report(pool: PoolDep, access: Reads, settings: SettingsDep, sku: Text = None
         rows = period_report(conn, warehouse=access.warehouse, sku=sku, start=start, end=end)
         fresh = freshness(conn)
     roles = access.principal.roles
+    name = f"valuation-{start.isoformat()}-{end.isoformat()}.{format}"
+    if format == "xlsx":
+        columns = shown_columns(REPORT_COLUMNS, roles)
+        cells = ([_cell(c, row[c]) for c in columns] for row in rows)
+        return StreamingResponse(xlsx_chunks("valuation", columns, cells), media_type=XLSX,
+                                 headers={"Content-Disposition":
+                                          f'attachment; filename="{name}"'})
     if format == "csv":
         columns = shown_columns(REPORT_COLUMNS, roles)
         out = io.StringIO()
@@ -100,7 +117,6 @@ def report(pool: PoolDep, access: Reads, settings: SettingsDep, sku: Text = None
         writer.writerow(columns)
         for row in rows:
             writer.writerow([_csv(c, row[c]) for c in columns])
-        name = f"valuation-{start.isoformat()}-{end.isoformat()}.csv"
         return Response(out.getvalue(), media_type="text/csv", headers={
             "Content-Disposition": f'attachment; filename="{name}"'})
     body = {"start": start.isoformat(), "end": end.isoformat(),
