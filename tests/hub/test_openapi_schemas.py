@@ -439,6 +439,9 @@ def _valuation(go: Tour) -> None:
                                                  "as_of": "2026-01-01T00:00:00Z"})
     go("GET", "/api/v1/valuation/report", params={"warehouse": WH, "period": "week"})
     go("GET", "/api/v1/valuation/reviews", params={"warehouse": WH})
+    go("GET", "/api/v1/valuation/report/moves", params={"warehouse": WH, "sku": "SKU-1"})
+    go("GET", "/api/v1/valuation/cogs", params={"warehouse": WH, "period": "week"})
+    go("GET", "/api/v1/valuation/cogs", params={"warehouse": WH, "order": "O-1"})
 
 
 def _web_and_ops(go: Tour) -> None:

@@ -21,12 +21,15 @@ from cloud_hub.auth.costs import shown, shown_columns
 from cloud_hub.auth.roles import Permission
 from cloud_hub.exports.formats import Cell, xlsx_chunks
 from cloud_hub.http.deps import PoolDep, SettingsDep
-from cloud_hub.valuation.api.schemas import PeriodReport, Reviews, StockValue
+from cloud_hub.valuation.api.paging import cursor_of, key_of
+from cloud_hub.valuation.api.schemas import Cogs, PeriodReport, ReportMoves, Reviews, StockValue
 from cloud_hub.valuation.model import cents
 from cloud_hub.valuation.periods import Period, bounds
+from cloud_hub.valuation.pg import drill
 from cloud_hub.valuation.pg.reports import (
     REPORT_COLUMNS,
     freshness,
+    midnight,
     period_report,
     reviews,
     stock_value,
@@ -34,6 +37,11 @@ from cloud_hub.valuation.pg.reports import (
 
 router = APIRouter(prefix="/api/v1/valuation", tags=["valuation"])
 Reads = Annotated[Access, guard(Permission.READ, IN_QUERY)]
+On = Annotated[date | None, Query(description="a day in the period (default: today, UTC)")]
+From = Annotated[date | None, Query(alias="from")]
+To = Annotated[date | None, Query(alias="to", description="exclusive")]
+Limit = Annotated[int, Query(ge=1, le=10_000)]
+Cursor = Annotated[str | None, Query(max_length=2048, description="a page's `next`")]
 Text = Annotated[str | None, Query(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY = frozenset({"value", "opening_value", "receipts_value", "issues_value", "closing_value",
@@ -85,20 +93,11 @@ def stock(pool: PoolDep, access: Reads, settings: SettingsDep, sku: Text = None,
     "content": {"text/csv": {"schema": {"type": "string"}},
                 XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
 def report(pool: PoolDep, access: Reads, settings: SettingsDep, sku: Text = None,
-           period: Period = Period.MONTH,
-           on: Annotated[date | None, Query(description="a day in the period (default: "
-                                                         "today, UTC)")] = None,
-           start: Annotated[date | None, Query(alias="from")] = None,
-           end: Annotated[date | None, Query(alias="to", description="exclusive")] = None,
+           period: Period = Period.MONTH, on: On = None, start: From = None, end: To = None,
            format: Literal["json", "csv", "xlsx"] = "json") -> Response:
     """收发存 per warehouse and SKU for a period (`period` day/week/month holding `on`, or
     `from`..`to`): opening, receipts, issues and closing, in quantity and value."""
-    if (start is None) != (end is None):
-        raise HTTPException(422, "give both from and to, or neither (then period and on)")
-    if start is None or end is None:
-        start, end = bounds(period, on or datetime.now(UTC).date())
-    if end <= start:
-        raise HTTPException(422, "to must be after from")
+    start, end = _window(period, on, start, end)
     with pool.connection() as conn:
         rows = period_report(conn, warehouse=access.warehouse, sku=sku, start=start, end=end)
         fresh = freshness(conn)
@@ -125,6 +124,81 @@ def report(pool: PoolDep, access: Reads, settings: SettingsDep, sku: Text = None
             "rows": [_json(r) for r in rows]}
     return Response(PeriodReport.model_validate(shown(body, roles)).model_dump_json(
         exclude_unset=True), media_type="application/json")
+
+
+@router.get("/report/moves", response_model=ReportMoves, response_model_exclude_unset=True)
+def report_moves(pool: PoolDep, access: Reads,
+                 sku: Annotated[str, Query(min_length=1, max_length=128,
+                                           pattern=r"^[^\x00-\x1f\x7f]+$")],
+                 period: Period = Period.MONTH, on: On = None, start: From = None,
+                 end: To = None, cursor: Cursor = None, limit: Limit = 500) -> Any:
+    """The moves behind a report row (warehouse and SKU, same period): what each did to the
+    quantity and value, in date order, paged. They add up to the row's closing − opening."""
+    start, end = _window(period, on, start, end)
+    with pool.connection() as conn:
+        rows = drill.report_moves(conn, warehouse=access.warehouse, sku=sku,
+                                  start=midnight(start), end=midnight(end),
+                                  after=key_of(cursor), limit=limit + 1)
+        fresh = freshness(conn)
+    page = rows[:limit]
+    body = {"start": start, "end": end, "sku": sku,
+            "valued_through_seq": fresh.valued_through_seq, "lag_moves": fresh.lag_moves,
+            "moves": [_json({**r, "event_id": _text(r["event_id"])}) for r in page],
+            "next": _next(page) if len(rows) > limit else None}
+    return shown(body, access.principal.roles)
+
+
+@router.get("/cogs", response_model=Cogs, response_model_exclude_unset=True)
+def cost_of_goods(pool: PoolDep, access: Reads, settings: SettingsDep,
+                  order: Annotated[str | None, Query(min_length=1, max_length=128,
+                                                     pattern=r"^[^\x00-\x1f\x7f]+$")] = None,
+                  sku: Text = None, period: Period = Period.MONTH, on: On = None,
+                  start: From = None, end: To = None, cursor: Cursor = None,
+                  limit: Limit = 500) -> Any:
+    """The cost of goods issued (COGS) per shipment move and per order, in a period (`period`
+    holding `on`, or `from`..`to`), or of one `order` (over all time unless from/to are given).
+    An order is found through its shipment moves (task `ship:<order_id>`)."""
+    window: tuple[date, date] | tuple[None, None] = (None, None)
+    if order is None or start is not None or end is not None or on is not None:
+        window = _window(period, on, start, end)
+    first, last = window
+    with pool.connection() as conn:
+        totals, orders, shipments = drill.cogs(
+            conn, warehouse=access.warehouse, sku=sku, order=order,
+            start=None if first is None else midnight(first),
+            end=None if last is None else midnight(last), after=key_of(cursor),
+            limit=limit + 1)
+        fresh = freshness(conn)
+    page = shipments[:limit]
+    body = {"start": first, "end": last, "order_id": order,
+            "base_currency": settings.base_currency,
+            "valued_through_seq": fresh.valued_through_seq, "lag_moves": fresh.lag_moves,
+            "shipments_count": totals["shipments"], "quantity": float(totals["quantity"]),
+            "cogs": float(cents(totals["cogs"])), "orders": [_json(o) for o in orders],
+            "shipments": [_json({**r, "event_id": _text(r["event_id"])}) for r in page],
+            "next": _next(page) if len(shipments) > limit else None}
+    return shown(body, access.principal.roles)
+
+
+def _window(period: Period, on: date | None, start: date | None, end: date | None
+            ) -> tuple[date, date]:
+    """[from, to) from the query: both of from/to, or the period holding `on` (today, UTC)."""
+    if (start is None) != (end is None):
+        raise HTTPException(422, "give both from and to, or neither (then period and on)")
+    if start is None or end is None:
+        start, end = bounds(period, on or datetime.now(UTC).date())
+    if end <= start:
+        raise HTTPException(422, "to must be after from")
+    return start, end
+
+
+def _next(page: list[dict[str, Any]]) -> str:
+    last = page[-1]
+    return cursor_of((last["occurred_at"], last["move_seq"], last["warehouse"], last["sku"]))
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 @router.get("/reviews", response_model=Reviews, response_model_exclude_unset=True)

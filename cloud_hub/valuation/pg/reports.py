@@ -78,7 +78,7 @@ def period_report(conn: psycopg.Connection, *, warehouse: str | None, sku: str |
     closing = opening + receipts - issues, in quantity and in value. `revalued`: a back-dated
     move changed this warehouse/SKU's values from a date before the period's end, after they
     may have been reported."""
-    params = {"start": _midnight(start), "end": _midnight(end), "wh": warehouse, "sku": sku}
+    params = {"start": midnight(start), "end": midnight(end), "wh": warehouse, "sku": sku}
     revalued = {(w, s) for w, s in conn.execute(
         "SELECT DISTINCT warehouse, sku FROM valuation_revaluations WHERE from_at < %(end)s "
         "AND (%(wh)s::text IS NULL OR warehouse = %(wh)s) "
@@ -87,7 +87,7 @@ def period_report(conn: psycopg.Connection, *, warehouse: str | None, sku: str |
             for row in conn.execute(_REPORT, params)]
 
 
-def _midnight(day: date) -> datetime:
+def midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
