@@ -1,8 +1,10 @@
 """Through the hub's HTTP API on real PostgreSQL: receipt → putaway → order → wave → pick →
-ship leaves balances exact, and every step is a move with the user who did it."""
+ship leaves balances exact, every step is a move with the user who did it, and the order's
+cost of goods comes from the receipt line's cost."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -56,13 +58,28 @@ def balances(hub: Hub) -> dict[tuple[str, str], Decimal]:
 def test_receipt_to_shipment(hub: Hub) -> None:
     with hub.client() as admin, hub.client(hub.login("ann", "picker-pass")) as ann:
         _cycle(hub, admin, ann)
+        _cogs_of_the_order(admin)
+
+
+def _cogs_of_the_order(admin: httpx.Client) -> None:
+    """The valuation follows the ledger on its own thread: wait until it has valued the ship."""
+    deadline = time.monotonic() + 30
+    while (body := ok(admin.get("/api/v1/valuation/cogs", params={
+            "warehouse": WH, "order": "O1"})))["lag_moves"] or not body["shipments"]:
+        assert time.monotonic() < deadline, body
+        time.sleep(0.05)  # polling over HTTP: the follower's progress has no event here
+    assert [(o["order_id"], o["quantity"], o["cogs"]) for o in body["orders"]] == \
+        [("O1", 8, 20.0)]  # 8 x 2.50, the receipt line's cost
+    assert [(s["order_id"], s["sku"], s["lot"]) for s in body["shipments"]] == \
+        [("O1", "SKU-1", "L1")]
 
 
 def _cycle(hub: Hub, admin: httpx.Client, ann: httpx.Client) -> None:
     ok(admin.post("/api/v1/receipts", json={
         "receipt_id": "R1", "warehouse": WH, "dock": "DOCK-1", "lines": [
             {"line_id": "1", "sku": "SKU-1", "lot": "L1", "expiry": "2027-01-31",
-             "quantity": 20, "units": [{"unit": {"sscc": SSCC}, "quantity": 20}]}]}), 201)
+             "quantity": 20, "unit_cost": "2.50",
+             "units": [{"unit": {"sscc": SSCC}, "quantity": 20}]}]}), 201)
 
     # receive: the picker's next task is the receipt; scanning the pallet receives it
     task = ok(ann.get("/api/v1/tasks/next", params={"kind": "receive"}))

@@ -43,7 +43,8 @@ POOL_AT = datetime(1970, 1, 1, tzinfo=UTC)  # a moving-average pool's row in val
 
 # Item moves, and the declared contents of units, in the seq range. Locations, receipt costs
 # and standard costs are looked up once per chunk (a lateral lookup per move cost more than
-# the fold itself). The receipt is the move's task `receipt:<id>` (work/pg/operations.py).
+# the fold itself). The receipt is the move's task `receipt:<id>` (work/pg/operations.py), or
+# the receipt a PDA receive task refers to (work/pg/receiving.py).
 _MOVES = """
 SELECT m.seq, m.occurred_at, m.sku, coalesce(m.lot, ''), m.quantity, m.reason,
        m.from_location, m.to_location, m.task_id
@@ -109,8 +110,16 @@ def read_moves(conn: psycopg.Connection, after: int, through: int,
     codes = sorted({c for r in rows for c in (r[6], r[7]) if c is not None})
     where: dict[str, str] = dict(conn.execute(
         "SELECT code, warehouse FROM locations WHERE code = ANY(%s)", (codes,)).fetchall())
-    receipts = sorted({r[8][len(RECEIPT_TASK):] for r in rows
-                       if r[5] == "receive" and r[8] and r[8].startswith(RECEIPT_TASK)})
+    # A dock arrival's task is `receipt:<id>`; a PDA's receive task (`receive-<id>`) names its
+    # receipt in work_tasks.reference.
+    received = {r[8] for r in rows if r[5] == "receive" and r[8]}
+    receipt_of = {t: t[len(RECEIPT_TASK):] for t in received if t.startswith(RECEIPT_TASK)}
+    if len(receipt_of) < len(received):
+        receipt_of |= dict(conn.execute(
+            "SELECT task_id, reference FROM work_tasks WHERE task_id = ANY(%s) "
+            "AND kind = 'receive' AND reference IS NOT NULL",
+            (sorted(received - receipt_of.keys()),)).fetchall())
+    receipts = sorted(set(receipt_of.values()))
     costs: dict[tuple[str, str], dict[str, Cost]] = {}
     for receipt, sku, lot, cost, currency, rate in conn.execute(_RECEIPT_COSTS, (receipts,)):
         costs.setdefault((receipt, sku), {}).setdefault(lot, (cost, currency, rate))
@@ -120,8 +129,8 @@ def read_moves(conn: psycopg.Connection, after: int, through: int,
     moves = []
     for seq, at, sku, lot, qty, reason, src, dst, task in rows:
         found: Cost | None = None
-        if reason == "receive" and task and task.startswith(RECEIPT_TASK):
-            lines = costs.get((task[len(RECEIPT_TASK):], sku))
+        if reason == "receive" and task in receipt_of:
+            lines = costs.get((receipt_of[task], sku))
             if lines:  # the line of the same lot, else the SKU's first line with a cost
                 found = lines.get(lot) or next(iter(lines.values()))
         unit_cost, currency, rate = found if found is not None else (None, None, None)
