@@ -41,7 +41,7 @@ _ISSUES = """
   FROM valuation_entries e JOIN moves m ON m.seq = e.move_seq
  WHERE e.kind = 'issue' AND (%(wh)s::text IS NULL OR e.warehouse = %(wh)s)
    AND (%(sku)s::text IS NULL OR e.sku = %(sku)s)
-   AND (%(task)s::text IS NULL OR m.task_id = %(task)s)
+   AND (%(seqs)s::bigint[] IS NULL OR e.move_seq = ANY(%(seqs)s))
    AND (%(start)s::timestamptz IS NULL OR e.occurred_at >= %(start)s)
    AND (%(end)s::timestamptz IS NULL OR e.occurred_at < %(end)s)
 """
@@ -89,8 +89,13 @@ def cogs(conn: psycopg.Connection, *, warehouse: str | None, sku: str | None,
          limit: int) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
     """(totals, orders, a page of shipment moves): the cost of goods issued in [start, end)
     (either end open), of one order when `order` is given."""
-    params = {"wh": warehouse, "sku": sku, "task": None if order is None else SHIP_TASK + order,
-              "start": start, "end": end, "limit": limit, **_after(after)}
+    seqs = None
+    if order is not None:  # its ship moves, found once (moves.task_id has no index)
+        seqs = [seq for (seq,) in conn.execute(
+            "SELECT seq FROM moves WHERE task_id = %s AND (%s::text IS NULL OR warehouse = %s)",
+            (SHIP_TASK + order, warehouse, warehouse))]
+    params = {"wh": warehouse, "sku": sku, "seqs": seqs, "start": start, "end": end,
+              "limit": limit, **_after(after)}
     moves, quantity, value = conn.execute(_TOTAL, params).fetchone() or (0, 0, 0)
     totals = {"shipments": moves, "quantity": quantity, "cogs": value}
     orders = [dict(zip(ORDER_FIELDS, r, strict=True)) for r in conn.execute(_ORDERS, params)]
