@@ -72,7 +72,7 @@ PACKAGE_RULES = (
 # arrow points down the table, so none closes a circle.
 HUB: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # feature: (its adapters, it uses)
     "imports": (("pg", "api"), ("ledger", "catalog", "auth")),
-    "valuation": (("pg", "api"), ("work", "ledger", "catalog", "auth")),
+    "valuation": (("pg", "api"), ("exports", "work", "ledger", "catalog", "auth")),
     "trace": (("pg", "api"), ("work", "ledger", "catalog", "auth")),
     "demo": (("pg",), ("ledger", "catalog", "auth")),
     "epcis": (("pg", "api"), ("ledger", "catalog", "auth")),
