@@ -77,6 +77,7 @@ HUB: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # feature: (its ada
     "demo": (("pg",), ("ledger", "catalog", "auth")),
     "epcis": (("pg", "api"), ("ledger", "catalog", "auth")),
     "web": (("pg", "api"), ("work", "ledger", "catalog", "auth")),  # work: the lot master
+    "mrp": ((), ()),  # the pure core only so far (docs/mrp.md): adapters and uses come later
     "supply": (("pg", "api"), ("planning", "work", "ledger", "catalog", "auth")),
     "planning": (("pg", "notify", "api"), ("webhooks", "work", "ledger", "catalog", "auth")),
     "work": (("pg", "api"), ("ledger", "catalog", "auth")),
