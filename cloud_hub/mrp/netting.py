@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import Enum
 from itertools import accumulate
 from operator import itemgetter
+from typing import NamedTuple
 
 from cloud_hub.mrp.bom import BomError, Boms
 from cloud_hub.mrp.lots import LotRule, lot_sizes
@@ -75,8 +76,9 @@ class ScheduledReceipt:
     quantity: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class Peg:
+class Peg(NamedTuple):
+    """A tuple, not a dataclass: a large plan has millions of them."""
+
     demand: str  # an independent demand's id, a parent planned order's id, or a stock reserve
     quantity: Decimal
 
@@ -203,7 +205,7 @@ def plan_item(p: Planning, entries: list[Entry], receipts: list[ScheduledReceipt
         scheduled[r.bucket] += r.quantity
     available = p.on_hand - p.allocated
     ss = p.safety_stock
-    orders: list[PlannedOrder] = []
+    made: list[tuple[str, int, Decimal, Decimal]] = []  # id, due, quantity, net
     projected, net, planned = [ZERO] * buckets, [ZERO] * buckets, [ZERO] * buckets
     for b in range(buckets):
         available += scheduled[b] - gross[b]
@@ -211,13 +213,15 @@ def plan_item(p: Planning, entries: list[Entry], receipts: list[ScheduledReceipt
             short = ss - available
             net[b] = short
             for n, q in enumerate(lot_sizes(short, p.lot)):
-                orders.append(PlannedOrder(f"{p.item}@{b}" + (f"#{n}" if n else ""), p.item,
-                                           p.source, b, b - p.lead_time, q, min(short, q)))
+                made.append((f"{p.item}@{b}" + (f"#{n}" if n else ""), b, q, min(short, q)))
                 short -= q
                 available += q
                 planned[b] += q
         projected[b] = available
-    orders = _peg(p, entries, receipts, orders)
+    pegs = _peg(p, entries, receipts, made)
+    lead, item, source = p.lead_time, p.item, p.source
+    orders = [PlannedOrder(i, item, source, b, b - lead, q, n, pg)
+              for (i, b, q, n), pg in zip(made, pegs, strict=True)]
     messages = [Message(p.item, o.id, Action.EXPEDITE, o.release, 0)
                 for o in orders if o.release < 0]
     messages += _receipt_messages(p, gross, receipts)
@@ -236,19 +240,19 @@ def plan_item(p: Planning, entries: list[Entry], receipts: list[ScheduledReceipt
 
 
 def _peg(p: Planning, entries: list[Entry], receipts: list[ScheduledReceipt],
-         orders: list[PlannedOrder]) -> list[PlannedOrder]:
+         orders: list[tuple[str, int, Decimal, Decimal]]) -> list[tuple[Peg, ...]]:
     """First in, first out: demands in bucket order (the allocated stock and safety stock first)
     against supplies in bucket order (on hand, then per bucket scheduled receipts before planned
     orders). Netting made cumulative supply >= cumulative demand in every bucket, so a demand is
     never pegged to a later supply and each planned order serves at least its net requirement."""
     if not orders:
-        return orders
+        return []
     reserve = [e for e in ((0, f"allocated:{p.item}", p.allocated),
                            (0, f"safety-stock:{p.item}", p.safety_stock)) if e[2] > 0]
     demand = iter([*reserve, *entries])
     supplies: list[tuple[int, int, Decimal, int]] = [(-1, 0, p.on_hand, -1)]
     supplies += [(r.bucket, 0, r.quantity, -1) for r in receipts]
-    supplies += [(o.due, 1, o.quantity, k) for k, o in enumerate(orders)]
+    supplies += [(due, 1, q, k) for k, (_, due, q, _) in enumerate(orders)]
     supplies.sort(key=itemgetter(0, 1))
     pegs: list[list[Peg]] = [[] for _ in orders]
     left = ZERO
@@ -266,8 +270,7 @@ def _peg(p: Planning, entries: list[Entry], receipts: list[ScheduledReceipt],
                 pegs[k].append(Peg(ref, take))
             left -= take
             capacity -= take
-    return [PlannedOrder(o.id, o.item, o.source, o.due, o.release, o.quantity, o.net,
-                         tuple(pg)) for o, pg in zip(orders, pegs, strict=True)]
+    return [tuple(pg) for pg in pegs]
 
 
 def _receipt_messages(p: Planning, gross: list[Decimal],

@@ -14,7 +14,7 @@ from cloud_hub.mrp.bom import Boms, Component, Revision
 from cloud_hub.mrp.lots import LotRule, Sizing
 from cloud_hub.mrp.netting import Demand, Horizon, Planning, ScheduledReceipt, Source
 
-PER = [Decimal(x) for x in ("1", "1", "2", "3", "4", "0.5", "0.25", "1.5")]
+PER = [Decimal(x) for x in ("1", "1", "1", "1", "1", "2", "0.5", "0.25")]
 SCRAP = [Decimal(x) for x in ("0", "0", "0", "0.02", "0.05", "0.1")]
 
 
@@ -50,7 +50,8 @@ class Problem:
                        tuple(end_items))
 
 
-def lot_rule(rng: random.Random) -> LotRule:
+def lot_rule(rng: random.Random, level: int) -> LotRule:
+    """Any rule; a min/max's maximum grows with the level, as requirements do below."""
     kind = rng.randrange(6)
     if kind == 1:
         return LotRule(Sizing.FIXED, quantity=Decimal(rng.choice((10, 25, 100, 500))))
@@ -59,7 +60,8 @@ def lot_rule(rng: random.Random) -> LotRule:
                        order_cost=Decimal(rng.choice((20, 50, 120))),
                        holding_cost=Decimal(rng.choice(("0.5", "2", "6"))))
     if kind == 3:
-        return LotRule(minimum=Decimal(20), maximum=Decimal(rng.choice((200, 1000, 5000))))
+        return LotRule(minimum=Decimal(20),
+                       maximum=Decimal(rng.choice((200, 1000, 5000)) * 10 ** level))
     if kind == 4:
         return LotRule(minimum=Decimal(rng.choice((5, 50))), multiple=Decimal(rng.choice((6, 12))))
     return LotRule(precision=Decimal(rng.choice(("1", "0.001"))))
@@ -100,7 +102,7 @@ def generate(seed: int, end_items: int, level_sizes: Sequence[int],
                 item, Source.BUY if k == len(levels) - 1 else Source.MAKE,
                 lead_time=rng.randint(0, 3), on_hand=Decimal(rng.randint(0, 300)),
                 allocated=Decimal(rng.choice((0, 0, 0, 10))),
-                safety_stock=Decimal(rng.choice((0, 0, 0, 20))), lot=lot_rule(rng))
+                safety_stock=Decimal(rng.choice((0, 0, 0, 20))), lot=lot_rule(rng, k))
             for n in range(rng.choice((0, 0, 1, 2)) if k else 0):
                 receipts.append(ScheduledReceipt(f"PO-{item}-{n}", item, rng.randrange(buckets),
                                                  Decimal(rng.randint(10, 400))))
