@@ -146,11 +146,11 @@ def plan(boms: Boms, items: Mapping[str, Planning], demands: Iterable[Demand],
     bucket 0), through the BOM revision effective that day, phantoms exploded through."""
     entries: dict[str, list[Entry]] = defaultdict(list)
     for d in demands:
-        _check_bucket(d.id, d.bucket, horizon)
+        _check(d.id, d.bucket, d.quantity, horizon)
         entries[d.item].append((d.bucket, d.id, d.quantity))
     sched: dict[str, list[ScheduledReceipt]] = defaultdict(list)
     for r in receipts:
-        _check_bucket(r.id, r.bucket, horizon)
+        _check(r.id, r.bucket, r.quantity, horizon)
         sched[r.item].append(r)
     orders: list[PlannedOrder] = []
     messages: list[Message] = []
@@ -167,7 +167,9 @@ def plan(boms: Boms, items: Mapping[str, Planning], demands: Iterable[Demand],
     return Plan(tuple(orders), tuple(messages), records)
 
 
-def _check_bucket(what: str, bucket: int, horizon: Horizon) -> None:
+def _check(what: str, bucket: int, quantity: Decimal, horizon: Horizon) -> None:
+    if not quantity > 0:
+        raise BomError(f"{what}: quantity must be > 0 (got {quantity})")
     if not 0 <= bucket < horizon.buckets:
         raise BomError(f"{what}: bucket {bucket} is outside the horizon 0..{horizon.buckets - 1}")
 

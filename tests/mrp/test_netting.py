@@ -127,6 +127,9 @@ def test_an_item_without_planning_data_or_a_demand_outside_the_horizon_is_refuse
              [], [], H8)
     with pytest.raises(BomError, match=r"SO-9: bucket 8 is outside the horizon 0\.\.7"):
         plan(Boms([]), {"X": Planning("X", Source.BUY)}, [Demand("SO-9", "X", 8, D(1))], [], H8)
+    with pytest.raises(BomError, match="PO-1: quantity must be > 0"):
+        plan(Boms([]), {"X": Planning("X", Source.BUY)}, [],
+             [ScheduledReceipt("PO-1", "X", 2, D(-5))], H8)
 
 
 def test_split_orders_under_a_maximum_are_each_pegged() -> None:
