@@ -26,7 +26,10 @@ class EpcisJson(JSONResponse):
 
 
 def _param(alias: str, what: str) -> object:
-    return Query(alias=alias, max_length=MAX_TEXT * 100, description=what)
+    """One query parameter, at most MAX_TEXT characters a value: a longer list is the parameter
+    repeated (each read), so no request line grows past what the HTTP server accepts (about
+    128 KiB: beyond it the connection is cut, not answered)."""
+    return Query(alias=alias, max_length=MAX_TEXT, description=what)
 
 
 def creation_date(now: datetime) -> str:
