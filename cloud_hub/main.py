@@ -157,6 +157,7 @@ async def start(settings: HubSettings, services: Services, running: AsyncExitSta
         alerts = alert_publisher(settings)
         alerts.start()
         on_stop(alerts.close)
+    rules = None
     if settings.rules_enabled:
         rules = RulesRunner(background, settings, alerts)
         apply.listeners.append(rules.moves_applied)
@@ -173,8 +174,10 @@ async def start(settings: HubSettings, services: Services, running: AsyncExitSta
     ingest = None
     if settings.mqtt_enabled:
         # paho's thread only queues; the worker decodes, records and applies (ingest/pg)
-        ingest = MqttIngest(settings, IngestWorker(settings, apply, background, metrics, live),
-                            metrics)
+        worker = IngestWorker(settings, apply, background, metrics, live)
+        if rules is not None:  # stored readings wake the zone rules; ingest never waits
+            worker.recorder.readings_listeners.append(rules.readings_stored)
+        ingest = MqttIngest(settings, worker, metrics)
         ingest.start()
         on_stop(ingest.stop)
     if settings.webhooks_enabled:  # its own connections: a slow receiver never holds apply's

@@ -79,7 +79,8 @@ HUB: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # feature: (its ada
     "web": (("pg", "api"), ("work", "ledger", "catalog", "auth")),  # work: the lot master
     "mrp": ((), ()),  # the pure core only so far (docs/mrp.md): adapters and uses come later
     "supply": (("pg", "api"), ("planning", "work", "ledger", "catalog", "auth")),
-    "planning": (("pg", "notify", "api"), ("webhooks", "work", "ledger", "catalog", "auth")),
+    "planning": (("pg", "notify", "api"),
+                 ("webhooks", "work", "devices", "ledger", "catalog", "auth")),  # devices: zones
     "work": (("pg", "api"), ("ledger", "catalog", "auth")),
     "ingest": (("pg", "mqtt", "api"), ("devices", "ledger", "live", "catalog", "auth")),
     "devices": (("pg", "api"), ("catalog", "auth")),

@@ -17,6 +17,7 @@ class Subject(StrEnum):
     SKU = "sku"  # one SKU in one warehouse ("sku:<sku>")
     LOT = "lot"  # one lot of a SKU on hand in a warehouse ("lot:<sku>/<lot>")
     COUNT = "count"  # one counted line of a recent cycle count ("count:<task>/<step>")
+    ZONE = "zone"  # the located devices of one zone, or of one location ("zone:<zone>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,8 @@ class FactInfo:
 
 
 _POLICY = "after a planning run computed the SKU's policy"
+_TEMP = "when a located device read temperature (celsius) there in the last 15 minutes"
+_HUMID = "when a located device read humidity (percent) there in the last 15 minutes"
 _COST = "when the SKU has a unit cost (planning settings or the SKU's unit value)"
 FACTS: Mapping[str, FactInfo] = MappingProxyType({
     "on_hand": FactInfo(Subject.SKU, "quantity in the warehouse, any status"),
@@ -54,6 +57,18 @@ FACTS: Mapping[str, FactInfo] = MappingProxyType({
                                                   "expected quantity (±100 when 0 was expected)"),
     "counted": FactInfo(Subject.COUNT, "the quantity the counter found"),
     "expected": FactInfo(Subject.COUNT, "what the ledger expected at the moment of counting"),
+    "temperature_now": FactInfo(Subject.ZONE, "°C: the warmest of each probe's latest reading",
+                                _TEMP),
+    "temperature_min_15m": FactInfo(Subject.ZONE, "°C: lowest reading of the last 15 minutes",
+                                    _TEMP),
+    "temperature_max_15m": FactInfo(Subject.ZONE, "°C: highest reading of the last 15 minutes",
+                                    _TEMP),
+    "temperature_minutes": FactInfo(Subject.ZONE, "how many of the last 15 minutes hold a "
+                                                  "temperature reading (15: no gap)", _TEMP),
+    "humidity_now": FactInfo(Subject.ZONE, "%: the highest of each probe's latest reading",
+                             _HUMID),
+    "humidity_max_15m": FactInfo(Subject.ZONE, "%: highest reading of the last 15 minutes",
+                                 _HUMID),
 })
 FACT_NAMES: frozenset[str] = frozenset(FACTS)
 

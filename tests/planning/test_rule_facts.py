@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from cloud_hub.db.database import connect
+from cloud_hub.devices.pg.readings import put_device, store_readings
 from cloud_hub.planning.facts import FACT_NAMES, FACTS, Subject, names_of
 from cloud_hub.planning.pg import store
 from cloud_hub.planning.pg.actions import ActionSinks
@@ -25,6 +26,7 @@ from cloud_hub.work.pg.orders import create_order
 from cloud_hub.work.pg.tasks import load_task, next_task
 from cloud_hub.work.steps import Counted
 from protocol import ItemLine
+from protocol.devices import ReadingMessage
 from protocol.tasks import TaskKind
 from tests.planning.ledger_site import T0, apply, history, move, pallet, site
 
@@ -57,7 +59,12 @@ def test_every_fact_a_rule_may_name_is_supplied_and_no_other(conn: psycopg.Conne
     run_planning(conn, TODAY, NOW, days=DAYS)
     create_order(conn, Order("O-F", wh, (OrderLine(1, "S1", Decimal(5)),)))
     _count(conn, wh, "S1", f"{wh}-BIN-A", 1000, "count-f")
-    facts = facts_for(conn, [(wh, "S1")], TODAY)
+    put_device(conn, wh, "gw", 1, location=f"{wh}-BIN-A", zone="cold", label="probe")
+    store_readings(conn, [ReadingMessage(
+        warehouse=wh, gateway="gw", device_id=1, seq=i, received_at=NOW - timedelta(minutes=1),
+        kind=kind, value=Decimal(5), unit=unit)
+        for i, (kind, unit) in enumerate([("temperature", "celsius"), ("humidity", "percent")])])
+    facts = facts_for(conn, [(wh, "S1")], TODAY, now=NOW)
     for subject in Subject:
         supplied = {n for f in facts if f.subject.startswith(f"{subject}:") for n in f.values}
         assert supplied == names_of(subject), subject

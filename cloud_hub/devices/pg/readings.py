@@ -8,9 +8,9 @@ created before the first write into it, by whichever writer gets there first.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 from psycopg import errors, sql
@@ -129,3 +129,55 @@ def list_devices(conn: psycopg.Connection, warehouse: str) -> list[Device]:
     return [Device(*r) for r in conn.execute(
         "SELECT warehouse, gateway, device_id, location, zone, label, updated_at FROM devices "
         "WHERE warehouse = %s ORDER BY gateway, device_id", (warehouse,))]
+
+
+WINDOW_MINUTES = 15  # what the zone rule facts look back over
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneWindow:
+    """One kind of reading in one zone over the last WINDOW_MINUTES."""
+
+    warehouse: str
+    zone: str  # the devices' zone, or their location where they have no zone
+    kind: str
+    latest: float  # the highest of each device's latest reading
+    minimum: float
+    maximum: float
+    minutes: int  # how many of the window's minutes hold at least one reading
+
+
+_WINDOWS = """
+WITH r AS (
+  SELECT warehouse, coalesce(zone, location) AS zone, gateway, device_id, kind, value,
+         received_at, floor(extract(epoch FROM %(now)s - received_at) / 60)::int AS minute
+    FROM device_readings
+   WHERE warehouse = ANY(%(whs)s) AND received_at > %(since)s AND received_at <= %(now)s
+     AND (kind, unit) IN (('temperature', 'celsius'), ('humidity', 'percent'))
+     AND coalesce(zone, location) IS NOT NULL
+), latest AS (
+  SELECT DISTINCT ON (warehouse, zone, kind, gateway, device_id) warehouse, zone, kind, value
+    FROM r ORDER BY warehouse, zone, kind, gateway, device_id, received_at DESC
+)
+SELECT r.warehouse, r.zone, r.kind,
+       (SELECT max(l.value) FROM latest l WHERE (l.warehouse, l.zone, l.kind) =
+                                                (r.warehouse, r.zone, r.kind)),
+       min(r.value), max(r.value), count(DISTINCT r.minute)
+  FROM r GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"""
+
+
+def zone_windows(conn: psycopg.Connection, warehouses: Collection[str], now: datetime
+                 ) -> list[ZoneWindow]:
+    """Temperature and humidity per zone of `warehouses` over (now − 15 min, now], from the
+    readings of devices that had a zone or location when they read."""
+    if not warehouses:
+        return []
+    return [ZoneWindow(*r) for r in conn.execute(_WINDOWS, {
+        "whs": sorted(warehouses), "now": now, "since": now - timedelta(minutes=WINDOW_MINUTES)})]
+
+
+def located_warehouses(conn: psycopg.Connection) -> list[str]:
+    """Warehouses with a device registered at a zone or location: what a rules sweep reads."""
+    return [r[0] for r in conn.execute(
+        "SELECT DISTINCT warehouse FROM devices WHERE coalesce(zone, location) IS NOT NULL "
+        "ORDER BY 1")]

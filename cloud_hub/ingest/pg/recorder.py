@@ -5,13 +5,15 @@ Rule kept here: a transient failure (the database away) is raised, and the windo
 is tried again; any other failure splits the write row by row: a gateway update that cannot be
 stored becomes a dead letter, a dead letter that cannot be stored is stored without its
 payload (its reason, size and hash kept), and only if even that fails is it logged and let
-go. The news goes to the live feed only after its commit, and a live-feed failure is logged.
+go. The news goes to the live feed only after its commit, and a live-feed failure is logged;
+so do the warehouses whose readings were stored to `readings_listeners` (the rules runner),
+which only queue and whose failure is logged, never the window's.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
 import psycopg
@@ -34,6 +36,7 @@ class Recorder:
     def __init__(self, pool: ConnectionPool, metrics: Metrics, live: Sink | None,
                  max_raw: int) -> None:
         self.pool, self.metrics, self.live, self.max_raw = pool, metrics, live, max_raw
+        self.readings_listeners: list[Callable[[Iterable[str]], None]] = []
 
     def record(self, dead: Sequence[DeadLetter], news: Sequence[GatewayNews],
                readings: Sequence[ReadingMessage] = ()) -> None:
@@ -67,7 +70,6 @@ class Recorder:
             with self.pool.connection() as conn, conn.transaction():
                 store_readings(conn, readings)
             self.metrics.inc("stockpulse_device_readings_total", len(readings))
-            return []
         except Exception as exc:
             if is_transient(exc):
                 raise
@@ -76,6 +78,13 @@ class Recorder:
             return [DeadLetter(topic(r.warehouse, r.gateway, Channel.READINGS),
                                f"reading could not be stored: {failure_reason(exc)}",
                                r.to_json(), r.warehouse) for r in readings]
+        warehouses = {r.warehouse for r in readings}
+        for listener in self.readings_listeners:
+            try:
+                listener(warehouses)
+            except Exception:  # stored already: a listener's trouble is not the window's
+                log.exception("telling %r about stored readings failed", listener)
+        return []
 
     def _one_by_one(self, letters: list[NewLetter], news: Sequence[GatewayNews],
                     now: datetime) -> list[GatewayNews]:

@@ -28,6 +28,7 @@ from cloud_hub.auth.api.access import (
     looked_up,
 )
 from cloud_hub.auth.roles import Permission
+from cloud_hub.devices.pg.readings import located_warehouses
 from cloud_hub.http.deps import PoolDep
 from cloud_hub.planning.api.deps import ALERT, SUGGESTION, AlertsDep
 from cloud_hub.planning.api.schemas import (
@@ -233,11 +234,13 @@ def evaluate_rules(pool: PoolDep, publisher: AlertsDep,
             raise HTTPException(409, f"the stored rules (version {current[0]}) no longer "
                                      f"validate; PUT corrected rules: {exc}") from None
         pairs = runs.rule_subjects(conn, warehouse)
+        zones = [warehouse] if warehouse else located_warehouses(conn)
         with httpx.Client(timeout=10) as client:
             # no publisher (MQTT off): alerts are still stored; the report names the failure
             sinks = ActionSinks(conn, publisher, WebhookSender(client),
                                 runs.suggest_for_action)
-            evaluation, report = runs.on_moves_applied(conn, pairs, rules, sinks, now)
+            evaluation, report = runs.on_moves_applied(conn, pairs, rules, sinks, now,
+                                                       zones)
     return {"version": current[0], "facts": len(pairs), "actions": len(evaluation.actions),
             "failures": [asdict(f) for f in evaluation.failures],
             "outcomes": [asdict(o) for o in report.outcomes]}

@@ -1,9 +1,11 @@
-"""The rules runner: the managers' rules after moves commit (for the SKUs they touched) and on a
-schedule; what they raise goes out through the alert publisher it is given and webhooks.
+"""The rules runner: the managers' rules after moves commit (for the SKUs they touched), after
+device readings are stored (for their warehouses' zones) and on a schedule; what they raise
+goes out through the alert publisher it is given and webhooks.
 
 Rule kept here: rules never run on the ingest path. The apply service only hands over the
-(warehouse, SKU) pairs it touched; this thread evaluates them a moment later on its own
-connection, and a rule or action that fails is logged and never stops the others.
+(warehouse, SKU) pairs it touched, the readings recorder only the warehouses; this thread
+evaluates them a moment later on its own connection, and a rule or action that fails is logged
+and never stops the others.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import httpx
 from psycopg_pool import ConnectionPool
 
+from cloud_hub.devices.pg.readings import located_warehouses
 from cloud_hub.planning.notify.webhooks import WebhookSender
 from cloud_hub.planning.pg import demand_daily, runs, store
 from cloud_hub.planning.pg.actions import ActionSinks, AlertPublisher
@@ -26,6 +30,7 @@ from cloud_hub.settings import HubSettings
 from cloud_hub.work.pg import lots, serials
 
 log = logging.getLogger("stockpulse.rules")
+T = TypeVar("T")
 
 
 class RulesRunner:
@@ -37,6 +42,7 @@ class RulesRunner:
         self.settings = settings
         self.publisher = publisher
         self.touched: queue.Queue[tuple[str, str]] = queue.Queue()
+        self.read: queue.Queue[str] = queue.Queue()  # warehouses with new device readings
         self.stop_flag = threading.Event()
         self.thread = threading.Thread(target=self._run, name="rules", daemon=True)
         self.runs = 0
@@ -54,26 +60,23 @@ class RulesRunner:
         for pair in pairs:
             self.touched.put(pair)
 
-    def _drain(self) -> set[tuple[str, str]]:
-        pairs: set[tuple[str, str]] = set()
-        while True:
-            try:
-                pairs.add(self.touched.get_nowait())
-            except queue.Empty:
-                return pairs
+    def readings_stored(self, warehouses: Iterable[str]) -> None:
+        """Called by the readings recorder after a commit: only queues, never blocks."""
+        for warehouse in warehouses:
+            self.read.put(warehouse)
 
     def _run(self) -> None:
         next_sweep = time.monotonic() + self.settings.rules_interval_s
         while not self.stop_flag.wait(self.settings.rules_debounce_ms / 1000):
-            pairs = self._drain()
+            pairs, warehouses = _drain(self.touched), _drain(self.read)
             sweep = time.monotonic() >= next_sweep
             if sweep:
                 next_sweep = time.monotonic() + self.settings.rules_interval_s
                 self.refresh_demand()
-            if not pairs and not sweep:
+            if not pairs and not warehouses and not sweep:
                 continue
             try:
-                self.evaluate(None if sweep else pairs)
+                self.evaluate(None if sweep else pairs, warehouses)
             except Exception:
                 log.exception("rule evaluation failed; the next run tries again")
 
@@ -88,8 +91,10 @@ class RulesRunner:
                 log.exception("%s refresh failed; the next sweep tries again",
                               projection.__name__)
 
-    def evaluate(self, pairs: set[tuple[str, str]] | None) -> int:
-        """Evaluate the stored rule set over `pairs` (None: every SKU with stock or a policy)."""
+    def evaluate(self, pairs: set[tuple[str, str]] | None,
+                 warehouses: Collection[str] = ()) -> int:
+        """Evaluate the stored rule set over `pairs` and the zones of `warehouses` (pairs None:
+        every SKU with stock or a policy and every warehouse with located devices)."""
         with self.pool.connection() as conn:
             current = store.current_rule_set(conn)
             if current is None:
@@ -104,11 +109,12 @@ class RulesRunner:
                 return 0
             if pairs is None:
                 pairs = set(runs.rule_subjects(conn))
+                warehouses = located_warehouses(conn)
             with httpx.Client(timeout=10) as client:
                 sinks = ActionSinks(conn, self.publisher, WebhookSender(client),
                                     runs.suggest_for_action)
                 evaluation, report = runs.on_moves_applied(conn, pairs, rules, sinks,
-                                                           datetime.now(UTC))
+                                                           datetime.now(UTC), warehouses)
         self.runs += 1
         for failure in evaluation.failures:
             log.warning("rule failed: %s", failure)
@@ -116,3 +122,12 @@ class RulesRunner:
             if not outcome.ok:
                 log.warning("rule action failed: %s", outcome)
         return len(evaluation.actions)
+
+
+def _drain(items: queue.Queue[T]) -> set[T]:
+    drained: set[T] = set()
+    while True:
+        try:
+            drained.add(items.get_nowait())
+        except queue.Empty:
+            return drained

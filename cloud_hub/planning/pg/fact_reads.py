@@ -1,4 +1,5 @@
-"""Rule facts read from the ledger: per SKU × warehouse, per lot on hand, per recent count.
+"""Rule facts read from the ledger: per SKU × warehouse, per lot on hand, per recent count;
+and from the device readings: per zone, its temperature and humidity of the last 15 minutes.
 
 Rule kept here: this module supplies every name in `facts.FACTS` and no other (a test checks
 both ways); a fact the ledger cannot tell (no unit cost, no policy yet) is left out, never
@@ -14,6 +15,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from cloud_hub.devices.pg.readings import ZoneWindow, zone_windows
 from cloud_hub.planning.facts import Subject, subjects_of
 from cloud_hub.planning.rules import Fact
 from cloud_hub.work.pg import lots
@@ -56,18 +58,23 @@ SELECT DISTINCT ON (c.warehouse, c.location, c.sku, c.lot)
 
 
 def facts_for(conn: psycopg.Connection, pairs: Iterable[tuple[str, str]], today: date,
-              names: Collection[str] | None = None) -> list[Fact]:
+              names: Collection[str] | None = None, *, warehouses: Iterable[str] = (),
+              now: datetime | None = None) -> list[Fact]:
     """Facts per (warehouse, sku): stock, orders, cost, idleness and the stored policy; per
-    lot on hand with a known expiry: days to expiry; per count of the last days: variance.
+    lot on hand with a known expiry: days to expiry; per count of the last days: variance;
+    per zone of the pairs' warehouses and of `warehouses`: readings of the 15 minutes up to
+    `now` (None: the clock's now).
     With `names` (what the rules use), subjects and costly facts no rule names are not read."""
     pairs = sorted(set(pairs))
+    subjects = set(Subject) if names is None else subjects_of(names)
+    facts: list[Fact] = []
+    if Subject.ZONE in subjects:
+        zone_whs = {p[0] for p in pairs} | set(warehouses)
+        facts += _zone_facts(zone_windows(conn, zone_whs, now or datetime.now(UTC)))
     if not pairs:
-        return []
-    subjects = {Subject.SKU, Subject.LOT, Subject.COUNT} if names is None else \
-        subjects_of(names)
+        return facts
     params = {"whs": [p[0] for p in pairs], "skus": [p[1] for p in pairs],
               "since": datetime.combine(today - timedelta(days=COUNT_DAYS), time(), UTC)}
-    facts: list[Fact] = []
     idle = _IDLE if names is None or "idle_days" in names else _NO_IDLE
     with conn.cursor(row_factory=dict_row) as cur:
         if Subject.SKU in subjects:
@@ -109,3 +116,15 @@ def _count_fact(r: dict[str, Any]) -> Fact:
     return Fact(f"count:{r['task_id']}/{r['step_id']}", r["warehouse"],
                 {"count_variance": variance, "count_variance_pct": pct,
                  "counted": r["counted"], "expected": expected}, sku=r["sku"], once=True)
+
+
+def _zone_facts(windows: Iterable[ZoneWindow]) -> list[Fact]:
+    values: dict[tuple[str, str], dict[str, float | str]] = {}
+    for w in windows:
+        zone = values.setdefault((w.warehouse, w.zone), {})
+        if w.kind == "temperature":
+            zone |= {"temperature_now": w.latest, "temperature_min_15m": w.minimum,
+                     "temperature_max_15m": w.maximum, "temperature_minutes": w.minutes}
+        elif w.kind == "humidity":
+            zone |= {"humidity_now": w.latest, "humidity_max_15m": w.maximum}
+    return [Fact(f"zone:{zone}", wh, v) for (wh, zone), v in values.items()]

@@ -122,12 +122,14 @@ def run_rules(conn: psycopg.Connection, rules: Sequence[Rule], facts: Sequence[F
 
 
 def on_moves_applied(conn: psycopg.Connection, touched: Iterable[tuple[str, str]],
-                     rules: Sequence[Rule], sinks: ActionSinks, now: datetime
-                     ) -> tuple[Evaluation, DispatchReport]:
-    """The hook for the ingest path: `touched` is (warehouse, sku) of the moves just applied.
-    Only the facts some enabled rule names are read."""
+                     rules: Sequence[Rule], sinks: ActionSinks, now: datetime,
+                     warehouses: Iterable[str] = ()) -> tuple[Evaluation, DispatchReport]:
+    """The hook for the ingest path: `touched` is (warehouse, sku) of the moves just applied,
+    `warehouses` those whose device readings were just stored (their zones are evaluated, as
+    are the touched pairs' warehouses'). Only the facts some enabled rule names are read."""
     names = {n for rule in rules if rule.enabled for n in rule.fact_names}
-    return run_rules(conn, rules, facts_for(conn, touched, now.date(), names), sinks, now)
+    facts = facts_for(conn, touched, now.date(), names, warehouses=warehouses, now=now)
+    return run_rules(conn, rules, facts, sinks, now)
 
 
 def rule_subjects(conn: psycopg.Connection, warehouse: str | None = None
