@@ -14,6 +14,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, FastAPI
 
@@ -25,6 +26,7 @@ from cloud_hub.broker.client import hub_client
 from cloud_hub.catalog.api import routes as catalog_api
 from cloud_hub.db.database import open_pool, resolve_url
 from cloud_hub.devices.api import routes as devices_api
+from cloud_hub.devices.pg.readings import ensure_partitions
 from cloud_hub.epcis.api import routes as epcis_api
 from cloud_hub.exports.api import routes as exports_api
 from cloud_hub.http import hardening, log_redaction, problems
@@ -180,6 +182,9 @@ async def start(settings: HubSettings, services: Services, running: AsyncExitSta
         ingest = MqttIngest(settings, worker, metrics)
         ingest.start()
         on_stop(ingest.stop)
+    with pool.connection() as conn:  # this month's and next month's readings partitions
+        now = datetime.now(UTC)
+        ensure_partitions(conn, [now, now + timedelta(days=31)], lock_wait_ms=2000)
     if settings.webhooks_enabled:  # its own connections: a slow receiver never holds apply's
         hooks_pool = await asyncio.to_thread(open_pool, url, 1, 3)
         on_stop(hooks_pool.close)

@@ -101,3 +101,28 @@ def test_readings_travel_broker_to_hub_to_chart(hub: Hub, mqtt_broker: tuple[str
         devices = c.get("/api/v1/devices", params={"warehouse": "WH1"}).json()
         assert [(d["device_id"], d["label"]) for d in devices] == [(7, "freezer probe")]
     assert json.loads(reading("1"))["type"] == "reading"
+
+
+@pytest.mark.integration
+def test_a_new_months_partition_never_holds_up_readings(fresh_db_url: str) -> None:
+    """Making a month's partition locks device_readings; while a rules evaluation reads the
+    readings in an open transaction, the month's first readings go to the DEFAULT partition
+    instead of waiting (an ingest stall seen once while a hub evaluated zone rules)."""
+    from cloud_hub.db.database import connect
+    from cloud_hub.devices.pg.readings import store_readings
+
+    later = datetime(2031, 5, 1, 8, tzinfo=UTC)
+    msg = ReadingMessage.model_validate_json(reading("4", at=later))
+    with connect(fresh_db_url) as writer, psycopg.connect(fresh_db_url) as reader:
+        reader.execute("SELECT count(*) FROM device_readings")  # a transaction left open
+        assert store_readings(writer, [msg]) == 1
+        where = writer.execute("SELECT tableoid::regclass::text FROM device_readings").fetchone()
+        assert where == ("device_readings_default",)
+        reader.rollback()
+        assert store_readings(writer, [msg.model_copy(update={"seq": 2})]) == 1
+        assert writer.execute("SELECT count(*) FROM device_readings").fetchone() == (2,)
+        now = ReadingMessage.model_validate_json(reading("5", seq=3))
+        store_readings(writer, [now])
+        assert writer.execute(
+            "SELECT tableoid::regclass::text FROM device_readings WHERE seq = 3").fetchone() == (
+            f"device_readings_{NOW:%Y_%m}",), "an uncontended month gets its own partition"

@@ -8,7 +8,7 @@ created before the first write into it, by whichever writer gets there first.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -27,7 +27,8 @@ SELECT r.received_at, r.warehouse, r.gateway, r.device_id, r.seq, r.kind, r.unit
        AS r(received_at, warehouse, gateway, device_id, seq, kind, unit, value)
   LEFT JOIN devices d USING (warehouse, gateway, device_id)
 """
-_made: set[str] = set()  # partitions this process knows exist
+_made: set[tuple[str, str]] = set()  # (database, partition) this process knows exist
+LOCK_WAIT_MS = 200  # making a partition locks the parent: never stall ingest behind a reader
 
 
 def _month(at: datetime) -> tuple[str, datetime, datetime]:
@@ -37,29 +38,42 @@ def _month(at: datetime) -> tuple[str, datetime, datetime]:
     return f"device_readings_{at:%Y_%m}", start, end
 
 
-def _ensure_partitions(conn: psycopg.Connection, readings: Sequence[ReadingMessage]) -> None:
-    kind = conn.execute("SELECT relkind FROM pg_class WHERE relname = 'device_readings'"
-                        ).fetchone()
-    if kind is None or kind[0] != "p":
+def ensure_partitions(conn: psycopg.Connection, instants: Iterable[datetime],
+                      lock_wait_ms: int = LOCK_WAIT_MS) -> None:
+    """Make the month partitions these instants fall in, unless they exist. Creating one takes
+    an exclusive lock on device_readings; it waits at most `lock_wait_ms` for readers (a rules
+    evaluation reading the readings), and otherwise leaves the month to the DEFAULT partition
+    for now — a reading is never held up by it. The hub makes this month's and next month's
+    at start, so the ingest path rarely needs to."""
+    database = conn.info.dbname
+    row = conn.execute("SELECT relkind FROM pg_class WHERE relname = 'device_readings'").fetchone()
+    if row is None or row[0] != "p":
         return  # a TimescaleDB hypertable makes its own chunks
-    for name, start, end in {_month(r.received_at) for r in readings}:
-        if name in _made:
+    for name, start, end in {_month(at) for at in instants}:
+        if (database, name) in _made:
+            continue
+        if conn.execute("SELECT to_regclass(%s)", (name,)).fetchone() != (None,):
+            _made.add((database, name))
             continue
         try:
             with conn.transaction():
+                conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(
+                    sql.Literal(f"{lock_wait_ms}ms")))
                 conn.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} PARTITION OF "
                                      "device_readings FOR VALUES FROM ({}) TO ({})").format(
                     sql.Identifier(name), sql.Literal(start), sql.Literal(end)))
-            _made.add(name)
+            _made.add((database, name))
+        except errors.LockNotAvailable:
+            continue  # busy: this batch lands in the DEFAULT partition, a later one retries
         except (errors.DuplicateTable, errors.CheckViolation, errors.InvalidObjectDefinition):
-            _made.add(name)  # another writer made it, or the default partition holds the month
+            _made.add((database, name))  # another writer made it, or DEFAULT holds the month
 
 
 def store_readings(conn: psycopg.Connection, readings: Sequence[ReadingMessage]) -> int:
     """Store readings (one statement); rows written."""
     if not readings:
         return 0
-    _ensure_partitions(conn, readings)
+    ensure_partitions(conn, [r.received_at for r in readings])
     cols = ([r.received_at for r in readings], [r.warehouse for r in readings],
             [r.gateway for r in readings], [r.device_id for r in readings],
             [r.seq for r in readings], [r.kind for r in readings], [r.unit for r in readings],
