@@ -2,8 +2,8 @@
 other names a header may use), the columns that key a row, and whether its rows belong to a
 warehouse. One table: the checker, the templates, the docs and the REST enum all read it.
 
-Extension point: a new kind (suppliers and supplier-SKU terms belong to purchasing) adds a
-Kind here and a writer in cloud_hub/imports/pg/kinds.py's WRITERS; nothing else changes.
+Extension point: a new kind adds a Kind here and a writer in cloud_hub/imports/pg/kinds.py's
+WRITERS; nothing else changes.
 """
 
 from __future__ import annotations
@@ -149,4 +149,35 @@ CUSTOMERS = Kind("customers", (
     Column("country", _country, True, (), "GB"),
 ), key=("customer_id",))
 
-KINDS: dict[str, Kind] = {k.name: k for k in (SKUS, UOMS, LOCATIONS, OPENING_STOCK, CUSTOMERS)}
+
+
+def _currency(raw: Raw) -> Value:
+    value = cells.text(raw)
+    if value is not None and not (len(value) == 3 and value.isascii() and value.isalpha()):
+        raise cells.CellError(f"{value!r} is not a currency code (ISO 4217, e.g. EUR)")
+    return value.upper() if value else None
+
+
+# Purchasing's tables (migration 204, cloud_hub/supply): suppliers, and what each offers for a
+# SKU on what terms. A preferred row makes that supplier the SKU's one preferred supplier.
+SUPPLIERS = Kind("suppliers", (
+    Column("supplier", cells.code, True, ("code", "supplier_code", "supplier_id"), "SUP-1"),
+    Column("name", _short(200), False, ("supplier_name",), "Acme Components"),
+    Column("currency", _currency, False, (), "EUR"),
+    Column("active", cells.boolean, False, (), "yes"),
+), key=("supplier",))
+
+SUPPLIER_SKUS = Kind("supplier_skus", (
+    Column("supplier", cells.code, True, ("supplier_code", "supplier_id"), "SUP-1"),
+    Column("sku", cells.code, True, ("item", "item_code"), "SKU-1001"),
+    Column("lead_time_days", cells.non_negative, True, ("lead_time",), "14"),
+    Column("lead_time_sd_days", cells.non_negative, False, ("lead_time_sd",), "2"),
+    Column("moq", cells.non_negative, False, ("minimum_order_quantity",), "100"),
+    Column("pack_multiple", cells.positive, False, ("pack", "pack_size"), "10"),
+    Column("price", cells.non_negative, False, ("unit_price",), "2.35"),
+    Column("currency", _currency, False, (), "EUR"),
+    Column("preferred", cells.boolean, False, (), "yes"),
+), key=("supplier", "sku"))
+
+KINDS: dict[str, Kind] = {k.name: k for k in (SKUS, UOMS, LOCATIONS, OPENING_STOCK, CUSTOMERS,
+                                              SUPPLIERS, SUPPLIER_SKUS)}

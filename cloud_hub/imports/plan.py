@@ -56,6 +56,10 @@ DEFAULTS: dict[str, Record] = {
     "uoms": {},
     "locations": {"name": "", "active": True},
     "customers": {"postcode": ""},
+    "suppliers": {"name": "", "currency": "EUR", "active": True},
+    "supplier_skus": {"lead_time_sd_days": Decimal(0), "moq": Decimal(0),
+                      "pack_multiple": Decimal(1), "currency": "EUR",
+                      "preferred": False},
 }
 
 

@@ -20,7 +20,7 @@ from cloud_hub.catalog.pg.tree import stored_places
 from cloud_hub.catalog.tree import Place, check_parents
 from cloud_hub.imports.check import Checked, key_of
 from cloud_hub.imports.opening import SkuRules, Stored, event_id, plan_opening
-from cloud_hub.imports.pg import master
+from cloud_hub.imports.pg import master, supply
 from cloud_hub.imports.plan import Plan, Record, check_gtins, check_uoms, diff
 from protocol.events import StockMoved
 
@@ -71,6 +71,17 @@ def plan_uoms(conn: psycopg.Connection, checked: Checked, _: datetime, __: str |
     check_gtins(plan, checked.rows, "uom", master.gtin_owners(conn, gtins))  # type: ignore[arg-type]
     check_uoms(plan, checked, master.base_uoms(conn, {k[0] for k in _keys(checked)}), stored)
     return Planned(plan, set(), [])
+
+
+def plan_suppliers(conn: psycopg.Connection, checked: Checked, _: datetime, __: str | None
+                   ) -> Planned:
+    stored = supply.stored_suppliers(conn, [k[0] for k in _keys(checked)])
+    return Planned(diff(checked, stored), set(), [])
+
+
+def plan_supplier_skus(conn: psycopg.Connection, checked: Checked, _: datetime,
+                       __: str | None) -> Planned:
+    return Planned(supply.plan_supplier_skus(conn, checked), set(), [])
 
 
 def plan_customers(conn: psycopg.Connection, checked: Checked, _: datetime, __: str | None
@@ -155,4 +166,6 @@ WRITERS: dict[str, KindIO] = {
     "locations": KindIO(plan_locations, write_locations),
     "opening_stock": KindIO(plan_opening_stock, _no_write),
     "customers": KindIO(plan_customers, _writer(master.write_customers)),
+    "suppliers": KindIO(plan_suppliers, _writer(supply.write_suppliers)),
+    "supplier_skus": KindIO(plan_supplier_skus, _writer(supply.write_supplier_skus)),
 }
