@@ -81,7 +81,7 @@ HUB: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # feature: (its ada
     "supply": (("pg", "api"), ("planning", "work", "ledger", "catalog", "auth")),
     "planning": (("pg", "notify", "api"),
                  ("webhooks", "work", "devices", "ledger", "catalog", "auth")),  # devices: zones
-    "work": (("pg", "api"), ("ledger", "catalog", "auth")),
+    "work": (("pg", "api"), ("webhooks", "ledger", "catalog", "auth")),
     "ingest": (("pg", "mqtt", "api"), ("devices", "ledger", "live", "catalog", "auth")),
     "devices": (("pg", "api"), ("catalog", "auth")),
     "webhooks": (("pg", "notify", "api"), ("ledger", "auth")),

@@ -27,6 +27,9 @@ class EventType(StrEnum):
     MOVE_APPLIED = "move.applied"  # every move the ledger recorded (applied or late)
     UNIT_MOVED = "unit.moved"  # a move of a handling unit (pallet, case)
     ALERT_RAISED = "alert.raised"  # a rule raised a new alert
+    ORDER_SHIPPED = "order.shipped"  # an order left: what, from where, to whom
+    RECEIPT_CLOSED = "receipt.closed"  # a receipt was closed, with its discrepancies
+    COUNT_APPROVED = "count.approved"  # a supervisor accepted a count's variance
 
 
 class UrlRefused(ValueError):

@@ -57,8 +57,26 @@ def balances(hub: Hub) -> dict[tuple[str, str], Decimal]:
 
 def test_receipt_to_shipment(hub: Hub) -> None:
     with hub.client() as admin, hub.client(hub.login("ann", "picker-pass")) as ann:
+        hook = ok(admin.post("/api/v1/webhooks", json={  # a receiver that is down: queued
+            "name": "erp", "url": "http://127.0.0.1:9/hooks", "allow_private": True,
+            "event_types": ["order.shipped", "receipt.closed"], "warehouse": WH}), 201)
         _cycle(hub, admin, ann)
         _cogs_of_the_order(admin)
+        ok(admin.post("/api/v1/receipts/R1/close"))
+        _webhooks_queued(hub, hook["id"])
+
+
+def _webhooks_queued(hub: Hub, subscription: int) -> None:
+    """Shipping the order and closing the receipt queued their webhooks in their own
+    transactions (the receiver is down: they wait in the outbox, nothing is lost)."""
+    with connect(hub.settings.database_url or "", migrate_schema=False) as conn:
+        queued = {t: p for t, p in conn.execute(
+            "SELECT event_type, payload FROM webhook_deliveries WHERE subscription_id = %s",
+            (subscription,))}
+    assert set(queued) == {"order.shipped", "receipt.closed"}
+    assert [(ln["sku"], ln["quantity"]) for ln in queued["order.shipped"]["lines"]] == \
+        [("SKU-1", 8)]
+    assert queued["receipt.closed"]["receipt_id"] == "R1"
 
 
 def _cogs_of_the_order(admin: httpx.Client) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 import psycopg
 
@@ -124,9 +125,16 @@ def enqueue(conn: psycopg.Connection, event_type: EventType, message_id: str,
             queued += conn.execute(
                 "INSERT INTO webhook_deliveries (subscription_id, message_id, event_type, "
                 "payload, occurred_at) VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                (sub.id, message_id, str(event_type), json.dumps(data, default=str),
+                (sub.id, message_id, str(event_type), json.dumps(data, default=_json),
                  occurred_at)).rowcount
     return queued
+
+
+def _json(value: object) -> object:
+    """Quantities as JSON numbers (an int when whole), anything else as its text."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return str(value)
 
 
 def due_subscriptions(conn: psycopg.Connection, limit: int = 64) -> list[int]:

@@ -12,6 +12,8 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from cloud_hub.ledger.pg.apply import ApplyService
+from cloud_hub.webhooks.model import EventType
+from cloud_hub.webhooks.pg import store as webhooks
 from cloud_hub.work.counts import CountRequest
 from cloud_hub.work.pg.apply import apply_moves
 from cloud_hub.work.pg.counts import adjustment, create_count_task, take_review
@@ -126,6 +128,13 @@ class WorkOperations:
                 occurred_at=occurred_at, user=supervisor, device_id=device_id, task_id=task_id,
                 reason=Reason.ADJUST)
             apply_moves(posting, [move], f"work:{supervisor}")
+            webhooks.enqueue(conn, EventType.COUNT_APPROVED,
+                             f"msg_count_approved_{task_id}_{step_id}", occurred_at, {
+                                 "task_id": task_id, "step_id": step_id,
+                                 "warehouse": warehouse, "location": location, "sku": sku,
+                                 "lot": lot or None, "variance": variance,
+                                 "approved_by": supervisor}, warehouse=warehouse, sku=sku,
+                             locations=(location,))
         return [str(move.event_id)]
 
     def recount(self, task_id: str, step_id: str, *, supervisor: str,

@@ -9,7 +9,7 @@ arrival, and an excess beyond the receipt's tolerance only with a supervisor's a
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
@@ -17,6 +17,8 @@ from uuid import NAMESPACE_URL, uuid5
 import psycopg
 from psycopg.types.json import Jsonb
 
+from cloud_hub.webhooks.model import EventType
+from cloud_hub.webhooks.pg import store as webhooks
 from cloud_hub.work.lot_import import LotRow
 from cloud_hub.work.model import ZERO, Bin, BinKind, SkuProfile
 from cloud_hub.work.pg import lot_master
@@ -232,6 +234,11 @@ def close_receipt(conn: psycopg.Connection, receipt_id: str) -> list[dict[str, A
                  for d in reconcile(receipt, _so_far(conn, receipt_id), unexpected)]
         conn.execute("UPDATE work_receipts SET state = 'closed', discrepancies = %s "
                      "WHERE receipt_id = %s", (Jsonb(found), receipt_id))
+        webhooks.enqueue(conn, EventType.RECEIPT_CLOSED, f"msg_receipt_closed_{receipt_id}",
+                         datetime.now(UTC), {
+                             "receipt_id": receipt_id, "warehouse": receipt.warehouse,
+                             "supplier": receipt.supplier or None, "discrepancies": found},
+                         warehouse=receipt.warehouse, locations=(receipt.dock,))
         return found
 
 

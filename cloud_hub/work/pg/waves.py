@@ -19,6 +19,8 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from cloud_hub.ledger.pg.apply import Posting
+from cloud_hub.webhooks.model import EventType
+from cloud_hub.webhooks.pg import store as webhooks
 from cloud_hub.work.model import ZERO, BinKind, StockLine
 from cloud_hub.work.orders import Order, OrderLine
 from cloud_hub.work.pg import lots
@@ -206,4 +208,11 @@ def ship_order(posting: Posting, order_id: str, *, occurred_at: datetime, user: 
         conn.execute("UPDATE work_order_lines SET shipped = picked, open = false "
                      "WHERE order_id = %s", (order_id,))
         conn.execute("UPDATE work_orders SET state = 'shipped' WHERE order_id = %s", (order_id,))
+        webhooks.enqueue(conn, EventType.ORDER_SHIPPED, f"msg_order_shipped_{order_id}",
+                         occurred_at, {
+                             "order_id": order_id, "warehouse": warehouse, **to_whom,
+                             "lines": [{"sku": m.item.sku, "lot": m.item.lot,  # type: ignore[union-attr]
+                                        "quantity": m.item.quantity,  # type: ignore[union-attr]
+                                        "from_location": m.from_location} for m in moves]},
+                         warehouse=warehouse, locations=tuple(m.from_location for m in moves))
         return moves
