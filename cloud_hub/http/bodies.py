@@ -10,7 +10,7 @@ silently dropping it. `Num` keeps a whole number whole (a float field would send
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, WithJsonSchema
 
@@ -29,3 +29,15 @@ Num = Annotated[float | int, WithJsonSchema({"type": "number"})]
 DecimalText = Annotated[Decimal, WithJsonSchema(
     {"type": "string", "format": "decimal", "examples": ["12.5"]})]
 """An exact decimal, sent as a string so that no digit is lost."""
+
+
+def numbers(value: Any) -> Any:
+    """Decimals as JSON numbers (whole ones as integers), through dicts, lists and tuples —
+    quantities as the event contract writes them."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: numbers(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [numbers(v) for v in value]
+    return value

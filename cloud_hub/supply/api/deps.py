@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 import psycopg
 from fastapi import Depends, HTTPException
@@ -55,12 +54,3 @@ def supply_errors() -> Iterator[None]:
         raise HTTPException(422, f"value not accepted: {exc.diag.constraint_name}") from None
 
 
-def numbers(value: Any) -> Any:
-    """Decimals as JSON numbers (whole ones as integers)."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: numbers(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [numbers(v) for v in value]
-    return value

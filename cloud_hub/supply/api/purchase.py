@@ -15,8 +15,9 @@ from fastapi import APIRouter, Body, Query
 
 from cloud_hub.auth.api.access import IN_BODY, IN_BODY_OPTIONAL, IN_QUERY, Access, guard, looked_up
 from cloud_hub.auth.roles import Permission
+from cloud_hub.http.bodies import numbers
 from cloud_hub.http.deps import PoolDep
-from cloud_hub.supply.api.deps import PURCHASE_ORDER, numbers, supply_errors
+from cloud_hub.supply.api.deps import PURCHASE_ORDER, supply_errors
 from cloud_hub.supply.api.models import FromSuggestionsIn, PoActionIn, PoReceiptIn, PurchaseOrderIn
 from cloud_hub.supply.api.schemas import PoReceiptOut, PurchaseOrderOut, PurchaseOrdersMade
 from cloud_hub.supply.pg import purchase as store

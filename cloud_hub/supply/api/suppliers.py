@@ -14,8 +14,9 @@ from fastapi import APIRouter, HTTPException
 
 from cloud_hub.auth.api.access import SHARED, Access, guard, in_path
 from cloud_hub.auth.roles import Permission
+from cloud_hub.http.bodies import numbers
 from cloud_hub.http.deps import PoolDep
-from cloud_hub.supply.api.deps import numbers, supply_errors
+from cloud_hub.supply.api.deps import supply_errors
 from cloud_hub.supply.api.models import NewSupplierIn, ParametersIn, SupplierIn, TermsIn
 from cloud_hub.supply.api.schemas import ParametersOut, SupplierOut, TermsOut
 from cloud_hub.supply.pg import suppliers as store

@@ -22,9 +22,10 @@ from cloud_hub.auth.api.access import (
     looked_up,
 )
 from cloud_hub.auth.roles import Permission
+from cloud_hub.http.bodies import numbers
 from cloud_hub.http.deps import PoolDep
 from cloud_hub.ledger.api.deps import ApplyDep
-from cloud_hub.supply.api.deps import TRANSFER, TRANSFER_IN, numbers, supply_errors
+from cloud_hub.supply.api.deps import TRANSFER, TRANSFER_IN, supply_errors
 from cloud_hub.supply.api.models import (
     FromSuggestionsIn,
     ScanIn,

@@ -15,9 +15,9 @@ from starlette.concurrency import run_in_threadpool
 
 from cloud_hub.auth.api.access import SHARED, Access, guard
 from cloud_hub.auth.roles import Permission
+from cloud_hub.http.bodies import numbers
 from cloud_hub.http.deps import PoolDep
 from cloud_hub.work.api.models import ResolveIn
-from cloud_hub.work.api.ops import numbers
 from cloud_hub.work.api.schemas import (
     LotDetail,
     LotExceptionList,

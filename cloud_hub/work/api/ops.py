@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 
 from cloud_hub.auth.api.access import IN_BODY, IN_QUERY_REQUIRED, Access, guard, looked_up
 from cloud_hub.auth.roles import Permission
+from cloud_hub.http.bodies import numbers
 from cloud_hub.http.deps import PoolDep, SettingsDep
 from cloud_hub.work.api.deps import ORDER, RECEIPT, TASK, ServiceDep, actor, http_errors
 from cloud_hub.work.api.models import (
@@ -73,17 +73,6 @@ ReadsWarehouse = Annotated[Access, guard(P.READ, IN_QUERY_REQUIRED)]
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def numbers(value: Any) -> Any:
-    """Quantities as JSON numbers (integral ones as integers), as the event contract does."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: numbers(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [numbers(v) for v in value]
-    return value
 
 
 # --- receipts ----------------------------------------------------------------------------------
